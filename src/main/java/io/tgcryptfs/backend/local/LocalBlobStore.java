@@ -1,0 +1,120 @@
+package io.tgcryptfs.backend.local;
+
+import io.tgcryptfs.backend.BackendException;
+import io.tgcryptfs.backend.BlobStore;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+
+/**
+ * A directory as the backend: objects are files named by their (random) names, written to a temporary
+ * name, forced and renamed so a crash never leaves a half object under a real name.
+ */
+public final class LocalBlobStore implements BlobStore {
+    private static final String ROOT = "root";
+
+    private final Path dir;
+    private final Path objects;
+
+    public LocalBlobStore(Path dir) throws IOException {
+        this.dir = dir;
+        this.objects = dir.resolve("objects");
+        Files.createDirectories(objects);
+    }
+
+    @Override
+    public String put(String name, Path file) throws BackendException {
+        requireSafeName(name);
+        Path target = objects.resolve(name);
+        Path tmp = objects.resolve(name + ".tmp");
+        try {
+            Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
+            force(tmp);
+            moveAtomically(tmp, target);
+            return name;
+        } catch (IOException e) {
+            throw BackendException.transientFailure("local backend: cannot store " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void get(String ref, Path target) throws BackendException {
+        requireSafeName(ref);
+        try {
+            Files.copy(objects.resolve(ref), target, StandardCopyOption.REPLACE_EXISTING);
+        } catch (NoSuchFileException e) {
+            throw BackendException.notFound("local backend: no object " + ref);
+        } catch (IOException e) {
+            throw BackendException.transientFailure("local backend: cannot read " + ref + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void delete(String ref) throws BackendException {
+        requireSafeName(ref);
+        try {
+            Files.deleteIfExists(objects.resolve(ref));
+        } catch (IOException e) {
+            throw BackendException.transientFailure("local backend: cannot delete " + ref + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<byte[]> getRoot() throws BackendException {
+        try {
+            Path root = dir.resolve(ROOT);
+            return Files.exists(root) ? Optional.of(Files.readAllBytes(root)) : Optional.empty();
+        } catch (IOException e) {
+            throw BackendException.transientFailure("local backend: cannot read root: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void putRoot(byte[] root) throws BackendException {
+        Path tmp = dir.resolve(ROOT + ".tmp");
+        try {
+            Files.write(tmp, root);
+            force(tmp);
+            moveAtomically(tmp, dir.resolve(ROOT));
+        } catch (IOException e) {
+            throw BackendException.transientFailure("local backend: cannot write root: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public long maxObjectBytes() {
+        return Long.MAX_VALUE;
+    }
+
+    @Override
+    public void close() {
+        // nothing held open
+    }
+
+    private static void force(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
+    private static void moveAtomically(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void requireSafeName(String name) throws BackendException {
+        if (name.isEmpty() || name.contains("/") || name.startsWith(".")) {
+            throw BackendException.permanent("local backend: invalid object name");
+        }
+    }
+}

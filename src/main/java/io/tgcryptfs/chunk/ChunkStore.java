@@ -1,0 +1,229 @@
+package io.tgcryptfs.chunk;
+
+import io.tgcryptfs.crypto.ChunkCipher;
+import io.tgcryptfs.crypto.ChunkIdHasher;
+import io.tgcryptfs.crypto.IntegrityException;
+import io.tgcryptfs.fs.ChunkId;
+import io.tgcryptfs.fs.FsError;
+import io.tgcryptfs.fs.FsException;
+import io.tgcryptfs.fs.Inode;
+import io.tgcryptfs.meta.ChunkRecord;
+import io.tgcryptfs.meta.MetaStore;
+import io.tgcryptfs.meta.MetaWriter;
+import io.tgcryptfs.metrics.Metrics;
+
+import java.util.Optional;
+
+/**
+ * Turns block plaintext into stored chunks and back. Sealing: trailing zeros trimmed (an all-zero block
+ * is a hole and stores nothing) -> keyed chunk id -> dedup against LMDB -> compress -> encrypt ->
+ * append to the outbox -> one LMDB transaction that points the block at the chunk and moves refcounts.
+ * Loading: plaintext cache -> pack bytes (outbox, cache or download) -> verify+decrypt -> decompress.
+ * Thread-safe; blocking, so callers run it on the blocking dispatcher.
+ */
+public final class ChunkStore {
+    /** Counter names kept in LMDB for statfs and status. */
+    public static final String STORED_BYTES = "stored-bytes";
+    public static final String LOGICAL_BYTES = "logical-bytes";
+
+    private final int blockSize;
+    private final MetaStore meta;
+    private final ChunkIdHasher hasher;
+    private final ChunkCipher cipher;
+    private final Compressor compressor;
+    private final Outbox outbox;
+    private final PackCache packs;
+    private final PlaintextCache plaintexts;
+    private final Metrics metrics;
+
+    public ChunkStore(int blockSize, MetaStore meta, ChunkIdHasher hasher, ChunkCipher cipher, Compressor compressor,
+                      Outbox outbox, PackCache packs, PlaintextCache plaintexts, Metrics metrics) {
+        this.blockSize = blockSize;
+        this.meta = meta;
+        this.hasher = hasher;
+        this.cipher = cipher;
+        this.compressor = compressor;
+        this.outbox = outbox;
+        this.packs = packs;
+        this.plaintexts = plaintexts;
+        this.metrics = metrics;
+    }
+
+    public int blockSize() {
+        return blockSize;
+    }
+
+    /**
+     * Stores {@code block} (blockSize bytes) as block {@code index} of {@code ino}. A block that lies
+     * at or beyond the file's current size, or of an inode that no longer exists, is dropped: a
+     * truncate or unlink overtook it.
+     */
+    public void seal(long ino, long index, byte[] block) {
+        int length = trimmedLength(block);
+        if (length == 0) {
+            meta.write(w -> {
+                dropBlock(w, ino, index);
+                return null;
+            });
+            return;
+        }
+        ChunkId id = hasher.idOf(block, 0, length);
+        PendingChunk pending = null;
+        while (true) {
+            if (pending == null && meta.read(r -> r.chunk(id)).isEmpty()) {
+                pending = encrypt(id, block, length);
+            }
+            final PendingChunk appended = pending;
+            Boolean done = meta.write(w -> commit(w, ino, index, id, length, appended));
+            if (done) {
+                return;
+            }
+            // the chunk vanished between our check and the commit (its last reference went): store it
+            pending = encrypt(id, block, length);
+        }
+    }
+
+    /**
+     * Plaintext of block {@code index} of {@code ino} (always blockSize bytes; zeros for a hole). The
+     * block map and chunk record are read in one snapshot, so a concurrent reseal cannot pull the chunk
+     * away between them. The returned array is shared with the cache: callers must not modify it.
+     */
+    public byte[] loadBlock(long ino, long index) {
+        Optional<ChunkRecord> record = meta.read(r -> r.block(ino, index).flatMap(r::chunk));
+        if (record.isEmpty()) {
+            return new byte[blockSize];
+        }
+        return load(record.get());
+    }
+
+    /** Plaintext of a chunk, padded with zeros to a whole block. */
+    private byte[] load(ChunkRecord record) {
+        byte[] cachedPlain = plaintexts.get(record.id());
+        metrics.plaintextCache(cachedPlain != null);
+        if (cachedPlain != null) {
+            return cachedPlain;
+        }
+        byte[] plain = openChunk(record, false);
+        plaintexts.put(record.id(), plain);
+        return plain;
+    }
+
+    private byte[] openChunk(ChunkRecord record, boolean retried) {
+        byte[] sealed = packs.read(record.pack(), record.offset(), record.sealedLength());
+        try {
+            ChunkCipher.OpenedChunk opened = cipher.open(record.id(), sealed, 0, sealed.length);
+            byte[] payload = compressor.decompress(opened.flags(), opened.plaintext());
+            if (payload.length > blockSize) {
+                throw integrity("chunk " + record.id() + " is larger than a block");
+            }
+            byte[] block = new byte[blockSize];
+            System.arraycopy(payload, 0, block, 0, payload.length);
+            return block;
+        } catch (IntegrityException | IllegalArgumentException e) {
+            if (!retried) {
+                // a damaged cached copy: drop it and fetch the pack again before declaring corruption
+                packs.discard(record.pack());
+                return openChunk(record, true);
+            }
+            metrics.integrityFailure();
+            throw integrity("chunk " + record.id() + " in pack " + record.pack() + " failed verification: " + e.getMessage());
+        }
+    }
+
+    /** Removes every block of an inode (purge of a deleted file). */
+    public void dropAllBlocks(MetaWriter w, long ino) {
+        for (var ref : w.blocks(ino, 0, Long.MAX_VALUE)) {
+            w.deleteBlock(ino, ref.index());
+            release(w, ref.chunk());
+        }
+    }
+
+    /** Removes blocks at index >= {@code fromIndex} (truncate). */
+    public void dropBlocksFrom(MetaWriter w, long ino, long fromIndex) {
+        for (var ref : w.blocks(ino, fromIndex, Long.MAX_VALUE)) {
+            w.deleteBlock(ino, ref.index());
+            release(w, ref.chunk());
+        }
+    }
+
+    private record PendingChunk(ChunkLocation location, int plainLength) {
+    }
+
+    private PendingChunk encrypt(ChunkId id, byte[] block, int length) {
+        Compressor.Payload payload = compressor.compress(block, length);
+        byte[] sealed = cipher.seal(id, payload.flags(), payload.bytes(), 0, payload.length());
+        return new PendingChunk(outbox.append(id, sealed, length), length);
+    }
+
+    private boolean commit(MetaWriter w, long ino, long index, ChunkId id, int length, PendingChunk appended) {
+        Optional<ChunkRecord> existing = w.chunk(id);
+        if (existing.isEmpty() && appended == null) {
+            return false;
+        }
+        Optional<Inode> inode = w.inode(ino);
+        boolean live = inode.isPresent() && index * (long) blockSize < inode.get().size();
+        if (existing.isPresent()) {
+            // a duplicate we appended anyway is never referenced: gc sees it as the pack's dead bytes
+            if (!live) {
+                return true;
+            }
+            w.putChunk(existing.get().withRefcount(existing.get().refcount() + 1));
+            metrics.chunkSealed(length, 0, true);
+        } else {
+            ChunkLocation loc = appended.location();
+            if (!live) {
+                return true;
+            }
+            w.putChunk(new ChunkRecord(id, loc.pack(), loc.offset(), loc.sealedLength(), length, 1));
+            w.pack(loc.pack()).ifPresent(p -> w.putPack(p.withLiveBytes(p.liveBytes() + loc.sealedLength())));
+            w.addToCounter(STORED_BYTES, loc.sealedLength());
+            metrics.chunkSealed(length, loc.sealedLength(), false);
+        }
+        Optional<ChunkId> old = w.block(ino, index);
+        w.putBlock(ino, index, id);
+        w.addToCounter(LOGICAL_BYTES, length);
+        old.ifPresent(o -> release(w, o));
+        return true;
+    }
+
+    private void dropBlock(MetaWriter w, long ino, long index) {
+        Optional<ChunkId> old = w.block(ino, index);
+        if (old.isPresent()) {
+            w.deleteBlock(ino, index);
+            release(w, old.get());
+        }
+    }
+
+    private void release(MetaWriter w, ChunkId id) {
+        Optional<ChunkRecord> rec = w.chunk(id);
+        if (rec.isEmpty()) {
+            return;
+        }
+        ChunkRecord c = rec.get();
+        w.addToCounter(LOGICAL_BYTES, -c.plainLength());
+        if (c.refcount() > 1) {
+            w.putChunk(c.withRefcount(c.refcount() - 1));
+            return;
+        }
+        w.deleteChunk(id);
+        w.addToCounter(STORED_BYTES, -c.sealedLength());
+        w.pack(c.pack()).ifPresent(p -> w.putPack(p.withLiveBytes(Math.max(0, p.liveBytes() - c.sealedLength()))));
+    }
+
+    private static int trimmedLength(byte[] block) {
+        int n = block.length;
+        while (n > 0 && block[n - 1] == 0) {
+            n--;
+        }
+        return n;
+    }
+
+    private static FsException integrity(String message) {
+        return new FsException(FsError.INTEGRITY, message);
+    }
+
+    /** For statfs: bytes stored in packs that are still referenced. */
+    public long storedBytes() {
+        return meta.read(r -> r.counter(STORED_BYTES));
+    }
+}

@@ -1,0 +1,251 @@
+package io.tgcryptfs.chunk;
+
+import io.tgcryptfs.crypto.MetadataCipher;
+import io.tgcryptfs.fs.ChunkId;
+import io.tgcryptfs.fs.FsError;
+import io.tgcryptfs.fs.FsException;
+import io.tgcryptfs.fs.PackId;
+import io.tgcryptfs.meta.ChunkRecord;
+import io.tgcryptfs.meta.MetaStore;
+import io.tgcryptfs.meta.PackRecord;
+import io.tgcryptfs.meta.PackState;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * The open pack and the packs waiting for upload. Sealed chunks are appended to the open pack; when it
+ * reaches the target size it is closed (index appended), marked SEALED in LMDB and handed to the
+ * upload pipeline. Nothing here deletes a pack: the pipeline moves it to the cache once the backend has
+ * confirmed it. When waiting packs exceed the outbox limit, appends wait (backpressure).
+ */
+public final class Outbox {
+    private final Path dir;
+    private final MetaStore meta;
+    private final MetadataCipher metadataCipher;
+    private final RandomGenerator random;
+    private final long targetSize;
+    private final long maxBytes;
+    private PackSealedListener listener = pack -> { };
+
+    private final Object lock = new Object();
+    private PackId openPack;
+    private FileChannel openChannel;
+    private long openSize;
+    private final List<PackFormat.IndexEntry> openIndex = new ArrayList<>();
+    private long waitingBytes;
+
+    public Outbox(Path dir, MetaStore meta, MetadataCipher metadataCipher, RandomGenerator random,
+                  long targetSize, long maxBytes) throws IOException {
+        this.dir = dir;
+        this.meta = meta;
+        this.metadataCipher = metadataCipher;
+        this.random = random;
+        this.targetSize = targetSize;
+        this.maxBytes = maxBytes;
+        Files.createDirectories(dir);
+    }
+
+    public void setListener(PackSealedListener listener) {
+        this.listener = listener;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /**
+     * Closes packs a crash left open (their index is rebuilt from LMDB) and counts waiting bytes.
+     * Returns every pack waiting for upload.
+     */
+    public List<PackId> recover() throws IOException {
+        List<PackRecord> open = meta.read(r -> r.packs(PackState.OPEN));
+        for (PackRecord pack : open) {
+            Path file = dir.resolve(PackFormat.fileName(pack.id()));
+            List<ChunkRecord> chunks = meta.read(r -> r.chunksInPack(pack.id()));
+            List<PackFormat.IndexEntry> index = new ArrayList<>();
+            long end = PackFormat.MAGIC.length;
+            for (ChunkRecord c : chunks) {
+                index.add(new PackFormat.IndexEntry(c.id(), c.offset(), c.sealedLength(), c.plainLength()));
+                end = Math.max(end, c.offset() + c.sealedLength());
+            }
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                ch.truncate(end);
+                if (ch.size() < end) {
+                    throw new IOException("pack " + pack.id() + " is shorter than its chunks: outbox damaged");
+                }
+                long size = writeTrailer(ch, pack.id(), index, end);
+                ch.force(true);
+                meta.write(w -> {
+                    w.putPack(new PackRecord(pack.id(), PackState.SEALED, size, pack.liveBytes(), null));
+                    return null;
+                });
+            }
+        }
+        List<PackRecord> sealed = meta.read(r -> r.packs(PackState.SEALED));
+        List<PackId> ids = new ArrayList<>();
+        synchronized (lock) {
+            for (PackRecord p : sealed) {
+                waitingBytes += p.size();
+                ids.add(p.id());
+            }
+        }
+        return ids;
+    }
+
+    /** Appends a sealed chunk to the open pack, waiting while the outbox is over its limit. */
+    public ChunkLocation append(ChunkId id, byte[] sealed, int plainLength) {
+        PackId closed = null;
+        ChunkLocation location;
+        synchronized (lock) {
+            while (waitingBytes >= maxBytes) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new FsException(FsError.IO, "interrupted while waiting for outbox room");
+                }
+            }
+            try {
+                if (openPack == null) {
+                    openNewPack();
+                }
+                location = new ChunkLocation(openPack, openSize, sealed.length);
+                writeFully(openChannel, ByteBuffer.wrap(sealed), openSize);
+                openSize += sealed.length;
+                openIndex.add(new PackFormat.IndexEntry(id, location.offset(), sealed.length, plainLength));
+                if (openSize >= targetSize) {
+                    closed = closeOpenPack();
+                }
+            } catch (IOException e) {
+                throw ioFailure(e);
+            }
+        }
+        if (closed != null) {
+            listener.packSealed(closed);
+        }
+        return location;
+    }
+
+    /** Makes every appended byte durable (called by fsync before the metadata is synced). */
+    public void force() {
+        synchronized (lock) {
+            if (openChannel != null) {
+                try {
+                    openChannel.force(false);
+                } catch (IOException e) {
+                    throw ioFailure(e);
+                }
+            }
+        }
+    }
+
+    /** Closes the open pack even if small, so everything written so far can be uploaded (sync, unmount). */
+    public void sealOpenPack() {
+        PackId closed;
+        synchronized (lock) {
+            if (openPack == null) {
+                return;
+            }
+            try {
+                closed = closeOpenPack();
+            } catch (IOException e) {
+                throw ioFailure(e);
+            }
+        }
+        listener.packSealed(closed);
+    }
+
+    /** The pipeline confirms an upload: the pack no longer counts against the outbox limit. */
+    public void uploaded(long packBytes) {
+        synchronized (lock) {
+            waitingBytes = Math.max(0, waitingBytes - packBytes);
+            lock.notifyAll();
+        }
+    }
+
+    public long waitingBytes() {
+        synchronized (lock) {
+            return waitingBytes + openSize;
+        }
+    }
+
+    public boolean hasOpenPack() {
+        synchronized (lock) {
+            return openPack != null;
+        }
+    }
+
+    public void close() {
+        synchronized (lock) {
+            if (openChannel != null) {
+                try {
+                    openChannel.close();
+                } catch (IOException ignored) {
+                    // the pack stays OPEN in LMDB and is recovered at the next start
+                }
+                openChannel = null;
+            }
+        }
+    }
+
+    private void openNewPack() throws IOException {
+        PackId id = PackId.random(random);
+        Path file = dir.resolve(PackFormat.fileName(id));
+        meta.write(w -> {
+            w.putPack(new PackRecord(id, PackState.OPEN, 0, 0, null));
+            return null;
+        });
+        openChannel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        writeFully(openChannel, ByteBuffer.wrap(PackFormat.MAGIC), 0);
+        openPack = id;
+        openSize = PackFormat.MAGIC.length;
+        openIndex.clear();
+    }
+
+    private PackId closeOpenPack() throws IOException {
+        PackId id = openPack;
+        long size = writeTrailer(openChannel, id, openIndex, openSize);
+        openChannel.force(true);
+        openChannel.close();
+        meta.write(w -> {
+            PackRecord current = w.pack(id).orElse(new PackRecord(id, PackState.OPEN, 0, 0, null));
+            w.putPack(new PackRecord(id, PackState.SEALED, size, current.liveBytes(), null));
+            return null;
+        });
+        waitingBytes += size;
+        openPack = null;
+        openChannel = null;
+        openSize = 0;
+        openIndex.clear();
+        return id;
+    }
+
+    private long writeTrailer(FileChannel ch, PackId id, List<PackFormat.IndexEntry> index, long at) throws IOException {
+        byte[] sealedIndex = metadataCipher.seal(PackFormat.indexLabel(id), PackFormat.encodeIndex(index));
+        ByteBuffer trailer = ByteBuffer.allocate(sealedIndex.length + 4 + PackFormat.INDEX_MAGIC.length);
+        trailer.put(sealedIndex).putInt(sealedIndex.length).put(PackFormat.INDEX_MAGIC).flip();
+        writeFully(ch, trailer, at);
+        return at + sealedIndex.length + 4 + PackFormat.INDEX_MAGIC.length;
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+        long pos = position;
+        while (buf.hasRemaining()) {
+            pos += ch.write(buf, pos);
+        }
+    }
+
+    private static FsException ioFailure(IOException e) {
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        FsError error = message.contains("No space left") ? FsError.NO_SPACE : FsError.IO;
+        return new FsException(error, "outbox: " + message, e);
+    }
+}

@@ -1,0 +1,257 @@
+package io.tgcryptfs.chunk;
+
+import io.tgcryptfs.backend.BackendException;
+import io.tgcryptfs.backend.BlobStore;
+import io.tgcryptfs.fs.FsError;
+import io.tgcryptfs.fs.FsException;
+import io.tgcryptfs.fs.PackId;
+import io.tgcryptfs.meta.MetaStore;
+import io.tgcryptfs.meta.PackRecord;
+import io.tgcryptfs.meta.PackState;
+import io.tgcryptfs.metrics.Metrics;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+
+/**
+ * Finds a pack's bytes on local disk: in the outbox while it waits for upload, else in the cache
+ * directory, else downloads it from the backend (bounded concurrency, one download per pack however
+ * many readers want it). The cache is an LRU bounded in bytes; it only ever holds uploaded packs,
+ * so eviction never loses data.
+ */
+public final class PackCache {
+    private final Path outboxDir;
+    private final Path cacheDir;
+    private final MetaStore meta;
+    private final BlobStore backend;
+    private final long maxBytes;
+    private final Semaphore downloads;
+    private final Metrics metrics;
+    private final LinkedHashMap<PackId, Long> cached = new LinkedHashMap<>(64, 0.75f, true);
+    private final ConcurrentHashMap<PackId, CompletableFuture<Path>> inFlight = new ConcurrentHashMap<>();
+    private long cachedBytes;
+
+    public PackCache(Path outboxDir, Path cacheDir, MetaStore meta, BlobStore backend, long maxBytes,
+                     int downloadConcurrency, Metrics metrics) throws IOException {
+        this.outboxDir = outboxDir;
+        this.cacheDir = cacheDir;
+        this.meta = meta;
+        this.backend = backend;
+        this.maxBytes = maxBytes;
+        this.downloads = new Semaphore(downloadConcurrency);
+        this.metrics = metrics;
+        Files.createDirectories(cacheDir);
+        scan();
+    }
+
+    /** Reads {@code length} bytes at {@code offset} of the pack. */
+    public byte[] read(PackId pack, long offset, int length) {
+        Path file = locate(pack);
+        byte[] out = new byte[length];
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.wrap(out);
+            long pos = offset;
+            while (buf.hasRemaining()) {
+                int n = ch.read(buf, pos);
+                if (n < 0) {
+                    throw new FsException(FsError.INTEGRITY, "pack " + pack + " is truncated");
+                }
+                pos += n;
+            }
+        } catch (NoSuchFileException e) {
+            // evicted between locate and open: try once more, it will be downloaded again
+            return read(pack, offset, length);
+        } catch (IOException e) {
+            throw new FsException(FsError.IO, "cannot read pack " + pack + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** Drops a cached copy that failed verification, so the next read downloads it again. */
+    public void discard(PackId pack) {
+        Path file = cacheDir.resolve(PackFormat.fileName(pack));
+        synchronized (this) {
+            Long size = cached.remove(pack);
+            if (size != null) {
+                cachedBytes -= size;
+            }
+        }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // a later eviction retries
+        }
+    }
+
+    /** The pipeline moves a confirmed pack from the outbox into the cache. */
+    public void adoptUploaded(PackId pack) throws IOException {
+        Path from = outboxDir.resolve(PackFormat.fileName(pack));
+        Path to = cacheDir.resolve(PackFormat.fileName(pack));
+        if (!Files.exists(from)) {
+            return;
+        }
+        long size = Files.size(from);
+        move(from, to);
+        synchronized (this) {
+            cached.put(pack, size);
+            cachedBytes += size;
+        }
+        evict();
+    }
+
+    /** Deletes every cached pack (all of them are on the backend). Returns the bytes freed. */
+    public synchronized long clear() throws IOException {
+        long freed = 0;
+        for (Map.Entry<PackId, Long> e : cached.entrySet()) {
+            Files.deleteIfExists(cacheDir.resolve(PackFormat.fileName(e.getKey())));
+            freed += e.getValue();
+        }
+        cached.clear();
+        cachedBytes = 0;
+        return freed;
+    }
+
+    public synchronized long cachedBytes() {
+        return cachedBytes;
+    }
+
+    private Path locate(PackId pack) {
+        Path inOutbox = outboxDir.resolve(PackFormat.fileName(pack));
+        if (Files.exists(inOutbox)) {
+            return inOutbox;
+        }
+        Path inCache = cacheDir.resolve(PackFormat.fileName(pack));
+        synchronized (this) {
+            if (cached.get(pack) != null && Files.exists(inCache)) {
+                return inCache;
+            }
+        }
+        if (Files.exists(inOutbox)) {
+            return inOutbox; // uploaded and moved while we looked
+        }
+        CompletableFuture<Path> mine = new CompletableFuture<>();
+        CompletableFuture<Path> running = inFlight.putIfAbsent(pack, mine);
+        if (running != null) {
+            return join(running);
+        }
+        try {
+            mine.complete(download(pack, inCache));
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+        } finally {
+            inFlight.remove(pack);
+        }
+        return join(mine);
+    }
+
+    private Path download(PackId pack, Path target) {
+        PackRecord record = meta.read(r -> r.pack(pack))
+                .orElseThrow(() -> new FsException(FsError.INTEGRITY, "no record of pack " + pack));
+        if (record.state() != PackState.UPLOADED || record.remoteRef() == null) {
+            throw new FsException(FsError.IO, "pack " + pack + " is neither local nor uploaded");
+        }
+        Path tmp = cacheDir.resolve(PackFormat.fileName(pack) + ".part");
+        downloads.acquireUninterruptibly();
+        try {
+            backend.get(record.remoteRef(), tmp);
+            verifyMagic(pack, tmp);
+            long size = Files.size(tmp);
+            move(tmp, target);
+            metrics.downloaded(size);
+            synchronized (this) {
+                cached.put(pack, size);
+                cachedBytes += size;
+            }
+        } catch (BackendException e) {
+            throw new FsException(FsError.IO, "cannot download pack " + pack + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new FsException(FsError.IO, "cannot store downloaded pack " + pack + ": " + e.getMessage(), e);
+        } finally {
+            downloads.release();
+        }
+        evict();
+        return target;
+    }
+
+    private static void verifyMagic(PackId pack, Path file) throws IOException {
+        byte[] head = new byte[PackFormat.MAGIC.length];
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.wrap(head);
+            while (buf.hasRemaining() && ch.read(buf) >= 0) {
+                // fill
+            }
+        }
+        if (!Arrays.equals(head, PackFormat.MAGIC)) {
+            Files.deleteIfExists(file);
+            throw new FsException(FsError.INTEGRITY, "downloaded pack " + pack + " is not a pack");
+        }
+    }
+
+    private void evict() {
+        while (true) {
+            PackId victim;
+            synchronized (this) {
+                if (cachedBytes <= maxBytes || cached.isEmpty()) {
+                    return;
+                }
+                Map.Entry<PackId, Long> eldest = cached.entrySet().iterator().next();
+                victim = eldest.getKey();
+                cachedBytes -= eldest.getValue();
+                cached.remove(victim);
+            }
+            try {
+                Files.deleteIfExists(cacheDir.resolve(PackFormat.fileName(victim)));
+            } catch (IOException ignored) {
+                // stays on disk until the next scan; counted out already
+            }
+        }
+    }
+
+    private void scan() throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(cacheDir)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".part")) {
+                    Files.deleteIfExists(f);
+                } else if (name.endsWith(".pack")) {
+                    long size = Files.size(f);
+                    cached.put(PackId.parse(name.substring(0, name.length() - 5)), size);
+                    cachedBytes += size;
+                }
+            }
+        }
+    }
+
+    private static Path join(CompletableFuture<Path> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw e;
+        }
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.tgcryptfs.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point: `java -jar tgcryptfs.jar <command>`. */
+@Command(name = "tgcryptfs", mixinStandardHelpOptions = true, version = "tgcryptfs 0.1.0",
+        description = "An encrypted, deduplicating FUSE filesystem whose contents live in Telegram (or a directory).",
+        subcommands = {InitCommand.class, MountCommand.class, UnmountCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("tgcryptfs: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return 2;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

@@ -1,0 +1,80 @@
+package io.tgcryptfs.cli;
+
+import io.tgcryptfs.backend.BlobStore;
+import io.tgcryptfs.config.Settings;
+import io.tgcryptfs.fuse.FuseOptions;
+import io.tgcryptfs.fuse.TgcryptFuse;
+import io.tgcryptfs.metrics.Metrics;
+import io.tgcryptfs.pipeline.Sleeper;
+import io.tgcryptfs.pipeline.UploadStatus;
+import io.tgcryptfs.volume.Volume;
+import io.tgcryptfs.volume.VolumeException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+import sun.misc.Signal;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+
+@Command(name = "mount", mixinStandardHelpOptions = true,
+        description = {"Mount the volume at MOUNTPOINT in the foreground until unmounted or sent SIGINT/SIGTERM,",
+                "then upload everything and exit. Creates the volume first if there is none."})
+final class MountCommand implements Callable<Integer> {
+    @Mixin
+    VolumeOptions options;
+
+    @Parameters(paramLabel = "MOUNTPOINT", description = "An existing empty directory.")
+    Path mountpoint;
+
+    @Override
+    public Integer call() throws Exception {
+        Settings settings = options.settings();
+        Path target = mountpoint.toAbsolutePath().normalize();
+        if (!Files.isDirectory(target)) {
+            throw new CliException("mountpoint " + target + " is not a directory");
+        }
+        if (MountTable.isMounted(target)) {
+            throw new CliException(target + " is already mounted");
+        }
+        BlobStore backend = options.backend(settings);
+        SecureRandom random = new SecureRandom();
+        Volume volume;
+        try {
+            boolean fresh = !Volume.existsLocally(settings) && !Volume.existsOnBackend(backend);
+            char[] password = options.password(fresh);
+            if (fresh) {
+                Volume.create(settings, backend, password, random);
+                System.out.println("created a new volume in " + settings.stateDir());
+            }
+            volume = Volume.open(settings, backend, password, Clock.systemUTC(), System::nanoTime, random,
+                    Metrics.NONE, Sleeper.REAL);
+        } catch (VolumeException e) {
+            backend.close();
+            throw new CliException(e.getMessage());
+        }
+        try {
+            TgcryptFuse fuse = new TgcryptFuse(volume.gateway(), Metrics.NONE, volume.blockSize(),
+                    () -> System.out.println("mounted at " + target + " (state in " + settings.stateDir() + ")"));
+            Signal.handle(new Signal("TERM"), s -> fuse.umount());
+            Signal.handle(new Signal("INT"), s -> fuse.umount());
+            fuse.mount(target, true, settings.fuse().debug(), FuseOptions.of(settings.fuse()));
+            System.out.println("unmounted; uploading what is left to the backend");
+            volume.syncToBackend(MountCommand::progress);
+            System.out.println("everything is on the backend");
+            return 0;
+        } finally {
+            volume.close();
+        }
+    }
+
+    private static void progress(UploadStatus s) {
+        if (s.pendingPacks() > 0) {
+            System.out.printf("  %d packs (%d MiB) left to upload%s%n", s.pendingPacks(), s.pendingBytes() >> 20,
+                    s.blockedReason() == null ? "" : " - blocked: " + s.blockedReason());
+        }
+    }
+}

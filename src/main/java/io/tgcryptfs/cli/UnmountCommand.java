@@ -1,0 +1,43 @@
+package io.tgcryptfs.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "unmount", mixinStandardHelpOptions = true,
+        description = "Ask the running mount to finish: it unmounts, uploads everything and exits.")
+final class UnmountCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "MOUNTPOINT")
+    Path mountpoint;
+
+    @Override
+    public Integer call() throws Exception {
+        Path target = mountpoint.toAbsolutePath().normalize();
+        if (!MountTable.isMounted(target)) {
+            throw new CliException(target + " is not mounted");
+        }
+        String failure = tryUnmount("fusermount", "-u", target.toString());
+        if (failure != null && MountTable.isMounted(target)) {
+            String second = tryUnmount("umount", target.toString());
+            if (second != null && MountTable.isMounted(target)) {
+                throw new CliException("cannot unmount " + target + ": " + failure.strip());
+            }
+        }
+        System.out.println("unmounted " + target + "; the mount process is uploading what is left and will exit");
+        return 0;
+    }
+
+    /** Runs the command; null on success, else its output. */
+    private static String tryUnmount(String... command) throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes());
+            return p.waitFor() == 0 ? null : output;
+        } catch (IOException e) {
+            return e.getMessage();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.tgcryptfs.cli;
+
+import io.tgcryptfs.backend.BlobStore;
+import io.tgcryptfs.backend.local.LocalBlobStore;
+import io.tgcryptfs.config.ConfigLoader;
+import io.tgcryptfs.config.Settings;
+import picocli.CommandLine.Option;
+
+import java.io.Console;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+
+/** Options every command that opens a volume shares: where the password and configuration come from. */
+final class VolumeOptions {
+    static final String PASSWORD_VARIABLE = "TGCRYPTFS_PASSWORD";
+
+    @Option(names = "--password-file", paramLabel = "FILE",
+            description = "Read the password from the first line of FILE (else $TGCRYPTFS_PASSWORD, else the terminal).")
+    Path passwordFile;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "A HOCON file overriding application.conf.")
+    Path configFile;
+
+    Settings settings() {
+        Map<String, String> env = System.getenv();
+        try {
+            return Settings.from(ConfigLoader.load(configFile, env), env);
+        } catch (RuntimeException e) {
+            throw new CliException("configuration: " + e.getMessage());
+        }
+    }
+
+    BlobStore backend(Settings settings) {
+        try {
+            return switch (settings.backendType()) {
+                case "local" -> new LocalBlobStore(settings.localBackendDir());
+                default -> throw new CliException("unknown backend type '" + settings.backendType()
+                        + "' (tgcryptfs.backend.type is local or telegram)");
+            };
+        } catch (IOException e) {
+            throw new CliException("cannot open the backend: " + e.getMessage());
+        }
+    }
+
+    /** The password, never from an argument. {@code confirm} asks twice on a terminal (new volumes). */
+    char[] password(boolean confirm) {
+        if (passwordFile != null) {
+            try {
+                String content = Files.readString(passwordFile, StandardCharsets.UTF_8);
+                int newline = content.indexOf('\n');
+                String line = newline < 0 ? content : content.substring(0, newline);
+                return nonEmpty(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
+            } catch (IOException e) {
+                throw new CliException("cannot read the password file: " + e.getMessage());
+            }
+        }
+        String fromEnv = System.getenv(PASSWORD_VARIABLE);
+        if (fromEnv != null) {
+            return nonEmpty(fromEnv);
+        }
+        Console console = System.console();
+        if (console == null) {
+            throw new CliException("no password: give --password-file, set " + PASSWORD_VARIABLE + ", or run on a terminal");
+        }
+        char[] first = console.readPassword("Password: ");
+        if (first == null || first.length == 0) {
+            throw new CliException("empty password");
+        }
+        if (confirm) {
+            char[] second = console.readPassword("Password again: ");
+            if (!Arrays.equals(first, second)) {
+                throw new CliException("the passwords differ");
+            }
+        }
+        return first;
+    }
+
+    private static char[] nonEmpty(String password) {
+        if (password.isEmpty()) {
+            throw new CliException("empty password");
+        }
+        return password.toCharArray();
+    }
+}

@@ -1,0 +1,147 @@
+package io.tgcryptfs.config;
+
+import com.typesafe.config.Config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Typed settings, read once from Typesafe Config. Everything else takes values from here, never from
+ * Config directly, so a mistyped key fails at start-up with the key's name.
+ */
+public record Settings(
+        Config raw,
+        Path stateDir,
+        int blockSize,
+        int kdfMemoryKiB,
+        int kdfIterations,
+        int kdfParallelism,
+        int bandSize,
+        long dirtyBudget,
+        Duration dirtyExpiry,
+        long packTargetSize,
+        boolean compress,
+        long outboxMaxSize,
+        long cacheMaxSize,
+        long plaintextCacheSize,
+        int uploadConcurrency,
+        int uploadQueueSize,
+        Duration retryMinBackoff,
+        Duration retryMaxBackoff,
+        double retryRandomFactor,
+        int downloadConcurrency,
+        long metadataMapSize,
+        Duration askTimeout,
+        Duration passivateAfter,
+        long statfsCapacity,
+        String backendType,
+        Path localBackendDir,
+        Fuse fuse,
+        boolean metricsEnabled,
+        int metricsPort) {
+
+    /** libfuse options. */
+    public record Fuse(boolean allowOther, boolean defaultPermissions, double entryTimeout, double attrTimeout,
+                       boolean debug, List<String> extraOptions) {
+    }
+
+    public static Settings from(Config config, Map<String, String> environment) {
+        Config c = config.getConfig("tgcryptfs");
+        Path stateDir = stateDir(c.getString("state-dir"), environment);
+        int blockSize = intBytes(c, "volume.block-size");
+        int bandSize = intBytes(c, "band.size");
+        if (Integer.bitCount(blockSize) != 1 || blockSize < 4096) {
+            throw new IllegalArgumentException("tgcryptfs.volume.block-size must be a power of two >= 4 KiB");
+        }
+        if (bandSize % blockSize != 0) {
+            throw new IllegalArgumentException("tgcryptfs.band.size must be a multiple of tgcryptfs.volume.block-size");
+        }
+        String localDir = c.getString("backend.local.dir");
+        String algorithm = c.getString("compression.algorithm");
+        if (!algorithm.equals("lz4") && !algorithm.equals("none")) {
+            throw new IllegalArgumentException("tgcryptfs.compression.algorithm must be lz4 or none, not " + algorithm);
+        }
+        Config f = c.getConfig("fuse");
+        return new Settings(
+                config,
+                stateDir,
+                blockSize,
+                c.getInt("kdf.memory-kib"),
+                c.getInt("kdf.iterations"),
+                c.getInt("kdf.parallelism"),
+                bandSize,
+                c.getBytes("dirty.budget"),
+                c.getDuration("dirty.expiry"),
+                c.getBytes("pack.target-size"),
+                algorithm.equals("lz4"),
+                c.getBytes("outbox.max-size"),
+                c.getBytes("cache.max-size"),
+                c.getBytes("cache.plaintext-size"),
+                positive(c, "upload.concurrency"),
+                positive(c, "upload.queue-size"),
+                c.getDuration("upload.retry.min-backoff"),
+                c.getDuration("upload.retry.max-backoff"),
+                c.getDouble("upload.retry.random-factor"),
+                positive(c, "download.concurrency"),
+                c.getBytes("metadata.map-size"),
+                c.getDuration("engine.ask-timeout"),
+                c.getDuration("engine.passivate-after"),
+                c.getBytes("statfs.capacity"),
+                c.getString("backend.type"),
+                localDir.isEmpty() ? stateDir.resolve("backend") : Path.of(localDir),
+                new Fuse(f.getBoolean("allow-other"), f.getBoolean("default-permissions"),
+                        f.getDouble("entry-timeout"), f.getDouble("attr-timeout"), f.getBoolean("debug"),
+                        f.getStringList("extra-options")),
+                c.getBoolean("metrics.enabled"),
+                c.getInt("metrics.port"));
+    }
+
+    public Path headerFile() {
+        return stateDir.resolve("volume.header");
+    }
+
+    public Path metaDir() {
+        return stateDir.resolve("meta");
+    }
+
+    public Path outboxDir() {
+        return stateDir.resolve("outbox");
+    }
+
+    public Path cacheDir() {
+        return stateDir.resolve("cache");
+    }
+
+    public Path controlSocket() {
+        return stateDir.resolve("control.sock");
+    }
+
+    private static Path stateDir(String configured, Map<String, String> environment) {
+        if (!configured.isEmpty()) {
+            return Path.of(configured).toAbsolutePath();
+        }
+        String xdg = environment.get("XDG_DATA_HOME");
+        if (xdg != null && !xdg.isEmpty()) {
+            return Path.of(xdg, "tgcryptfs").toAbsolutePath();
+        }
+        return Path.of(System.getProperty("user.home"), ".local", "share", "tgcryptfs");
+    }
+
+    private static int intBytes(Config c, String key) {
+        long v = c.getBytes(key);
+        if (v <= 0 || v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("tgcryptfs." + key + " out of range: " + v);
+        }
+        return (int) v;
+    }
+
+    private static int positive(Config c, String key) {
+        int v = c.getInt(key);
+        if (v <= 0) {
+            throw new IllegalArgumentException("tgcryptfs." + key + " must be positive");
+        }
+        return v;
+    }
+}

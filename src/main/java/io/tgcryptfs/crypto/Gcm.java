@@ -1,0 +1,71 @@
+package io.tgcryptfs.crypto;
+
+import java.security.GeneralSecurityException;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.BadPaddingException;
+import javax.crypto.Cipher;
+import javax.crypto.IllegalBlockSizeException;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
+
+/**
+ * AES-256-GCM through the JDK provider (its intrinsics are the fast path). One {@link Cipher} per thread,
+ * re-initialised on every call: {@code Cipher.getInstance} is the costly part, {@code init} is cheap, and a
+ * fresh init per call means no state leaks from a failed call into the next.
+ */
+final class Gcm {
+    static final int NONCE_LENGTH = 12;
+    static final int TAG_LENGTH = 16;
+
+    private static final ThreadLocal<Cipher> CIPHERS = ThreadLocal.withInitial(Gcm::newCipher);
+
+    private Gcm() {}
+
+    /** Encrypts {@code in[inOff, inOff+len)} into {@code out} at {@code outOff} (ciphertext then tag). */
+    static void seal(SecretKey key, byte[] nonce, int nonceOff, byte[] aad,
+                     byte[] in, int inOff, int len, byte[] out, int outOff) {
+        Cipher cipher = CIPHERS.get();
+        try {
+            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce, nonceOff, NONCE_LENGTH));
+            cipher.updateAAD(aad);
+            int written = cipher.doFinal(in, inOff, len, out, outOff);
+            if (written != len + TAG_LENGTH) {
+                throw new IllegalStateException("AES-GCM wrote " + written + " bytes, expected " + (len + TAG_LENGTH));
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM encryption failed", e);
+        }
+    }
+
+    /**
+     * Decrypts ciphertext-then-tag {@code src[ctOff, ctOff+ctLen)}.
+     *
+     * @throws AEADBadTagException when authentication fails; callers turn it into their own message
+     */
+    static byte[] open(SecretKey key, byte[] src, int nonceOff, byte[] aad, int ctOff, int ctLen)
+            throws AEADBadTagException {
+        Cipher cipher = CIPHERS.get();
+        try {
+            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, src, nonceOff, NONCE_LENGTH));
+            cipher.updateAAD(aad);
+            return cipher.doFinal(src, ctOff, ctLen);
+        } catch (AEADBadTagException e) {
+            throw e;
+        } catch (BadPaddingException | IllegalBlockSizeException e) {
+            // Not expected from GCM, but a malformed input must still read as an integrity failure.
+            AEADBadTagException bad = new AEADBadTagException("malformed GCM input: " + e.getMessage());
+            bad.initCause(e);
+            throw bad;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM decryption failed", e);
+        }
+    }
+
+    private static Cipher newCipher() {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JVM lacks AES/GCM/NoPadding", e);
+        }
+    }
+}

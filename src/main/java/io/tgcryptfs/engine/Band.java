@@ -1,0 +1,316 @@
+package io.tgcryptfs.engine;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One band of one file: owns that region's dirty blocks and applies writes in arrival order. A block
+ * is sealed (chunked, encrypted, appended to the outbox, committed to LMDB) when fully written, on
+ * flush, when older than the dirty expiry, or when the global budget is under pressure. Sealing and
+ * reads run on the blocking executor; their results come back as messages, so the actor never blocks.
+ */
+public final class Band extends AbstractBehavior<Band.Command> {
+    public interface Command {
+    }
+
+    /** Write {@code data} at file offset {@code offset}; the range lies within this band. */
+    public record Write(long offset, byte[] data, ActorRef<FsResult<Done>> replyTo) implements Command {
+    }
+
+    /** Read [offset, offset + length) of the file; the range lies within this band. */
+    public record Read(long offset, int length, ActorRef<FsResult<byte[]>> replyTo) implements Command {
+    }
+
+    /** Seal every dirty block; reply once they are all committed to LMDB. */
+    public record Flush(ActorRef<FsResult<Done>> replyTo) implements Command {
+    }
+
+    /** Budget pressure: seal everything now. */
+    public enum SealAll implements Command {
+        INSTANCE
+    }
+
+    /** Passivation handshake from the registry. */
+    public enum Stop implements Command {
+        INSTANCE
+    }
+
+    private enum Tick implements Command {
+        INSTANCE
+    }
+
+    private enum BudgetFreed implements Command {
+        INSTANCE
+    }
+
+    private record Sealed(long block, DirtyBlock version, Throwable failure) implements Command {
+    }
+
+    private final BandKey key;
+    private final EngineContext ctx;
+    private final ActorRef<EntityRegistry.Command> registry;
+    private final int blockSize;
+    private final TreeMap<Long, DirtyBlock> dirty = new TreeMap<>();
+    private final Map<Long, DirtyBlock> sealing = new HashMap<>();
+    private final ArrayDeque<Write> waitingForBudget = new ArrayDeque<>();
+    private final List<ActorRef<FsResult<Done>>> flushWaiters = new ArrayList<>();
+    private long lastActivityNanos;
+    private boolean passivationRequested;
+    private boolean waitingRegistered;
+
+    public static Behavior<Command> create(BandKey key, EngineContext ctx, ActorRef<EntityRegistry.Command> registry) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new Band(context, timers, key, ctx, registry)));
+    }
+
+    private Band(ActorContext<Command> context, TimerScheduler<Command> timers, BandKey key, EngineContext ctx,
+                 ActorRef<EntityRegistry.Command> registry) {
+        super(context);
+        this.key = key;
+        this.ctx = ctx;
+        this.registry = registry;
+        this.blockSize = ctx.geometry().blockSize();
+        this.lastActivityNanos = ctx.nanoTime().getAsLong();
+        Duration tick = ctx.dirtyExpiry().dividedBy(2);
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, tick.isZero() ? Duration.ofMillis(100) : tick);
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Write.class, this::onWrite)
+                .onMessage(Read.class, this::onRead)
+                .onMessage(Flush.class, this::onFlush)
+                .onMessage(Sealed.class, this::onSealed)
+                .onMessageEquals(SealAll.INSTANCE, this::onSealAll)
+                .onMessageEquals(BudgetFreed.INSTANCE, this::onBudgetFreed)
+                .onMessageEquals(Tick.INSTANCE, this::onTick)
+                .onMessageEquals(Stop.INSTANCE, this::onStop)
+                .build();
+    }
+
+    private Behavior<Command> onWrite(Write w) {
+        touch();
+        if (!waitingForBudget.isEmpty() || !tryApply(w)) {
+            waitingForBudget.add(w);
+            sealAll();
+        }
+        return this;
+    }
+
+    /** Applies the write if the budget has room for the blocks it makes dirty. */
+    private boolean tryApply(Write w) {
+        long first = w.offset() / blockSize;
+        long last = (w.offset() + w.data().length - 1) / blockSize;
+        int newBlocks = 0;
+        for (long b = first; b <= last; b++) {
+            if (!dirty.containsKey(b)) {
+                newBlocks++;
+            }
+        }
+        if (newBlocks > 0 && !ctx.budget().tryReserve(newBlocks, this::budgetFreed)) {
+            return false;
+        }
+        int consumed = 0;
+        for (long b = first; b <= last; b++) {
+            long blockStart = b * blockSize;
+            int at = (int) Math.max(0, w.offset() - blockStart);
+            int len = (int) Math.min(blockSize - at, w.data().length - consumed);
+            DirtyBlock block = dirty.computeIfAbsent(b, i -> new DirtyBlock(blockSize, ctx.nanoTime().getAsLong()));
+            block.write(at, w.data(), consumed, len);
+            consumed += len;
+            if (block.full()) {
+                seal(b);
+            }
+        }
+        w.replyTo().tell(FsResult.ok(Done.INSTANCE));
+        return true;
+    }
+
+    private void budgetFreed() {
+        getContext().getSelf().tell(BudgetFreed.INSTANCE);
+    }
+
+    private Behavior<Command> onBudgetFreed() {
+        while (!waitingForBudget.isEmpty()) {
+            if (!tryApply(waitingForBudget.peek())) {
+                return this;
+            }
+            waitingForBudget.poll();
+        }
+        answerFlushWaiters(null);
+        return this;
+    }
+
+    private Behavior<Command> onRead(Read r) {
+        touch();
+        long first = r.offset() / blockSize;
+        long last = (r.offset() + r.length() - 1) / blockSize;
+        List<BlockRead> parts = new ArrayList<>();
+        for (long b = first; b <= last; b++) {
+            long blockStart = b * blockSize;
+            int start = (int) Math.max(0, r.offset() - blockStart);
+            int end = (int) Math.min(blockSize, r.offset() + r.length() - blockStart);
+            DirtyBlock inFlight = sealing.get(b);
+            DirtyBlock current = dirty.get(b);
+            DirtyBlock.Overlay older = inFlight == null ? null : inFlight.snapshot(start, end);
+            DirtyBlock.Overlay newer = current == null ? null : current.snapshot(start, end);
+            boolean covered = (current != null && current.written.covers(start, end))
+                    || (inFlight != null && inFlight.written.covers(start, end) && newer == null);
+            parts.add(new BlockRead(b, start, end, (int) (blockStart + start - r.offset()), older, newer, covered));
+        }
+        long ino = key.ino();
+        CompletableFuture.supplyAsync(() -> assemble(ino, r.length(), parts), ctx.blocking())
+                .whenComplete((bytes, failure) -> r.replyTo().tell(
+                        failure == null ? FsResult.ok(bytes) : FsResult.from(failure)));
+        return this;
+    }
+
+    private record BlockRead(long block, int start, int end, int outOffset, DirtyBlock.Overlay older,
+                             DirtyBlock.Overlay newer, boolean covered) {
+    }
+
+    /** Runs on the blocking executor: stored chunk, then the in-flight overlay, then the dirty one. */
+    private byte[] assemble(long ino, int length, List<BlockRead> parts) {
+        byte[] out = new byte[length];
+        for (BlockRead p : parts) {
+            if (!p.covered()) {
+                byte[] base = ctx.chunks().loadBlock(ino, p.block());
+                System.arraycopy(base, p.start(), out, p.outOffset(), p.end() - p.start());
+            }
+            int outStart = p.start() - p.outOffset();
+            if (p.older() != null) {
+                p.older().applyTo(out, outStart);
+            }
+            if (p.newer() != null) {
+                p.newer().applyTo(out, outStart);
+            }
+        }
+        return out;
+    }
+
+    private Behavior<Command> onFlush(Flush f) {
+        touch();
+        flushWaiters.add(f.replyTo());
+        sealAll();
+        answerFlushWaiters(null);
+        return this;
+    }
+
+    private Behavior<Command> onSealAll() {
+        sealAll();
+        return this;
+    }
+
+    private void sealAll() {
+        for (Long b : new ArrayList<>(dirty.keySet())) {
+            seal(b);
+        }
+    }
+
+    private void seal(long b) {
+        DirtyBlock block = dirty.get(b);
+        if (block == null) {
+            return;
+        }
+        if (sealing.containsKey(b)) {
+            block.sealRequested = true;
+            return;
+        }
+        dirty.remove(b);
+        sealing.put(b, block);
+        long ino = key.ino();
+        CompletableFuture.runAsync(() -> sealBlock(ino, b, block), ctx.blocking())
+                .whenComplete((ok, failure) -> getContext().getSelf().tell(new Sealed(b, block, failure)));
+    }
+
+    /** Runs on the blocking executor. The overlay lands on whatever is stored now. */
+    private void sealBlock(long ino, long b, DirtyBlock block) {
+        byte[] whole;
+        if (block.full()) {
+            whole = block.data;
+        } else {
+            whole = ctx.chunks().loadBlock(ino, b).clone();
+            block.applyTo(whole);
+        }
+        ctx.chunks().seal(ino, b, whole);
+    }
+
+    private Behavior<Command> onSealed(Sealed s) {
+        sealing.remove(s.block());
+        ctx.budget().release(1);
+        if (s.failure() != null) {
+            FsResult<Done> failed = FsResult.from(s.failure());
+            getContext().getLog().error("sealing block {} of inode {} failed: {}", s.block(), key.ino(), s.failure().toString());
+            DirtyBlock newer = dirty.get(s.block());
+            dirty.put(s.block(), newer == null ? s.version() : s.version().mergedUnder(newer));
+            answerFlushWaiters(failed);
+            return this;
+        }
+        DirtyBlock next = dirty.get(s.block());
+        if (next != null && (next.full() || next.sealRequested)) {
+            seal(s.block());
+        }
+        answerFlushWaiters(null);
+        return this;
+    }
+
+    private void answerFlushWaiters(FsResult<Done> failure) {
+        if (flushWaiters.isEmpty()) {
+            return;
+        }
+        if (failure == null && !(dirty.isEmpty() && sealing.isEmpty() && waitingForBudget.isEmpty())) {
+            return;
+        }
+        FsResult<Done> answer = failure == null ? FsResult.ok(Done.INSTANCE)
+                : FsResult.failed(((FsResult.Failed<Done>) failure).error(), ((FsResult.Failed<Done>) failure).message());
+        flushWaiters.forEach(w -> w.tell(answer));
+        flushWaiters.clear();
+    }
+
+    private Behavior<Command> onTick() {
+        long now = ctx.nanoTime().getAsLong();
+        long expiry = ctx.dirtyExpiry().toNanos();
+        for (Map.Entry<Long, DirtyBlock> e : new ArrayList<>(dirty.entrySet())) {
+            if (now - e.getValue().createdNanos >= expiry) {
+                seal(e.getKey());
+            }
+        }
+        if (idle() && !passivationRequested && now - lastActivityNanos >= ctx.passivateAfter().toNanos()) {
+            passivationRequested = true;
+            registry.tell(new EntityRegistry.Passivate<>(key, getContext().getSelf()));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onStop() {
+        if (idle()) {
+            return Behaviors.stopped();
+        }
+        passivationRequested = false;
+        registry.tell(new EntityRegistry.StayAlive<>(key));
+        return this;
+    }
+
+    private boolean idle() {
+        return dirty.isEmpty() && sealing.isEmpty() && waitingForBudget.isEmpty() && flushWaiters.isEmpty();
+    }
+
+    private void touch() {
+        lastActivityNanos = ctx.nanoTime().getAsLong();
+        passivationRequested = false;
+    }
+}

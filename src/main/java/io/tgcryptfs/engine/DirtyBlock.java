@@ -1,0 +1,73 @@
+package io.tgcryptfs.engine;
+
+import java.util.List;
+
+/**
+ * Written bytes of one block not yet sealed, as an overlay: only the ranges in {@code written} are
+ * meaningful; the rest comes from the stored chunk when the block is sealed or read. Writes never wait
+ * for a download this way. Mutable while dirty; handed to a seal task it is never touched again.
+ */
+final class DirtyBlock {
+    final byte[] data;
+    final RangeSet written = new RangeSet();
+    final long createdNanos;
+    boolean sealRequested;
+
+    DirtyBlock(int blockSize, long createdNanos) {
+        this.data = new byte[blockSize];
+        this.createdNanos = createdNanos;
+    }
+
+    void write(int at, byte[] src, int srcOffset, int length) {
+        System.arraycopy(src, srcOffset, data, at, length);
+        written.add(at, at + length);
+    }
+
+    boolean full() {
+        return written.covers(0, data.length);
+    }
+
+    /** A copy of what this overlay says about [start, end), safe to use on another thread. */
+    Overlay snapshot(int start, int end) {
+        List<long[]> ranges = written.clipped(start, end);
+        byte[] slice = new byte[end - start];
+        for (long[] r : ranges) {
+            System.arraycopy(data, (int) r[0], slice, (int) r[0] - start, (int) (r[1] - r[0]));
+        }
+        return new Overlay(start, slice, ranges);
+    }
+
+    /** Applies every written range onto {@code block} (a whole block). */
+    void applyTo(byte[] block) {
+        for (long[] r : written.all()) {
+            System.arraycopy(data, (int) r[0], block, (int) r[0], (int) (r[1] - r[0]));
+        }
+    }
+
+    /** Applies this overlay (older) beneath {@code newer}: the result holds both, newer bytes winning. */
+    DirtyBlock mergedUnder(DirtyBlock newer) {
+        DirtyBlock merged = new DirtyBlock(data.length, createdNanos);
+        applyTo(merged.data);
+        for (long[] r : written.all()) {
+            merged.written.add(r[0], r[1]);
+        }
+        newer.applyTo(merged.data);
+        for (long[] r : newer.written.all()) {
+            merged.written.add(r[0], r[1]);
+        }
+        merged.sealRequested = sealRequested || newer.sealRequested;
+        return merged;
+    }
+
+    /** Bytes of [start, end) of a block as captured at read time. */
+    record Overlay(int start, byte[] slice, List<long[]> ranges) {
+        void applyTo(byte[] out, int outStart) {
+            for (long[] r : ranges) {
+                int len = (int) (r[1] - r[0]);
+                int from = (int) r[0] - start;
+                int to = (int) r[0] - outStart;
+                System.arraycopy(slice, from, out, to, len);
+            }
+        }
+    }
+}

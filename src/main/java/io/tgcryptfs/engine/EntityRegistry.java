@@ -1,0 +1,227 @@
+package io.tgcryptfs.engine;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Predicate;
+
+/**
+ * Spawns one entity actor per key on demand and routes messages to it. Idle entities passivate with a
+ * handshake so no message is lost: the entity asks to stop; from then on the registry buffers new
+ * messages for that key and sends the entity {@code stop}; the entity either stops (having handled all
+ * earlier messages, since delivery is ordered) or says it is busy after all. When it has stopped,
+ * buffered messages go to a fresh entity.
+ */
+public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.Command> {
+    public interface Command {
+    }
+
+    /** Deliver {@code message} to the entity for {@code key}, spawning it if needed. */
+    public record Deliver<K, M>(K key, M message) implements Command {
+    }
+
+    /** Deliver {@code message} to every live entity whose key matches. */
+    public record Broadcast<K, M>(Predicate<K> keys, M message) implements Command {
+    }
+
+    /** Sent by an idle entity. */
+    public record Passivate<K>(K key, ActorRef<?> entity) implements Command {
+    }
+
+    /** Sent by an entity that got {@code stop} but has work after all. */
+    public record StayAlive<K>(K key) implements Command {
+    }
+
+    /**
+     * Ask every entity whose key matches (including ones mid-passivation) and reply with all answers.
+     * Used for flushes: only entities that exist can hold dirty data.
+     */
+    public record AskAll<K, M, R>(Predicate<K> keys, java.util.function.Function<ActorRef<R>, M> question,
+                                  ActorRef<List<R>> replyTo) implements Command {
+    }
+
+    /** How many entities are alive (for metrics and tests). */
+    public record CountLive(ActorRef<Integer> replyTo) implements Command {
+    }
+
+    private record Stopped<K>(K key, ActorRef<?> entity) implements Command {
+    }
+
+    private final class Entry {
+        final ActorRef<M> ref;
+        List<M> buffer;
+
+        Entry(ActorRef<M> ref) {
+            this.ref = ref;
+        }
+
+        boolean passivating() {
+            return buffer != null;
+        }
+    }
+
+    private final BiFunction<K, ActorRef<Command>, Behavior<M>> factory;
+    private final M stop;
+    private final Props props;
+    private final String namePrefix;
+    private final Map<K, Entry> entities = new HashMap<>();
+    private long spawned;
+
+    public static <K, M> Behavior<Command> create(String namePrefix, BiFunction<K, ActorRef<Command>, Behavior<M>> factory,
+                                                  M stop, Props props) {
+        return Behaviors.setup(ctx -> new EntityRegistry<>(ctx, namePrefix, factory, stop, props));
+    }
+
+    private EntityRegistry(ActorContext<Command> ctx, String namePrefix, BiFunction<K, ActorRef<Command>, Behavior<M>> factory,
+                           M stop, Props props) {
+        super(ctx);
+        this.namePrefix = namePrefix;
+        this.factory = factory;
+        this.stop = stop;
+        this.props = props;
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Deliver.class, this::onDeliver)
+                .onMessage(Broadcast.class, this::onBroadcast)
+                .onMessage(Passivate.class, this::onPassivate)
+                .onMessage(StayAlive.class, this::onStayAlive)
+                .onMessage(Stopped.class, this::onStopped)
+                .onMessage(CountLive.class, this::onCountLive)
+                .onMessage(AskAll.class, this::onAskAll)
+                .build();
+    }
+
+    @SuppressWarnings("unchecked")
+    private Behavior<Command> onDeliver(Deliver<?, ?> d) {
+        K key = (K) d.key();
+        M message = (M) d.message();
+        Entry entry = entities.get(key);
+        if (entry == null) {
+            entry = spawn(key);
+        }
+        if (entry.passivating()) {
+            entry.buffer.add(message);
+        } else {
+            entry.ref.tell(message);
+        }
+        return this;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Behavior<Command> onBroadcast(Broadcast<?, ?> b) {
+        Predicate<K> keys = (Predicate<K>) b.keys();
+        M message = (M) b.message();
+        entities.forEach((key, entry) -> {
+            if (keys.test(key)) {
+                if (entry.passivating()) {
+                    entry.buffer.add(message);
+                } else {
+                    entry.ref.tell(message);
+                }
+            }
+        });
+        return this;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Behavior<Command> onPassivate(Passivate<?> p) {
+        Entry entry = entities.get((K) p.key());
+        if (entry != null && entry.ref.equals(p.entity()) && !entry.passivating()) {
+            entry.buffer = new ArrayList<>();
+            entry.ref.tell(stop);
+        }
+        return this;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Behavior<Command> onStayAlive(StayAlive<?> s) {
+        Entry entry = entities.get((K) s.key());
+        if (entry != null && entry.passivating()) {
+            List<M> buffered = entry.buffer;
+            entry.buffer = null;
+            buffered.forEach(entry.ref::tell);
+        }
+        return this;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Behavior<Command> onStopped(Stopped<?> s) {
+        K key = (K) s.key();
+        Entry entry = entities.get(key);
+        if (entry == null || !entry.ref.equals(s.entity())) {
+            return this;
+        }
+        entities.remove(key);
+        if (entry.buffer != null && !entry.buffer.isEmpty()) {
+            Entry fresh = spawn(key);
+            entry.buffer.forEach(fresh.ref::tell);
+        }
+        return this;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Behavior<Command> onAskAll(AskAll a) {
+        Predicate<K> keys = a.keys();
+        List<Entry> targets = new ArrayList<>();
+        entities.forEach((key, entry) -> {
+            if (keys.test(key)) {
+                targets.add(entry);
+            }
+        });
+        if (targets.isEmpty()) {
+            a.replyTo().tell(List.of());
+            return this;
+        }
+        ActorRef collector = getContext().spawnAnonymous(Gather.create(targets.size(), a.replyTo()));
+        for (Entry entry : targets) {
+            M question = (M) a.question().apply(collector);
+            if (entry.passivating()) {
+                entry.buffer.add(question);
+            } else {
+                entry.ref.tell(question);
+            }
+        }
+        return this;
+    }
+
+    /** Collects a known number of answers, then replies once with all of them and stops. */
+    private static final class Gather {
+        static <R> Behavior<R> create(int expected, ActorRef<List<R>> replyTo) {
+            List<R> answers = new ArrayList<>(expected);
+            return Behaviors.receive((ctx, answer) -> {
+                answers.add(answer);
+                if (answers.size() == expected) {
+                    replyTo.tell(answers);
+                    return Behaviors.stopped();
+                }
+                return Behaviors.same();
+            });
+        }
+    }
+
+    private Behavior<Command> onCountLive(CountLive c) {
+        c.replyTo().tell(entities.size());
+        return this;
+    }
+
+    private Entry spawn(K key) {
+        ActorRef<M> ref = getContext().spawn(factory.apply(key, getContext().getSelf()), namePrefix + "-" + (spawned++), props);
+        getContext().watchWith(ref, new Stopped<>(key, ref));
+        Entry entry = new Entry(ref);
+        entities.put(key, entry);
+        return entry;
+    }
+}

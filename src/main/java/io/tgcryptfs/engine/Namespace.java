@@ -1,0 +1,328 @@
+package io.tgcryptfs.engine;
+
+import io.tgcryptfs.fs.FileKind;
+import io.tgcryptfs.fs.FsError;
+import io.tgcryptfs.fs.FsException;
+import io.tgcryptfs.fs.Inode;
+import io.tgcryptfs.fs.Timestamp;
+import io.tgcryptfs.meta.MetaReader;
+import io.tgcryptfs.meta.MetaWriter;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * The directory tree: every change to names and link counts, each as one LMDB transaction, one at a
+ * time. Keeping them in one place is what makes rename, link and unlink consistent with each other.
+ * A directory stores its parent under the name ".." so rename can refuse to move a directory into
+ * itself; readdir hides it.
+ */
+public final class Namespace extends AbstractBehavior<Namespace.Command> {
+    public static final long ROOT = 1;
+    public static final String PARENT = "..";
+    public static final String NEXT_INODE = "next-inode";
+    public static final String INODES = "inodes";
+
+    public interface Command {
+    }
+
+    /** Create a file, directory, symlink or special file named {@code name} in {@code parent}. */
+    public record MakeNode(long parent, String name, FileKind kind, int mode, int uid, int gid, long rdev,
+                           String symlinkTarget, ActorRef<FsResult<Inode>> replyTo) implements Command {
+    }
+
+    public record Link(long ino, long newParent, String newName, ActorRef<FsResult<Inode>> replyTo) implements Command {
+    }
+
+    public record Unlink(long parent, String name, ActorRef<FsResult<Done>> replyTo) implements Command {
+    }
+
+    public record RemoveDirectory(long parent, String name, ActorRef<FsResult<Done>> replyTo) implements Command {
+    }
+
+    public record Rename(long oldParent, String oldName, long newParent, String newName,
+                         ActorRef<FsResult<Done>> replyTo) implements Command {
+    }
+
+    /** The last handle of {@code ino} was closed: delete it if no name points to it any more. */
+    public record Released(long ino, ActorRef<FsResult<Done>> replyTo) implements Command {
+    }
+
+    private final EngineContext ctx;
+    private final OpenFiles openFiles;
+
+    public static Behavior<Command> create(EngineContext ctx, OpenFiles openFiles) {
+        return Behaviors.setup(context -> new Namespace(context, ctx, openFiles));
+    }
+
+    private Namespace(ActorContext<Command> context, EngineContext ctx, OpenFiles openFiles) {
+        super(context);
+        this.ctx = ctx;
+        this.openFiles = openFiles;
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(MakeNode.class, m -> reply(m.replyTo(), () -> makeNode(m)))
+                .onMessage(Link.class, m -> reply(m.replyTo(), () -> link(m)))
+                .onMessage(Unlink.class, m -> reply(m.replyTo(), () -> unlink(m)))
+                .onMessage(RemoveDirectory.class, m -> reply(m.replyTo(), () -> rmdir(m)))
+                .onMessage(Rename.class, m -> reply(m.replyTo(), () -> rename(m)))
+                .onMessage(Released.class, m -> reply(m.replyTo(), () -> released(m.ino())))
+                .build();
+    }
+
+    private <T> Behavior<Command> reply(ActorRef<FsResult<T>> replyTo, java.util.function.Supplier<T> body) {
+        replyTo.tell(FsResult.of(body));
+        return this;
+    }
+
+    /** Creates the root directory of a new volume; idempotent. */
+    public static void ensureRoot(EngineContext ctx, int uid, int gid) {
+        ctx.meta().write(w -> {
+            if (w.inode(ROOT).isEmpty()) {
+                Timestamp now = ctx.now();
+                w.putInode(new Inode(ROOT, FileKind.DIRECTORY, 0755, uid, gid, 2, 0, 0, now, now, now, null));
+                w.putEntry(ROOT, PARENT, ROOT);
+                w.setCounter(NEXT_INODE, ROOT + 1);
+                w.setCounter(INODES, 1);
+            }
+            return null;
+        });
+    }
+
+    private Inode makeNode(MakeNode m) {
+        return ctx.meta().write(w -> {
+            Inode parent = directory(w, m.parent());
+            if (w.lookup(m.parent(), m.name()).isPresent()) {
+                throw new FsException(FsError.EXISTS, m.name() + " exists");
+            }
+            Timestamp now = ctx.now();
+            long ino = w.addToCounter(NEXT_INODE, 1) - 1;
+            int mode = m.mode() & Inode.PERMISSION_MASK;
+            int gid = m.gid();
+            if ((parent.mode() & Inode.SET_GID) != 0) {
+                // BSD group semantics on a set-group-ID directory: inherit its group, and its bit for subdirectories
+                gid = parent.gid();
+                if (m.kind() == FileKind.DIRECTORY) {
+                    mode |= Inode.SET_GID;
+                }
+            }
+            boolean dir = m.kind() == FileKind.DIRECTORY;
+            long size = m.kind() == FileKind.SYMLINK ? m.symlinkTarget().getBytes(java.nio.charset.StandardCharsets.UTF_8).length : 0;
+            Inode inode = new Inode(ino, m.kind(), mode, m.uid(), gid, dir ? 2 : 1, size, m.rdev(), now, now, now,
+                    m.symlinkTarget());
+            w.putInode(inode);
+            w.putEntry(m.parent(), m.name(), ino);
+            if (dir) {
+                w.putEntry(ino, PARENT, m.parent());
+            }
+            w.putInode(withParentChange(parent, dir ? 1 : 0, now));
+            w.addToCounter(INODES, 1);
+            return inode;
+        });
+    }
+
+    private Inode link(Link m) {
+        return ctx.meta().write(w -> {
+            Inode inode = w.inode(m.ino()).orElseThrow(() -> notFound("source"));
+            if (inode.isDirectory()) {
+                throw new FsException(FsError.NOT_PERMITTED, "cannot hard-link a directory");
+            }
+            if (inode.nlink() == 0) {
+                throw new FsException(FsError.NOT_FOUND, "source was unlinked");
+            }
+            Inode parent = directory(w, m.newParent());
+            if (w.lookup(m.newParent(), m.newName()).isPresent()) {
+                throw new FsException(FsError.EXISTS, m.newName() + " exists");
+            }
+            Timestamp now = ctx.now();
+            Inode linked = inode.withNlink(inode.nlink() + 1, now);
+            w.putInode(linked);
+            w.putEntry(m.newParent(), m.newName(), m.ino());
+            w.putInode(withParentChange(parent, 0, now));
+            return linked;
+        });
+    }
+
+    private Done unlink(Unlink m) {
+        return ctx.meta().write(w -> {
+            Inode parent = directory(w, m.parent());
+            long ino = w.lookup(m.parent(), m.name()).orElseThrow(() -> notFound(m.name()));
+            Inode inode = w.inode(ino).orElseThrow(() -> notFound(m.name()));
+            if (inode.isDirectory()) {
+                throw new FsException(FsError.IS_DIRECTORY, m.name() + " is a directory");
+            }
+            Timestamp now = ctx.now();
+            w.deleteEntry(m.parent(), m.name());
+            w.putInode(withParentChange(parent, 0, now));
+            dropLink(w, inode, now);
+            return Done.INSTANCE;
+        });
+    }
+
+    private Done rmdir(RemoveDirectory m) {
+        return ctx.meta().write(w -> {
+            if (m.name().equals(".")) {
+                throw new FsException(FsError.INVALID, "cannot remove .");
+            }
+            Inode parent = directory(w, m.parent());
+            long ino = w.lookup(m.parent(), m.name()).orElseThrow(() -> notFound(m.name()));
+            Inode dir = w.inode(ino).orElseThrow(() -> notFound(m.name()));
+            if (!dir.isDirectory()) {
+                throw new FsException(FsError.NOT_DIRECTORY, m.name() + " is not a directory");
+            }
+            requireEmpty(w, ino);
+            Timestamp now = ctx.now();
+            w.deleteEntry(m.parent(), m.name());
+            w.deleteEntry(ino, PARENT);
+            w.putInode(withParentChange(parent, -1, now));
+            removeInode(w, dir);
+            return Done.INSTANCE;
+        });
+    }
+
+    private Done rename(Rename m) {
+        return ctx.meta().write(w -> {
+            Inode oldParent = directory(w, m.oldParent());
+            Inode newParent = directory(w, m.newParent());
+            long ino = w.lookup(m.oldParent(), m.oldName()).orElseThrow(() -> notFound(m.oldName()));
+            Inode moving = w.inode(ino).orElseThrow(() -> notFound(m.oldName()));
+            OptionalLong target = w.lookup(m.newParent(), m.newName());
+            if (target.isPresent() && target.getAsLong() == ino) {
+                return Done.INSTANCE; // both names are links to the same file: POSIX says do nothing
+            }
+            if (moving.isDirectory() && m.newParent() != m.oldParent() && isAncestor(w, ino, m.newParent())) {
+                throw new FsException(FsError.INVALID, "cannot move a directory into itself");
+            }
+            Timestamp now = ctx.now();
+            if (target.isPresent()) {
+                Inode replaced = w.inode(target.getAsLong()).orElseThrow(() -> notFound(m.newName()));
+                if (moving.isDirectory() && !replaced.isDirectory()) {
+                    throw new FsException(FsError.NOT_DIRECTORY, m.newName() + " is not a directory");
+                }
+                if (!moving.isDirectory() && replaced.isDirectory()) {
+                    throw new FsException(FsError.IS_DIRECTORY, m.newName() + " is a directory");
+                }
+                if (replaced.isDirectory()) {
+                    requireEmpty(w, replaced.ino());
+                    w.deleteEntry(replaced.ino(), PARENT);
+                    newParent = withParentChange(newParent, -1, now);
+                    removeInode(w, replaced);
+                } else {
+                    dropLink(w, replaced, now);
+                }
+            }
+            w.deleteEntry(m.oldParent(), m.oldName());
+            w.putEntry(m.newParent(), m.newName(), ino);
+            int dirDelta = moving.isDirectory() ? 1 : 0;
+            if (m.oldParent() == m.newParent()) {
+                w.putInode(withParentChange(newParent, 0, now));
+            } else {
+                w.putInode(withParentChange(oldParent, -dirDelta, now));
+                w.putInode(withParentChange(newParent, dirDelta, now));
+                if (moving.isDirectory()) {
+                    w.putEntry(ino, PARENT, m.newParent());
+                }
+            }
+            w.putInode(w.inode(ino).orElseThrow().withChanged(now));
+            return Done.INSTANCE;
+        });
+    }
+
+    private Done released(long ino) {
+        if (openFiles.isOpen(ino)) {
+            return Done.INSTANCE;
+        }
+        ctx.meta().write(w -> {
+            w.inode(ino).filter(i -> i.nlink() == 0).ifPresent(i -> purge(w, i));
+            return null;
+        });
+        return Done.INSTANCE;
+    }
+
+    /** Deletes every inode left unlinked-but-open when the volume last stopped (nothing is open now). */
+    public static int purgeOrphans(EngineContext ctx) {
+        return ctx.meta().write(w -> {
+            List<Long> orphans = w.orphans();
+            for (long ino : orphans) {
+                w.inode(ino).ifPresentOrElse(i -> purgeInode(ctx, w, i), () -> w.removeOrphan(ino));
+            }
+            return orphans.size();
+        });
+    }
+
+    private void dropLink(MetaWriter w, Inode inode, Timestamp now) {
+        Inode dropped = inode.withNlink(inode.nlink() - 1, now);
+        if (dropped.nlink() > 0) {
+            w.putInode(dropped);
+        } else if (openFiles.isOpen(inode.ino())) {
+            w.putInode(dropped);
+            w.addOrphan(inode.ino());
+        } else {
+            purge(w, dropped);
+        }
+    }
+
+    private void removeInode(MetaWriter w, Inode inode) {
+        purge(w, inode);
+    }
+
+    private void purge(MetaWriter w, Inode inode) {
+        purgeInode(ctx, w, inode);
+    }
+
+    private static void purgeInode(EngineContext ctx, MetaWriter w, Inode inode) {
+        ctx.chunks().dropAllBlocks(w, inode.ino());
+        w.deleteInode(inode.ino());
+        w.removeOrphan(inode.ino());
+        w.addToCounter(INODES, -1);
+    }
+
+    private static Inode withParentChange(Inode parent, int nlinkDelta, Timestamp now) {
+        Inode p = parent.withModified(now);
+        return nlinkDelta == 0 ? p : p.withNlink(p.nlink() + nlinkDelta, now);
+    }
+
+    private static Inode directory(MetaReader r, long ino) {
+        Inode inode = r.inode(ino).orElseThrow(() -> new FsException(FsError.NOT_FOUND, "no directory " + ino));
+        if (!inode.isDirectory()) {
+            throw new FsException(FsError.NOT_DIRECTORY, "not a directory");
+        }
+        return inode;
+    }
+
+    private static void requireEmpty(MetaReader r, long dir) {
+        for (var entry : r.entries(dir, null, 2)) {
+            if (!entry.name().equals(PARENT)) {
+                throw new FsException(FsError.NOT_EMPTY, "directory not empty");
+            }
+        }
+    }
+
+    /** Whether {@code ancestor} is {@code dir} or lies above it. */
+    private static boolean isAncestor(MetaReader r, long ancestor, long dir) {
+        long current = dir;
+        for (int depth = 0; depth < 100_000; depth++) {
+            if (current == ancestor) {
+                return true;
+            }
+            if (current == ROOT) {
+                return false;
+            }
+            current = r.lookup(current, PARENT).orElse(ROOT);
+        }
+        throw new FsException(FsError.LOOP, "directory tree too deep");
+    }
+
+    private static FsException notFound(String what) {
+        return new FsException(FsError.NOT_FOUND, what + " not found");
+    }
+}

@@ -1,0 +1,53 @@
+package io.tgcryptfs.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Disjoint, sorted, merged [start, end) intervals: which bytes of a dirty block were written. */
+final class RangeSet {
+    private final List<long[]> ranges = new ArrayList<>();
+
+    void add(long start, long end) {
+        if (start >= end) {
+            return;
+        }
+        long s = start;
+        long e = end;
+        int i = 0;
+        while (i < ranges.size() && ranges.get(i)[1] < s) {
+            i++;
+        }
+        while (i < ranges.size() && ranges.get(i)[0] <= e) {
+            long[] r = ranges.remove(i);
+            s = Math.min(s, r[0]);
+            e = Math.max(e, r[1]);
+        }
+        ranges.add(i, new long[] {s, e});
+    }
+
+    boolean covers(long start, long end) {
+        for (long[] r : ranges) {
+            if (r[0] <= start && r[1] >= end) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The intervals clipped to [start, end). */
+    List<long[]> clipped(long start, long end) {
+        List<long[]> out = new ArrayList<>();
+        for (long[] r : ranges) {
+            long s = Math.max(r[0], start);
+            long e = Math.min(r[1], end);
+            if (s < e) {
+                out.add(new long[] {s, e});
+            }
+        }
+        return out;
+    }
+
+    List<long[]> all() {
+        return clipped(Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+}

@@ -1,0 +1,61 @@
+package io.tgcryptfs.fs;
+
+/**
+ * The stored attributes of one inode. {@code mode} holds only the permission bits (07777); the type
+ * lives in {@code kind}. {@code symlinkTarget} is set for symlinks only.
+ */
+public record Inode(
+        long ino,
+        FileKind kind,
+        int mode,
+        int uid,
+        int gid,
+        int nlink,
+        long size,
+        long rdev,
+        Timestamp atime,
+        Timestamp mtime,
+        Timestamp ctime,
+        String symlinkTarget) {
+
+    public static final int PERMISSION_MASK = 07777;
+    public static final int SET_UID = 04000;
+    public static final int SET_GID = 02000;
+    public static final int GROUP_EXEC = 00010;
+
+    public boolean isDirectory() {
+        return kind == FileKind.DIRECTORY;
+    }
+
+    public boolean isRegular() {
+        return kind == FileKind.REGULAR;
+    }
+
+    public Inode withMode(int newMode, Timestamp now) {
+        return new Inode(ino, kind, newMode & PERMISSION_MASK, uid, gid, nlink, size, rdev, atime, mtime, now, symlinkTarget);
+    }
+
+    public Inode withOwner(int newUid, int newGid, Timestamp now) {
+        return new Inode(ino, kind, mode, newUid, newGid, nlink, size, rdev, atime, mtime, now, symlinkTarget);
+    }
+
+    public Inode withNlink(int newNlink, Timestamp now) {
+        return new Inode(ino, kind, mode, uid, gid, newNlink, size, rdev, atime, mtime, now, symlinkTarget);
+    }
+
+    public Inode withSize(long newSize, Timestamp now) {
+        return new Inode(ino, kind, mode, uid, gid, nlink, newSize, rdev, atime, now, now, symlinkTarget);
+    }
+
+    public Inode withTimes(Timestamp newAtime, Timestamp newMtime, Timestamp now) {
+        return new Inode(ino, kind, mode, uid, gid, nlink, size, rdev, newAtime, newMtime, now, symlinkTarget);
+    }
+
+    public Inode withChanged(Timestamp now) {
+        return new Inode(ino, kind, mode, uid, gid, nlink, size, rdev, atime, mtime, now, symlinkTarget);
+    }
+
+    public Inode withModified(Timestamp now) {
+        return new Inode(ino, kind, mode, uid, gid, nlink, size, rdev, atime, now, now, symlinkTarget);
+    }
+}

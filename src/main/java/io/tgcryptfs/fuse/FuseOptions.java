@@ -1,0 +1,33 @@
+package io.tgcryptfs.fuse;
+
+import io.tgcryptfs.config.Settings;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** libfuse mount options from the settings. */
+public final class FuseOptions {
+    private FuseOptions() {
+    }
+
+    public static String[] of(Settings.Fuse fuse) {
+        List<String> o = new ArrayList<>(List.of(
+                "fsname=tgcryptfs", "subtype=tgcryptfs",
+                // stable inode numbers: hard links show one inode, and tools like rsync -H rely on it
+                "use_ino",
+                "big_writes",
+                // we keep unlinked-but-open files ourselves instead of libfuse's .fuse_hidden renames
+                "hard_remove",
+                "entry_timeout=" + fuse.entryTimeout(),
+                "attr_timeout=" + fuse.attrTimeout(),
+                "negative_timeout=0"));
+        if (fuse.allowOther()) {
+            o.add("allow_other");
+        }
+        if (fuse.defaultPermissions()) {
+            o.add("default_permissions");
+        }
+        o.addAll(fuse.extraOptions());
+        return new String[] {"-o", String.join(",", o)};
+    }
+}

@@ -1,0 +1,31 @@
+package io.tgcryptfs.fuse;
+
+import io.tgcryptfs.fs.Inode;
+import ru.serce.jnrfuse.struct.FileStat;
+
+/** Inode -> struct stat. */
+final class StatFiller {
+    private static final int DIRECTORY_SIZE = 4096;
+
+    private StatFiller() {
+    }
+
+    static void fill(Inode inode, FileStat stat, int blockSize) {
+        stat.st_ino.set(inode.ino());
+        stat.st_mode.set(inode.kind().typeBits() | inode.mode());
+        stat.st_nlink.set(inode.nlink());
+        stat.st_uid.set(inode.uid());
+        stat.st_gid.set(inode.gid());
+        long size = inode.isDirectory() ? DIRECTORY_SIZE : inode.size();
+        stat.st_size.set(size);
+        stat.st_rdev.set(inode.rdev());
+        stat.st_blksize.set(blockSize);
+        stat.st_blocks.set((size + 511) / 512);
+        stat.st_atim.tv_sec.set(inode.atime().seconds());
+        stat.st_atim.tv_nsec.set(inode.atime().nanos());
+        stat.st_mtim.tv_sec.set(inode.mtime().seconds());
+        stat.st_mtim.tv_nsec.set(inode.mtime().nanos());
+        stat.st_ctim.tv_sec.set(inode.ctime().seconds());
+        stat.st_ctim.tv_nsec.set(inode.ctime().nanos());
+    }
+}

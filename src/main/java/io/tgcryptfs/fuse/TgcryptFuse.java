@@ -1,0 +1,441 @@
+package io.tgcryptfs.fuse;
+
+import io.tgcryptfs.engine.TimeChange;
+import io.tgcryptfs.engine.XattrMode;
+import io.tgcryptfs.fs.FileKind;
+import io.tgcryptfs.fs.FsError;
+import io.tgcryptfs.fs.FsException;
+import io.tgcryptfs.fs.Inode;
+import io.tgcryptfs.fs.Timestamp;
+import io.tgcryptfs.gateway.Caller;
+import io.tgcryptfs.gateway.FsGateway;
+import io.tgcryptfs.gateway.FsStats;
+import io.tgcryptfs.gateway.Listing;
+import io.tgcryptfs.metrics.Metrics;
+import jnr.ffi.Pointer;
+import jnr.ffi.Struct;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import ru.serce.jnrfuse.ErrorCodes;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseContext;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.Statvfs;
+import ru.serce.jnrfuse.struct.Timespec;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * The jnr-fuse adapter: every callback parses its arguments, makes one gateway call, fills the struct
+ * and returns 0 or the errno of the error's meaning. Expected errors are not logged; unexpected ones
+ * are logged once, here at the edge.
+ */
+public final class TgcryptFuse extends FuseStubFS {
+    private static final Logger log = LoggerFactory.getLogger(TgcryptFuse.class);
+    private static final long UTIME_NOW = (1L << 30) - 1;
+    private static final long UTIME_OMIT = (1L << 30) - 2;
+    private static final int XATTR_CREATE = 1;
+    private static final int XATTR_REPLACE = 2;
+    private static final int FALLOC_FL_KEEP_SIZE = 1;
+    /** libfuse 2.9 fuse_operations flags: nullpath_ok (bit 0) and utime_omit_ok (bit 2). */
+    private static final int FLAG_NULLPATH_OK = 1;
+    private static final int FLAG_UTIME_OMIT_OK = 4;
+
+    private final FsGateway gateway;
+    private final Metrics metrics;
+    private final int blockSize;
+    private final Runnable onMounted;
+
+    public TgcryptFuse(FsGateway gateway, Metrics metrics, int blockSize, Runnable onMounted) {
+        this.gateway = gateway;
+        this.metrics = metrics;
+        this.blockSize = blockSize;
+        this.onMounted = onMounted;
+        // jnr-fuse models these bitfields as padding; set them by hand so that libfuse passes a NULL
+        // path for unlinked-but-open files (we use the handle) and hands UTIME_NOW/UTIME_OMIT through
+        Struct.getMemory(fuseOperations).putInt(flagsOffset(), FLAG_NULLPATH_OK | FLAG_UTIME_OMIT_OK);
+    }
+
+    private long flagsOffset() {
+        try {
+            Object flags = fuseOperations.getClass().getField("flag_nullpath_ok").get(fuseOperations);
+            java.lang.reflect.Method offset = findMethod(flags.getClass(), "offset");
+            offset.setAccessible(true);
+            return ((Number) offset.invoke(flags)).longValue();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot locate the fuse_operations flags in jnr-fuse", e);
+        }
+    }
+
+    private static java.lang.reflect.Method findMethod(Class<?> type, String name) throws NoSuchMethodException {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
+                if (m.getName().equals(name) && m.getParameterCount() == 0) {
+                    return m;
+                }
+            }
+        }
+        throw new NoSuchMethodException(name);
+    }
+
+    @Override
+    public Pointer init(Pointer conn) {
+        onMounted.run();
+        return null;
+    }
+
+    @Override
+    public int getattr(String path, FileStat stat) {
+        return run("getattr", () -> {
+            StatFiller.fill(gateway.getattr(path), stat, blockSize);
+            return 0;
+        });
+    }
+
+    @Override
+    public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
+        return run("fgetattr", () -> {
+            StatFiller.fill(gateway.getattr(fi.fh.get()), stat, blockSize);
+            return 0;
+        });
+    }
+
+    @Override
+    public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
+        return run("readdir", () -> {
+            List<Listing> entries = gateway.readdir(path);
+            FileStat stat = new FileStat(jnr.ffi.Runtime.getSystemRuntime());
+            for (Listing e : entries) {
+                stat.st_ino.set(e.inode().ino());
+                stat.st_mode.set(e.inode().kind().typeBits() | e.inode().mode());
+                if (filler.apply(buf, e.name(), stat, 0) != 0) {
+                    break;
+                }
+            }
+            return 0;
+        });
+    }
+
+    @Override
+    public int readlink(String path, Pointer buf, long size) {
+        return run("readlink", () -> {
+            byte[] target = gateway.readlink(path).getBytes(StandardCharsets.UTF_8);
+            int n = (int) Math.min(target.length, size - 1);
+            buf.put(0, target, 0, n);
+            buf.putByte(n, (byte) 0);
+            return 0;
+        });
+    }
+
+    @Override
+    public int mknod(String path, long mode, long rdev) {
+        return run("mknod", () -> {
+            gateway.mknod(path, FileKind.fromMode(mode), (int) mode, rdev, caller());
+            return 0;
+        });
+    }
+
+    @Override
+    public int mkdir(String path, long mode) {
+        return run("mkdir", () -> {
+            gateway.mknod(path, FileKind.DIRECTORY, (int) mode, 0, caller());
+            return 0;
+        });
+    }
+
+    @Override
+    public int symlink(String target, String path) {
+        return run("symlink", () -> {
+            gateway.symlink(target, path, caller());
+            return 0;
+        });
+    }
+
+    @Override
+    public int link(String existing, String newPath) {
+        return run("link", () -> {
+            gateway.link(existing, newPath);
+            return 0;
+        });
+    }
+
+    @Override
+    public int unlink(String path) {
+        return run("unlink", () -> {
+            gateway.unlink(path);
+            return 0;
+        });
+    }
+
+    @Override
+    public int rmdir(String path) {
+        return run("rmdir", () -> {
+            gateway.rmdir(path);
+            return 0;
+        });
+    }
+
+    @Override
+    public int rename(String from, String to) {
+        return run("rename", () -> {
+            gateway.rename(from, to);
+            return 0;
+        });
+    }
+
+    @Override
+    public int chmod(String path, long mode) {
+        return run("chmod", () -> {
+            gateway.chmod(requirePath(path), (int) mode & Inode.PERMISSION_MASK);
+            return 0;
+        });
+    }
+
+    @Override
+    public int chown(String path, long uid, long gid) {
+        return run("chown", () -> {
+            gateway.chown(requirePath(path), (int) uid, (int) gid);
+            return 0;
+        });
+    }
+
+    @Override
+    public int truncate(String path, long size) {
+        return run("truncate", () -> {
+            gateway.truncate(requirePath(path), size);
+            return 0;
+        });
+    }
+
+    @Override
+    public int ftruncate(String path, long size, FuseFileInfo fi) {
+        return run("ftruncate", () -> {
+            gateway.ftruncate(fi.fh.get(), size);
+            return 0;
+        });
+    }
+
+    @Override
+    public int utimens(String path, Timespec[] timespec) {
+        return run("utimens", () -> {
+            gateway.setTimes(requirePath(path), timeChange(timespec[0]), timeChange(timespec[1]));
+            return 0;
+        });
+    }
+
+    @Override
+    public int open(String path, FuseFileInfo fi) {
+        return run("open", () -> {
+            fi.fh.set(gateway.open(path));
+            return 0;
+        });
+    }
+
+    @Override
+    public int create(String path, long mode, FuseFileInfo fi) {
+        return run("create", () -> {
+            fi.fh.set(gateway.create(path, (int) mode, caller()));
+            return 0;
+        });
+    }
+
+    @Override
+    public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+        return run("read", () -> {
+            byte[] data = gateway.read(fi.fh.get(), offset, (int) size);
+            buf.put(0, data, 0, data.length);
+            return data.length;
+        });
+    }
+
+    @Override
+    public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+        return run("write", () -> {
+            byte[] data = new byte[(int) size];
+            buf.get(0, data, 0, data.length);
+            gateway.write(fi.fh.get(), offset, data);
+            return data.length;
+        });
+    }
+
+    @Override
+    public int flush(String path, FuseFileInfo fi) {
+        return run("flush", () -> {
+            gateway.flush(fi.fh.get());
+            return 0;
+        });
+    }
+
+    @Override
+    public int release(String path, FuseFileInfo fi) {
+        return run("release", () -> {
+            gateway.release(fi.fh.get());
+            return 0;
+        });
+    }
+
+    @Override
+    public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+        return run("fsync", () -> {
+            gateway.fsync(fi.fh.get());
+            return 0;
+        });
+    }
+
+    @Override
+    public int fsyncdir(String path, FuseFileInfo fi) {
+        return run("fsyncdir", () -> {
+            gateway.syncAll();
+            return 0;
+        });
+    }
+
+    @Override
+    public int fallocate(String path, int mode, long offset, long length, FuseFileInfo fi) {
+        return run("fallocate", () -> {
+            if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0) {
+                throw new FsException(FsError.NOT_SUPPORTED, "fallocate mode " + mode);
+            }
+            long end = offset + length;
+            if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && gateway.getattr(fi.fh.get()).size() < end) {
+                gateway.ftruncate(fi.fh.get(), end);
+            }
+            return 0;
+        });
+    }
+
+    @Override
+    public int statfs(String path, Statvfs stbuf) {
+        return run("statfs", () -> {
+            FsStats s = gateway.statfs();
+            long unit = 4096;
+            long blocks = s.capacityBytes() / unit;
+            long free = Math.max(0, (s.capacityBytes() - s.usedBytes()) / unit);
+            stbuf.f_bsize.set(unit);
+            stbuf.f_frsize.set(unit);
+            stbuf.f_blocks.set(blocks);
+            stbuf.f_bfree.set(free);
+            stbuf.f_bavail.set(free);
+            stbuf.f_files.set(s.maxInodes());
+            stbuf.f_ffree.set(s.maxInodes() - s.inodes());
+            stbuf.f_favail.set(s.maxInodes() - s.inodes());
+            stbuf.f_namemax.set(s.maxNameLength());
+            return 0;
+        });
+    }
+
+    @Override
+    public int setxattr(String path, String name, Pointer value, long size, int flags) {
+        return run("setxattr", () -> {
+            byte[] bytes = new byte[(int) size];
+            value.get(0, bytes, 0, bytes.length);
+            XattrMode mode = (flags & XATTR_CREATE) != 0 ? XattrMode.CREATE_ONLY
+                    : (flags & XATTR_REPLACE) != 0 ? XattrMode.REPLACE_ONLY : XattrMode.UPSERT;
+            gateway.setxattr(requirePath(path), name, bytes, mode);
+            return 0;
+        });
+    }
+
+    @Override
+    public int getxattr(String path, String name, Pointer value, long size) {
+        return run("getxattr", () -> {
+            byte[] bytes = gateway.getxattr(requirePath(path), name);
+            if (size == 0) {
+                return bytes.length;
+            }
+            if (size < bytes.length) {
+                throw new FsException(FsError.BUFFER_TOO_SMALL, "xattr buffer too small");
+            }
+            value.put(0, bytes, 0, bytes.length);
+            return bytes.length;
+        });
+    }
+
+    @Override
+    public int listxattr(String path, Pointer list, long size) {
+        return run("listxattr", () -> {
+            byte[] joined = joinNames(gateway.listxattr(requirePath(path)));
+            if (size == 0) {
+                return joined.length;
+            }
+            if (size < joined.length) {
+                throw new FsException(FsError.BUFFER_TOO_SMALL, "xattr list buffer too small");
+            }
+            list.put(0, joined, 0, joined.length);
+            return joined.length;
+        });
+    }
+
+    @Override
+    public int removexattr(String path, String name) {
+        return run("removexattr", () -> {
+            gateway.removexattr(requirePath(path), name);
+            return 0;
+        });
+    }
+
+    @Override
+    public int access(String path, int mask) {
+        return run("access", () -> {
+            gateway.getattr(path);
+            return 0;
+        });
+    }
+
+    private int run(String op, Callable<Integer> call) {
+        long start = System.nanoTime();
+        boolean failed = false;
+        try {
+            return call.call();
+        } catch (FsException e) {
+            failed = true;
+            if (!Errnos.expected(e.error())) {
+                log.warn("{} failed: {} ({})", op, e.getMessage(), e.error());
+            }
+            return Errnos.of(e.error());
+        } catch (Throwable t) {
+            failed = true;
+            log.error("{} failed unexpectedly", op, t);
+            return -ErrorCodes.EIO();
+        } finally {
+            metrics.fuseCall(op, System.nanoTime() - start, failed);
+        }
+    }
+
+    private Caller caller() {
+        FuseContext context = getContext();
+        return new Caller(context.uid.intValue(), context.gid.intValue(), context.pid.intValue());
+    }
+
+    private static String requirePath(String path) {
+        if (path == null) {
+            throw new FsException(FsError.NOT_FOUND, "the file was unlinked");
+        }
+        return path;
+    }
+
+    private static TimeChange timeChange(Timespec t) {
+        long nanos = t.tv_nsec.longValue();
+        if (nanos == UTIME_NOW) {
+            return TimeChange.Now.INSTANCE;
+        }
+        if (nanos == UTIME_OMIT) {
+            return TimeChange.Omit.INSTANCE;
+        }
+        return new TimeChange.At(new Timestamp(t.tv_sec.get(), (int) nanos));
+    }
+
+    private static byte[] joinNames(List<String> names) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (String n : names) {
+            byte[] b = n.getBytes(StandardCharsets.UTF_8);
+            out.write(b, 0, b.length);
+            out.write(0);
+        }
+        return out.toByteArray();
+    }
+}

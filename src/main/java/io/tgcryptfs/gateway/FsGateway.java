@@ -1,0 +1,417 @@
+package io.tgcryptfs.gateway;
+
+import io.tgcryptfs.chunk.BlockGeometry;
+import io.tgcryptfs.chunk.ChunkStore;
+import io.tgcryptfs.chunk.Outbox;
+import io.tgcryptfs.engine.Band;
+import io.tgcryptfs.engine.BandKey;
+import io.tgcryptfs.engine.Done;
+import io.tgcryptfs.engine.EntityRegistry;
+import io.tgcryptfs.engine.FsResult;
+import io.tgcryptfs.engine.Namespace;
+import io.tgcryptfs.engine.OpenFiles;
+import io.tgcryptfs.engine.OpenInode;
+import io.tgcryptfs.engine.TimeChange;
+import io.tgcryptfs.engine.XattrMode;
+import io.tgcryptfs.fs.DirEntry;
+import io.tgcryptfs.fs.FileKind;
+import io.tgcryptfs.fs.FsError;
+import io.tgcryptfs.fs.FsException;
+import io.tgcryptfs.fs.Inode;
+import io.tgcryptfs.meta.MetaReader;
+import io.tgcryptfs.meta.MetaStore;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.japi.function.Function;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The synchronous facade FUSE calls: resolves paths, asks the actors and waits for their answers with
+ * a timeout. The only place that blocks on actors. Reads of committed metadata (getattr, readdir,
+ * getxattr) go straight to LMDB: every change is committed in one transaction, so a read transaction
+ * always sees a consistent state.
+ */
+public final class FsGateway {
+    private final ActorSystem<?> system;
+    private final MetaStore meta;
+    private final Outbox outbox;
+    private final ChunkStore chunks;
+    private final BlockGeometry geometry;
+    private final ActorRef<Namespace.Command> namespace;
+    private final ActorRef<EntityRegistry.Command> inodes;
+    private final ActorRef<EntityRegistry.Command> bands;
+    private final OpenFiles openFiles;
+    private final Duration timeout;
+    private final long capacityBytes;
+    private final AtomicLong nextHandle = new AtomicLong(1);
+    private final ConcurrentHashMap<Long, Long> handles = new ConcurrentHashMap<>();
+
+    public FsGateway(ActorSystem<?> system, MetaStore meta, Outbox outbox, ChunkStore chunks, BlockGeometry geometry,
+                     ActorRef<Namespace.Command> namespace, ActorRef<EntityRegistry.Command> inodes,
+                     ActorRef<EntityRegistry.Command> bands, OpenFiles openFiles, Duration timeout, long capacityBytes) {
+        this.system = system;
+        this.meta = meta;
+        this.outbox = outbox;
+        this.chunks = chunks;
+        this.geometry = geometry;
+        this.namespace = namespace;
+        this.inodes = inodes;
+        this.bands = bands;
+        this.openFiles = openFiles;
+        this.timeout = timeout;
+        this.capacityBytes = capacityBytes;
+    }
+
+    // ---- lookups -------------------------------------------------------------------------------
+
+    public Inode getattr(String path) {
+        return meta.read(r -> inode(r, resolve(r, path)));
+    }
+
+    public Inode getattr(long handle) {
+        long ino = inoOf(handle);
+        return meta.read(r -> inode(r, ino));
+    }
+
+    public List<Listing> readdir(String path) {
+        return meta.read(r -> {
+            long dir = resolve(r, path);
+            Inode self = inode(r, dir);
+            if (!self.isDirectory()) {
+                throw new FsException(FsError.NOT_DIRECTORY, path + " is not a directory");
+            }
+            List<Listing> out = new ArrayList<>();
+            out.add(new Listing(".", self));
+            long parent = r.lookup(dir, Namespace.PARENT).orElse(Namespace.ROOT);
+            out.add(new Listing("..", inode(r, parent)));
+            String after = null;
+            while (true) {
+                List<DirEntry> page = r.entries(dir, after, 1024);
+                for (DirEntry e : page) {
+                    if (!e.name().equals(Namespace.PARENT)) {
+                        r.inode(e.ino()).ifPresent(i -> out.add(new Listing(e.name(), i)));
+                    }
+                }
+                if (page.size() < 1024) {
+                    return out;
+                }
+                after = page.get(page.size() - 1).name();
+            }
+        });
+    }
+
+    public String readlink(String path) {
+        Inode inode = getattr(path);
+        if (inode.kind() != FileKind.SYMLINK) {
+            throw new FsException(FsError.INVALID, path + " is not a symlink");
+        }
+        return inode.symlinkTarget();
+    }
+
+    // ---- namespace -----------------------------------------------------------------------------
+
+    public Inode mknod(String path, FileKind kind, int mode, long rdev, Caller caller) {
+        String[] pn = PathNames.split(path);
+        long parent = resolveDir(pn[0]);
+        return ask(namespace, r -> new Namespace.MakeNode(parent, pn[1], kind, mode, caller.uid(), caller.gid(), rdev, null, r));
+    }
+
+    public Inode symlink(String target, String path, Caller caller) {
+        String[] pn = PathNames.split(path);
+        long parent = resolveDir(pn[0]);
+        return ask(namespace, r -> new Namespace.MakeNode(parent, pn[1], FileKind.SYMLINK, 0777, caller.uid(), caller.gid(), 0, target, r));
+    }
+
+    public Inode link(String existing, String newPath) {
+        long ino = meta.read(r -> resolve(r, existing));
+        String[] pn = PathNames.split(newPath);
+        long parent = resolveDir(pn[0]);
+        return ask(namespace, r -> new Namespace.Link(ino, parent, pn[1], r));
+    }
+
+    public void unlink(String path) {
+        String[] pn = PathNames.split(path);
+        long parent = resolveDir(pn[0]);
+        this.<Namespace.Command, Done>ask(namespace, r -> new Namespace.Unlink(parent, pn[1], r));
+    }
+
+    public void rmdir(String path) {
+        String[] pn = PathNames.split(path);
+        long parent = resolveDir(pn[0]);
+        this.<Namespace.Command, Done>ask(namespace, r -> new Namespace.RemoveDirectory(parent, pn[1], r));
+    }
+
+    public void rename(String from, String to) {
+        String[] a = PathNames.split(from);
+        String[] b = PathNames.split(to);
+        long oldParent = resolveDir(a[0]);
+        long newParent = resolveDir(b[0]);
+        this.<Namespace.Command, Done>ask(namespace, r -> new Namespace.Rename(oldParent, a[1], newParent, b[1], r));
+    }
+
+    // ---- attributes ----------------------------------------------------------------------------
+
+    public Inode chmod(String path, int mode) {
+        long ino = ino(path);
+        return askInode(ino, r -> new OpenInode.Chmod(mode, r));
+    }
+
+    public Inode chown(String path, int uid, int gid) {
+        long ino = ino(path);
+        return askInode(ino, r -> new OpenInode.Chown(uid, gid, r));
+    }
+
+    public Inode setTimes(String path, TimeChange atime, TimeChange mtime) {
+        long ino = ino(path);
+        return askInode(ino, r -> new OpenInode.SetTimes(atime, mtime, r));
+    }
+
+    public Inode truncate(String path, long size) {
+        return truncateInode(ino(path), size);
+    }
+
+    public Inode ftruncate(long handle, long size) {
+        return truncateInode(inoOf(handle), size);
+    }
+
+    private Inode truncateInode(long ino, long size) {
+        flushBands(ino);
+        return askInode(ino, r -> new OpenInode.Truncate(size, r));
+    }
+
+    // ---- xattrs --------------------------------------------------------------------------------
+
+    public void setxattr(String path, String name, byte[] value, XattrMode mode) {
+        PathNames.checked(name);
+        long ino = ino(path);
+        this.<Done>askInode(ino, r -> new OpenInode.SetXattr(name, value, mode, r));
+    }
+
+    public byte[] getxattr(String path, String name) {
+        PathNames.checked(name);
+        return meta.read(r -> {
+            long ino = resolve(r, path);
+            return r.xattr(ino, name).orElseThrow(() -> new FsException(FsError.NO_ATTRIBUTE, "no xattr " + name));
+        });
+    }
+
+    public List<String> listxattr(String path) {
+        return meta.read(r -> r.xattrNames(resolve(r, path)));
+    }
+
+    public void removexattr(String path, String name) {
+        PathNames.checked(name);
+        long ino = ino(path);
+        this.<Done>askInode(ino, r -> new OpenInode.RemoveXattr(name, r));
+    }
+
+    // ---- file data -----------------------------------------------------------------------------
+
+    public long open(String path) {
+        long ino = ino(path);
+        return newHandle(ino);
+    }
+
+    /** Creates a regular file and opens it. */
+    public long create(String path, int mode, Caller caller) {
+        Inode inode = mknod(path, FileKind.REGULAR, mode, 0, caller);
+        return newHandle(inode.ino());
+    }
+
+    private long newHandle(long ino) {
+        long handle = nextHandle.getAndIncrement();
+        openFiles.opened(ino);
+        handles.put(handle, ino);
+        return handle;
+    }
+
+    public byte[] read(long handle, long offset, int length) {
+        long ino = inoOf(handle);
+        long size = meta.read(r -> inode(r, ino)).size();
+        if (offset >= size || length <= 0) {
+            return new byte[0];
+        }
+        int n = (int) Math.min(length, size - offset);
+        List<long[]> pieces = splitByBand(offset, n);
+        List<CompletableFuture<FsResult<byte[]>>> answers = new ArrayList<>();
+        for (long[] p : pieces) {
+            BandKey key = new BandKey(ino, geometry.bandIndex(p[0]));
+            answers.add(askFuture(bands, r -> new EntityRegistry.Deliver<>(key, new Band.Read(p[0], (int) p[1], r))));
+        }
+        byte[] out = new byte[n];
+        int at = 0;
+        for (CompletableFuture<FsResult<byte[]>> a : answers) {
+            byte[] part = await(a).orThrow();
+            System.arraycopy(part, 0, out, at, part.length);
+            at += part.length;
+        }
+        return out;
+    }
+
+    public void write(long handle, long offset, byte[] data) {
+        long ino = inoOf(handle);
+        if (data.length == 0) {
+            return;
+        }
+        if (offset < 0 || offset + data.length < 0) {
+            throw new FsException(FsError.TOO_BIG, "offset beyond the largest file size");
+        }
+        // size first: a block sealed before the size moved would look like it lies past the end
+        this.<Done>askInode(ino, r -> new OpenInode.Extend(offset + data.length, r));
+        List<long[]> pieces = splitByBand(offset, data.length);
+        List<CompletableFuture<FsResult<Done>>> answers = new ArrayList<>();
+        for (long[] p : pieces) {
+            BandKey key = new BandKey(ino, geometry.bandIndex(p[0]));
+            byte[] slice = pieces.size() == 1 ? data
+                    : java.util.Arrays.copyOfRange(data, (int) (p[0] - offset), (int) (p[0] - offset + p[1]));
+            answers.add(askFuture(bands, r -> new EntityRegistry.Deliver<>(key, new Band.Write(p[0], slice, r))));
+        }
+        for (CompletableFuture<FsResult<Done>> a : answers) {
+            await(a).orThrow();
+        }
+    }
+
+    /** fsync: the file's data and all metadata durable on local disk. Upload follows asynchronously. */
+    public void fsync(long handle) {
+        flushBands(inoOf(handle));
+        outbox.force();
+        meta.sync();
+    }
+
+    /** Seals every dirty block of every file and makes it durable (sync, unmount). */
+    public void syncAll() {
+        List<FsResult<Done>> answers = await(askFuture(bands,
+                r -> new EntityRegistry.AskAll<BandKey, Band.Command, FsResult<Done>>(k -> true, Band.Flush::new, r)));
+        answers.forEach(FsResult::orThrow);
+        outbox.force();
+        meta.sync();
+    }
+
+    public void flush(long handle) {
+        inoOf(handle);
+    }
+
+    public void release(long handle) {
+        Long ino = handles.remove(handle);
+        if (ino == null) {
+            throw new FsException(FsError.BAD_HANDLE, "unknown handle " + handle);
+        }
+        bands.tell(new EntityRegistry.Broadcast<BandKey, Band.Command>(k -> k.ino() == ino, Band.SealAll.INSTANCE));
+        if (openFiles.released(ino)) {
+            this.<Namespace.Command, Done>ask(namespace, r -> new Namespace.Released(ino, r));
+        }
+    }
+
+    public FsStats statfs() {
+        long[] counts = meta.read(r -> new long[] {r.counter(ChunkStore.STORED_BYTES), r.counter(Namespace.INODES)});
+        long used = counts[0] + meta.usedBytes() + outbox.waitingBytes();
+        return new FsStats(Math.max(capacityBytes, used), used, counts[1], Math.max(1L << 32, counts[1] * 2), PathNames.MAX_NAME_BYTES);
+    }
+
+    public ChunkStore chunks() {
+        return chunks;
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private void flushBands(long ino) {
+        List<FsResult<Done>> answers = await(askFuture(bands,
+                r -> new EntityRegistry.AskAll<BandKey, Band.Command, FsResult<Done>>(k -> k.ino() == ino, Band.Flush::new, r)));
+        answers.forEach(FsResult::orThrow);
+    }
+
+    /** [offset, length] pieces of a range, none crossing a band boundary. */
+    private List<long[]> splitByBand(long offset, long length) {
+        List<long[]> pieces = new ArrayList<>();
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end) {
+            long bandEnd = geometry.bandStart(geometry.bandIndex(pos) + 1);
+            long n = Math.min(end, bandEnd) - pos;
+            pieces.add(new long[] {pos, n});
+            pos += n;
+        }
+        return pieces;
+    }
+
+    private long ino(String path) {
+        return meta.read(r -> resolve(r, path));
+    }
+
+    private long inoOf(long handle) {
+        Long ino = handles.get(handle);
+        if (ino == null) {
+            throw new FsException(FsError.BAD_HANDLE, "unknown handle " + handle);
+        }
+        return ino;
+    }
+
+    private long resolveDir(String path) {
+        return meta.read(r -> {
+            long ino = resolve(r, path);
+            if (!inode(r, ino).isDirectory()) {
+                throw new FsException(FsError.NOT_DIRECTORY, path + " is not a directory");
+            }
+            return ino;
+        });
+    }
+
+    private static long resolve(MetaReader r, String path) {
+        long current = Namespace.ROOT;
+        for (String name : PathNames.components(path)) {
+            if (name.equals(".")) {
+                continue;
+            }
+            final long dir = current;
+            current = r.lookup(dir, name).orElseThrow(() -> new FsException(FsError.NOT_FOUND, "no such file: " + path));
+        }
+        return current;
+    }
+
+    private static Inode inode(MetaReader r, long ino) {
+        return r.inode(ino).orElseThrow(() -> new FsException(FsError.NOT_FOUND, "inode " + ino + " is gone"));
+    }
+
+    private <T> T askInode(long ino, Function<ActorRef<FsResult<T>>, OpenInode.Command> question) {
+        CompletableFuture<FsResult<T>> answer = askFuture(inodes, r -> new EntityRegistry.Deliver<>(ino, question.apply(r)));
+        return await(answer).orThrow();
+    }
+
+    private <Q, T> T ask(RecipientRef<Q> target, Function<ActorRef<FsResult<T>>, Q> question) {
+        return await(askFuture(target, question)).orThrow();
+    }
+
+    private <Q, R> CompletableFuture<R> askFuture(RecipientRef<Q> target, Function<ActorRef<R>, Q> question) {
+        return AskPattern.ask(target, question, timeout, system.scheduler()).toCompletableFuture();
+    }
+
+    private <R> R await(CompletableFuture<R> future) {
+        try {
+            return future.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FsException(FsError.IO, "interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof TimeoutException || e.getCause() instanceof java.util.concurrent.TimeoutException) {
+                throw new FsException(FsError.TIMED_OUT, "no answer within " + timeout.toSeconds() + " s");
+            }
+            if (e.getCause() instanceof FsException fe) {
+                throw fe;
+            }
+            throw new FsException(FsError.IO, String.valueOf(e.getCause()), e.getCause());
+        } catch (TimeoutException e) {
+            throw new FsException(FsError.TIMED_OUT, "no answer within " + timeout.toSeconds() + " s");
+        }
+    }
+}

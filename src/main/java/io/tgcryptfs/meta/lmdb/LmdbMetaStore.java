@@ -1,0 +1,246 @@
+package io.tgcryptfs.meta.lmdb;
+
+import io.tgcryptfs.fs.FsError;
+import io.tgcryptfs.fs.FsException;
+import io.tgcryptfs.meta.MetaReader;
+import io.tgcryptfs.meta.MetaStore;
+import io.tgcryptfs.meta.MetaWriter;
+import org.lmdbjava.ByteBufferProxy;
+import org.lmdbjava.Dbi;
+import org.lmdbjava.DbiFlags;
+import org.lmdbjava.Env;
+import org.lmdbjava.EnvFlags;
+import org.lmdbjava.EnvInfo;
+import org.lmdbjava.LmdbException;
+import org.lmdbjava.Txn;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+
+/**
+ * The metadata store on LMDB: one environment in a directory, one database whose keys carry a table
+ * prefix (layout in {@link Keys}), values in {@link Codecs}.
+ *
+ * <p><b>Durability.</b> The environment is opened with {@code MDB_NOSYNC}: a commit hands its pages to
+ * the OS but does not fsync, so metadata operations cost no disk flush each. {@link #sync()} is the
+ * explicit durability point, and the filesystem's fsync/fsyncdir/unmount call it (as does
+ * {@link #close()}). A process crash loses nothing that was committed; a power loss or kernel crash
+ * may lose the transactions since the last {@code sync()}. Because {@code MDB_WRITEMAP} is not used,
+ * LMDB keeps atomicity and consistency on filesystems that preserve write order.
+ *
+ * <p><b>Concurrency.</b> {@code MDB_NOTLS} ties read transactions to no thread, so any number of
+ * {@link #read} calls run concurrently from any threads, each on its own snapshot, alongside one
+ * {@link #write}. LMDB serializes writers itself: a second writer blocks until the first commits or
+ * aborts. At most {@value #MAX_READERS} reads may be open at once (more fail with {@code IO}), so
+ * callers bound their read parallelism. A write function must not start another write on the same thread (that would wait on
+ * itself); this is rejected with {@link IllegalStateException}. A read inside a write is fine but does
+ * not see the enclosing write's uncommitted changes.
+ *
+ * <p><b>Errors.</b> A full map is {@code FsException(NO_SPACE)}; the failed write is aborted and the
+ * store stays usable. Other LMDB failures are {@code FsException(IO)}. Exceptions thrown by the
+ * caller's function abort the transaction and are rethrown as they are.
+ */
+public final class LmdbMetaStore implements MetaStore {
+    static final String DB_NAME = "tgcryptfs";
+    static final int MAX_READERS = 256;
+    static final long FORMAT = 1;
+    private static final int FILE_MODE = 0600;
+    private static final String DATA_FILE = "data.mdb";
+    private static final String FORMAT_KEY = "format";
+
+    private final Path directory;
+    private final Env<ByteBuffer> env;
+    private final Dbi<ByteBuffer> dbi;
+    /** read()/write() hold the shared side, close() the exclusive side: the env never closes under a txn. */
+    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private final ThreadLocal<Boolean> writing = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    private volatile boolean closed;
+
+    private LmdbMetaStore(Path directory, Env<ByteBuffer> env, Dbi<ByteBuffer> dbi) {
+        this.directory = directory;
+        this.env = env;
+        this.dbi = dbi;
+    }
+
+    /**
+     * Opens (creating if missing) the store in {@code directory}. {@code mapSizeBytes} is the most the
+     * metadata may grow to; the file grows only as pages are used.
+     */
+    public static LmdbMetaStore open(Path directory, long mapSizeBytes) {
+        if (mapSizeBytes <= 0) {
+            throw new IllegalArgumentException("map size must be positive: " + mapSizeBytes);
+        }
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new FsException(FsError.IO, "cannot create metadata directory " + directory, e);
+        }
+        Env<ByteBuffer> env;
+        try {
+            env = Env.create(ByteBufferProxy.PROXY_OPTIMAL)
+                    .setMapSize(mapSizeBytes)
+                    .setMaxDbs(1)
+                    .setMaxReaders(MAX_READERS)
+                    .open(directory.toFile(), FILE_MODE, EnvFlags.MDB_NOSYNC, EnvFlags.MDB_NOTLS);
+        } catch (LmdbException e) {
+            throw LmdbErrors.translate(e);
+        }
+        try {
+            env.readerCheck(); // clear reader slots left by a crashed process
+            Dbi<ByteBuffer> dbi = env.openDbi(DB_NAME, DbiFlags.MDB_CREATE);
+            LmdbMetaStore store = new LmdbMetaStore(directory, env, dbi);
+            store.checkFormat();
+            return store;
+        } catch (LmdbException e) {
+            env.close();
+            throw LmdbErrors.translate(e);
+        } catch (RuntimeException e) {
+            env.close();
+            throw e;
+        }
+    }
+
+    private void checkFormat() {
+        write(w -> {
+            TxnWriter writer = (TxnWriter) w;
+            byte[] key = Keys.volume(FORMAT_KEY);
+            byte[] stored = writer.get(key);
+            if (stored == null) {
+                writer.put(key, Codecs.encodeLong(FORMAT));
+            } else if (Codecs.decodeLong(stored) != FORMAT) {
+                throw new FsException(FsError.INTEGRITY, "metadata in " + directory + " has format "
+                        + Codecs.decodeLong(stored) + ", this version reads format " + FORMAT);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public <T> T read(Function<MetaReader, T> fn) {
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            Txn<ByteBuffer> txn = begin(false);
+            try (txn) {
+                return fn.apply(new TxnReader(txn, dbi));
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    @Override
+    public <T> T write(Function<MetaWriter, T> fn) {
+        if (writing.get()) {
+            throw new IllegalStateException("write() called inside write() on the same thread");
+        }
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            Txn<ByteBuffer> txn = begin(true);
+            writing.set(Boolean.TRUE);
+            try (txn) {
+                T result = fn.apply(new TxnWriter(txn, dbi));
+                txn.commit();
+                return result;
+            } catch (LmdbException e) {
+                throw LmdbErrors.translate(e);
+            } finally {
+                // closing an uncommitted transaction aborts it
+                writing.set(Boolean.FALSE);
+            }
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private Txn<ByteBuffer> begin(boolean write) {
+        try {
+            return write ? env.txnWrite() : env.txnRead();
+        } catch (LmdbException e) {
+            throw LmdbErrors.translate(e);
+        }
+    }
+
+    @Override
+    public void sync() {
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            env.sync(true);
+        } catch (LmdbException e) {
+            throw LmdbErrors.translate(e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    @Override
+    public void copyTo(Path target) {
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            Files.createDirectories(target);
+            env.copy(target.toFile(), org.lmdbjava.CopyFlags.MDB_CP_COMPACT);
+        } catch (IOException e) {
+            throw new FsException(FsError.IO, "cannot copy metadata: " + e.getMessage(), e);
+        } catch (LmdbException e) {
+            throw LmdbErrors.translate(e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    @Override
+    public long usedBytes() {
+        try {
+            return Files.size(directory.resolve(DATA_FILE));
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            lifecycle.readLock().lock();
+            try {
+                ensureOpen();
+                EnvInfo info = env.info();
+                return (info.lastPageNumber + 1) * env.stat().pageSize;
+            } catch (LmdbException le) {
+                throw LmdbErrors.translate(le);
+            } finally {
+                lifecycle.readLock().unlock();
+            }
+        }
+    }
+
+    /** Syncs and closes the environment; waits for running transactions; later calls do nothing. */
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                env.sync(true);
+            } finally {
+                env.close();
+            }
+        } catch (LmdbException e) {
+            throw LmdbErrors.translate(e);
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new FsException(FsError.IO, "metadata store is closed");
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.tgcryptfs.volume;
+
+import io.tgcryptfs.backend.BackendException;
+import io.tgcryptfs.backend.BlobStore;
+import io.tgcryptfs.crypto.IntegrityException;
+import io.tgcryptfs.crypto.MetadataCipher;
+import io.tgcryptfs.meta.MetaStore;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+import java.util.stream.Stream;
+
+/**
+ * Encrypted metadata snapshots on the backend. A snapshot is published only after every pack it
+ * references is uploaded (the caller drains the upload pipeline first), and the root record is
+ * replaced last, so the root always names a complete, restorable state.
+ */
+public final class MetadataBackup {
+    private static final String DATA_FILE = "data.mdb";
+
+    private final BlobStore backend;
+    private final MetadataCipher cipher;
+    private final byte[] header;
+    private final RandomGenerator random;
+    private final Path scratch;
+
+    public MetadataBackup(BlobStore backend, MetadataCipher cipher, byte[] header, RandomGenerator random, Path scratch) {
+        this.backend = backend;
+        this.cipher = cipher;
+        this.header = header.clone();
+        this.random = random;
+        this.scratch = scratch;
+    }
+
+    /** Uploads a snapshot of {@code meta} and points the root record at it. */
+    public void backup(MetaStore meta) throws IOException, BackendException, IntegrityException {
+        RootBody previous = currentBody().orElse(RootBody.EMPTY);
+        Path copy = scratch.resolve("snapshot-" + randomHex(8));
+        try {
+            meta.copyTo(copy);
+            byte[] plain = Files.readAllBytes(copy.resolve(DATA_FILE));
+            String name = randomHex(16);
+            String label = "meta-snapshot:" + name;
+            Path sealed = copy.resolve("sealed");
+            Files.write(sealed, cipher.seal(label, plain));
+            String ref = backend.put(name, sealed);
+            RootBody body = new RootBody(previous.sequence() + 1, ref, label);
+            backend.putRoot(new RootRecord(header, cipher.seal(RootRecord.BODY_LABEL, body.encode())).encode());
+        } finally {
+            deleteTree(copy);
+        }
+    }
+
+    /** Publishes a root record with no snapshot yet (a new volume), so the header is on the backend. */
+    public void publishEmptyRoot() throws BackendException {
+        backend.putRoot(new RootRecord(header, cipher.seal(RootRecord.BODY_LABEL, RootBody.EMPTY.encode())).encode());
+    }
+
+    /** Writes the latest snapshot's LMDB file into {@code metaDir}; false if there is none. */
+    public boolean restoreInto(Path metaDir) throws IOException, BackendException, IntegrityException {
+        Optional<RootBody> body = currentBody();
+        if (body.isEmpty() || body.get().snapshotRef().isEmpty()) {
+            return false;
+        }
+        Files.createDirectories(scratch);
+        Path download = scratch.resolve("restore-" + randomHex(8));
+        try {
+            backend.get(body.get().snapshotRef(), download);
+            byte[] plain = cipher.open(body.get().snapshotLabel(), Files.readAllBytes(download));
+            Files.createDirectories(metaDir);
+            Files.write(metaDir.resolve(DATA_FILE), plain);
+            return true;
+        } finally {
+            Files.deleteIfExists(download);
+        }
+    }
+
+    private Optional<RootBody> currentBody() throws BackendException, IntegrityException {
+        Optional<byte[]> root = backend.getRoot();
+        if (root.isEmpty()) {
+            return Optional.empty();
+        }
+        RootRecord record = RootRecord.decode(root.get());
+        return Optional.of(RootBody.decode(cipher.open(RootRecord.BODY_LABEL, record.sealedBody())));
+    }
+
+    private String randomHex(int bytes) {
+        byte[] b = new byte[bytes];
+        random.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,379 @@
+package io.tgcryptfs.volume;
+
+import io.tgcryptfs.backend.BackendException;
+import io.tgcryptfs.backend.BlobStore;
+import io.tgcryptfs.chunk.BlockGeometry;
+import io.tgcryptfs.chunk.ChunkStore;
+import io.tgcryptfs.chunk.Compressor;
+import io.tgcryptfs.chunk.Outbox;
+import io.tgcryptfs.chunk.PackCache;
+import io.tgcryptfs.chunk.PlaintextCache;
+import io.tgcryptfs.config.Settings;
+import io.tgcryptfs.crypto.IntegrityException;
+import io.tgcryptfs.crypto.KdfParams;
+import io.tgcryptfs.crypto.NewVolume;
+import io.tgcryptfs.crypto.VolumeHeader;
+import io.tgcryptfs.crypto.VolumeKeys;
+import io.tgcryptfs.crypto.WrongPasswordException;
+import io.tgcryptfs.engine.Band;
+import io.tgcryptfs.engine.BandKey;
+import io.tgcryptfs.engine.DirtyBudget;
+import io.tgcryptfs.engine.EngineContext;
+import io.tgcryptfs.engine.EntityRegistry;
+import io.tgcryptfs.engine.Namespace;
+import io.tgcryptfs.engine.OpenFiles;
+import io.tgcryptfs.engine.OpenInode;
+import io.tgcryptfs.fs.PackId;
+import io.tgcryptfs.gateway.FsGateway;
+import io.tgcryptfs.meta.MetaStore;
+import io.tgcryptfs.meta.lmdb.LmdbMetaStore;
+import io.tgcryptfs.metrics.Metrics;
+import io.tgcryptfs.pipeline.Backoff;
+import io.tgcryptfs.pipeline.Sleeper;
+import io.tgcryptfs.pipeline.UploadPipeline;
+import io.tgcryptfs.pipeline.UploadStatus;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * An unlocked, running volume: keys, metadata, outbox, cache, actors, upload pipeline and gateway,
+ * wired together. Creating, opening (or restoring from the backend on a new machine) and the clean
+ * shutdown path (seal, upload everything, back up metadata) live here.
+ */
+public final class Volume implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Volume.class);
+    private static final String BLOCKING_DISPATCHER = "tgcryptfs-blocking-dispatcher";
+
+    private final Settings settings;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final VolumeKeys keys;
+    private final VolumeHeader header;
+    private final BlobStore backend;
+    private final MetaStore meta;
+    private final Outbox outbox;
+    private final PackCache packCache;
+    private final ActorSystem<Void> system;
+    private final UploadPipeline uploads;
+    private final ExecutorService uploadThreads;
+    private final FsGateway gateway;
+    private final MetadataBackup backup;
+    private final ActorRef<EntityRegistry.Command> bandRegistry;
+    private final ActorRef<EntityRegistry.Command> inodeRegistry;
+    private boolean closed;
+
+    private Volume(Settings settings, FileChannel lockChannel, FileLock lock, VolumeKeys keys, VolumeHeader header,
+                   BlobStore backend, MetaStore meta, Outbox outbox, PackCache packCache, ActorSystem<Void> system,
+                   UploadPipeline uploads, ExecutorService uploadThreads, FsGateway gateway, MetadataBackup backup,
+                   ActorRef<EntityRegistry.Command> bandRegistry, ActorRef<EntityRegistry.Command> inodeRegistry) {
+        this.settings = settings;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.keys = keys;
+        this.header = header;
+        this.backend = backend;
+        this.meta = meta;
+        this.outbox = outbox;
+        this.packCache = packCache;
+        this.system = system;
+        this.uploads = uploads;
+        this.uploadThreads = uploadThreads;
+        this.gateway = gateway;
+        this.backup = backup;
+        this.bandRegistry = bandRegistry;
+        this.inodeRegistry = inodeRegistry;
+    }
+
+    /** Whether a volume exists locally. */
+    public static boolean existsLocally(Settings settings) {
+        return Files.isRegularFile(settings.headerFile());
+    }
+
+    /** Whether the backend holds a volume (a root record). */
+    public static boolean existsOnBackend(BlobStore backend) throws VolumeException {
+        try {
+            return backend.getRoot().isPresent();
+        } catch (BackendException e) {
+            throw new VolumeException("cannot reach the backend: " + e.getMessage(), e);
+        }
+    }
+
+    /** Creates a new volume: header locally and on the backend. */
+    public static void create(Settings settings, BlobStore backend, char[] password, SecureRandom random) throws VolumeException {
+        if (existsLocally(settings)) {
+            throw new VolumeException("a volume already exists in " + settings.stateDir());
+        }
+        if (existsOnBackend(backend)) {
+            throw new VolumeException("the backend already holds a volume; mount it with its password to restore it here");
+        }
+        KdfParams params = new KdfParams(settings.kdfMemoryKiB(), settings.kdfIterations(), settings.kdfParallelism(),
+                salt(random));
+        NewVolume created;
+        try {
+            created = VolumeKeys.create(password, settings.blockSize(), params, random);
+        } catch (IllegalArgumentException e) {
+            throw new VolumeException("cannot create the volume: " + e.getMessage(), e);
+        }
+        try (VolumeKeys keys = created.keys()) {
+            Files.createDirectories(settings.stateDir());
+            writeAtomically(settings.headerFile(), created.header().encode());
+            new MetadataBackup(backend, keys.metadataCipher(), created.header().encode(), random, settings.stateDir())
+                    .publishEmptyRoot();
+        } catch (IOException e) {
+            throw new VolumeException("cannot write the volume header: " + e.getMessage(), e);
+        } catch (BackendException e) {
+            throw new VolumeException("cannot publish the volume header to the backend: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Unlocks and starts the volume. Without a local header but with one on the backend, restores the
+     * latest metadata snapshot first (a new machine).
+     */
+    public static Volume open(Settings settings, BlobStore backend, char[] password, Clock clock, LongSupplier nanoTime,
+                              SecureRandom random, Metrics metrics, Sleeper sleeper) throws VolumeException {
+        try {
+            Files.createDirectories(settings.stateDir());
+        } catch (IOException e) {
+            throw new VolumeException("cannot create " + settings.stateDir() + ": " + e.getMessage(), e);
+        }
+        FileChannel lockChannel = null;
+        VolumeKeys keys = null;
+        MetaStore meta = null;
+        ActorSystem<Void> system = null;
+        try {
+            lockChannel = FileChannel.open(settings.stateDir().resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock = tryLock(lockChannel);
+            if (lock == null) {
+                throw new VolumeException("the volume in " + settings.stateDir() + " is already mounted by another process");
+            }
+            boolean restore = !existsLocally(settings);
+            VolumeHeader header = restore ? headerFromBackend(backend) : VolumeHeader.decode(Files.readAllBytes(settings.headerFile()));
+            keys = VolumeKeys.unlock(header, password, random);
+            MetadataBackup backup = new MetadataBackup(backend, keys.metadataCipher(), header.encode(), random, settings.stateDir());
+            if (restore) {
+                boolean restored = backup.restoreInto(settings.metaDir());
+                writeAtomically(settings.headerFile(), header.encode());
+                log.info(restored ? "restored the metadata from the backend" : "the backend volume had no metadata yet");
+            }
+            meta = LmdbMetaStore.open(settings.metaDir(), settings.metadataMapSize());
+            Outbox outbox = new Outbox(settings.outboxDir(), meta, keys.metadataCipher(), random,
+                    settings.packTargetSize(), settings.outboxMaxSize());
+            PackCache packCache = new PackCache(settings.outboxDir(), settings.cacheDir(), meta, backend,
+                    settings.cacheMaxSize(), settings.downloadConcurrency(), metrics);
+            BlockGeometry geometry = new BlockGeometry(header.blockSize(), Math.max(settings.bandSize(), header.blockSize())
+                    / header.blockSize() * header.blockSize());
+            ChunkStore chunks = new ChunkStore(header.blockSize(), meta, keys.chunkIds(), keys.chunkCipher(),
+                    new Compressor(settings.compress()), outbox, packCache, new PlaintextCache(settings.plaintextCacheSize()), metrics);
+            List<PackId> waiting = outbox.recover();
+
+            system = ActorSystem.create(Behaviors.empty(), "tgcryptfs", settings.raw());
+            Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
+            DirtyBudget budget = new DirtyBudget(settings.dirtyBudget(), header.blockSize());
+            EngineContext ctx = new EngineContext(meta, chunks, geometry, budget, blocking, clock, nanoTime,
+                    settings.dirtyExpiry(), settings.passivateAfter());
+            int purged = Namespace.purgeOrphans(ctx);
+            if (purged > 0) {
+                log.info("deleted {} files that were unlinked while open when the volume last stopped", purged);
+            }
+            Namespace.ensureRoot(ctx, ProcessIdentity.uid(), ProcessIdentity.gid());
+
+            Props onBlocking = DispatcherSelector.fromConfig(BLOCKING_DISPATCHER);
+            OpenFiles openFiles = new OpenFiles();
+            ActorRef<Namespace.Command> namespace = system.systemActorOf(Namespace.create(ctx, openFiles), "namespace", onBlocking);
+            ActorRef<EntityRegistry.Command> inodes = system.systemActorOf(
+                    EntityRegistry.<Long, OpenInode.Command>create("inode", (ino, reg) -> OpenInode.create(ino, ctx, reg),
+                            OpenInode.Stop.INSTANCE, onBlocking), "inodes", Props.empty());
+            ActorRef<EntityRegistry.Command> bands = system.systemActorOf(
+                    EntityRegistry.<BandKey, Band.Command>create("band", (key, reg) -> Band.create(key, ctx, reg),
+                            Band.Stop.INSTANCE, Props.empty()), "bands", Props.empty());
+            budget.onPressure(() -> bands.tell(new EntityRegistry.Broadcast<BandKey, Band.Command>(k -> true, Band.SealAll.INSTANCE)));
+
+            ExecutorService uploadThreads = Executors.newFixedThreadPool(settings.uploadConcurrency(), r -> {
+                Thread t = new Thread(r, "tgcryptfs-upload");
+                t.setDaemon(true);
+                return t;
+            });
+            UploadPipeline uploads = new UploadPipeline(meta, backend, outbox, packCache, uploadThreads, sleeper, random,
+                    new Backoff(settings.retryMinBackoff(), settings.retryMaxBackoff(), settings.retryRandomFactor()),
+                    settings.uploadConcurrency(), settings.uploadQueueSize(), metrics);
+            outbox.setListener(uploads);
+            uploads.start(system, waiting);
+
+            FsGateway gateway = new FsGateway(system, meta, outbox, chunks, geometry, namespace, inodes, bands, openFiles,
+                    settings.askTimeout(), settings.statfsCapacity());
+            metrics.gauge("dirty-bytes", budget::dirtyBytes);
+            metrics.gauge("outbox-bytes", outbox::waitingBytes);
+            metrics.gauge("cache-bytes", packCache::cachedBytes);
+            return new Volume(settings, lockChannel, lock, keys, header, backend, meta, outbox, packCache, system,
+                    uploads, uploadThreads, gateway, backup, bands, inodes);
+        } catch (WrongPasswordException e) {
+            cleanup(lockChannel, keys, meta, system);
+            throw new VolumeException("wrong password");
+        } catch (IntegrityException e) {
+            cleanup(lockChannel, keys, meta, system);
+            throw new VolumeException("the volume header or metadata is damaged: " + e.getMessage(), e);
+        } catch (BackendException e) {
+            cleanup(lockChannel, keys, meta, system);
+            throw new VolumeException("backend: " + e.getMessage(), e);
+        } catch (IOException e) {
+            cleanup(lockChannel, keys, meta, system);
+            throw new VolumeException("cannot open the volume: " + e.getMessage(), e);
+        } catch (VolumeException e) {
+            cleanup(lockChannel, keys, meta, system);
+            throw e;
+        } catch (RuntimeException e) {
+            cleanup(lockChannel, keys, meta, system);
+            throw new VolumeException("cannot open the volume: " + e.getMessage(), e);
+        }
+    }
+
+    public FsGateway gateway() {
+        return gateway;
+    }
+
+    public int blockSize() {
+        return header.blockSize();
+    }
+
+    public UploadStatus uploadStatus() {
+        return uploads.status();
+    }
+
+    /**
+     * Seals every dirty block, uploads every pack and publishes a metadata snapshot: afterwards the
+     * backend alone (plus the password) holds the whole filesystem.
+     */
+    public void syncToBackend(Consumer<UploadStatus> progress) throws InterruptedException, VolumeException {
+        gateway.syncAll();
+        uploads.drain(progress, Duration.ofSeconds(1));
+        try {
+            backup.backup(meta);
+        } catch (IOException | BackendException | IntegrityException e) {
+            throw new VolumeException("metadata backup failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Drops cached packs the backend has confirmed (cache clear). */
+    public long clearCache() throws IOException {
+        return packCache.clear();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        uploads.close();
+        uploadThreads.shutdownNow();
+        system.terminate();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("actor system did not stop cleanly: {}", e.toString());
+        }
+        outbox.close();
+        meta.close();
+        keys.close();
+        try {
+            backend.close();
+        } catch (IOException e) {
+            log.warn("closing the backend: {}", e.toString());
+        }
+        release(lockChannel, lock);
+    }
+
+    private static VolumeHeader headerFromBackend(BlobStore backend) throws VolumeException, BackendException, IntegrityException {
+        Optional<byte[]> root = backend.getRoot();
+        if (root.isEmpty()) {
+            throw new VolumeException("no volume here yet: run `tgcryptfs init` (or mount, which offers to create one)");
+        }
+        try {
+            return VolumeHeader.decode(RootRecord.decode(root.get()).header());
+        } catch (IllegalArgumentException e) {
+            throw new VolumeException("the backend's root record is damaged: " + e.getMessage(), e);
+        }
+    }
+
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null;
+        }
+    }
+
+    private static void release(FileChannel channel, FileLock lock) {
+        try {
+            lock.release();
+            channel.close();
+        } catch (IOException ignored) {
+            // the lock goes with the process anyway
+        }
+    }
+
+    private static void cleanup(FileChannel lockChannel, VolumeKeys keys, MetaStore meta, ActorSystem<Void> system) {
+        if (system != null) {
+            system.terminate();
+        }
+        if (meta != null) {
+            meta.close();
+        }
+        if (keys != null) {
+            keys.close();
+        }
+        if (lockChannel != null) {
+            try {
+                lockChannel.close();
+            } catch (IOException ignored) {
+                // nothing to do
+            }
+        }
+    }
+
+    private static byte[] salt(SecureRandom random) {
+        byte[] salt = new byte[16];
+        random.nextBytes(salt);
+        return salt;
+    }
+
+    static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(tmp, bytes);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        try {
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}
