@@ -27,6 +27,11 @@ public interface BlobStore extends AutoCloseable {
     /** Replaces the root record. */
     void putRoot(byte[] root) throws BackendException;
 
+    /** Human-readable lines about the backend's state (paused chats, last refusal) for `status`. */
+    default java.util.List<String> statusLines() {
+        return java.util.List.of();
+    }
+
     /** The largest object {@link #put} accepts (and {@link #get} can return), in bytes. */
     long maxObjectBytes();
 

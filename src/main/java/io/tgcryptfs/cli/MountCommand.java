@@ -2,6 +2,7 @@ package io.tgcryptfs.cli;
 
 import io.tgcryptfs.backend.BlobStore;
 import io.tgcryptfs.config.Settings;
+import io.tgcryptfs.control.ControlServer;
 import io.tgcryptfs.fuse.FuseOptions;
 import io.tgcryptfs.fuse.TgcryptFuse;
 import io.tgcryptfs.metrics.Metrics;
@@ -56,18 +57,42 @@ final class MountCommand implements Callable<Integer> {
             backend.close();
             throw new CliException(e.getMessage());
         }
+        ControlServer control = ControlServer.start(settings.controlSocket(), (request, out) -> {
+            switch (request) {
+                case "status" -> volume.statusLines().forEach(out::println);
+                case "sync" -> volume.syncToBackend(s -> out.println(SyncCommand.progressLine(s)));
+                default -> throw new IllegalArgumentException("unknown request '" + request + "'");
+            }
+        });
         try {
             TgcryptFuse fuse = new TgcryptFuse(volume.gateway(), Metrics.NONE, volume.blockSize(),
                     () -> System.out.println("mounted at " + target + " (state in " + settings.stateDir() + ")"));
             Signal.handle(new Signal("TERM"), s -> fuse.umount());
             Signal.handle(new Signal("INT"), s -> fuse.umount());
-            fuse.mount(target, true, settings.fuse().debug(), FuseOptions.of(settings.fuse()));
+            fuse.mount(target, true, settings.fuse().debug(), FuseOptions.of(settings.fuse(), mayAllowOther(settings)));
             System.out.println("unmounted; uploading what is left to the backend");
             volume.syncToBackend(MountCommand::progress);
             System.out.println("everything is on the backend");
             return 0;
         } finally {
+            control.close();
             volume.close();
+        }
+    }
+
+    private static boolean mayAllowOther(Settings settings) {
+        if (!settings.fuse().allowOther() || "root".equals(System.getProperty("user.name"))) {
+            return true;
+        }
+        try {
+            boolean allowed = Files.readAllLines(Path.of("/etc/fuse.conf")).stream()
+                    .map(String::strip).anyMatch("user_allow_other"::equals);
+            if (!allowed) {
+                System.err.println("tgcryptfs: not root and /etc/fuse.conf lacks user_allow_other: mounting for this user only");
+            }
+            return allowed;
+        } catch (java.io.IOException e) {
+            return false;
         }
     }
 

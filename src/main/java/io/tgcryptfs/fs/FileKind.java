@@ -24,6 +24,9 @@ public enum FileKind {
 
     public static FileKind fromMode(long mode) {
         int bits = (int) (mode & TYPE_MASK);
+        if (bits == 0) {
+            return REGULAR; // mknod(2): a zero file type means a regular file
+        }
         for (FileKind kind : values()) {
             if (kind.typeBits == bits) {
                 return kind;

@@ -10,7 +10,11 @@ public final class FuseOptions {
     private FuseOptions() {
     }
 
-    public static String[] of(Settings.Fuse fuse) {
+    /**
+     * @param mayAllowOther whether this process may use allow_other (root, or user_allow_other in
+     *                      /etc/fuse.conf); without it libfuse refuses to mount at all
+     */
+    public static String[] of(Settings.Fuse fuse, boolean mayAllowOther) {
         List<String> o = new ArrayList<>(List.of(
                 "fsname=tgcryptfs", "subtype=tgcryptfs",
                 // stable inode numbers: hard links show one inode, and tools like rsync -H rely on it
@@ -21,7 +25,7 @@ public final class FuseOptions {
                 "entry_timeout=" + fuse.entryTimeout(),
                 "attr_timeout=" + fuse.attrTimeout(),
                 "negative_timeout=0"));
-        if (fuse.allowOther()) {
+        if (fuse.allowOther() && mayAllowOther) {
             o.add("allow_other");
         }
         if (fuse.defaultPermissions()) {

@@ -36,12 +36,19 @@ public final class MetadataBackup {
         this.scratch = scratch;
     }
 
-    /** Uploads a snapshot of {@code meta} and points the root record at it. */
-    public void backup(MetaStore meta) throws IOException, BackendException, IntegrityException {
+    /**
+     * Uploads a snapshot of {@code meta} and points the root record at it, if {@code complete} accepts
+     * the copy (every pack it references is uploaded). Returns whether it published.
+     */
+    public boolean backup(MetaStore meta, java.util.function.Predicate<Path> complete)
+            throws IOException, BackendException, IntegrityException {
         RootBody previous = currentBody().orElse(RootBody.EMPTY);
         Path copy = scratch.resolve("snapshot-" + randomHex(8));
         try {
             meta.copyTo(copy);
+            if (!complete.test(copy)) {
+                return false;
+            }
             byte[] plain = Files.readAllBytes(copy.resolve(DATA_FILE));
             String name = randomHex(16);
             String label = "meta-snapshot:" + name;
@@ -50,6 +57,7 @@ public final class MetadataBackup {
             String ref = backend.put(name, sealed);
             RootBody body = new RootBody(previous.sequence() + 1, ref, label);
             backend.putRoot(new RootRecord(header, cipher.seal(RootRecord.BODY_LABEL, body.encode())).encode());
+            return true;
         } finally {
             deleteTree(copy);
         }

@@ -26,6 +26,7 @@ import io.tgcryptfs.engine.OpenInode;
 import io.tgcryptfs.fs.PackId;
 import io.tgcryptfs.gateway.FsGateway;
 import io.tgcryptfs.meta.MetaStore;
+import io.tgcryptfs.meta.PackState;
 import io.tgcryptfs.meta.lmdb.LmdbMetaStore;
 import io.tgcryptfs.metrics.Metrics;
 import io.tgcryptfs.pipeline.Backoff;
@@ -86,13 +87,18 @@ public final class Volume implements AutoCloseable {
     private final MetadataBackup backup;
     private final ActorRef<EntityRegistry.Command> bandRegistry;
     private final ActorRef<EntityRegistry.Command> inodeRegistry;
+    private final LongSupplier nanoTime;
+    private final long startedNanos;
     private boolean closed;
 
     private Volume(Settings settings, FileChannel lockChannel, FileLock lock, VolumeKeys keys, VolumeHeader header,
                    BlobStore backend, MetaStore meta, Outbox outbox, PackCache packCache, ActorSystem<Void> system,
                    UploadPipeline uploads, ExecutorService uploadThreads, FsGateway gateway, MetadataBackup backup,
-                   ActorRef<EntityRegistry.Command> bandRegistry, ActorRef<EntityRegistry.Command> inodeRegistry) {
+                   ActorRef<EntityRegistry.Command> bandRegistry, ActorRef<EntityRegistry.Command> inodeRegistry,
+                   LongSupplier nanoTime) {
         this.settings = settings;
+        this.nanoTime = nanoTime;
+        this.startedNanos = nanoTime.getAsLong();
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.keys = keys;
@@ -232,7 +238,7 @@ public final class Volume implements AutoCloseable {
             metrics.gauge("outbox-bytes", outbox::waitingBytes);
             metrics.gauge("cache-bytes", packCache::cachedBytes);
             return new Volume(settings, lockChannel, lock, keys, header, backend, meta, outbox, packCache, system,
-                    uploads, uploadThreads, gateway, backup, bands, inodes);
+                    uploads, uploadThreads, gateway, backup, bands, inodes, nanoTime);
         } catch (WrongPasswordException e) {
             cleanup(lockChannel, keys, meta, system);
             throw new VolumeException("wrong password");
@@ -271,13 +277,40 @@ public final class Volume implements AutoCloseable {
      * backend alone (plus the password) holds the whole filesystem.
      */
     public void syncToBackend(Consumer<UploadStatus> progress) throws InterruptedException, VolumeException {
-        gateway.syncAll();
-        uploads.drain(progress, Duration.ofSeconds(1));
-        try {
-            backup.backup(meta);
-        } catch (IOException | BackendException | IntegrityException e) {
-            throw new VolumeException("metadata backup failed: " + e.getMessage(), e);
+        for (int attempt = 0; attempt < 10; attempt++) {
+            gateway.syncAll();
+            uploads.drain(progress, Duration.ofSeconds(1));
+            try {
+                if (backup.backup(meta, this::referencesOnlyUploadedPacks)) {
+                    return;
+                }
+            } catch (IOException | BackendException | IntegrityException e) {
+                throw new VolumeException("metadata backup failed: " + e.getMessage(), e);
+            }
         }
+        throw new VolumeException("writes kept arriving faster than the sync could finish; run sync again");
+    }
+
+    /** A snapshot may be published only if every pack it mentions is on the backend. */
+    private boolean referencesOnlyUploadedPacks(Path copy) {
+        try (LmdbMetaStore snapshot = LmdbMetaStore.open(copy, settings.metadataMapSize())) {
+            return snapshot.read(r -> r.packs(PackState.OPEN).isEmpty() && r.packs(PackState.SEALED).isEmpty());
+        }
+    }
+
+    /** Lines for `tgcryptfs status`. */
+    public List<String> statusLines() {
+        UploadStatus u = uploads.status();
+        double seconds = Math.max(1e-3, (nanoTime.getAsLong() - startedNanos) / 1e9);
+        List<String> lines = new java.util.ArrayList<>();
+        lines.add(String.format("outbox: %d packs, %.1f MiB waiting for upload", u.pendingPacks(), u.pendingBytes() / 1048576.0));
+        lines.add(String.format("uploaded since mount: %d packs, %.1f MiB (%.2f MiB/s average)", u.uploadedPacks(),
+                u.uploadedBytes() / 1048576.0, u.uploadedBytes() / 1048576.0 / seconds));
+        lines.add("retries by cause: " + (u.retriesByCause().isEmpty() ? "none" : u.retriesByCause().toString()));
+        lines.add("uploads: " + (u.blockedReason() == null ? "running" : "blocked: " + u.blockedReason()));
+        lines.add(String.format("cache: %.1f MiB", packCache.cachedBytes() / 1048576.0));
+        lines.addAll(backend.statusLines());
+        return lines;
     }
 
     /** Drops cached packs the backend has confirmed (cache clear). */

@@ -1,0 +1,68 @@
+package io.tgcryptfs.cli;
+
+import io.tgcryptfs.config.Settings;
+import io.tgcryptfs.control.ControlClient;
+import io.tgcryptfs.pipeline.UploadStatus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.io.IOException;
+import java.util.concurrent.Callable;
+
+@Command(name = "sync", mixinStandardHelpOptions = true,
+        description = "Wait until the running mount has uploaded everything and backed up its metadata.")
+final class SyncCommand implements Callable<Integer> {
+    @Mixin
+    VolumeOptions options;
+
+    private long firstNanos;
+    private long firstUploaded = -1;
+
+    /** The line the mount sends for each progress report. */
+    static String progressLine(UploadStatus s) {
+        return "progress " + s.pendingPacks() + " " + s.pendingBytes() + " " + s.uploadedBytes()
+                + (s.blockedReason() == null ? "" : " blocked: " + s.blockedReason());
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        Settings settings = options.settings();
+        String error;
+        try {
+            error = ControlClient.request(settings.controlSocket(), "sync", this::show);
+        } catch (IOException e) {
+            throw new CliException("no running mount for " + settings.stateDir() + " (" + e.getMessage() + ")");
+        }
+        System.out.println();
+        if (error != null) {
+            throw new CliException(error);
+        }
+        System.out.println("everything is on the backend");
+        return 0;
+    }
+
+    private void show(String line) {
+        if (!line.startsWith("progress ")) {
+            System.out.println(line);
+            return;
+        }
+        String[] f = line.split(" ", 5);
+        long packs = Long.parseLong(f[1]);
+        long bytes = Long.parseLong(f[2]);
+        long uploaded = Long.parseLong(f[3]);
+        long now = System.nanoTime();
+        if (firstUploaded < 0) {
+            firstUploaded = uploaded;
+            firstNanos = now;
+        }
+        double seconds = (now - firstNanos) / 1e9;
+        double rate = seconds > 0 ? (uploaded - firstUploaded) / seconds : 0;
+        String eta = rate > 0 ? String.format("%.0f s", bytes / rate) : "?";
+        int width = 30;
+        long total = bytes + uploaded - firstUploaded;
+        int done = total == 0 ? width : (int) (width * (double) (uploaded - firstUploaded) / total);
+        System.out.printf("\r[%s%s] %d packs, %.1f MiB left, %.2f MiB/s, ETA %s%s", "#".repeat(done),
+                " ".repeat(width - done), packs, bytes / 1048576.0, rate / 1048576.0, eta,
+                f.length > 4 ? " " + f[4] : "");
+    }
+}

@@ -1,0 +1,18 @@
+/**
+ * The jnr-fuse adapter (libfuse 2, path-based API).
+ *
+ * <p><b>What enters:</b> libfuse callbacks with paths, handles, buffers and the caller's uid/gid.
+ *
+ * <p><b>What leaves:</b> exactly one gateway call per callback, filled structs ({@code stat},
+ * {@code statvfs}) and a return code: 0, a byte count, or the errno of the error's meaning through
+ * {@code Errnos} (one exhaustive switch over {@code FsError}). Expected errors are not logged; unexpected
+ * ones are logged once here; anything else becomes {@code -EIO}. Each call's latency goes to
+ * {@code Metrics.fuseCall}. {@link io.tgcryptfs.fuse.FuseOptions} builds the mount options ({@code use_ino},
+ * {@code big_writes}, {@code hard_remove}, {@code attr_timeout=0} so link counts are never stale).
+ *
+ * <p><b>May import:</b> {@code ru.serce.jnrfuse}, {@code jnr.ffi}, {@code io.tgcryptfs.gateway},
+ * {@code io.tgcryptfs.fs}, small value types of {@code io.tgcryptfs.engine} ({@code TimeChange},
+ * {@code XattrMode}), {@code io.tgcryptfs.config} (FUSE settings), {@code io.tgcryptfs.metrics} and slf4j.
+ * Never actors, LMDB or crypto directly. Only {@code cli} imports it.
+ */
+package io.tgcryptfs.fuse;
