@@ -2,6 +2,8 @@ package io.tgcryptfs.cli;
 
 import io.tgcryptfs.backend.BlobStore;
 import io.tgcryptfs.backend.local.LocalBlobStore;
+import io.tgcryptfs.backend.telegram.TelegramBlobStore;
+import io.tgcryptfs.backend.telegram.TelegramSettings;
 import io.tgcryptfs.config.ConfigLoader;
 import io.tgcryptfs.config.Settings;
 import picocli.CommandLine.Option;
@@ -38,10 +40,11 @@ final class VolumeOptions {
         try {
             return switch (settings.backendType()) {
                 case "local" -> new LocalBlobStore(settings.localBackendDir());
+                case "telegram" -> TelegramBlobStore.create(TelegramSettings.from(settings.raw()));
                 default -> throw new CliException("unknown backend type '" + settings.backendType()
                         + "' (tgcryptfs.backend.type is local or telegram)");
             };
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             throw new CliException("cannot open the backend: " + e.getMessage());
         }
     }

@@ -10,6 +10,7 @@ import io.tgcryptfs.chunk.PackCache;
 import io.tgcryptfs.chunk.PlaintextCache;
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.crypto.IntegrityException;
+import io.tgcryptfs.crypto.JitWarmup;
 import io.tgcryptfs.crypto.KdfParams;
 import io.tgcryptfs.crypto.NewVolume;
 import io.tgcryptfs.crypto.VolumeHeader;
@@ -169,6 +170,11 @@ public final class Volume implements AutoCloseable {
         } catch (IOException e) {
             throw new VolumeException("cannot create " + settings.stateDir() + ": " + e.getMessage(), e);
         }
+        long largestPack = settings.packTargetSize() + 2L * settings.blockSize() + (1 << 16);
+        if (largestPack > backend.maxObjectBytes()) {
+            throw new VolumeException("tgcryptfs.pack.target-size is too big for this backend: packs may reach "
+                    + largestPack + " bytes, the backend takes at most " + backend.maxObjectBytes());
+        }
         FileChannel lockChannel = null;
         VolumeKeys keys = null;
         MetaStore meta = null;
@@ -182,6 +188,7 @@ public final class Volume implements AutoCloseable {
             boolean restore = !existsLocally(settings);
             VolumeHeader header = restore ? headerFromBackend(backend) : VolumeHeader.decode(Files.readAllBytes(settings.headerFile()));
             keys = VolumeKeys.unlock(header, password, random);
+            JitWarmup.startInBackground();
             MetadataBackup backup = new MetadataBackup(backend, keys.metadataCipher(), header.encode(), random, settings.stateDir());
             if (restore) {
                 boolean restored = backup.restoreInto(settings.metaDir());

@@ -1,0 +1,61 @@
+package io.tgcryptfs.backend.telegram;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class PacingTest {
+    private static final Instant T = Instant.parse("2025-01-01T00:00:00Z");
+
+    @Test
+    void rateWindow_withOnePermit_spacesSendsEvenly() {
+        RateWindow w = RateWindow.perSecond(4);
+        assertEquals(T, w.nextAllowed(T));
+        w.reserve(T);
+        assertEquals(T.plusMillis(250), w.nextAllowed(T));
+        w.reserve(T.plusMillis(250));
+        assertEquals(T.plusMillis(500), w.nextAllowed(T.plusMillis(100)));
+        assertEquals(T.plusSeconds(2), w.nextAllowed(T.plusSeconds(2)), "idle time is not banked");
+    }
+
+    @Test
+    void rateWindow_perMinute_allowsABurstThenWaitsForTheOldestToLeave() {
+        RateWindow w = RateWindow.perMinute(3);
+        w.reserve(T);
+        w.reserve(T.plusSeconds(1));
+        assertEquals(T.plusSeconds(2), w.nextAllowed(T.plusSeconds(2)));
+        w.reserve(T.plusSeconds(2));
+        assertEquals(T.plusSeconds(60), w.nextAllowed(T.plusSeconds(3)));
+        w.reserve(T.plusSeconds(60));
+        assertEquals(T.plusSeconds(61), w.nextAllowed(T.plusSeconds(60)));
+    }
+
+    @Test
+    void rateWindow_forgetsReservationsFromAClockThatJumpedBack() {
+        RateWindow w = RateWindow.perMinute(1);
+        w.reserve(T.plus(Duration.ofDays(1)));
+        assertEquals(T, w.nextAllowed(T));
+    }
+
+    @Test
+    void slotSchedule_fillsGapsLeftByReservationsFarAhead() {
+        SlotSchedule s = SlotSchedule.perSecond(10); // 100 ms apart
+        s.reserve(T.plusSeconds(5)); // a paused chat's send, far ahead
+        assertEquals(T, s.earliest(T, T), "the gap before it is free");
+        s.reserve(T);
+        assertEquals(T.plusMillis(100), s.earliest(T, T));
+        assertEquals(T.plusMillis(5_100), s.earliest(T.plusMillis(4_950), T), "not too close to the later one");
+    }
+
+    @Test
+    void slotSchedule_skipsOverBackToBackReservations() {
+        SlotSchedule s = SlotSchedule.perSecond(10);
+        s.reserve(T);
+        s.reserve(T.plusMillis(100));
+        s.reserve(T.plusMillis(200));
+        assertEquals(T.plusMillis(300), s.earliest(T.plusMillis(50), T));
+    }
+}
