@@ -44,6 +44,7 @@ public final class PackCache {
     private final LinkedHashMap<PackId, Long> cached = new LinkedHashMap<>(64, 0.75f, true);
     private final ConcurrentHashMap<PackId, CompletableFuture<Path>> inFlight = new ConcurrentHashMap<>();
     private long cachedBytes;
+    private final java.util.concurrent.atomic.AtomicLong downloadedBytes = new java.util.concurrent.atomic.AtomicLong();
 
     public PackCache(Path outboxDir, Path cacheDir, MetaStore meta, BlobStore backend, long maxBytes,
                      int downloadConcurrency, Metrics metrics) throws IOException {
@@ -125,6 +126,10 @@ public final class PackCache {
         return freed;
     }
 
+    public long downloadedBytes() {
+        return downloadedBytes.get();
+    }
+
     public synchronized long cachedBytes() {
         return cachedBytes;
     }
@@ -172,6 +177,7 @@ public final class PackCache {
             long size = Files.size(tmp);
             move(tmp, target);
             metrics.downloaded(size);
+            downloadedBytes.addAndGet(size);
             synchronized (this) {
                 cached.put(pack, size);
                 cachedBytes += size;

@@ -5,6 +5,7 @@ import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.control.ControlServer;
 import io.tgcryptfs.fuse.FuseOptions;
 import io.tgcryptfs.fuse.TgcryptFuse;
+import io.tgcryptfs.metrics.KamonMetrics;
 import io.tgcryptfs.metrics.Metrics;
 import io.tgcryptfs.pipeline.Sleeper;
 import io.tgcryptfs.pipeline.UploadStatus;
@@ -44,6 +45,8 @@ final class MountCommand implements Callable<Integer> {
         BlobStore backend = options.backend(settings);
         SecureRandom random = new SecureRandom();
         Volume volume;
+        KamonMetrics kamon = null;
+        Metrics metrics = Metrics.NONE;
         try {
             boolean fresh = !Volume.existsLocally(settings) && !Volume.existsOnBackend(backend);
             char[] password = options.password(fresh);
@@ -51,11 +54,21 @@ final class MountCommand implements Callable<Integer> {
                 Volume.create(settings, backend, password, random);
                 System.out.println("created a new volume in " + settings.stateDir());
             }
+            if (settings.metricsEnabled()) {
+                kamon = KamonMetrics.start(settings.raw(), settings.metricsPort());
+                metrics = kamon;
+            }
             volume = Volume.open(settings, backend, password, Clock.systemUTC(), System::nanoTime, random,
-                    Metrics.NONE, Sleeper.REAL);
-        } catch (VolumeException e) {
+                    metrics, Sleeper.REAL);
+        } catch (VolumeException | RuntimeException e) {
             backend.close();
-            throw new CliException(e.getMessage());
+            if (kamon != null) {
+                kamon.stop();
+            }
+            if (e instanceof CliException cli) {
+                throw cli;
+            }
+            throw new CliException(e.getMessage() == null ? e.toString() : e.getMessage());
         }
         ControlServer control = ControlServer.start(settings.controlSocket(), (request, out) -> {
             switch (request) {
@@ -65,7 +78,7 @@ final class MountCommand implements Callable<Integer> {
             }
         });
         try {
-            TgcryptFuse fuse = new TgcryptFuse(volume.gateway(), Metrics.NONE, volume.blockSize(),
+            TgcryptFuse fuse = new TgcryptFuse(volume.gateway(), metrics, volume.blockSize(),
                     () -> System.out.println("mounted at " + target + " (state in " + settings.stateDir() + ")"));
             Signal.handle(new Signal("TERM"), s -> fuse.umount());
             Signal.handle(new Signal("INT"), s -> fuse.umount());
@@ -77,6 +90,9 @@ final class MountCommand implements Callable<Integer> {
         } finally {
             control.close();
             volume.close();
+            if (kamon != null) {
+                kamon.stop();
+            }
         }
     }
 

@@ -313,6 +313,8 @@ public final class Volume implements AutoCloseable {
         lines.add(String.format("outbox: %d packs, %.1f MiB waiting for upload", u.pendingPacks(), u.pendingBytes() / 1048576.0));
         lines.add(String.format("uploaded since mount: %d packs, %.1f MiB (%.2f MiB/s average)", u.uploadedPacks(),
                 u.uploadedBytes() / 1048576.0, u.uploadedBytes() / 1048576.0 / seconds));
+        lines.add(String.format("downloaded since mount: %.1f MiB (%.2f MiB/s average)",
+                packCache.downloadedBytes() / 1048576.0, packCache.downloadedBytes() / 1048576.0 / seconds));
         lines.add("retries by cause: " + (u.retriesByCause().isEmpty() ? "none" : u.retriesByCause().toString()));
         lines.add("uploads: " + (u.blockedReason() == null ? "running" : "blocked: " + u.blockedReason()));
         lines.add(String.format("cache: %.1f MiB", packCache.cachedBytes() / 1048576.0));
