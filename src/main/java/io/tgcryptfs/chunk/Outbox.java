@@ -71,6 +71,15 @@ public final class Outbox {
         for (PackRecord pack : open) {
             Path file = dir.resolve(PackFormat.fileName(pack.id()));
             List<ChunkRecord> chunks = meta.read(r -> r.chunksInPack(pack.id()));
+            if (chunks.isEmpty()) {
+                // nothing points into it (a crash right after it was opened): forget it
+                Files.deleteIfExists(file);
+                meta.write(w -> {
+                    w.deletePack(pack.id());
+                    return null;
+                });
+                continue;
+            }
             List<PackFormat.IndexEntry> index = new ArrayList<>();
             long end = PackFormat.MAGIC.length;
             for (ChunkRecord c : chunks) {
@@ -200,12 +209,14 @@ public final class Outbox {
     private void openNewPack() throws IOException {
         PackId id = PackId.random(random);
         Path file = dir.resolve(PackFormat.fileName(id));
+        // the file first: a crash between the two leaves a stray file, never a record without its file
+        openChannel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        writeFully(openChannel, ByteBuffer.wrap(PackFormat.MAGIC), 0);
+        openChannel.force(true);
         meta.write(w -> {
             w.putPack(new PackRecord(id, PackState.OPEN, 0, 0, null));
             return null;
         });
-        openChannel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        writeFully(openChannel, ByteBuffer.wrap(PackFormat.MAGIC), 0);
         openPack = id;
         openSize = PackFormat.MAGIC.length;
         // packs of one size are paced by Telegram's servers, and equal sizes say more than they must:

@@ -11,6 +11,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +63,10 @@ public final class Band extends AbstractBehavior<Band.Command> {
     private record Sealed(long block, DirtyBlock version, Throwable failure) implements Command {
     }
 
+    /** A flush waits only for the block versions that existed when it arrived, not for later writes. */
+    private record FlushWaiter(ActorRef<FsResult<Done>> replyTo, Set<DirtyBlock> pending) {
+    }
+
     private final BandKey key;
     private final EngineContext ctx;
     private final ActorRef<EntityRegistry.Command> registry;
@@ -67,7 +74,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
     private final TreeMap<Long, DirtyBlock> dirty = new TreeMap<>();
     private final Map<Long, DirtyBlock> sealing = new HashMap<>();
     private final ArrayDeque<Write> waitingForBudget = new ArrayDeque<>();
-    private final List<ActorRef<FsResult<Done>>> flushWaiters = new ArrayList<>();
+    private final List<FlushWaiter> flushWaiters = new ArrayList<>();
     private long lastActivityNanos;
     private boolean passivationRequested;
     private boolean waitingRegistered;
@@ -151,7 +158,6 @@ public final class Band extends AbstractBehavior<Band.Command> {
             }
             waitingForBudget.poll();
         }
-        answerFlushWaiters(null);
         return this;
     }
 
@@ -204,9 +210,16 @@ public final class Band extends AbstractBehavior<Band.Command> {
 
     private Behavior<Command> onFlush(Flush f) {
         touch();
-        flushWaiters.add(f.replyTo());
+        Set<DirtyBlock> pending = Collections.newSetFromMap(new IdentityHashMap<>());
+        pending.addAll(dirty.values());
+        pending.addAll(sealing.values());
+        if (pending.isEmpty()) {
+            f.replyTo().tell(FsResult.ok(Done.INSTANCE));
+            return this;
+        }
+        dirty.values().forEach(b -> b.sealRequested = true);
+        flushWaiters.add(new FlushWaiter(f.replyTo(), pending));
         sealAll();
-        answerFlushWaiters(null);
         return this;
     }
 
@@ -251,34 +264,34 @@ public final class Band extends AbstractBehavior<Band.Command> {
 
     private Behavior<Command> onSealed(Sealed s) {
         sealing.remove(s.block());
-        ctx.budget().release(1);
         if (s.failure() != null) {
-            FsResult<Done> failed = FsResult.from(s.failure());
             getContext().getLog().error("sealing block {} of inode {} failed: {}", s.block(), key.ino(), s.failure().toString());
             DirtyBlock newer = dirty.get(s.block());
-            dirty.put(s.block(), newer == null ? s.version() : s.version().mergedUnder(newer));
-            answerFlushWaiters(failed);
+            if (newer == null) {
+                dirty.put(s.block(), s.version()); // keeps its budget reservation: it is dirty again
+            } else {
+                dirty.put(s.block(), s.version().mergedUnder(newer));
+                ctx.budget().release(1); // two reservations became one block
+            }
+            FsResult<Done> failed = FsResult.from(s.failure());
+            flushWaiters.forEach(w -> w.replyTo().tell(failed));
+            flushWaiters.clear();
             return this;
         }
+        ctx.budget().release(1);
         DirtyBlock next = dirty.get(s.block());
         if (next != null && (next.full() || next.sealRequested)) {
             seal(s.block());
         }
-        answerFlushWaiters(null);
+        flushWaiters.removeIf(w -> {
+            w.pending().remove(s.version());
+            if (w.pending().isEmpty()) {
+                w.replyTo().tell(FsResult.ok(Done.INSTANCE));
+                return true;
+            }
+            return false;
+        });
         return this;
-    }
-
-    private void answerFlushWaiters(FsResult<Done> failure) {
-        if (flushWaiters.isEmpty()) {
-            return;
-        }
-        if (failure == null && !(dirty.isEmpty() && sealing.isEmpty() && waitingForBudget.isEmpty())) {
-            return;
-        }
-        FsResult<Done> answer = failure == null ? FsResult.ok(Done.INSTANCE)
-                : FsResult.failed(((FsResult.Failed<Done>) failure).error(), ((FsResult.Failed<Done>) failure).message());
-        flushWaiters.forEach(w -> w.tell(answer));
-        flushWaiters.clear();
     }
 
     private Behavior<Command> onTick() {

@@ -38,7 +38,9 @@ public final class DirtyBudget {
                 hook = pressureHook;
             }
         }
-        hook.run();
+        if (hook != null) {
+            hook.run();
+        }
         return false;
     }
 

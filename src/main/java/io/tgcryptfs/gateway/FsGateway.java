@@ -315,7 +315,7 @@ public final class FsGateway {
 
     public FsStats statfs() {
         long[] counts = meta.read(r -> new long[] {r.counter(ChunkStore.STORED_BYTES), r.counter(Namespace.INODES)});
-        long used = counts[0] + meta.usedBytes() + outbox.waitingBytes();
+        long used = counts[0] + meta.usedBytes();
         return new FsStats(Math.max(capacityBytes, used), used, counts[1], Math.max(1L << 32, counts[1] * 2), PathNames.MAX_NAME_BYTES);
     }
 

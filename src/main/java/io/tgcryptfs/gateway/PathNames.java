@@ -41,8 +41,8 @@ final class PathNames {
         int slash = path.lastIndexOf('/');
         String parent = slash <= 0 ? "/" : path.substring(0, slash);
         String name = path.substring(slash + 1);
-        if (name.isEmpty()) {
-            throw new FsException(FsError.INVALID, "the root has no name");
+        if (name.isEmpty() || name.equals(".") || name.equals("..")) {
+            throw new FsException(FsError.INVALID, "not a name that can be created, moved or removed: '" + name + "'");
         }
         return new String[] {parent, checked(name)};
     }

@@ -120,12 +120,15 @@ public final class UploadPipeline implements PackSealedListener, AutoCloseable {
     public void drain(Consumer<UploadStatus> progress, Duration progressEvery) throws InterruptedException {
         outbox.sealOpenPack();
         synchronized (drainSignal) {
-            while (!pending.isEmpty()) {
+            while (!pending.isEmpty() && !closed) {
                 progress.accept(status());
                 drainSignal.wait(progressEvery.toMillis());
             }
         }
         progress.accept(status());
+        if (!pending.isEmpty()) {
+            throw new InterruptedException("uploads stopped with " + pending.size() + " packs still waiting");
+        }
     }
 
     public UploadStatus status() {
@@ -151,13 +154,12 @@ public final class UploadPipeline implements PackSealedListener, AutoCloseable {
     }
 
     private void offer(PackId pack) {
-        QueueOfferResult result = queue.offer(pack);
-        if (!(result instanceof QueueOfferResult.Enqueued$)) {
-            overflow.add(pack);
-        }
+        overflow.add(pack);
+        pump();
     }
 
-    private void afterUpload() {
+    /** Moves waiting packs into the stream's queue while it has room; called on every offer and completion. */
+    private synchronized void pump() {
         PackId next;
         while ((next = overflow.peek()) != null) {
             if (!(queue.offer(next) instanceof QueueOfferResult.Enqueued$)) {
@@ -165,6 +167,10 @@ public final class UploadPipeline implements PackSealedListener, AutoCloseable {
             }
             overflow.poll();
         }
+    }
+
+    private void afterUpload() {
+        pump();
         synchronized (drainSignal) {
             drainSignal.notifyAll();
         }

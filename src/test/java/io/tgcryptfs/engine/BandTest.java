@@ -1,0 +1,256 @@
+package io.tgcryptfs.engine;
+
+import io.tgcryptfs.fs.ChunkId;
+import io.tgcryptfs.gateway.Caller;
+import io.tgcryptfs.testing.Await;
+import io.tgcryptfs.testing.FixtureOptions;
+import io.tgcryptfs.testing.TestVolume;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** One band actor, driven through the band registry as the gateway does. */
+class BandTest {
+    private static final int BS = 4096;
+    private static final int BAND = 4 * BS;
+
+    @TempDir
+    Path dir;
+    private TestVolume vol;
+    private final Random random = new Random(11);
+
+    @AfterEach
+    void close() {
+        if (vol != null) {
+            vol.close();
+        }
+    }
+
+    private TestVolume open(FixtureOptions options) {
+        vol = TestVolume.open(dir, options.blockSize(BS).bandSize(BAND).uploads(false));
+        return vol;
+    }
+
+    /** A file of {@code size} bytes (a hole) to write into. */
+    private long file(String name, long size) {
+        long h = vol.gateway.create("/" + name, 0644, Caller.ROOT);
+        vol.gateway.release(h);
+        vol.gateway.truncate("/" + name, size);
+        return vol.ino("/" + name);
+    }
+
+    private byte[] bytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    private void deliver(BandKey key, Band.Command command) {
+        vol.bands.tell(new EntityRegistry.Deliver<>(key, command));
+    }
+
+    private static <T> T ok(FsResult<T> result) {
+        assertInstanceOf(FsResult.Ok.class, result, () -> "expected Ok, got " + result);
+        return result.orThrow();
+    }
+
+    private Optional<ChunkId> stored(long ino, long block) {
+        return vol.stores.meta.read(r -> r.block(ino, block));
+    }
+
+    @Test
+    void writesThenReads_sentWithoutWaiting_areAppliedInArrivalOrder() {
+        open(FixtureOptions.defaults());
+        long ino = file("f", BAND);
+        BandKey key = new BandKey(ino, 0);
+        TestProbe<FsResult<Done>> writes = vol.testKit.createTestProbe();
+        TestProbe<FsResult<byte[]>> firstRead = vol.testKit.createTestProbe();
+        TestProbe<FsResult<byte[]>> secondRead = vol.testKit.createTestProbe();
+        byte[] a = bytes(6000);
+        byte[] b = bytes(100);
+        byte[] c = bytes(100);
+
+        deliver(key, new Band.Write(0, a, writes.getRef()));
+        deliver(key, new Band.Write(1000, b, writes.getRef()));
+        deliver(key, new Band.Read(0, 8192, firstRead.getRef()));
+        deliver(key, new Band.Write(1000, c, writes.getRef()));
+        deliver(key, new Band.Read(900, 300, secondRead.getRef()));
+
+        for (int i = 0; i < 3; i++) {
+            ok(writes.receiveMessage());
+        }
+        byte[] expectedFirst = new byte[8192];
+        System.arraycopy(a, 0, expectedFirst, 0, a.length);
+        System.arraycopy(b, 0, expectedFirst, 1000, b.length);
+        assertArrayEquals(expectedFirst, ok(firstRead.receiveMessage()), "the read sees the writes before it, not after");
+
+        byte[] expectedSecond = Arrays.copyOfRange(a, 900, 1200);
+        System.arraycopy(c, 0, expectedSecond, 100, c.length);
+        assertArrayEquals(expectedSecond, ok(secondRead.receiveMessage()));
+    }
+
+    @Test
+    void flush_repliesOnlyWhenEveryDirtyBlockIsCommittedToLmdb() {
+        open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
+        long ino = file("f", BAND);
+        BandKey key = new BandKey(ino, 0);
+        TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
+        byte[] first = bytes(5000); // block 0 (part), block 1 (part)
+        byte[] second = bytes(50);  // block 2 (part)
+        deliver(key, new Band.Write(100, first, replies.getRef()));
+        deliver(key, new Band.Write(10_000, second, replies.getRef()));
+        ok(replies.receiveMessage());
+        ok(replies.receiveMessage());
+        assertTrue(stored(ino, 0).isEmpty(), "partial blocks wait for a flush or the expiry");
+        assertTrue(vol.budget.dirtyBytes() > 0);
+
+        deliver(key, new Band.Flush(replies.getRef()));
+        ok(replies.receiveMessage());
+
+        for (long blk = 0; blk <= 2; blk++) {
+            assertTrue(stored(ino, blk).isPresent(), "block " + blk + " in LMDB when flush answered");
+        }
+        assertTrue(stored(ino, 3).isEmpty());
+        assertEquals(0, vol.budget.dirtyBytes());
+        byte[] expected = new byte[BAND];
+        System.arraycopy(first, 0, expected, 100, first.length);
+        System.arraycopy(second, 0, expected, 10_000, second.length);
+        byte[] actual = new byte[BAND];
+        for (int blk = 0; blk < 4; blk++) {
+            System.arraycopy(vol.stores.newChunkStore(1 << 20).loadBlock(ino, blk), 0, actual, blk * BS, BS);
+        }
+        assertArrayEquals(expected, actual);
+    }
+
+    @Test
+    void flush_ofACleanBand_repliesAtOnce() {
+        open(FixtureOptions.defaults());
+        long ino = file("f", BAND);
+        TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
+        deliver(new BandKey(ino, 0), new Band.Flush(replies.getRef()));
+        ok(replies.receiveMessage());
+    }
+
+    @Test
+    void wholeBlockWrite_isSealedWithoutAFlush() {
+        open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
+        long ino = file("f", BAND);
+        TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
+        deliver(new BandKey(ino, 0), new Band.Write(BS, bytes(BS), replies.getRef()));
+        ok(replies.receiveMessage());
+        Await.until(() -> stored(ino, 1).isPresent(), "block 1 sealed");
+        Await.until(() -> vol.budget.dirtyBytes() == 0, "budget released");
+    }
+
+    @Test
+    void partialBlock_olderThanTheDirtyExpiry_isSealedWithoutAFlush() {
+        open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMillis(100)));
+        long ino = file("f", BAND);
+        TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
+        deliver(new BandKey(ino, 0), new Band.Write(10, bytes(10), replies.getRef()));
+        ok(replies.receiveMessage());
+        Await.until(() -> stored(ino, 0).isPresent(), "block 0 sealed after the expiry");
+    }
+
+    @Test
+    void read_acrossStoredDirtyAndHoleBlocks_seesEachLayer() {
+        open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
+        long ino = file("f", BAND);
+        BandKey key = new BandKey(ino, 0);
+        TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
+        byte[] whole = bytes(BS);
+        byte[] base = bytes(BS);
+        byte[] patch = bytes(10);
+        deliver(key, new Band.Write(0, whole, replies.getRef()));      // block 0: sealed
+        deliver(key, new Band.Write(BS, base, replies.getRef()));      // block 1: sealed...
+        deliver(key, new Band.Flush(replies.getRef()));
+        for (int i = 0; i < 3; i++) {
+            ok(replies.receiveMessage());
+        }
+        deliver(key, new Band.Write(BS + 20, patch, replies.getRef())); // ...with a dirty patch on top
+        ok(replies.receiveMessage());
+
+        TestProbe<FsResult<byte[]>> read = vol.testKit.createTestProbe();
+        deliver(key, new Band.Read(BS - 8, 2 * BS, read.getRef()));
+        byte[] expected = new byte[2 * BS];
+        System.arraycopy(whole, BS - 8, expected, 0, 8);
+        System.arraycopy(base, 0, expected, 8, BS);
+        System.arraycopy(patch, 0, expected, 8 + 20, patch.length);
+        // block 2 is a hole: zeros
+        assertArrayEquals(expected, ok(read.receiveMessage()));
+    }
+
+    @Test
+    void rewritingABlockWhileItIsBeingSealed_keepsTheNewestBytes() {
+        open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
+        long ino = file("f", BAND);
+        BandKey key = new BandKey(ino, 0);
+        TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
+        byte[] expected = new byte[BS];
+        for (int round = 0; round < 20; round++) {
+            byte[] full = bytes(BS);           // starts a seal
+            byte[] patch = bytes(100);         // lands while that seal may still run
+            int at = random.nextInt(BS - 100);
+            deliver(key, new Band.Write(0, full, replies.getRef()));
+            deliver(key, new Band.Write(at, patch, replies.getRef()));
+            System.arraycopy(full, 0, expected, 0, BS);
+            System.arraycopy(patch, 0, expected, at, 100);
+        }
+        deliver(key, new Band.Flush(replies.getRef()));
+        for (int i = 0; i < 41; i++) {
+            ok(replies.receiveMessage());
+        }
+        assertArrayEquals(expected, vol.stores.newChunkStore(1 << 20).loadBlock(ino, 0));
+    }
+
+    @Test
+    void flush_isNotHeldUp_byAWriteThatArrivesAfterIt() {
+        open(FixtureOptions.defaults());
+        long ino = file("f", BAND);
+        GatedExecutor gate = new GatedExecutor();
+        EngineContext ctx = new EngineContext(vol.ctx.meta(), vol.ctx.chunks(), vol.ctx.geometry(), vol.ctx.budget(), gate,
+                vol.ctx.clock(), vol.ctx.nanoTime(), Duration.ofMinutes(10), Duration.ofMinutes(10));
+        TestProbe<EntityRegistry.Command> registry = vol.testKit.createTestProbe();
+        var band = vol.testKit.spawn(Band.create(new BandKey(ino, 0), ctx, registry.getRef()));
+        TestProbe<FsResult<Done>> writes = vol.testKit.createTestProbe();
+        TestProbe<FsResult<Done>> flush = vol.testKit.createTestProbe();
+
+        band.tell(new Band.Write(0, bytes(BS), writes.getRef()));   // a whole block: its seal is queued
+        ok(writes.receiveMessage());
+        band.tell(new Band.Flush(flush.getRef()));                  // waits for that seal
+        band.tell(new Band.Write(0, bytes(10), writes.getRef()));   // after the flush, same block
+        ok(writes.receiveMessage());
+        gate.runQueued();                                           // the seal the flush waits for completes
+
+        ok(flush.receiveMessage(Duration.ofSeconds(3)));
+    }
+
+    /** Runs submitted tasks only when the test says so. */
+    private static final class GatedExecutor implements java.util.concurrent.Executor {
+        private final java.util.concurrent.BlockingQueue<Runnable> queued = new java.util.concurrent.LinkedBlockingQueue<>();
+
+        @Override
+        public void execute(Runnable task) {
+            queued.add(task);
+        }
+
+        void runQueued() {
+            Runnable task;
+            while ((task = queued.poll()) != null) {
+                task.run();
+            }
+        }
+    }
+}

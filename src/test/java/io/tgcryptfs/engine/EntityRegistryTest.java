@@ -1,0 +1,227 @@
+package io.tgcryptfs.engine;
+
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The passivation handshake with a toy entity whose idleness the test controls. */
+class EntityRegistryTest {
+    private static ActorTestKit testKit;
+
+    interface Msg {
+    }
+
+    record Echo(int n, ActorRef<Reply> replyTo) implements Msg {
+    }
+
+    /** The entity asks to passivate, then confirms to {@code replyTo}. */
+    record GoIdle(ActorRef<Reply> replyTo) implements Msg {
+    }
+
+    /** From now on the entity refuses to stop. */
+    enum StayBusy implements Msg {
+        INSTANCE
+    }
+
+    /** From now on the entity holds on to a Stop until told {@link ReallyStop}: passivation stays in progress. */
+    enum HoldStop implements Msg {
+        INSTANCE
+    }
+
+    enum ReallyStop implements Msg {
+        INSTANCE
+    }
+
+    enum Stop implements Msg {
+        INSTANCE
+    }
+
+    record Reply(String key, int incarnation, int n) {
+    }
+
+    private final Map<String, AtomicInteger> incarnations = new ConcurrentHashMap<>();
+    private final Map<String, ActorRef<Msg>> current = new ConcurrentHashMap<>();
+    private ActorRef<EntityRegistry.Command> registry;
+
+    @BeforeAll
+    static void startSystem() {
+        testKit = ActorTestKit.create();
+    }
+
+    @AfterAll
+    static void stopSystem() {
+        testKit.shutdownTestKit();
+    }
+
+    @BeforeEach
+    void spawnRegistry() {
+        registry = testKit.spawn(EntityRegistry.<String, Msg>create("toy", this::entity, Stop.INSTANCE, Props.empty()));
+    }
+
+    private Behavior<Msg> entity(String key, ActorRef<EntityRegistry.Command> reg) {
+        return Behaviors.setup(ctx -> {
+            int incarnation = incarnations.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+            current.put(key, ctx.getSelf());
+            boolean[] busy = {false};
+            boolean[] holdStop = {false};
+            return Behaviors.receive(Msg.class)
+                    .onMessage(Echo.class, m -> {
+                        m.replyTo().tell(new Reply(key, incarnation, m.n()));
+                        return Behaviors.same();
+                    })
+                    .onMessage(GoIdle.class, m -> {
+                        reg.tell(new EntityRegistry.Passivate<>(key, ctx.getSelf()));
+                        m.replyTo().tell(new Reply(key, incarnation, -1));
+                        return Behaviors.same();
+                    })
+                    .onMessageEquals(StayBusy.INSTANCE, () -> {
+                        busy[0] = true;
+                        return Behaviors.same();
+                    })
+                    .onMessageEquals(HoldStop.INSTANCE, () -> {
+                        holdStop[0] = true;
+                        return Behaviors.same();
+                    })
+                    .onMessageEquals(ReallyStop.INSTANCE, Behaviors::stopped)
+                    .onMessageEquals(Stop.INSTANCE, () -> {
+                        if (busy[0]) {
+                            reg.tell(new EntityRegistry.StayAlive<>(key));
+                            return Behaviors.same();
+                        }
+                        return holdStop[0] ? Behaviors.same() : Behaviors.stopped();
+                    })
+                    .build();
+        });
+    }
+
+    private void deliver(String key, Msg msg) {
+        registry.tell(new EntityRegistry.Deliver<>(key, msg));
+    }
+
+    private int countLive() {
+        TestProbe<Integer> probe = testKit.createTestProbe();
+        registry.tell(new EntityRegistry.CountLive(probe.getRef()));
+        return probe.receiveMessage();
+    }
+
+    /** Asks {@code key} to passivate and returns once the registry has handled the request. */
+    private void passivate(String key, TestProbe<Reply> probe) {
+        deliver(key, new GoIdle(probe.getRef()));
+        assertEquals(-1, probe.receiveMessage().n());
+        countLive(); // the registry handles messages in order: the Passivate was queued before this
+    }
+
+    @Test
+    void deliver_spawnsOneEntityPerKey() {
+        TestProbe<Reply> probe = testKit.createTestProbe();
+        deliver("a", new Echo(1, probe.getRef()));
+        deliver("b", new Echo(2, probe.getRef()));
+        deliver("a", new Echo(3, probe.getRef()));
+        List<Reply> replies = probe.receiveSeveralMessages(3);
+        assertEquals(3, replies.size());
+        assertEquals(2, countLive());
+        assertEquals(1, incarnations.get("a").get());
+        assertEquals(1, incarnations.get("b").get());
+    }
+
+    @Test
+    void messagesSentDuringPassivation_reachAFreshEntity_inOrder() {
+        TestProbe<Reply> probe = testKit.createTestProbe();
+        deliver("k", new Echo(0, probe.getRef()));
+        assertEquals(new Reply("k", 1, 0), probe.receiveMessage());
+
+        passivate("k", probe);
+        for (int i = 1; i <= 200; i++) {
+            deliver("k", new Echo(i, probe.getRef()));
+        }
+        List<Reply> replies = probe.receiveSeveralMessages(200);
+        for (int i = 1; i <= 200; i++) {
+            assertEquals(new Reply("k", 2, i), replies.get(i - 1));
+        }
+        assertEquals(1, countLive());
+    }
+
+    @Test
+    void entityThatIsBusyAfterAll_staysAlive_andGetsTheBufferedMessages() {
+        TestProbe<Reply> probe = testKit.createTestProbe();
+        deliver("k", StayBusy.INSTANCE);
+        passivate("k", probe);
+        for (int i = 1; i <= 50; i++) {
+            deliver("k", new Echo(i, probe.getRef()));
+        }
+        List<Reply> replies = probe.receiveSeveralMessages(50);
+        for (int i = 1; i <= 50; i++) {
+            assertEquals(new Reply("k", 1, i), replies.get(i - 1));
+        }
+        assertEquals(1, incarnations.get("k").get());
+    }
+
+    @Test
+    void passivatedEntity_leavesTheLiveCount() {
+        TestProbe<Reply> probe = testKit.createTestProbe();
+        deliver("a", new Echo(1, probe.getRef()));
+        deliver("b", new Echo(1, probe.getRef()));
+        probe.receiveSeveralMessages(2);
+        passivate("a", probe);
+        probe.awaitAssert(Duration.ofSeconds(5), () -> {
+            assertEquals(1, countLive());
+            return null;
+        });
+    }
+
+    @Test
+    void askAll_reachesEveryMatchingEntity_includingOneMidPassivation() {
+        TestProbe<Reply> probe = testKit.createTestProbe();
+        for (String k : List.of("x1", "x2", "y1")) {
+            deliver(k, new Echo(0, probe.getRef()));
+        }
+        probe.receiveSeveralMessages(3);
+        deliver("x2", HoldStop.INSTANCE);
+        passivate("x2", probe); // x2 now holds its Stop: the registry buffers for it
+
+        TestProbe<List<Reply>> answers = testKit.createTestProbe();
+        registry.tell(new EntityRegistry.AskAll<String, Msg, Reply>(k -> k.startsWith("x"), r -> new Echo(7, r),
+                answers.getRef()));
+        answers.expectNoMessage(Duration.ofMillis(100)); // x2's question waits in the buffer
+        current.get("x2").tell(ReallyStop.INSTANCE);
+
+        List<Reply> all = answers.receiveMessage();
+        assertEquals(List.of(new Reply("x1", 1, 7), new Reply("x2", 2, 7)),
+                all.stream().sorted(java.util.Comparator.comparing(Reply::key)).toList());
+    }
+
+    @Test
+    void askAll_withNoMatchingEntity_answersAnEmptyList_withoutSpawning() {
+        TestProbe<List<Reply>> answers = testKit.createTestProbe();
+        registry.tell(new EntityRegistry.AskAll<String, Msg, Reply>(k -> true, r -> new Echo(7, r), answers.getRef()));
+        assertEquals(List.of(), answers.receiveMessage());
+        assertEquals(0, countLive());
+    }
+
+    @Test
+    void broadcast_reachesLiveMatchingEntities_only() {
+        TestProbe<Reply> probe = testKit.createTestProbe();
+        deliver("a1", new Echo(0, probe.getRef()));
+        deliver("b1", new Echo(0, probe.getRef()));
+        probe.receiveSeveralMessages(2);
+        registry.tell(new EntityRegistry.Broadcast<String, Msg>(k -> k.startsWith("a"), new Echo(5, probe.getRef())));
+        assertEquals(new Reply("a1", 1, 5), probe.receiveMessage());
+        probe.expectNoMessage(Duration.ofMillis(100));
+        assertEquals(2, countLive());
+    }
+}

@@ -1,0 +1,184 @@
+package io.tgcryptfs.engine;
+
+import io.tgcryptfs.fs.FsException;
+import io.tgcryptfs.gateway.Caller;
+import io.tgcryptfs.gateway.FsGateway;
+import io.tgcryptfs.testing.Await;
+import io.tgcryptfs.testing.FixtureOptions;
+import io.tgcryptfs.testing.TestVolume;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Idle band and inode actors stop, and nothing sent to them around that moment is lost. */
+class PassivationTest {
+    private static final int BS = 4096;
+    private static final int BAND = 4 * BS;
+
+    @TempDir
+    Path dir;
+    private TestVolume vol;
+
+    @AfterEach
+    void close() {
+        if (vol != null) {
+            vol.close();
+        }
+    }
+
+    private static FixtureOptions quickPassivation(Duration passivateAfter, Duration dirtyExpiry) {
+        return FixtureOptions.defaults().blockSize(BS).bandSize(BAND).uploads(false)
+                .passivateAfter(passivateAfter).dirtyExpiry(dirtyExpiry);
+    }
+
+    @Test
+    void idleBands_stop_andServeTheirDataAfterwards() {
+        vol = TestVolume.open(dir, quickPassivation(Duration.ofMillis(50), Duration.ofMillis(40)));
+        long h = vol.gateway.create("/f", 0644, Caller.ROOT);
+        long ino = vol.ino("/f");
+        Random random = new Random(3);
+        byte[] data = new byte[6 * BAND];
+        random.nextBytes(data);
+        TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
+        vol.gateway.truncate("/f", data.length);
+        for (int band = 0; band < 6; band++) {
+            // partial blocks: they stay dirty until the expiry seals them
+            for (int blk = 0; blk < 4; blk++) {
+                int at = band * BAND + blk * BS;
+                vol.bands.tell(new EntityRegistry.Deliver<>(new BandKey(ino, band),
+                        new Band.Write(at, Arrays.copyOfRange(data, at, at + BS - 1), replies.getRef())));
+            }
+        }
+        for (int i = 0; i < 24; i++) {
+            assertInstanceOf(FsResult.Ok.class, replies.receiveMessage());
+        }
+        for (int band = 0; band < 6; band++) {
+            for (int blk = 0; blk < 4; blk++) {
+                data[band * BAND + blk * BS + BS - 1] = 0; // never written
+            }
+        }
+        assertEquals(6, vol.liveBands());
+
+        Await.until(() -> vol.liveBands() == 0, "every idle band to stop");
+        assertEquals(0, vol.budget.dirtyBytes(), "nothing dirty was dropped");
+        int before = vol.bandIncarnations.get();
+        assertArrayEquals(data, vol.gateway.read(h, 0, data.length));
+        assertEquals(before + 6, vol.bandIncarnations.get(), "reads started fresh bands");
+        vol.gateway.release(h);
+    }
+
+    @Test
+    void idleInodes_stop() {
+        vol = TestVolume.open(dir, quickPassivation(Duration.ofMillis(50), Duration.ofMillis(40)));
+        for (int i = 0; i < 5; i++) {
+            vol.writeFile("/f" + i, new byte[] {1, 2, 3});
+            vol.gateway.chmod("/f" + i, 0600);
+        }
+        assertTrue(vol.liveInodes() > 0);
+        Await.until(() -> vol.liveInodes() == 0, "every idle inode actor to stop");
+        assertEquals(0640, vol.gateway.chmod("/f3", 0640).mode() & 07777, "a fresh inode actor serves the next change");
+    }
+
+    @Test
+    void flushes_sentWhileBandsPassivate_areAllAnswered() throws Exception {
+        vol = TestVolume.open(dir, quickPassivation(Duration.ofMillis(5), Duration.ofMillis(10)));
+        vol.writeFile("/f", new byte[8 * BAND]);
+        long ino = vol.ino("/f");
+        TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
+        int sent = 0;
+        for (int round = 0; round < 200; round++) {
+            for (int band = 0; band < 8; band++) {
+                vol.bands.tell(new EntityRegistry.Deliver<>(new BandKey(ino, band), new Band.Flush(replies.getRef())));
+                sent++;
+            }
+            if (round % 20 == 0) {
+                for (int i = 0; i < sent; i++) {
+                    assertInstanceOf(FsResult.Ok.class, replies.receiveMessage());
+                }
+                sent = 0;
+                Await.until(() -> vol.liveBands() < 8, "some bands to passivate");
+            }
+        }
+        for (int i = 0; i < sent; i++) {
+            assertInstanceOf(FsResult.Ok.class, replies.receiveMessage());
+        }
+        assertTrue(vol.bandIncarnations.get() > 8, "bands passivated and came back: " + vol.bandIncarnations.get());
+    }
+
+    @Test
+    void passivationUnderLoad_losesNoMessage_andEveryByteReadsBack() throws Exception {
+        vol = TestVolume.open(dir, quickPassivation(Duration.ofMillis(5), Duration.ofMillis(10)));
+        FsGateway gw = vol.gateway;
+        int files = 6;
+        int fileSize = 12 * BAND;
+        ExecutorService threads = Executors.newFixedThreadPool(files);
+        try {
+            List<Future<byte[]>> results = new ArrayList<>();
+            for (int f = 0; f < files; f++) {
+                int seed = f;
+                results.add(threads.submit(() -> randomTraffic(gw, "/load" + seed, seed, fileSize)));
+            }
+            for (int f = 0; f < files; f++) {
+                byte[] expected = results.get(f).get(60, TimeUnit.SECONDS);
+                assertArrayEquals(expected, vol.readFile("/load" + f), "file " + f);
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        int keys = files * 12;
+        assertTrue(vol.bandIncarnations.get() > keys,
+                "bands passivated and were started again during the load: " + vol.bandIncarnations.get() + " for " + keys + " keys");
+    }
+
+    /** Random writes, reads checked against a reference and occasional fsyncs; returns the final content. */
+    private static byte[] randomTraffic(FsGateway gw, String path, long seed, int fileSize) {
+        Random random = new Random(seed);
+        byte[] reference = new byte[fileSize];
+        long h = gw.create(path, 0644, Caller.ROOT);
+        gw.write(h, fileSize - 1, new byte[] {0});
+        for (int op = 0; op < 250; op++) {
+            int len = 1 + random.nextInt(3 * BS);
+            int at = random.nextInt(fileSize - len);
+            switch (random.nextInt(5)) {
+                case 0, 1, 2 -> {
+                    byte[] data = new byte[len];
+                    random.nextBytes(data);
+                    gw.write(h, at, data);
+                    System.arraycopy(data, 0, reference, at, len);
+                }
+                case 3 -> {
+                    byte[] read = gw.read(h, at, len);
+                    if (!Arrays.equals(read, Arrays.copyOfRange(reference, at, at + len))) {
+                        throw new AssertionError(path + ": read of " + len + " at " + at + " differs at op " + op);
+                    }
+                }
+                default -> {
+                    try {
+                        gw.fsync(h);
+                    } catch (FsException e) {
+                        throw new AssertionError(path + ": fsync failed at op " + op + ": " + e.error() + " " + e.getMessage(), e);
+                    }
+                }
+            }
+        }
+        gw.release(h);
+        return reference;
+    }
+}

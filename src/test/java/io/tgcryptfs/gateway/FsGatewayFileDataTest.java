@@ -1,0 +1,297 @@
+package io.tgcryptfs.gateway;
+
+import io.tgcryptfs.chunk.ChunkStore;
+import io.tgcryptfs.fs.FsError;
+import io.tgcryptfs.fs.FsException;
+import io.tgcryptfs.meta.PackState;
+import io.tgcryptfs.testing.FakeBlobStore;
+import io.tgcryptfs.testing.FixtureOptions;
+import io.tgcryptfs.testing.TestVolume;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** File contents through the gateway, as FUSE would drive them. Blocks of 4 KiB, bands of 16 KiB. */
+class FsGatewayFileDataTest {
+    private static final int BS = 4096;
+    private static final int BAND = 4 * BS;
+
+    @TempDir
+    Path dir;
+    private TestVolume vol;
+    private FsGateway gw;
+    private final Random random = new Random(2024);
+
+    @BeforeEach
+    void open() {
+        vol = TestVolume.open(dir, FixtureOptions.defaults().blockSize(BS).bandSize(BAND));
+        gw = vol.gateway;
+    }
+
+    @AfterEach
+    void close() {
+        vol.close();
+    }
+
+    private byte[] bytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    static void assertFsError(FsError expected, Executable call) {
+        FsException e = assertThrows(FsException.class, call);
+        assertEquals(expected, e.error(), e.getMessage());
+    }
+
+    @Test
+    void create_write_read_roundTrips() {
+        byte[] data = "hello, encrypted world".getBytes();
+        long h = gw.create("/hello.txt", 0644, Caller.ROOT);
+        gw.write(h, 0, data);
+        assertEquals(data.length, gw.getattr(h).size());
+        assertArrayEquals(data, gw.read(h, 0, 4096));
+        gw.release(h);
+        assertArrayEquals(data, vol.readFile("/hello.txt"));
+        assertEquals(0644, gw.getattr("/hello.txt").mode());
+    }
+
+    @Test
+    void write_spanningTwoBands_readsBackExactly() {
+        long h = gw.create("/f", 0644, Caller.ROOT);
+        byte[] data = bytes(300);
+        gw.write(h, BAND - 100, data);
+        assertArrayEquals(data, gw.read(h, BAND - 100, 300));
+        byte[] whole = gw.read(h, 0, BAND + 200);
+        assertArrayEquals(new byte[BAND - 100], Arrays.copyOf(whole, BAND - 100));
+        assertArrayEquals(data, Arrays.copyOfRange(whole, BAND - 100, BAND + 200));
+        gw.fsync(h);
+        assertArrayEquals(data, gw.read(h, BAND - 100, 300));
+        gw.release(h);
+    }
+
+    @Test
+    void largeUnalignedWrite_acrossManyBlocksAndBands_readsBackExactly() {
+        byte[] data = bytes(5 * BAND + 777);
+        long h = gw.create("/big", 0644, Caller.ROOT);
+        gw.write(h, 1234, data);
+        assertArrayEquals(data, gw.read(h, 1234, data.length));
+        gw.fsync(h);
+        gw.release(h);
+        byte[] all = vol.readFile("/big");
+        assertEquals(1234 + data.length, all.length);
+        assertArrayEquals(data, Arrays.copyOfRange(all, 1234, all.length));
+    }
+
+    @Test
+    void read_pastTheEnd_isShortOrEmpty() {
+        long h = gw.create("/f", 0644, Caller.ROOT);
+        gw.write(h, 0, bytes(100));
+        assertEquals(40, gw.read(h, 60, 1000).length);
+        assertEquals(0, gw.read(h, 100, 10).length);
+        assertEquals(0, gw.read(h, 5000, 10).length);
+        gw.release(h);
+    }
+
+    @Test
+    void holeBetweenWrites_readsAsZeros_andStoresNothing() {
+        long h = gw.create("/sparse", 0644, Caller.ROOT);
+        byte[] head = bytes(10);
+        byte[] tail = bytes(10);
+        gw.write(h, 0, head);
+        gw.write(h, 5L * BAND, tail);
+        gw.fsync(h);
+        byte[] all = gw.read(h, 0, 5 * BAND + 10);
+        assertArrayEquals(head, Arrays.copyOf(all, 10));
+        assertArrayEquals(new byte[5 * BAND - 10], Arrays.copyOfRange(all, 10, 5 * BAND));
+        assertArrayEquals(tail, Arrays.copyOfRange(all, 5 * BAND, all.length));
+        long ino = vol.ino("/sparse");
+        assertEquals(2, vol.stores.meta.read(r -> r.blocks(ino, 0, Long.MAX_VALUE)).size(), "only two blocks stored");
+        gw.release(h);
+    }
+
+    @Test
+    void truncate_downThenUp_readsZerosBeyondTheCut() {
+        byte[] data = bytes(3 * BS);
+        long h = gw.create("/t", 0644, Caller.ROOT);
+        gw.write(h, 0, data); // still dirty: truncate must flush first
+        gw.truncate("/t", 5000);
+        assertEquals(5000, gw.getattr("/t").size());
+        assertArrayEquals(Arrays.copyOf(data, 5000), gw.read(h, 0, 3 * BS));
+
+        gw.truncate("/t", 3 * BS);
+        byte[] grown = gw.read(h, 0, 3 * BS);
+        assertArrayEquals(Arrays.copyOf(data, 5000), Arrays.copyOf(grown, 5000));
+        assertArrayEquals(new byte[3 * BS - 5000], Arrays.copyOfRange(grown, 5000, 3 * BS), "zeros past the cut");
+        gw.release(h);
+    }
+
+    @Test
+    void truncate_toABlockBoundary_thenWriteFurther_leavesZerosBetween() {
+        byte[] data = bytes(2 * BAND);
+        long h = gw.create("/t", 0644, Caller.ROOT);
+        gw.write(h, 0, data);
+        gw.fsync(h);
+        gw.ftruncate(h, BS);
+        byte[] tail = bytes(10);
+        gw.write(h, 2L * BAND, tail);
+        byte[] all = gw.read(h, 0, 2 * BAND + 10);
+        assertArrayEquals(Arrays.copyOf(data, BS), Arrays.copyOf(all, BS));
+        assertArrayEquals(new byte[2 * BAND - BS], Arrays.copyOfRange(all, BS, 2 * BAND));
+        assertArrayEquals(tail, Arrays.copyOfRange(all, 2 * BAND, all.length));
+        gw.release(h);
+    }
+
+    @Test
+    void truncate_toZero_releasesEveryChunk() {
+        long h = gw.create("/t", 0644, Caller.ROOT);
+        gw.write(h, 0, bytes(3 * BAND));
+        gw.fsync(h);
+        assertTrue(vol.stores.counter(ChunkStore.STORED_BYTES) > 0);
+        gw.ftruncate(h, 0);
+        assertEquals(0, vol.stores.counter(ChunkStore.STORED_BYTES));
+        assertEquals(0, vol.stores.counter(ChunkStore.LOGICAL_BYTES));
+        assertEquals(0, gw.read(h, 0, 100).length);
+        gw.release(h);
+    }
+
+    @Test
+    void randomWrites_atRandomOffsets_matchAReferenceArray() {
+        Random seeded = new Random(77);
+        int size = 7 * BAND + 123;
+        byte[] reference = new byte[size];
+        long h = gw.create("/random", 0644, Caller.ROOT);
+        gw.ftruncate(h, size);
+        for (int op = 0; op < 400; op++) {
+            int len = 1 + seeded.nextInt(2 * BAND);
+            int at = seeded.nextInt(size - len + 1);
+            if (seeded.nextInt(4) == 0) {
+                byte[] read = gw.read(h, at, len);
+                assertArrayEquals(Arrays.copyOfRange(reference, at, at + len), read, "read " + len + " at " + at + ", op " + op);
+            } else {
+                byte[] data = new byte[len];
+                seeded.nextBytes(data);
+                if (seeded.nextInt(5) == 0) {
+                    Arrays.fill(data, (byte) 0); // zero runs make holes and trimmed chunks
+                }
+                gw.write(h, at, data);
+                System.arraycopy(data, 0, reference, at, len);
+            }
+            if (op % 97 == 0) {
+                gw.fsync(h);
+            }
+        }
+        assertArrayEquals(reference, gw.read(h, 0, size));
+        gw.fsync(h);
+        gw.release(h);
+        assertArrayEquals(reference, vol.readFile("/random"));
+    }
+
+    @Test
+    void filesWithEqualContent_areStoredOnce() {
+        byte[] data = bytes(2 * BAND);
+        vol.writeFile("/a", data);
+        gw.syncAll();
+        long storedOnce = vol.stores.counter(ChunkStore.STORED_BYTES);
+        vol.writeFile("/b", data);
+        gw.syncAll();
+        assertEquals(storedOnce, vol.stores.counter(ChunkStore.STORED_BYTES));
+        assertEquals(2L * data.length, vol.stores.counter(ChunkStore.LOGICAL_BYTES));
+        assertArrayEquals(data, vol.readFile("/b"));
+    }
+
+    @Test
+    void unlink_whileOpen_keepsTheDataReadable_untilRelease() {
+        byte[] data = bytes(BAND + 500);
+        long h = gw.create("/doomed", 0644, Caller.ROOT);
+        gw.write(h, 0, data);
+        gw.unlink("/doomed");
+        assertFsError(FsError.NOT_FOUND, () -> gw.getattr("/doomed"));
+        assertEquals(0, gw.getattr(h).nlink());
+        assertArrayEquals(data, gw.read(h, 0, data.length));
+        gw.fsync(h);
+        assertArrayEquals(data, gw.read(h, 0, data.length));
+        long ino = gw.getattr(h).ino();
+        assertTrue(vol.stores.meta.read(r -> r.orphans()).contains(ino));
+
+        gw.release(h);
+        assertTrue(vol.stores.meta.read(r -> r.inode(ino)).isEmpty(), "purged at the last release");
+        assertTrue(vol.stores.meta.read(r -> r.orphans()).isEmpty());
+        assertEquals(0, vol.stores.counter(ChunkStore.STORED_BYTES));
+        assertFsError(FsError.BAD_HANDLE, () -> gw.read(h, 0, 1));
+    }
+
+    @Test
+    void unlink_withASecondHandleOpen_waitsForTheLastRelease() {
+        byte[] data = bytes(1000);
+        vol.writeFile("/f", data);
+        long h1 = gw.open("/f");
+        long h2 = gw.open("/f");
+        gw.unlink("/f");
+        gw.release(h1);
+        assertArrayEquals(data, gw.read(h2, 0, 1000));
+        gw.release(h2);
+    }
+
+    @Test
+    void unknownHandle_isBadHandle() {
+        assertFsError(FsError.BAD_HANDLE, () -> gw.read(999, 0, 1));
+        assertFsError(FsError.BAD_HANDLE, () -> gw.write(999, 0, new byte[1]));
+        long h = gw.create("/f", 0644, Caller.ROOT);
+        gw.release(h);
+        assertFsError(FsError.BAD_HANDLE, () -> gw.release(h));
+    }
+
+    @Test
+    void write_offsetOverflowingTheFileSize_isTooBig() {
+        long h = gw.create("/f", 0644, Caller.ROOT);
+        assertFsError(FsError.TOO_BIG, () -> gw.write(h, Long.MAX_VALUE - 2, new byte[10]));
+        assertFsError(FsError.TOO_BIG, () -> gw.write(h, -1, new byte[10]));
+        gw.release(h);
+    }
+
+    @Test
+    void syncAll_thenDrain_uploadsEverything_andReadsComeBackFromTheBackend() throws Exception {
+        byte[] data = bytes(3 * BAND + 99);
+        long h = gw.create("/up", 0644, Caller.ROOT);
+        gw.write(h, 0, data);
+        gw.syncAll();
+        vol.uploads.drain(s -> { }, Duration.ofMillis(20));
+        gw.release(h);
+
+        assertTrue(vol.stores.meta.read(r -> r.packs(PackState.SEALED)).isEmpty());
+        assertTrue(vol.stores.meta.read(r -> r.packs(PackState.OPEN)).isEmpty());
+        assertFalse(vol.stores.meta.read(r -> r.packs(PackState.UPLOADED)).isEmpty());
+        assertEquals(0, vol.stores.outbox.waitingBytes());
+        vol.stores.cache.clear();
+
+        FakeBlobStore backend = (FakeBlobStore) vol.stores.backend;
+        assertArrayEquals(data, readThroughFreshChunkStore("/up", data.length));
+        assertTrue(backend.gets() > 0, "blocks were downloaded");
+    }
+
+    /** Reads a file's blocks with an empty plaintext cache, so they must come from pack bytes. */
+    private byte[] readThroughFreshChunkStore(String path, int size) {
+        long ino = vol.ino(path);
+        ChunkStore fresh = vol.stores.newChunkStore(1 << 20);
+        byte[] out = new byte[size];
+        for (int blk = 0; blk * BS < size; blk++) {
+            byte[] block = fresh.loadBlock(ino, blk);
+            System.arraycopy(block, 0, out, blk * BS, Math.min(BS, size - blk * BS));
+        }
+        return out;
+    }
+}

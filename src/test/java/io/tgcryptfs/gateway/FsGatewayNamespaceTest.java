@@ -1,0 +1,353 @@
+package io.tgcryptfs.gateway;
+
+import io.tgcryptfs.chunk.ChunkStore;
+import io.tgcryptfs.engine.XattrMode;
+import io.tgcryptfs.fs.FileKind;
+import io.tgcryptfs.fs.FsError;
+import io.tgcryptfs.fs.Inode;
+import io.tgcryptfs.testing.FixtureOptions;
+import io.tgcryptfs.testing.TestVolume;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+import static io.tgcryptfs.gateway.FsGatewayFileDataTest.assertFsError;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Names, links, renames, xattrs and statfs through the gateway. */
+class FsGatewayNamespaceTest {
+    private static final int BS = 4096;
+
+    @TempDir
+    Path dir;
+    private TestVolume vol;
+    private FsGateway gw;
+    private final Random random = new Random(99);
+
+    @BeforeEach
+    void open() {
+        vol = TestVolume.open(dir, FixtureOptions.defaults().blockSize(BS).bandSize(4 * BS).uploads(false));
+        gw = vol.gateway;
+    }
+
+    @AfterEach
+    void close() {
+        vol.close();
+    }
+
+    private byte[] bytes(int n) {
+        byte[] b = new byte[n];
+        random.nextBytes(b);
+        return b;
+    }
+
+    private void mkdir(String path) {
+        gw.mknod(path, FileKind.DIRECTORY, 0755, 0, Caller.ROOT);
+    }
+
+    private List<String> names(String path) {
+        return gw.readdir(path).stream().map(Listing::name).toList();
+    }
+
+    private int nlink(String path) {
+        return gw.getattr(path).nlink();
+    }
+
+    private long inodeCount() {
+        return gw.statfs().inodes();
+    }
+
+    @Test
+    void mkdir_and_readdir_listDotDotDot_andTheChildren() {
+        mkdir("/d");
+        vol.writeFile("/d/a", new byte[] {1});
+        vol.writeFile("/d/b", new byte[] {2});
+        mkdir("/d/sub");
+        assertEquals(List.of(".", "..", "a", "b", "sub"), names("/d"));
+        List<Listing> listing = gw.readdir("/d/sub");
+        assertEquals(gw.getattr("/d/sub").ino(), listing.get(0).inode().ino());
+        assertEquals(gw.getattr("/d").ino(), listing.get(1).inode().ino());
+        assertEquals(3, nlink("/d"), "itself, its name and sub's ..");
+        assertEquals(3, nlink("/"));
+        assertFsError(FsError.NOT_DIRECTORY, () -> gw.readdir("/d/a"));
+        assertFsError(FsError.NOT_FOUND, () -> gw.readdir("/nope"));
+    }
+
+    @Test
+    void create_existingName_isExists_andLongNames_areRejected() {
+        vol.writeFile("/f", new byte[0]);
+        assertFsError(FsError.EXISTS, () -> gw.create("/f", 0644, Caller.ROOT));
+        assertFsError(FsError.EXISTS, () -> mkdir("/f"));
+        String longName = "/" + "x".repeat(256);
+        assertFsError(FsError.NAME_TOO_LONG, () -> gw.create(longName, 0644, Caller.ROOT));
+        vol.writeFile("/" + "y".repeat(255), new byte[0]);
+        assertFsError(FsError.NOT_DIRECTORY, () -> gw.create("/f/child", 0644, Caller.ROOT));
+    }
+
+    @Test
+    void create_setsOwnerFromTheCaller() {
+        long h = gw.create("/mine", 0640, new Caller(1000, 100, 42));
+        gw.release(h);
+        Inode inode = gw.getattr("/mine");
+        assertEquals(1000, inode.uid());
+        assertEquals(100, inode.gid());
+        assertEquals(0640, inode.mode());
+        assertEquals(FileKind.REGULAR, inode.kind());
+    }
+
+    @Test
+    void symlink_readsBackItsTarget() {
+        gw.symlink("../somewhere/else", "/link", Caller.ROOT);
+        assertEquals("../somewhere/else", gw.readlink("/link"));
+        assertEquals(FileKind.SYMLINK, gw.getattr("/link").kind());
+        assertEquals("../somewhere/else".length(), gw.getattr("/link").size());
+        vol.writeFile("/plain", new byte[0]);
+        assertFsError(FsError.INVALID, () -> gw.readlink("/plain"));
+    }
+
+    @Test
+    void hardLinks_countNames_andTheDataLivesUntilTheLastNameGoes() {
+        byte[] data = bytes(3 * BS);
+        vol.writeFile("/a", data);
+        gw.syncAll();
+        long inodesBefore = inodeCount();
+        Inode linked = gw.link("/a", "/b");
+        assertEquals(2, linked.nlink());
+        assertEquals(gw.getattr("/a").ino(), gw.getattr("/b").ino());
+        assertEquals(2, nlink("/a"));
+        assertEquals(inodesBefore, inodeCount(), "a link is not a new inode");
+
+        gw.unlink("/a");
+        assertEquals(1, nlink("/b"));
+        assertArrayEquals(data, vol.readFile("/b"));
+        assertTrue(vol.stores.counter(ChunkStore.STORED_BYTES) > 0);
+
+        gw.unlink("/b");
+        assertFsError(FsError.NOT_FOUND, () -> gw.getattr("/b"));
+        assertEquals(inodesBefore - 1, inodeCount());
+        assertEquals(0, vol.stores.counter(ChunkStore.STORED_BYTES), "the chunks were released with the last name");
+    }
+
+    @Test
+    void link_ofADirectory_isNotPermitted_andOntoAnExistingName_isExists() {
+        mkdir("/d");
+        vol.writeFile("/f", new byte[] {1});
+        vol.writeFile("/g", new byte[] {2});
+        assertFsError(FsError.NOT_PERMITTED, () -> gw.link("/d", "/d2"));
+        assertFsError(FsError.EXISTS, () -> gw.link("/f", "/g"));
+        assertFsError(FsError.NOT_FOUND, () -> gw.link("/missing", "/h"));
+    }
+
+    @Test
+    void unlink_ofADirectory_isIsDirectory_andRmdir_ofAFile_isNotDirectory() {
+        mkdir("/d");
+        vol.writeFile("/f", new byte[0]);
+        assertFsError(FsError.IS_DIRECTORY, () -> gw.unlink("/d"));
+        assertFsError(FsError.NOT_DIRECTORY, () -> gw.rmdir("/f"));
+        assertFsError(FsError.NOT_FOUND, () -> gw.unlink("/missing"));
+    }
+
+    @Test
+    void rmdir_ofANonEmptyDirectory_isNotEmpty_andOfAnEmptyOne_dropsTheParentLink() {
+        mkdir("/d");
+        vol.writeFile("/d/f", new byte[0]);
+        assertFsError(FsError.NOT_EMPTY, () -> gw.rmdir("/d"));
+        gw.unlink("/d/f");
+        long before = inodeCount();
+        gw.rmdir("/d");
+        assertEquals(2, nlink("/"));
+        assertEquals(before - 1, inodeCount());
+        assertFsError(FsError.NOT_FOUND, () -> gw.getattr("/d"));
+    }
+
+    @Test
+    void rename_overAFile_replacesIt_andReleasesTheReplacedData() {
+        byte[] kept = bytes(2 * BS);
+        vol.writeFile("/src", kept);
+        vol.writeFile("/dst", bytes(2 * BS));
+        gw.syncAll();
+        long srcIno = vol.ino("/src");
+        long storedBoth = vol.stores.counter(ChunkStore.STORED_BYTES);
+        long inodes = inodeCount();
+
+        gw.rename("/src", "/dst");
+        assertFsError(FsError.NOT_FOUND, () -> gw.getattr("/src"));
+        assertEquals(srcIno, vol.ino("/dst"));
+        assertArrayEquals(kept, vol.readFile("/dst"));
+        assertEquals(inodes - 1, inodeCount());
+        assertTrue(vol.stores.counter(ChunkStore.STORED_BYTES) < storedBoth, "the replaced file's chunks were released");
+        assertEquals(List.of(".", "..", "dst"), names("/"));
+    }
+
+    @Test
+    void rename_overAnOpenFile_keepsItReadable_untilItIsReleased() {
+        byte[] old = bytes(1000);
+        vol.writeFile("/dst", old);
+        vol.writeFile("/src", bytes(10));
+        long h = gw.open("/dst");
+        long oldIno = vol.ino("/dst");
+        gw.rename("/src", "/dst");
+        assertArrayEquals(old, gw.read(h, 0, 1000));
+        gw.release(h);
+        assertTrue(vol.stores.meta.read(r -> r.inode(oldIno)).isEmpty());
+    }
+
+    @Test
+    void rename_overAnEmptyDirectory_replacesIt() {
+        mkdir("/a");
+        mkdir("/b");
+        vol.writeFile("/a/inside", new byte[] {7});
+        long aIno = vol.ino("/a");
+        assertEquals(4, nlink("/"));
+        long inodes = inodeCount();
+
+        gw.rename("/a", "/b");
+        assertEquals(aIno, vol.ino("/b"));
+        assertEquals(List.of(".", "..", "b"), names("/"));
+        assertEquals(3, nlink("/"), "one subdirectory fewer");
+        assertEquals(inodes - 1, inodeCount());
+        assertArrayEquals(new byte[] {7}, vol.readFile("/b/inside"));
+    }
+
+    @Test
+    void rename_overAnEmptyDirectoryInAnotherParent_movesDotDot_andFixesLinkCounts() {
+        mkdir("/p");
+        mkdir("/p/x");
+        mkdir("/a");
+        assertEquals(4, nlink("/"));
+        assertEquals(3, nlink("/p"));
+
+        gw.rename("/a", "/p/x");
+        assertEquals(3, nlink("/"), "root lost a");
+        assertEquals(3, nlink("/p"), "p lost x and gained a");
+        List<Listing> listing = gw.readdir("/p/x");
+        assertEquals(vol.ino("/p"), listing.get(1).inode().ino(), ".. of the moved directory is its new parent");
+    }
+
+    @Test
+    void rename_overANonEmptyDirectory_isNotEmpty() {
+        mkdir("/a");
+        mkdir("/b");
+        vol.writeFile("/b/f", new byte[0]);
+        assertFsError(FsError.NOT_EMPTY, () -> gw.rename("/a", "/b"));
+        assertEquals(List.of(".", "..", "a", "b"), names("/"));
+    }
+
+    @Test
+    void rename_betweenFileAndDirectory_isRefused() {
+        mkdir("/d");
+        vol.writeFile("/f", new byte[0]);
+        assertFsError(FsError.IS_DIRECTORY, () -> gw.rename("/f", "/d"));
+        assertFsError(FsError.NOT_DIRECTORY, () -> gw.rename("/d", "/f"));
+    }
+
+    @Test
+    void rename_ofADirectoryIntoItself_isInvalid() {
+        mkdir("/a");
+        mkdir("/a/b");
+        assertFsError(FsError.INVALID, () -> gw.rename("/a", "/a/b/c"));
+        assertFsError(FsError.INVALID, () -> gw.rename("/a", "/a/c"));
+    }
+
+    @Test
+    void rename_ontoAnotherLinkOfTheSameFile_doesNothing() {
+        vol.writeFile("/a", new byte[] {1});
+        gw.link("/a", "/b");
+        gw.rename("/a", "/b");
+        assertEquals(2, nlink("/a"));
+        assertEquals(2, nlink("/b"));
+    }
+
+    @Test
+    void rename_ofAMissingName_isNotFound() {
+        assertFsError(FsError.NOT_FOUND, () -> gw.rename("/nope", "/other"));
+    }
+
+    @Test
+    void xattr_createAndReplaceFlags_areHonoured() {
+        vol.writeFile("/f", new byte[0]);
+        byte[] v1 = "one".getBytes(StandardCharsets.UTF_8);
+        byte[] v2 = "two".getBytes(StandardCharsets.UTF_8);
+
+        assertFsError(FsError.NO_ATTRIBUTE, () -> gw.setxattr("/f", "user.a", v1, XattrMode.REPLACE_ONLY));
+        gw.setxattr("/f", "user.a", v1, XattrMode.CREATE_ONLY);
+        assertArrayEquals(v1, gw.getxattr("/f", "user.a"));
+        assertFsError(FsError.EXISTS, () -> gw.setxattr("/f", "user.a", v2, XattrMode.CREATE_ONLY));
+        assertArrayEquals(v1, gw.getxattr("/f", "user.a"));
+        gw.setxattr("/f", "user.a", v2, XattrMode.REPLACE_ONLY);
+        assertArrayEquals(v2, gw.getxattr("/f", "user.a"));
+        gw.setxattr("/f", "user.b", new byte[0], XattrMode.UPSERT);
+        gw.setxattr("/f", "user.b", v1, XattrMode.UPSERT);
+        assertArrayEquals(v1, gw.getxattr("/f", "user.b"));
+        assertEquals(List.of("user.a", "user.b"), gw.listxattr("/f").stream().sorted().toList());
+
+        gw.removexattr("/f", "user.a");
+        assertFsError(FsError.NO_ATTRIBUTE, () -> gw.getxattr("/f", "user.a"));
+        assertFsError(FsError.NO_ATTRIBUTE, () -> gw.removexattr("/f", "user.a"));
+        assertEquals(List.of("user.b"), gw.listxattr("/f"));
+    }
+
+    @Test
+    void xattr_valueOver64KiB_isTooBig_andAnUnknownFile_isNotFound() {
+        vol.writeFile("/f", new byte[0]);
+        assertFsError(FsError.TOO_BIG, () -> gw.setxattr("/f", "user.big", new byte[65537], XattrMode.UPSERT));
+        gw.setxattr("/f", "user.max", new byte[65536], XattrMode.UPSERT);
+        assertFsError(FsError.NOT_FOUND, () -> gw.setxattr("/nope", "user.a", new byte[1], XattrMode.UPSERT));
+        assertFsError(FsError.NOT_FOUND, () -> gw.getxattr("/nope", "user.a"));
+    }
+
+    @Test
+    void xattrs_goWithTheFile() {
+        vol.writeFile("/f", new byte[0]);
+        gw.setxattr("/f", "user.tag", new byte[] {1}, XattrMode.UPSERT);
+        gw.rename("/f", "/g");
+        assertArrayEquals(new byte[] {1}, gw.getxattr("/g", "user.tag"));
+    }
+
+    @Test
+    void chmod_chown_setTimes_changeTheAttributes() {
+        vol.writeFile("/f", new byte[0]);
+        assertEquals(0600, gw.chmod("/f", 0600).mode());
+        Inode owned = gw.chown("/f", 1000, -1);
+        assertEquals(1000, owned.uid());
+        assertEquals(0, owned.gid());
+        io.tgcryptfs.fs.Timestamp t = new io.tgcryptfs.fs.Timestamp(1_000_000_000L, 5);
+        Inode timed = gw.setTimes("/f", new io.tgcryptfs.engine.TimeChange.At(t), io.tgcryptfs.engine.TimeChange.Omit.INSTANCE);
+        assertEquals(t, timed.atime());
+        assertNotEquals(t, timed.mtime());
+        assertEquals(timed, gw.getattr("/f"));
+    }
+
+    @Test
+    void statfs_reportsCapacity_inodes_andUsedBytes() {
+        FsStats empty = gw.statfs();
+        assertEquals(vol.options.statfsCapacity, empty.capacityBytes());
+        assertEquals(1, empty.inodes(), "just the root");
+        assertEquals(255, empty.maxNameLength());
+        assertTrue(empty.maxInodes() >= empty.inodes());
+        assertTrue(empty.usedBytes() >= 0 && empty.usedBytes() <= empty.capacityBytes());
+
+        mkdir("/d");
+        vol.writeFile("/d/f", bytes(8 * BS));
+        gw.syncAll();
+        FsStats full = gw.statfs();
+        assertEquals(3, full.inodes());
+        long stored = vol.stores.counter(ChunkStore.STORED_BYTES);
+        assertTrue(stored >= 8 * BS, "random data does not compress: " + stored);
+        assertTrue(full.usedBytes() >= stored, "used " + full.usedBytes() + " covers stored " + stored);
+        assertTrue(full.usedBytes() > empty.usedBytes());
+
+        gw.unlink("/d/f");
+        gw.rmdir("/d");
+        assertEquals(1, gw.statfs().inodes());
+    }
+}
