@@ -35,8 +35,7 @@ final class TelegramCommand implements Runnable {
                 throw new CliException(e.getMessage());
             }
             try (TelegramBlobStore store = TelegramBlobStore.create(telegram)) {
-                List<CheckResult> results = new java.util.ArrayList<>(store.checkSettings());
-                results.addAll(store.check());
+                List<CheckResult> results = store.check();
                 results.forEach(System.out::println);
                 boolean failed = results.stream().anyMatch(r -> r.outcome() == CheckResult.Outcome.FAILED);
                 System.out.println(failed ? "telegram check: FAILED" : "telegram check: ok");

@@ -15,6 +15,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -156,12 +157,25 @@ public final class Namespace extends AbstractBehavior<Namespace.Command> {
         return ctx.meta().write(w -> {
             Inode parent = directory(w, m.parent());
             long ino = w.lookup(m.parent(), m.name()).orElseThrow(() -> notFound(m.name()));
-            Inode inode = w.inode(ino).orElseThrow(() -> notFound(m.name()));
+            Optional<Inode> found = w.inode(ino);
+            if (found.isEmpty()) {
+                // a hidden name whose inode was already deleted at its last close
+                w.deleteEntry(m.parent(), m.name());
+                return Done.INSTANCE;
+            }
+            Inode inode = found.get();
             if (inode.isDirectory()) {
                 throw new FsException(FsError.IS_DIRECTORY, m.name() + " is a directory");
             }
-            Timestamp now = ctx.now();
             w.deleteEntry(m.parent(), m.name());
+            if (inode.nlink() == 0) {
+                // libfuse removing its hidden name after the last close: the link was dropped at hide time
+                if (!openFiles.isOpen(ino)) {
+                    purge(w, inode);
+                }
+                return Done.INSTANCE;
+            }
+            Timestamp now = ctx.now();
             w.putInode(withParentChange(parent, 0, now));
             dropLink(w, inode, now);
             return Done.INSTANCE;
@@ -181,6 +195,7 @@ public final class Namespace extends AbstractBehavior<Namespace.Command> {
             }
             requireEmpty(w, ino);
             Timestamp now = ctx.now();
+            dropHiddenEntries(w, ino);
             w.deleteEntry(m.parent(), m.name());
             w.deleteEntry(ino, PARENT);
             w.putInode(withParentChange(parent, -1, now));
@@ -199,6 +214,10 @@ public final class Namespace extends AbstractBehavior<Namespace.Command> {
             if (target.isPresent() && target.getAsLong() == ino) {
                 return Done.INSTANCE; // both names are links to the same file: POSIX says do nothing
             }
+            if (target.isEmpty() && !moving.isDirectory() && moving.nlink() > 0 && openFiles.isOpen(ino)
+                    && HiddenNames.isHidden(m.newName())) {
+                return hide(w, oldParent, m, moving);
+            }
             if (moving.isDirectory() && m.newParent() != m.oldParent() && isAncestor(w, ino, m.newParent())) {
                 throw new FsException(FsError.INVALID, "cannot move a directory into itself");
             }
@@ -213,6 +232,7 @@ public final class Namespace extends AbstractBehavior<Namespace.Command> {
                 }
                 if (replaced.isDirectory()) {
                     requireEmpty(w, replaced.ino());
+                    dropHiddenEntries(w, replaced.ino());
                     w.deleteEntry(replaced.ino(), PARENT);
                     newParent = withParentChange(newParent, -1, now);
                     removeInode(w, replaced);
@@ -235,6 +255,28 @@ public final class Namespace extends AbstractBehavior<Namespace.Command> {
             w.putInode(w.inode(ino).orElseThrow().withChanged(now));
             return Done.INSTANCE;
         });
+    }
+
+    /**
+     * libfuse's unlink of an open file: it renames the file to a hidden name it keeps using until the
+     * last close, then unlinks that name. For POSIX that is an unlink: the link count drops now (fstat
+     * shows 0), the name disappears from listings and does not keep its directory from being removed.
+     */
+    private Done hide(MetaWriter w, Inode oldParent, Rename m, Inode moving) {
+        Timestamp now = ctx.now();
+        w.deleteEntry(m.oldParent(), m.oldName());
+        w.putEntry(m.newParent(), m.newName(), moving.ino());
+        w.putInode(withParentChange(oldParent, 0, now));
+        dropLink(w, moving, now);
+        return Done.INSTANCE;
+    }
+
+    private static void dropHiddenEntries(MetaWriter w, long dir) {
+        for (var entry : w.entries(dir, null, Integer.MAX_VALUE)) {
+            if (!entry.name().equals(PARENT)) {
+                w.deleteEntry(dir, entry.name()); // only hidden entries are left once requireEmpty passed
+            }
+        }
     }
 
     private Done released(long ino) {
@@ -300,10 +342,18 @@ public final class Namespace extends AbstractBehavior<Namespace.Command> {
     }
 
     private static void requireEmpty(MetaReader r, long dir) {
-        for (var entry : r.entries(dir, null, 2)) {
-            if (!entry.name().equals(PARENT)) {
-                throw new FsException(FsError.NOT_EMPTY, "directory not empty");
+        String after = null;
+        while (true) {
+            List<io.tgcryptfs.fs.DirEntry> page = r.entries(dir, after, 64);
+            for (var entry : page) {
+                if (!entry.name().equals(PARENT) && !HiddenNames.isHiddenEntry(r, entry)) {
+                    throw new FsException(FsError.NOT_EMPTY, "directory not empty");
+                }
             }
+            if (page.size() < 64) {
+                return;
+            }
+            after = page.get(page.size() - 1).name();
         }
     }
 

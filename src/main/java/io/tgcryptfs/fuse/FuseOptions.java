@@ -20,8 +20,8 @@ public final class FuseOptions {
                 // stable inode numbers: hard links show one inode, and tools like rsync -H rely on it
                 "use_ino",
                 "big_writes",
-                // we keep unlinked-but-open files ourselves instead of libfuse's .fuse_hidden renames
-                "hard_remove",
+                // no hard_remove: libfuse keeps an unlinked open file reachable under a hidden name, which
+                // fstat (a GETATTR without a handle) needs; the engine hides those names (HiddenNames)
                 "entry_timeout=" + fuse.entryTimeout(),
                 "attr_timeout=" + fuse.attrTimeout(),
                 "negative_timeout=0"));

@@ -8,6 +8,7 @@ import io.tgcryptfs.engine.BandKey;
 import io.tgcryptfs.engine.Done;
 import io.tgcryptfs.engine.EntityRegistry;
 import io.tgcryptfs.engine.FsResult;
+import io.tgcryptfs.engine.HiddenNames;
 import io.tgcryptfs.engine.Namespace;
 import io.tgcryptfs.engine.OpenFiles;
 import io.tgcryptfs.engine.OpenInode;
@@ -99,7 +100,7 @@ public final class FsGateway {
             while (true) {
                 List<DirEntry> page = r.entries(dir, after, 1024);
                 for (DirEntry e : page) {
-                    if (!e.name().equals(Namespace.PARENT)) {
+                    if (!e.name().equals(Namespace.PARENT) && !HiddenNames.isHiddenEntry(r, e)) {
                         r.inode(e.ino()).ifPresent(i -> out.add(new Listing(e.name(), i)));
                     }
                 }

@@ -1,0 +1,84 @@
+package io.tgcryptfs.it;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Holes store nothing: a 10 GiB file with one byte written costs about one block. Needs its own volume to measure. */
+@Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class SparseFileIT {
+
+    static final long GiB = 1L << 30;
+    static final long MAX_STORED = 8L << 20;
+
+    @RegisterExtension
+    static final MountFixture fs = new MountFixture();
+
+    @Test
+    void oneByteAt10GiB_sizeIs10GiBPlusOne_holesReadZeros_andAlmostNothingIsStored() throws IOException {
+        MountFixture.assumeNotBaseline();
+        Path file = fs.root().resolve("sparse.img");
+        long offset = 10 * GiB;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            assertEquals(1, ch.write(ByteBuffer.wrap(new byte[] {42}), offset), "one byte written at 10 GiB");
+        }
+        assertEquals(offset + 1, Files.size(file), "size of a file with one byte written at 10 GiB");
+        assertHolesAndByte(file, offset, "while mounted");
+
+        fs.stop();
+        long stored = bytesUnder(fs.stateDir().resolve("backend")) + bytesUnder(fs.stateDir().resolve("outbox"));
+        assertTrue(stored < MAX_STORED, "backend/ + outbox/ hold " + stored + " bytes after unmount; "
+                + "a 10 GiB file with one byte written must store far less than " + MAX_STORED);
+
+        fs.start();
+        assertEquals(offset + 1, Files.size(file), "size after remount");
+        assertHolesAndByte(file, offset, "after remount");
+    }
+
+    private static void assertHolesAndByte(Path file, long offset, String when) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            for (long at : new long[] {0, 1L << 20, 5 * GiB + 12345, offset - (1 << 20), offset - 4096}) {
+                ByteBuffer bb = ByteBuffer.allocate(4096);
+                int n = ch.read(bb, at);
+                assertEquals(4096, n, when + ": read of a hole at " + at + " returns full length");
+                assertArrayEquals(new byte[4096], bb.array(), when + ": hole at " + at + " reads as zeros");
+            }
+            ByteBuffer last = ByteBuffer.allocate(10);
+            assertEquals(1, ch.read(last, offset), when + ": read at 10 GiB returns exactly the last byte");
+            assertEquals(42, last.get(0), when + ": the byte at 10 GiB");
+            ByteBuffer around = ByteBuffer.allocate(8);
+            assertEquals(8, ch.read(around, offset - 7), when + ": read across the end of the hole");
+            assertArrayEquals(new byte[] {0, 0, 0, 0, 0, 0, 0, 42}, around.array(), when + ": seven zeros then the byte");
+        }
+    }
+
+    /** Apparent size of all regular files under dir (0 if it does not exist). */
+    static long bytesUnder(Path dir) {
+        if (!Files.exists(dir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(p -> {
+                try {
+                    return Files.size(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
