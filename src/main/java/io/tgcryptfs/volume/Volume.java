@@ -89,6 +89,9 @@ public final class Volume implements AutoCloseable {
     private final ActorRef<EntityRegistry.Command> bandRegistry;
     private final ActorRef<EntityRegistry.Command> inodeRegistry;
     private final LongSupplier nanoTime;
+    private final Sleeper sleeper;
+    private final Backoff backoff;
+    private final SecureRandom random;
     private final long startedNanos;
     private boolean closed;
 
@@ -96,8 +99,11 @@ public final class Volume implements AutoCloseable {
                    BlobStore backend, MetaStore meta, Outbox outbox, PackCache packCache, ActorSystem<Void> system,
                    UploadPipeline uploads, ExecutorService uploadThreads, FsGateway gateway, MetadataBackup backup,
                    ActorRef<EntityRegistry.Command> bandRegistry, ActorRef<EntityRegistry.Command> inodeRegistry,
-                   LongSupplier nanoTime) {
+                   LongSupplier nanoTime, Sleeper sleeper, Backoff backoff, SecureRandom random) {
         this.settings = settings;
+        this.sleeper = sleeper;
+        this.backoff = backoff;
+        this.random = random;
         this.nanoTime = nanoTime;
         this.startedNanos = nanoTime.getAsLong();
         this.lockChannel = lockChannel;
@@ -198,8 +204,11 @@ public final class Volume implements AutoCloseable {
             meta = LmdbMetaStore.open(settings.metaDir(), settings.metadataMapSize());
             Outbox outbox = new Outbox(settings.outboxDir(), meta, keys.metadataCipher(), random,
                     settings.packTargetSize(), settings.outboxMaxSize());
+            Backoff backoff = new Backoff(settings.retryMinBackoff(), settings.retryMaxBackoff(), settings.retryRandomFactor());
+            // a reader waits at most about the gateway's timeout: a handful of backoffs from min-backoff
             PackCache packCache = new PackCache(settings.outboxDir(), settings.cacheDir(), meta, backend,
-                    settings.cacheMaxSize(), settings.downloadConcurrency(), metrics);
+                    settings.cacheMaxSize(), settings.downloadConcurrency(), metrics,
+                    new PackCache.RetryPolicy(6, attempt -> backoff.delay(attempt - 1, random), sleeper::sleep));
             BlockGeometry geometry = new BlockGeometry(header.blockSize(), Math.max(settings.bandSize(), header.blockSize())
                     / header.blockSize() * header.blockSize());
             ChunkStore chunks = new ChunkStore(header.blockSize(), meta, keys.chunkIds(), keys.chunkCipher(),
@@ -234,8 +243,7 @@ public final class Volume implements AutoCloseable {
                 return t;
             });
             UploadPipeline uploads = new UploadPipeline(meta, backend, outbox, packCache, uploadThreads, sleeper, random,
-                    new Backoff(settings.retryMinBackoff(), settings.retryMaxBackoff(), settings.retryRandomFactor()),
-                    settings.uploadConcurrency(), settings.uploadQueueSize(), metrics);
+                    backoff, settings.uploadConcurrency(), settings.uploadQueueSize(), metrics);
             outbox.setListener(uploads);
             uploads.start(system, waiting);
 
@@ -245,7 +253,7 @@ public final class Volume implements AutoCloseable {
             metrics.gauge("outbox-bytes", outbox::waitingBytes);
             metrics.gauge("cache-bytes", packCache::cachedBytes);
             return new Volume(settings, lockChannel, lock, keys, header, backend, meta, outbox, packCache, system,
-                    uploads, uploadThreads, gateway, backup, bands, inodes, nanoTime);
+                    uploads, uploadThreads, gateway, backup, bands, inodes, nanoTime, sleeper, backoff, random);
         } catch (WrongPasswordException e) {
             cleanup(lockChannel, keys, meta, system);
             throw new VolumeException("wrong password");
@@ -287,15 +295,28 @@ public final class Volume implements AutoCloseable {
         for (int attempt = 0; attempt < 10; attempt++) {
             gateway.syncAll();
             uploads.drain(progress, Duration.ofSeconds(1));
-            try {
-                if (backup.backup(meta, this::referencesOnlyUploadedPacks)) {
-                    return;
-                }
-            } catch (IOException | BackendException | IntegrityException e) {
-                throw new VolumeException("metadata backup failed: " + e.getMessage(), e);
+            if (backupWithRetries()) {
+                return;
             }
         }
         throw new VolumeException("writes kept arriving faster than the sync could finish; run sync again");
+    }
+
+    /** Publishes a snapshot, retrying what a retry can fix (5xx, dropped connections, 429) like uploads do. */
+    private boolean backupWithRetries() throws InterruptedException, VolumeException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return backup.backup(meta, this::referencesOnlyUploadedPacks);
+            } catch (BackendException e) {
+                if (e.kind() == BackendException.Kind.PERMANENT || attempt >= 20) {
+                    throw new VolumeException("metadata backup failed: " + e.getMessage(), e);
+                }
+                log.warn("metadata backup failed ({}), retrying: {}", e.kind(), e.getMessage());
+                sleeper.sleep(e.kind() == BackendException.Kind.RATE_LIMITED ? e.retryAfter() : backoff.delay(attempt, random));
+            } catch (IOException | IntegrityException e) {
+                throw new VolumeException("metadata backup failed: " + e.getMessage(), e);
+            }
+        }
     }
 
     /** A snapshot may be published only if every pack it mentions is on the backend. */
