@@ -143,6 +143,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
                 seal(b);
             }
         }
+        publishUnsealed();
         w.replyTo().tell(FsResult.ok(Done.INSTANCE));
         return true;
     }
@@ -273,6 +274,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
                 dirty.put(s.block(), s.version().mergedUnder(newer));
                 ctx.budget().release(1); // two reservations became one block
             }
+            publishUnsealed();
             FsResult<Done> failed = FsResult.from(s.failure());
             flushWaiters.forEach(w -> w.replyTo().tell(failed));
             flushWaiters.clear();
@@ -283,6 +285,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
         if (next != null && (next.full() || next.sealRequested)) {
             seal(s.block());
         }
+        publishUnsealed();
         flushWaiters.removeIf(w -> {
             w.pending().remove(s.version());
             if (w.pending().isEmpty()) {
@@ -316,6 +319,10 @@ public final class Band extends AbstractBehavior<Band.Command> {
         passivationRequested = false;
         registry.tell(new EntityRegistry.StayAlive<>(key));
         return this;
+    }
+
+    private void publishUnsealed() {
+        ctx.dirtyRegions().publish(key, dirty.size() + sealing.size());
     }
 
     private boolean idle() {

@@ -19,6 +19,7 @@ public record EngineContext(
         ChunkStore chunks,
         BlockGeometry geometry,
         DirtyBudget budget,
+        DirtyRegions dirtyRegions,
         Executor blocking,
         Clock clock,
         LongSupplier nanoTime,

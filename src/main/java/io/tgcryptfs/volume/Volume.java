@@ -19,6 +19,7 @@ import io.tgcryptfs.crypto.WrongPasswordException;
 import io.tgcryptfs.engine.Band;
 import io.tgcryptfs.engine.BandKey;
 import io.tgcryptfs.engine.DirtyBudget;
+import io.tgcryptfs.engine.DirtyRegions;
 import io.tgcryptfs.engine.EngineContext;
 import io.tgcryptfs.engine.EntityRegistry;
 import io.tgcryptfs.engine.Namespace;
@@ -218,7 +219,7 @@ public final class Volume implements AutoCloseable {
             system = ActorSystem.create(Behaviors.empty(), "tgcryptfs", settings.raw());
             Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
             DirtyBudget budget = new DirtyBudget(settings.dirtyBudget(), header.blockSize());
-            EngineContext ctx = new EngineContext(meta, chunks, geometry, budget, blocking, clock, nanoTime,
+            EngineContext ctx = new EngineContext(meta, chunks, geometry, budget, new DirtyRegions(), blocking, clock, nanoTime,
                     settings.dirtyExpiry(), settings.passivateAfter());
             int purged = Namespace.purgeOrphans(ctx);
             if (purged > 0) {
@@ -247,7 +248,7 @@ public final class Volume implements AutoCloseable {
             outbox.setListener(uploads);
             uploads.start(system, waiting);
 
-            FsGateway gateway = new FsGateway(system, meta, outbox, chunks, geometry, namespace, inodes, bands, openFiles,
+            FsGateway gateway = new FsGateway(system, meta, outbox, chunks, geometry, ctx.dirtyRegions(), namespace, inodes, bands, openFiles,
                     settings.askTimeout(), settings.statfsCapacity());
             metrics.gauge("dirty-bytes", budget::dirtyBytes);
             metrics.gauge("outbox-bytes", outbox::waitingBytes);

@@ -220,7 +220,7 @@ class BandTest {
         open(FixtureOptions.defaults());
         long ino = file("f", BAND);
         GatedExecutor gate = new GatedExecutor();
-        EngineContext ctx = new EngineContext(vol.ctx.meta(), vol.ctx.chunks(), vol.ctx.geometry(), vol.ctx.budget(), gate,
+        EngineContext ctx = new EngineContext(vol.ctx.meta(), vol.ctx.chunks(), vol.ctx.geometry(), vol.ctx.budget(), vol.ctx.dirtyRegions(), gate,
                 vol.ctx.clock(), vol.ctx.nanoTime(), Duration.ofMinutes(10), Duration.ofMinutes(10));
         TestProbe<EntityRegistry.Command> registry = vol.testKit.createTestProbe();
         var band = vol.testKit.spawn(Band.create(new BandKey(ino, 0), ctx, registry.getRef()));

@@ -4,6 +4,7 @@ import io.tgcryptfs.chunk.BlockGeometry;
 import io.tgcryptfs.engine.Band;
 import io.tgcryptfs.engine.BandKey;
 import io.tgcryptfs.engine.DirtyBudget;
+import io.tgcryptfs.engine.DirtyRegions;
 import io.tgcryptfs.engine.EngineContext;
 import io.tgcryptfs.engine.EntityRegistry;
 import io.tgcryptfs.engine.Namespace;
@@ -97,7 +98,7 @@ public final class TestVolume implements AutoCloseable {
         Executor blocking = testKit.system().dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
         BlockGeometry geometry = new BlockGeometry(options.blockSize, options.bandSize);
         DirtyBudget budget = new DirtyBudget(options.dirtyBudgetBytes, options.blockSize);
-        EngineContext ctx = new EngineContext(stores.meta, stores.chunks, geometry, budget, blocking, Clock.systemUTC(),
+        EngineContext ctx = new EngineContext(stores.meta, stores.chunks, geometry, budget, new DirtyRegions(), blocking, Clock.systemUTC(),
                 System::nanoTime, options.dirtyExpiry, options.passivateAfter);
         Namespace.purgeOrphans(ctx);
         Namespace.ensureRoot(ctx, 0, 0);
@@ -131,7 +132,7 @@ public final class TestVolume implements AutoCloseable {
             stores.outbox.setListener(uploads);
             uploads.start(testKit.system(), waiting);
         }
-        FsGateway gateway = new FsGateway(testKit.system(), stores.meta, stores.outbox, stores.chunks, geometry, namespace,
+        FsGateway gateway = new FsGateway(testKit.system(), stores.meta, stores.outbox, stores.chunks, geometry, ctx.dirtyRegions(), namespace,
                 inodes, bands, openFiles, options.askTimeout, options.statfsCapacity);
         return new TestVolume(stores, options, testKit, geometry, budget, ctx, openFiles, namespace, inodes, bands, gateway,
                 uploads, sleeper, bandIncarnations, uploadThreads);
