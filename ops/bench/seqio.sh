@@ -24,7 +24,7 @@ echo "preparing ${SIZE_MIB} MiB of random data"
 head -c "$((SIZE_MIB << 20))" /dev/urandom > "$src"
 
 now() { date +%s%N; }
-mbps() { echo "scale=1; $SIZE_MIB * 1048576 / 1000000 / (($2 - $1) / 1000000000)" | bc; }
+mbps() { echo "scale=1; $SIZE_MIB * 1048576 * 1000 / ($2 - $1)" | bc; }
 drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
 
 measure() { # dir -> "write_mbps read_mbps"
