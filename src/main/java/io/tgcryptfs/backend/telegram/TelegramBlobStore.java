@@ -160,6 +160,8 @@ public final class TelegramBlobStore implements BlobStore {
         ensureOpen();
         TelegramRef r = TelegramRef.parse(ref);
         Bot bot = botById(r.botId());
+        // downloads share the bot's request pacing with its sends (but not any chat's message quota)
+        paceBot(bot);
         BotApiClient.FileInfo info = bot.client.getFile(r.fileId());
         if (info.fileSize() > settings.maxDownloadBytes()) {
             throw BackendException.permanent("telegram: " + ref + " is " + info.fileSize()
