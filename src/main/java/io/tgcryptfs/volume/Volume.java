@@ -332,6 +332,9 @@ public final class Volume implements AutoCloseable {
         UploadStatus u = uploads.status();
         double seconds = Math.max(1e-3, (nanoTime.getAsLong() - startedNanos) / 1e9);
         List<String> lines = new java.util.ArrayList<>();
+        long[] bytes = meta.read(r -> new long[] {r.counter(ChunkStore.STORED_BYTES), r.counter(ChunkStore.LOGICAL_BYTES)});
+        lines.add(String.format("stored: %.1f MiB of chunks for %.1f MiB of file data", bytes[0] / 1048576.0,
+                bytes[1] / 1048576.0));
         lines.add(String.format("outbox: %d packs, %.1f MiB waiting for upload", u.pendingPacks(), u.pendingBytes() / 1048576.0));
         lines.add(String.format("uploaded since mount: %d packs, %.1f MiB (%.2f MiB/s average)", u.uploadedPacks(),
                 u.uploadedBytes() / 1048576.0, u.uploadedBytes() / 1048576.0 / seconds));

@@ -1,0 +1,102 @@
+package io.tgcryptfs.cli;
+
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import io.tgcryptfs.config.Settings;
+import io.tgcryptfs.control.ControlClient;
+import io.tgcryptfs.timemachine.SparseBundle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "timemachine", mixinStandardHelpOptions = true,
+        subcommands = {TimeMachineCommand.Create.class, TimeMachineCommand.Status.class},
+        description = "Time Machine destinations on the mount: sparse bundles for hdiutil/tmutil.")
+final class TimeMachineCommand implements Runnable {
+    @Override
+    public void run() {
+        throw new CliException("try: tgcryptfs timemachine create --size 500g --name MacBackup DIR");
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = {"Write a sparse bundle skeleton (Info.plist, Info.bckup, token, bands/) in DIR,",
+                    "normally a directory of the mount. Then on the Mac: hdiutil attach, and",
+                    "tmutil setdestination."})
+    static final class Create implements Callable<Integer> {
+        @Option(names = "--size", required = true, paramLabel = "SIZE", description = "Image size, e.g. 500g or 2t.")
+        String size;
+
+        @Option(names = "--name", required = true, paramLabel = "NAME", description = "Bundle name (.sparsebundle is added).")
+        String name;
+
+        @Parameters(paramLabel = "DIR", defaultValue = ".", description = "Where to create it (default: here).")
+        Path dir;
+
+        @Override
+        public Integer call() throws IOException {
+            long bytes = parseSize(size);
+            try {
+                SparseBundle bundle = SparseBundle.create(dir, name, bytes / 512 * 512, SparseBundle.DEFAULT_BAND_SIZE);
+                System.out.println("created " + bundle.dir().toAbsolutePath().normalize() + " (" + bytes + " bytes, 8 MiB bands)");
+                return 0;
+            } catch (FileAlreadyExistsException e) {
+                throw new CliException(e.getFile() + " already exists");
+            } catch (IllegalArgumentException e) {
+                throw new CliException(e.getMessage());
+            }
+        }
+
+        static long parseSize(String text) {
+            try {
+                long bytes = ConfigFactory.parseString("s = " + text.strip()).getBytes("s");
+                if (bytes <= 0) {
+                    throw new CliException("size must be positive");
+                }
+                return bytes;
+            } catch (ConfigException e) {
+                throw new CliException("cannot read size '" + text + "' (try 500g or 2t)");
+            }
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Show a sparse bundle's size, bands and last activity, and the volume's stored and pending bytes.")
+    static final class Status implements Callable<Integer> {
+        @Mixin
+        VolumeOptions options;
+
+        @Parameters(paramLabel = "BUNDLE", description = "The .sparsebundle directory.")
+        Path bundle;
+
+        @Override
+        public Integer call() {
+            SparseBundle.Summary s;
+            try {
+                s = SparseBundle.at(bundle).summary();
+            } catch (IOException e) {
+                throw new CliException("cannot read " + bundle + ": " + e.getMessage());
+            }
+            System.out.printf("bundle: %s%n", bundle.toAbsolutePath().normalize());
+            System.out.printf("size: %.1f GiB, band size %d MiB%n", s.sizeBytes() / 1073741824.0, s.bandSize() >> 20);
+            System.out.printf("bands: %d, %.1f MiB written%n", s.bands(), s.bandBytes() / 1048576.0);
+            System.out.println("last activity: " + s.lastActivity().map(Object::toString).orElse("never"));
+            Settings settings = options.settings();
+            try {
+                String error = ControlClient.request(settings.controlSocket(), "status",
+                        line -> System.out.println("volume " + line));
+                if (error != null) {
+                    System.out.println("volume: " + error);
+                }
+            } catch (IOException e) {
+                System.out.println("volume: not mounted with these settings (no stored/pending numbers)");
+            }
+            return 0;
+        }
+    }
+}
