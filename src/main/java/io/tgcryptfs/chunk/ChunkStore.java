@@ -130,6 +130,24 @@ public final class ChunkStore {
         }
     }
 
+    /** Authenticates and decompresses the sealed bytes of one chunk, from wherever they were read (verify). */
+    public void verify(ChunkRecord record, byte[] sealed) {
+        try {
+            ChunkCipher.OpenedChunk opened = cipher.open(record.id(), sealed, 0, sealed.length);
+            if (compressor.decompress(opened.flags(), opened.plaintext()).length > blockSize) {
+                throw integrity("chunk " + record.id() + " is larger than a block");
+            }
+        } catch (IntegrityException | IllegalArgumentException e) {
+            metrics.integrityFailure();
+            throw integrity("chunk " + record.id() + " in pack " + record.pack() + " failed verification: " + e.getMessage());
+        }
+    }
+
+    /** The sealed bytes of a chunk from the local pack copy (downloading it if needed). */
+    public byte[] sealedBytes(ChunkRecord record) {
+        return packs.read(record.pack(), record.offset(), record.sealedLength());
+    }
+
     /** Removes every block of an inode (purge of a deleted file). */
     public void dropAllBlocks(MetaWriter w, long ino) {
         for (var ref : w.blocks(ino, 0, Long.MAX_VALUE)) {
