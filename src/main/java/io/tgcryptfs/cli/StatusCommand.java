@@ -1,11 +1,8 @@
 package io.tgcryptfs.cli;
 
-import io.tgcryptfs.config.Settings;
-import io.tgcryptfs.control.ControlClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-import java.io.IOException;
 import java.util.concurrent.Callable;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
@@ -16,16 +13,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Settings settings = options.settings();
-        String error;
-        try {
-            error = ControlClient.request(settings.controlSocket(), "status", System.out::println);
-        } catch (IOException e) {
-            throw new CliException("no running mount for " + settings.stateDir() + " (" + e.getMessage() + ")");
-        }
-        if (error != null) {
-            throw new CliException(error);
-        }
+        options.askMount(options.settings(), "status", System.out::println);
         return 0;
     }
 }

@@ -1,12 +1,9 @@
 package io.tgcryptfs.cli;
 
-import io.tgcryptfs.config.Settings;
-import io.tgcryptfs.control.ControlClient;
 import io.tgcryptfs.pipeline.UploadStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-import java.io.IOException;
 import java.util.concurrent.Callable;
 
 @Command(name = "sync", mixinStandardHelpOptions = true,
@@ -25,17 +22,11 @@ final class SyncCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException {
-        Settings settings = options.settings();
-        String error;
+    public Integer call() {
         try {
-            error = ControlClient.request(settings.controlSocket(), "sync", this::show);
-        } catch (IOException e) {
-            throw new CliException("no running mount for " + settings.stateDir() + " (" + e.getMessage() + ")");
-        }
-        System.out.println();
-        if (error != null) {
-            throw new CliException(error);
+            options.askMount(options.settings(), "sync", this::show);
+        } finally {
+            System.out.println();
         }
         System.out.println("everything is on the backend");
         return 0;

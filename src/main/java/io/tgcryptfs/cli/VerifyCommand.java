@@ -1,12 +1,9 @@
 package io.tgcryptfs.cli;
 
-import io.tgcryptfs.config.Settings;
-import io.tgcryptfs.control.ControlClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.util.concurrent.Callable;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
@@ -16,21 +13,12 @@ final class VerifyCommand implements Callable<Integer> {
     @Mixin
     VolumeOptions options;
 
-    @Option(names = "--local", description = "Check the local copies (cache and outbox) only; no downloads.")
+    @Option(names = "--local", description = "Check the local copies (cache and outbox) only.")
     boolean local;
 
     @Override
     public Integer call() {
-        Settings settings = options.settings();
-        String error;
-        try {
-            error = ControlClient.request(settings.controlSocket(), local ? "verify-local" : "verify", System.out::println);
-        } catch (IOException e) {
-            throw new CliException("no running mount for " + settings.stateDir() + " (" + e.getMessage() + ")");
-        }
-        if (error != null) {
-            throw new CliException(error);
-        }
+        options.askMount(options.settings(), local ? "verify-local" : "verify", System.out::println);
         return 0;
     }
 }

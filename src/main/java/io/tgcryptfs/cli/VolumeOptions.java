@@ -49,6 +49,19 @@ final class VolumeOptions {
         }
     }
 
+    /** Sends {@code request} to the mount of these settings and prints its answer lines through {@code lines}. */
+    void askMount(Settings settings, String request, java.util.function.Consumer<String> lines) {
+        String error;
+        try {
+            error = io.tgcryptfs.control.ControlClient.request(settings.controlSocket(), request, lines);
+        } catch (IOException e) {
+            throw new CliException("no running mount for " + settings.stateDir() + " (" + e.getMessage() + ")");
+        }
+        if (error != null) {
+            throw new CliException(error);
+        }
+    }
+
     /** The password, never from an argument. {@code confirm} asks twice on a terminal (new volumes). */
     char[] password(boolean confirm) {
         if (passwordFile != null) {

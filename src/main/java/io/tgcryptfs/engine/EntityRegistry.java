@@ -68,6 +68,15 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
         boolean passivating() {
             return buffer != null;
         }
+
+        /** Mid-passivation, messages wait for the outcome of the handshake; otherwise they go straight on. */
+        void deliver(M message) {
+            if (passivating()) {
+                buffer.add(message);
+            } else {
+                ref.tell(message);
+            }
+        }
     }
 
     private final BiFunction<K, ActorRef<Command>, Behavior<M>> factory;
@@ -112,11 +121,7 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
         if (entry == null) {
             entry = spawn(key);
         }
-        if (entry.passivating()) {
-            entry.buffer.add(message);
-        } else {
-            entry.ref.tell(message);
-        }
+        entry.deliver(message);
         return this;
     }
 
@@ -126,11 +131,7 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
         M message = (M) b.message();
         entities.forEach((key, entry) -> {
             if (keys.test(key)) {
-                if (entry.passivating()) {
-                    entry.buffer.add(message);
-                } else {
-                    entry.ref.tell(message);
-                }
+                entry.deliver(message);
             }
         });
         return this;
@@ -187,12 +188,7 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
         }
         ActorRef collector = getContext().spawnAnonymous(Gather.create(targets.size(), a.replyTo()));
         for (Entry entry : targets) {
-            M question = (M) a.question().apply(collector);
-            if (entry.passivating()) {
-                entry.buffer.add(question);
-            } else {
-                entry.ref.tell(question);
-            }
+            entry.deliver((M) a.question().apply(collector));
         }
         return this;
     }

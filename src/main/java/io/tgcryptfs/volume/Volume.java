@@ -91,8 +91,6 @@ public final class Volume implements AutoCloseable {
     private final FsGateway gateway;
     private final ChunkStore chunks;
     private final MetadataBackup backup;
-    private final ActorRef<EntityRegistry.Command> bandRegistry;
-    private final ActorRef<EntityRegistry.Command> inodeRegistry;
     private final LongSupplier nanoTime;
     private final Sleeper sleeper;
     private final Backoff backoff;
@@ -103,7 +101,6 @@ public final class Volume implements AutoCloseable {
     private Volume(Settings settings, FileChannel lockChannel, FileLock lock, VolumeKeys keys, VolumeHeader header,
                    BlobStore backend, MetaStore meta, Outbox outbox, PackCache packCache, ActorSystem<Void> system,
                    UploadPipeline uploads, ExecutorService uploadThreads, FsGateway gateway, MetadataBackup backup,
-                   ActorRef<EntityRegistry.Command> bandRegistry, ActorRef<EntityRegistry.Command> inodeRegistry,
                    LongSupplier nanoTime, Sleeper sleeper, Backoff backoff, SecureRandom random) {
         this.settings = settings;
         this.sleeper = sleeper;
@@ -125,8 +122,6 @@ public final class Volume implements AutoCloseable {
         this.gateway = gateway;
         this.chunks = gateway.chunks();
         this.backup = backup;
-        this.bandRegistry = bandRegistry;
-        this.inodeRegistry = inodeRegistry;
     }
 
     /** Whether a volume exists locally. */
@@ -259,7 +254,7 @@ public final class Volume implements AutoCloseable {
             metrics.gauge("outbox-bytes", outbox::waitingBytes);
             metrics.gauge("cache-bytes", packCache::cachedBytes);
             return new Volume(settings, lockChannel, lock, keys, header, backend, meta, outbox, packCache, system,
-                    uploads, uploadThreads, gateway, backup, bands, inodes, nanoTime, sleeper, backoff, random);
+                    uploads, uploadThreads, gateway, backup, nanoTime, sleeper, backoff, random);
         } catch (WrongPasswordException e) {
             cleanup(lockChannel, keys, meta, system);
             throw new VolumeException("wrong password");
