@@ -61,6 +61,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -92,16 +93,19 @@ public final class Volume implements AutoCloseable {
     private final ChunkStore chunks;
     private final MetadataBackup backup;
     private final LongSupplier nanoTime;
+    private final ScheduledExecutorService backups;
     private final Sleeper sleeper;
     private final Backoff backoff;
     private final SecureRandom random;
     private final long startedNanos;
-    private boolean closed;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Volume(Settings settings, FileChannel lockChannel, FileLock lock, VolumeKeys keys, VolumeHeader header,
                    BlobStore backend, MetaStore meta, Outbox outbox, PackCache packCache, ActorSystem<Void> system,
                    UploadPipeline uploads, ExecutorService uploadThreads, FsGateway gateway, MetadataBackup backup,
-                   LongSupplier nanoTime, Sleeper sleeper, Backoff backoff, SecureRandom random) {
+                   LongSupplier nanoTime, Sleeper sleeper, Backoff backoff, SecureRandom random,
+                   ScheduledExecutorService backups) {
+        this.backups = backups;
         this.settings = settings;
         this.sleeper = sleeper;
         this.backoff = backoff;
@@ -250,11 +254,21 @@ public final class Volume implements AutoCloseable {
 
             FsGateway gateway = new FsGateway(system, meta, outbox, chunks, geometry, ctx.dirtyRegions(), namespace, inodes, bands, openFiles,
                     settings.askTimeout(), settings.statfsCapacity());
+            ScheduledExecutorService backups = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "tgcryptfs-metadata-backup");
+                t.setDaemon(true);
+                return t;
+            });
             metrics.gauge("dirty-bytes", budget::dirtyBytes);
             metrics.gauge("outbox-bytes", outbox::waitingBytes);
             metrics.gauge("cache-bytes", packCache::cachedBytes);
-            return new Volume(settings, lockChannel, lock, keys, header, backend, meta, outbox, packCache, system,
-                    uploads, uploadThreads, gateway, backup, nanoTime, sleeper, backoff, random);
+            Volume volume = new Volume(settings, lockChannel, lock, keys, header, backend, meta, outbox, packCache, system,
+                    uploads, uploadThreads, gateway, backup, nanoTime, sleeper, backoff, random, backups);
+            long every = settings.metadataBackupInterval().toMillis();
+            if (every > 0) {
+                backups.scheduleWithFixedDelay(volume::periodicBackup, every, every, TimeUnit.MILLISECONDS);
+            }
+            return volume;
         } catch (WrongPasswordException e) {
             cleanup(lockChannel, keys, meta, system);
             throw new VolumeException("wrong password");
@@ -292,7 +306,7 @@ public final class Volume implements AutoCloseable {
      * Seals every dirty block, uploads every pack and publishes a metadata snapshot: afterwards the
      * backend alone (plus the password) holds the whole filesystem.
      */
-    public void syncToBackend(Consumer<UploadStatus> progress) throws InterruptedException, VolumeException {
+    public synchronized void syncToBackend(Consumer<UploadStatus> progress) throws InterruptedException, VolumeException {
         for (int attempt = 0; attempt < 10; attempt++) {
             gateway.syncAll();
             uploads.drain(progress, Duration.ofSeconds(1));
@@ -301,6 +315,17 @@ public final class Volume implements AutoCloseable {
             }
         }
         throw new VolumeException("writes kept arriving faster than the sync could finish; run sync again");
+    }
+
+    private void periodicBackup() {
+        try {
+            syncToBackend(status -> { });
+            log.info("metadata snapshot published");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (VolumeException | RuntimeException e) {
+            log.warn("periodic metadata backup failed (next try in {}): {}", settings.metadataBackupInterval(), e.getMessage());
+        }
     }
 
     /** Publishes a snapshot, retrying what a retry can fix (5xx, dropped connections, 429) like uploads do. */
@@ -415,11 +440,12 @@ public final class Volume implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) {
+    public void close() {
+        // not synchronized with syncToBackend: closing the pipeline is what ends a drain that cannot finish
+        if (!closed.compareAndSet(false, true)) {
             return;
         }
-        closed = true;
+        backups.shutdownNow();
         uploads.close();
         uploadThreads.shutdownNow();
         system.terminate();

@@ -148,6 +148,18 @@ public final class MountFixture implements AutoCloseable, BeforeAllCallback, Aft
         start();
     }
 
+    /** Kills the mount process with SIGKILL (a crash) and detaches the dead mount. */
+    public void crash() {
+        assumeNotBaseline();
+        requireRunning();
+        process.destroyForcibly();
+        awaitExit(process, UNMOUNT_DEADLINE);
+        run(List.of("umount", "-l", mountpoint.toString()), TOOL_DEADLINE, Map.of(), work);
+        if (isMounted()) {
+            fail(mountpoint + " is still mounted after the crash");
+        }
+    }
+
     /** Unmounts cleanly if still mounted (asserting it), then forces any leftovers away and deletes the temp dirs. */
     @Override
     public void close() {
