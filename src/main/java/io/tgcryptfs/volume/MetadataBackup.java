@@ -20,6 +20,7 @@ import java.util.stream.Stream;
  * replaced last, so the root always names a complete, restorable state.
  */
 public final class MetadataBackup {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MetadataBackup.class);
     private static final String DATA_FILE = "data.mdb";
 
     private final BlobStore backend;
@@ -55,8 +56,10 @@ public final class MetadataBackup {
             Path sealed = copy.resolve("sealed");
             Files.write(sealed, cipher.seal(label, plain));
             String ref = backend.put(name, sealed);
-            RootBody body = new RootBody(previous.sequence() + 1, ref, label);
+            RootBody body = previous.advance(new RootBody.Snapshot(ref, label));
             backend.putRoot(new RootRecord(header, cipher.seal(RootRecord.BODY_LABEL, body.encode())).encode());
+            // the root now names the new snapshot and keeps the one before as a fallback: older ones go
+            deleteQuietly(previous.previous());
             return true;
         } finally {
             deleteTree(copy);
@@ -68,22 +71,48 @@ public final class MetadataBackup {
         backend.putRoot(new RootRecord(header, cipher.seal(RootRecord.BODY_LABEL, RootBody.EMPTY.encode())).encode());
     }
 
-    /** Writes the latest snapshot's LMDB file into {@code metaDir}; false if there is none. */
+    /**
+     * Writes the latest snapshot's LMDB file into {@code metaDir}, or the one before it if the latest
+     * cannot be fetched or fails authentication; false if there is none.
+     */
     public boolean restoreInto(Path metaDir) throws IOException, BackendException, IntegrityException {
         Optional<RootBody> body = currentBody();
-        if (body.isEmpty() || body.get().snapshotRef().isEmpty()) {
+        if (body.isEmpty() || !body.get().latest().exists()) {
             return false;
         }
+        try {
+            restore(body.get().latest(), metaDir);
+        } catch (BackendException | IntegrityException e) {
+            if (!body.get().previous().exists()) {
+                throw e;
+            }
+            log.warn("the latest metadata snapshot cannot be used ({}); restoring the one before it", e.getMessage());
+            restore(body.get().previous(), metaDir);
+        }
+        return true;
+    }
+
+    private void restore(RootBody.Snapshot snapshot, Path metaDir) throws IOException, BackendException, IntegrityException {
         Files.createDirectories(scratch);
         Path download = scratch.resolve("restore-" + randomHex(8));
         try {
-            backend.get(body.get().snapshotRef(), download);
-            byte[] plain = cipher.open(body.get().snapshotLabel(), Files.readAllBytes(download));
+            backend.get(snapshot.ref(), download);
+            byte[] plain = cipher.open(snapshot.label(), Files.readAllBytes(download));
             Files.createDirectories(metaDir);
             Files.write(metaDir.resolve(DATA_FILE), plain);
-            return true;
         } finally {
             Files.deleteIfExists(download);
+        }
+    }
+
+    private void deleteQuietly(RootBody.Snapshot snapshot) {
+        if (!snapshot.exists()) {
+            return;
+        }
+        try {
+            backend.delete(snapshot.ref());
+        } catch (BackendException e) {
+            log.warn("could not delete an old metadata snapshot (it only costs space): {}", e.getMessage());
         }
     }
 

@@ -3,15 +3,39 @@ package io.tgcryptfs.volume;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
-/** The encrypted part of the root record: where the latest metadata snapshot is, and its sequence. */
-public record RootBody(long sequence, String snapshotRef, String snapshotLabel) {
-    public static final RootBody EMPTY = new RootBody(0, "", "");
+/**
+ * The encrypted part of the root record: the latest metadata snapshot (reference and the label its
+ * encryption is bound to), its sequence number, and the snapshot before it, kept as a fallback.
+ * Snapshots older than that are deleted from the backend.
+ */
+public record RootBody(long sequence, Snapshot latest, Snapshot previous) {
+    public static final RootBody EMPTY = new RootBody(0, Snapshot.NONE, Snapshot.NONE);
+
+    /** A snapshot object on the backend; NONE has an empty reference. */
+    public record Snapshot(String ref, String label) {
+        public static final Snapshot NONE = new Snapshot("", "");
+
+        public boolean exists() {
+            return !ref.isEmpty();
+        }
+    }
+
+    /** The body after publishing {@code next}: this body's latest becomes the fallback. */
+    public RootBody advance(Snapshot next) {
+        return new RootBody(sequence + 1, next, latest);
+    }
 
     public byte[] encode() {
-        byte[] ref = snapshotRef.getBytes(StandardCharsets.UTF_8);
-        byte[] label = snapshotLabel.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(1 + 8 + 4 + ref.length + 4 + label.length)
-                .put((byte) 1).putLong(sequence).putInt(ref.length).put(ref).putInt(label.length).put(label).array();
+        byte[][] parts = {bytes(latest.ref()), bytes(latest.label()), bytes(previous.ref()), bytes(previous.label())};
+        int size = 1 + 8;
+        for (byte[] p : parts) {
+            size += 4 + p.length;
+        }
+        ByteBuffer out = ByteBuffer.allocate(size).put((byte) 1).putLong(sequence);
+        for (byte[] p : parts) {
+            out.putInt(p.length).put(p);
+        }
+        return out.array();
     }
 
     public static RootBody decode(byte[] bytes) {
@@ -20,10 +44,22 @@ public record RootBody(long sequence, String snapshotRef, String snapshotLabel) 
             throw new IllegalArgumentException("unknown root body version");
         }
         long sequence = in.getLong();
-        byte[] ref = new byte[in.getInt()];
-        in.get(ref);
-        byte[] label = new byte[in.getInt()];
-        in.get(label);
-        return new RootBody(sequence, new String(ref, StandardCharsets.UTF_8), new String(label, StandardCharsets.UTF_8));
+        Snapshot latest = new Snapshot(string(in), string(in));
+        Snapshot previous = new Snapshot(string(in), string(in));
+        return new RootBody(sequence, latest, previous);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String string(ByteBuffer in) {
+        int n = in.getInt();
+        if (n < 0 || n > in.remaining()) {
+            throw new IllegalArgumentException("root body field length out of range");
+        }
+        byte[] b = new byte[n];
+        in.get(b);
+        return new String(b, StandardCharsets.UTF_8);
     }
 }
