@@ -7,6 +7,7 @@ import io.tgcryptfs.chunk.ChunkStore;
 import io.tgcryptfs.chunk.Compressor;
 import io.tgcryptfs.chunk.Outbox;
 import io.tgcryptfs.chunk.PackCache;
+import io.tgcryptfs.chunk.PackCompactor;
 import io.tgcryptfs.chunk.PlaintextCache;
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.crypto.IntegrityException;
@@ -349,6 +350,30 @@ public final class Volume implements AutoCloseable {
     private boolean referencesOnlyUploadedPacks(Path copy) {
         try (LmdbMetaStore snapshot = LmdbMetaStore.open(copy, settings.metadataMapSize())) {
             return snapshot.read(r -> r.packs(PackState.OPEN).isEmpty() && r.packs(PackState.SEALED).isEmpty());
+        }
+    }
+
+    /**
+     * Garbage collection: compacts mostly dead packs, publishes two metadata snapshots (so neither the
+     * latest nor the fallback snapshot mentions the retired packs), then deletes the retired packs.
+     */
+    public void gc(double minLiveRatio, Consumer<String> out) throws InterruptedException, VolumeException {
+        PackCompactor compactor = new PackCompactor(meta, outbox, packCache);
+        PackCompactor.Result result = compactor.compact(minLiveRatio, out);
+        out.accept(String.format("moved %d live chunks (%.1f MiB) out of %d packs", result.chunksMoved(),
+                result.bytesMoved() / 1048576.0, result.packsRetired()));
+        List<PackId> retired = compactor.retired();
+        if (retired.isEmpty()) {
+            out.accept("nothing to delete");
+            return;
+        }
+        syncToBackend(s -> { });
+        syncToBackend(s -> { });
+        try {
+            int deleted = compactor.deleteRetired(retired, backend);
+            out.accept(String.format("deleted %d packs from the backend", deleted));
+        } catch (BackendException | IOException e) {
+            throw new VolumeException("gc could not delete every retired pack (it retries next time): " + e.getMessage(), e);
         }
     }
 

@@ -177,6 +177,7 @@ final class Codecs {
             case OPEN -> 1;
             case SEALED -> 2;
             case UPLOADED -> 3;
+            case RETIRED -> 4;
         };
     }
 
@@ -185,6 +186,7 @@ final class Codecs {
             case 1 -> PackState.OPEN;
             case 2 -> PackState.SEALED;
             case 3 -> PackState.UPLOADED;
+            case 4 -> PackState.RETIRED;
             default -> throw new IllegalArgumentException("unknown pack state code " + code);
         };
     }
