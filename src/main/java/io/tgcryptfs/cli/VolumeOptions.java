@@ -64,9 +64,14 @@ final class VolumeOptions {
 
     /** The password, never from an argument. {@code confirm} asks twice on a terminal (new volumes). */
     char[] password(boolean confirm) {
-        if (passwordFile != null) {
+        return password(passwordFile, PASSWORD_VARIABLE, "Password", confirm);
+    }
+
+    /** A password from {@code file}, else the environment variable, else the terminal. */
+    static char[] password(Path file, String variable, String prompt, boolean confirm) {
+        if (file != null) {
             try {
-                String content = Files.readString(passwordFile, StandardCharsets.UTF_8);
+                String content = Files.readString(file, StandardCharsets.UTF_8);
                 int newline = content.indexOf('\n');
                 String line = newline < 0 ? content : content.substring(0, newline);
                 return nonEmpty(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
@@ -74,20 +79,20 @@ final class VolumeOptions {
                 throw new CliException("cannot read the password file: " + e.getMessage());
             }
         }
-        String fromEnv = System.getenv(PASSWORD_VARIABLE);
+        String fromEnv = System.getenv(variable);
         if (fromEnv != null) {
             return nonEmpty(fromEnv);
         }
         Console console = System.console();
         if (console == null) {
-            throw new CliException("no password: give --password-file, set " + PASSWORD_VARIABLE + ", or run on a terminal");
+            throw new CliException("no password: give a password file, set " + variable + ", or run on a terminal");
         }
-        char[] first = console.readPassword("Password: ");
+        char[] first = console.readPassword(prompt + ": ");
         if (first == null || first.length == 0) {
             throw new CliException("empty password");
         }
         if (confirm) {
-            char[] second = console.readPassword("Password again: ");
+            char[] second = console.readPassword(prompt + " again: ");
             if (!Arrays.equals(first, second)) {
                 throw new CliException("the passwords differ");
             }

@@ -172,6 +172,44 @@ public final class Volume implements AutoCloseable {
     }
 
     /**
+     * Changes the password of a volume that is not mounted: the master key is rewrapped under the new
+     * password (fresh salt, current KDF settings), so no data is re-encrypted. The backend's root record
+     * gets the new header first, then the local header; the old password stops working.
+     */
+    public static void changePassword(Settings settings, BlobStore backend, char[] oldPassword, char[] newPassword,
+                                      SecureRandom random) throws VolumeException {
+        if (!existsLocally(settings)) {
+            throw new VolumeException("no volume in " + settings.stateDir());
+        }
+        try (FileChannel lockChannel = FileChannel.open(settings.stateDir().resolve("lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock lock = tryLock(lockChannel)) {
+            if (lock == null) {
+                throw new VolumeException("the volume is mounted; unmount it first");
+            }
+            VolumeHeader header = VolumeHeader.decode(Files.readAllBytes(settings.headerFile()));
+            try (VolumeKeys keys = VolumeKeys.unlock(header, oldPassword, random)) {
+                KdfParams params = new KdfParams(settings.kdfMemoryKiB(), settings.kdfIterations(),
+                        settings.kdfParallelism(), salt(random));
+                VolumeHeader rewrapped = keys.rewrap(header, newPassword, params, random);
+                Optional<byte[]> root = backend.getRoot();
+                if (root.isPresent()) {
+                    RootRecord record = RootRecord.decode(root.get());
+                    backend.putRoot(new RootRecord(rewrapped.encode(), record.sealedBody()).encode());
+                }
+                writeAtomically(settings.headerFile(), rewrapped.encode());
+            }
+        } catch (WrongPasswordException e) {
+            throw new VolumeException("wrong password");
+        } catch (IntegrityException e) {
+            throw new VolumeException("the volume header is damaged: " + e.getMessage(), e);
+        } catch (BackendException e) {
+            throw new VolumeException("backend: " + e.getMessage() + " (nothing was changed locally)", e);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new VolumeException("cannot change the password: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Unlocks and starts the volume. Without a local header but with one on the backend, restores the
      * latest metadata snapshot first (a new machine).
      */
