@@ -8,6 +8,7 @@ import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
 import io.tgcryptfs.fs.Inode;
 import io.tgcryptfs.meta.ChunkRecord;
+import io.tgcryptfs.meta.MetaReader;
 import io.tgcryptfs.meta.MetaStore;
 import io.tgcryptfs.meta.MetaWriter;
 import io.tgcryptfs.metrics.Metrics;
@@ -150,18 +151,29 @@ public final class ChunkStore {
 
     /** Removes every block of an inode (purge of a deleted file). */
     public void dropAllBlocks(MetaWriter w, long ino) {
-        for (var ref : w.blocks(ino, 0, Long.MAX_VALUE)) {
-            w.deleteBlock(ino, ref.index());
-            release(w, ref.chunk());
-        }
+        dropBlocksFrom(w, ino, 0);
     }
 
     /** Removes blocks at index >= {@code fromIndex} (truncate). */
     public void dropBlocksFrom(MetaWriter w, long ino, long fromIndex) {
         for (var ref : w.blocks(ino, fromIndex, Long.MAX_VALUE)) {
-            w.deleteBlock(ino, ref.index());
-            release(w, ref.chunk());
+            removeBlock(w, ino, ref.index(), ref.chunk());
         }
+    }
+
+    /** Blocks of {@code ino} that hold data (holes excluded): what st_blocks reports. */
+    public static long storedBlocks(MetaReader r, long ino) {
+        return r.counter(storedBlocksCounter(ino));
+    }
+
+    private static String storedBlocksCounter(long ino) {
+        return "blocks/" + ino;
+    }
+
+    private void removeBlock(MetaWriter w, long ino, long index, ChunkId chunk) {
+        w.deleteBlock(ino, index);
+        w.addToCounter(storedBlocksCounter(ino), -1);
+        release(w, chunk);
     }
 
     private record PendingChunk(ChunkLocation location, int plainLength) {
@@ -200,16 +212,16 @@ public final class ChunkStore {
         Optional<ChunkId> old = w.block(ino, index);
         w.putBlock(ino, index, id);
         w.addToCounter(LOGICAL_BYTES, length);
-        old.ifPresent(o -> release(w, o));
+        if (old.isPresent()) {
+            release(w, old.get());
+        } else {
+            w.addToCounter(storedBlocksCounter(ino), 1);
+        }
         return true;
     }
 
     private void dropBlock(MetaWriter w, long ino, long index) {
-        Optional<ChunkId> old = w.block(ino, index);
-        if (old.isPresent()) {
-            w.deleteBlock(ino, index);
-            release(w, old.get());
-        }
+        w.block(ino, index).ifPresent(old -> removeBlock(w, ino, index, old));
     }
 
     private void release(MetaWriter w, ChunkId id) {

@@ -1,6 +1,7 @@
 package io.tgcryptfs.fuse;
 
 import io.tgcryptfs.fs.Inode;
+import io.tgcryptfs.gateway.Stat;
 import ru.serce.jnrfuse.struct.FileStat;
 
 /** Inode -> struct stat. */
@@ -10,7 +11,8 @@ final class StatFiller {
     private StatFiller() {
     }
 
-    static void fill(Inode inode, FileStat stat, int blockSize) {
+    static void fill(Stat s, FileStat stat, int blockSize) {
+        Inode inode = s.inode();
         stat.st_ino.set(inode.ino());
         stat.st_mode.set(inode.kind().typeBits() | inode.mode());
         stat.st_nlink.set(inode.nlink());
@@ -20,7 +22,8 @@ final class StatFiller {
         stat.st_size.set(size);
         stat.st_rdev.set(inode.rdev());
         stat.st_blksize.set(blockSize);
-        stat.st_blocks.set((size + 511) / 512);
+        // 512-byte units of what is stored: a sparse file's holes take no space, as du expects
+        stat.st_blocks.set((s.allocatedBytes() + 511) / 512);
         stat.st_atim.tv_sec.set(inode.atime().seconds());
         stat.st_atim.tv_nsec.set(inode.atime().nanos());
         stat.st_mtim.tv_sec.set(inode.mtime().seconds());

@@ -91,7 +91,7 @@ public final class TgcryptFuse extends FuseStubFS {
     @Override
     public int getattr(String path, FileStat stat) {
         return run("getattr", () -> {
-            StatFiller.fill(gateway.getattr(path), stat, blockSize);
+            StatFiller.fill(gateway.stat(path), stat, blockSize);
             return 0;
         });
     }
@@ -99,7 +99,7 @@ public final class TgcryptFuse extends FuseStubFS {
     @Override
     public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
         return run("fgetattr", () -> {
-            StatFiller.fill(gateway.getattr(fi.fh.get()), stat, blockSize);
+            StatFiller.fill(gateway.stat(fi.fh.get()), stat, blockSize);
             return 0;
         });
     }

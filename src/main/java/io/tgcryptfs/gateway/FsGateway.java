@@ -88,6 +88,22 @@ public final class FsGateway {
         return meta.read(r -> inode(r, ino));
     }
 
+    /** getattr plus the bytes the file's stored blocks cover (st_blocks), in one snapshot. */
+    public Stat stat(String path) {
+        return meta.read(r -> stat(r, resolve(r, path)));
+    }
+
+    public Stat stat(long handle) {
+        long ino = inoOf(handle);
+        return meta.read(r -> stat(r, ino));
+    }
+
+    private Stat stat(MetaReader r, long ino) {
+        Inode inode = inode(r, ino);
+        long stored = inode.isRegular() ? ChunkStore.storedBlocks(r, ino) * geometry.blockSize() : inode.size();
+        return new Stat(inode, Math.min(inode.size(), stored));
+    }
+
     public List<Listing> readdir(String path) {
         return meta.read(r -> {
             long dir = resolve(r, path);

@@ -45,6 +45,9 @@ class SparseFileIT {
         fs.start();
         assertEquals(offset + 1, Files.size(file), "size after remount");
         assertHolesAndByte(file, offset, "after remount");
+        long allocated = 512L * Long.parseLong(fs.run("stat", "-c", "%b", file.toString()).assertOk().stdout().strip());
+        assertTrue(allocated > 0 && allocated <= (1 << 20),
+                "st_blocks counts the one stored block, not the holes: " + allocated + " bytes");
     }
 
     private static void assertHolesAndByte(Path file, long offset, String when) throws IOException {
