@@ -56,13 +56,17 @@ public final class FsGateway {
     private final ActorRef<EntityRegistry.Command> bands;
     private final OpenFiles openFiles;
     private final Duration timeout;
+    /** Writes and flushes wait this long for room (dirty budget, outbox): backpressure, not errors. */
+    private final Duration dataTimeout;
     private final long capacityBytes;
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final ConcurrentHashMap<Long, Long> handles = new ConcurrentHashMap<>();
 
     public FsGateway(ActorSystem<?> system, MetaStore meta, Outbox outbox, ChunkStore chunks, BlockGeometry geometry,
                      DirtyRegions dirtyRegions, ActorRef<Namespace.Command> namespace, ActorRef<EntityRegistry.Command> inodes,
-                     ActorRef<EntityRegistry.Command> bands, OpenFiles openFiles, Duration timeout, long capacityBytes) {
+                     ActorRef<EntityRegistry.Command> bands, OpenFiles openFiles, Duration timeout, Duration dataTimeout,
+                     long capacityBytes) {
+        this.dataTimeout = dataTimeout;
         this.system = system;
         this.meta = meta;
         this.outbox = outbox;
@@ -316,10 +320,10 @@ public final class FsGateway {
             BandKey key = new BandKey(ino, geometry.bandIndex(p[0]));
             byte[] slice = pieces.size() == 1 ? data
                     : java.util.Arrays.copyOfRange(data, (int) (p[0] - offset), (int) (p[0] - offset + p[1]));
-            answers.add(askFuture(bands, r -> new EntityRegistry.Deliver<>(key, new Band.Write(p[0], slice, r))));
+            answers.add(askFuture(bands, r -> new EntityRegistry.Deliver<>(key, new Band.Write(p[0], slice, r)), dataTimeout));
         }
         for (CompletableFuture<FsResult<Done>> a : answers) {
-            await(a).orThrow();
+            await(a, dataTimeout).orThrow();
         }
     }
 
@@ -333,7 +337,8 @@ public final class FsGateway {
     /** Seals every dirty block of every file and makes it durable (sync, unmount). */
     public void syncAll() {
         List<FsResult<Done>> answers = await(askFuture(bands,
-                r -> new EntityRegistry.AskAll<BandKey, Band.Command, FsResult<Done>>(k -> true, Band.Flush::new, r)));
+                r -> new EntityRegistry.AskAll<BandKey, Band.Command, FsResult<Done>>(k -> true, Band.Flush::new, r),
+                dataTimeout), dataTimeout);
         answers.forEach(FsResult::orThrow);
         outbox.force();
         meta.sync();
@@ -368,7 +373,8 @@ public final class FsGateway {
 
     private void flushBands(long ino) {
         List<FsResult<Done>> answers = await(askFuture(bands,
-                r -> new EntityRegistry.AskAll<BandKey, Band.Command, FsResult<Done>>(k -> k.ino() == ino, Band.Flush::new, r)));
+                r -> new EntityRegistry.AskAll<BandKey, Band.Command, FsResult<Done>>(k -> k.ino() == ino, Band.Flush::new, r),
+                dataTimeout), dataTimeout);
         answers.forEach(FsResult::orThrow);
     }
 
@@ -434,25 +440,33 @@ public final class FsGateway {
     }
 
     private <Q, R> CompletableFuture<R> askFuture(RecipientRef<Q> target, Function<ActorRef<R>, Q> question) {
-        return AskPattern.ask(target, question, timeout, system.scheduler()).toCompletableFuture();
+        return askFuture(target, question, timeout);
+    }
+
+    private <Q, R> CompletableFuture<R> askFuture(RecipientRef<Q> target, Function<ActorRef<R>, Q> question, Duration limit) {
+        return AskPattern.ask(target, question, limit, system.scheduler()).toCompletableFuture();
     }
 
     private <R> R await(CompletableFuture<R> future) {
+        return await(future, timeout);
+    }
+
+    private <R> R await(CompletableFuture<R> future, Duration limit) {
         try {
-            return future.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            return future.get(limit.toMillis() + 1000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new FsException(FsError.IO, "interrupted");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof TimeoutException || e.getCause() instanceof java.util.concurrent.TimeoutException) {
-                throw new FsException(FsError.TIMED_OUT, "no answer within " + timeout.toSeconds() + " s");
+                throw new FsException(FsError.TIMED_OUT, "no answer within " + limit.toSeconds() + " s");
             }
             if (e.getCause() instanceof FsException fe) {
                 throw fe;
             }
             throw new FsException(FsError.IO, String.valueOf(e.getCause()), e.getCause());
         } catch (TimeoutException e) {
-            throw new FsException(FsError.TIMED_OUT, "no answer within " + timeout.toSeconds() + " s");
+            throw new FsException(FsError.TIMED_OUT, "no answer within " + limit.toSeconds() + " s");
         }
     }
 }

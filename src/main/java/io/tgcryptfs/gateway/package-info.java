@@ -5,7 +5,8 @@
  *
  * <p><b>What leaves:</b> plain results ({@code Inode}, byte arrays, {@link io.tgcryptfs.gateway.Listing}s,
  * {@link io.tgcryptfs.gateway.FsStats}) or an {@code FsException}; an actor that does not answer within
- * {@code tgcryptfs.engine.ask-timeout} is {@code TIMED_OUT} (EIO).
+ * {@code tgcryptfs.engine.ask-timeout} ({@code write-timeout} for writes, fsync and sync, which may wait
+ * for room) is {@code TIMED_OUT} (EIO).
  *
  * <p><b>How:</b> paths are resolved and committed metadata is read (getattr, readdir, getxattr, listxattr,
  * statfs) straight from an LMDB read transaction: every change commits in one transaction, so a snapshot

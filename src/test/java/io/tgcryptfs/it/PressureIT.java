@@ -37,7 +37,8 @@ class PressureIT {
             .withProperty("pack.target-size", "2MiB")
             .withProperty("engine.passivate-after", "1ms")
             // a stuck write fails in 30 s instead of the default 120 s, so a regression is reported quickly
-            .withProperty("engine.ask-timeout", "30s");
+            .withProperty("engine.ask-timeout", "30s")
+            .withProperty("engine.write-timeout", "60s");
 
     @Test
     void concurrentRandomWrites_withTinyBudgets_allLandAndSurviveRemount() throws Exception {
