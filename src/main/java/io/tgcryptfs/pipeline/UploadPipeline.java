@@ -11,7 +11,6 @@ import io.tgcryptfs.meta.MetaStore;
 import io.tgcryptfs.meta.PackRecord;
 import io.tgcryptfs.meta.PackState;
 import io.tgcryptfs.metrics.Metrics;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.BoundedSourceQueue;
@@ -33,7 +32,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -76,7 +74,6 @@ public final class UploadPipeline implements PackSealedListener, AutoCloseable {
 
     private BoundedSourceQueue<PackId> queue;
     private UniqueKillSwitch killSwitch;
-    private CompletionStage<Done> completion;
     private volatile boolean closed;
 
     public UploadPipeline(MetaStore meta, BlobStore backend, Outbox outbox, PackCache cache, Executor blocking,
@@ -96,15 +93,14 @@ public final class UploadPipeline implements PackSealedListener, AutoCloseable {
     }
 
     public void start(ActorSystem<?> system, Collection<PackId> recovered) {
-        Pair<Pair<BoundedSourceQueue<PackId>, UniqueKillSwitch>, CompletionStage<Done>> materialized =
+        Pair<BoundedSourceQueue<PackId>, UniqueKillSwitch> materialized =
                 Source.<PackId>queue(queueSize)
                         .viaMat(KillSwitches.single(), Keep.both())
                         .mapAsyncUnordered(concurrency, id -> CompletableFuture.supplyAsync(() -> upload(id), blocking))
-                        .toMat(Sink.foreach(id -> afterUpload()), Keep.both())
+                        .toMat(Sink.foreach(id -> afterUpload()), Keep.left())
                         .run(system);
-        queue = materialized.first().first();
-        killSwitch = materialized.first().second();
-        completion = materialized.second();
+        queue = materialized.first();
+        killSwitch = materialized.second();
         recovered.forEach(this::packSealed);
     }
 
@@ -147,10 +143,6 @@ public final class UploadPipeline implements PackSealedListener, AutoCloseable {
         synchronized (drainSignal) {
             drainSignal.notifyAll();
         }
-    }
-
-    public CompletionStage<Done> completion() {
-        return completion;
     }
 
     private void offer(PackId pack) {
