@@ -116,6 +116,11 @@ public final class MetadataBackup {
         }
     }
 
+    /** The sequence number of the root record on the backend now (0 for none). */
+    public long currentSequence() throws BackendException, IntegrityException {
+        return currentBody().map(RootBody::sequence).orElse(0L);
+    }
+
     private Optional<RootBody> currentBody() throws BackendException, IntegrityException {
         Optional<byte[]> root = backend.getRoot();
         if (root.isEmpty()) {

@@ -77,6 +77,8 @@ import java.util.function.LongSupplier;
 public final class Volume implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Volume.class);
     private static final String BLOCKING_DISPATCHER = "tgcryptfs-blocking-dispatcher";
+    /** LMDB counter: sequence number of the last root record this machine published. */
+    static final String ROOT_SEQUENCE = "root-sequence";
 
     private final Settings settings;
     private final FileChannel lockChannel;
@@ -95,6 +97,7 @@ public final class Volume implements AutoCloseable {
     private final MetadataBackup backup;
     private final LongSupplier nanoTime;
     private final ScheduledExecutorService backups;
+    private final Metrics metrics;
     private final Sleeper sleeper;
     private final Backoff backoff;
     private final SecureRandom random;
@@ -105,8 +108,9 @@ public final class Volume implements AutoCloseable {
                    BlobStore backend, MetaStore meta, Outbox outbox, PackCache packCache, ActorSystem<Void> system,
                    UploadPipeline uploads, ExecutorService uploadThreads, FsGateway gateway, MetadataBackup backup,
                    LongSupplier nanoTime, Sleeper sleeper, Backoff backoff, SecureRandom random,
-                   ScheduledExecutorService backups) {
+                   ScheduledExecutorService backups, Metrics metrics) {
         this.backups = backups;
+        this.metrics = metrics;
         this.settings = settings;
         this.sleeper = sleeper;
         this.backoff = backoff;
@@ -302,7 +306,8 @@ public final class Volume implements AutoCloseable {
             metrics.gauge("outbox-bytes", outbox::waitingBytes);
             metrics.gauge("cache-bytes", packCache::cachedBytes);
             Volume volume = new Volume(settings, lockChannel, lock, keys, header, backend, meta, outbox, packCache, system,
-                    uploads, uploadThreads, gateway, backup, nanoTime, sleeper, backoff, random, backups);
+                    uploads, uploadThreads, gateway, backup, nanoTime, sleeper, backoff, random, backups, metrics);
+            volume.checkRootAtOpen();
             long every = settings.metadataBackupInterval().toMillis();
             if (every > 0) {
                 backups.scheduleWithFixedDelay(volume::periodicBackup, every, every, TimeUnit.MILLISECONDS);
@@ -371,7 +376,16 @@ public final class Volume implements AutoCloseable {
     private boolean backupWithRetries() throws InterruptedException, VolumeException {
         for (int attempt = 0; ; attempt++) {
             try {
-                return backup.backup(meta, this::referencesOnlyUploadedPacks);
+                checkRootNotRolledBack("before publishing a snapshot");
+                boolean published = backup.backup(meta, this::referencesOnlyUploadedPacks);
+                if (published) {
+                    long sequence = backup.currentSequence();
+                    meta.write(w -> {
+                        w.setCounter(ROOT_SEQUENCE, sequence);
+                        return null;
+                    });
+                }
+                return published;
             } catch (BackendException e) {
                 if (e.kind() == BackendException.Kind.PERMANENT || attempt >= 20) {
                     throw new VolumeException("metadata backup failed: " + e.getMessage(), e);
@@ -381,6 +395,29 @@ public final class Volume implements AutoCloseable {
             } catch (IOException | IntegrityException e) {
                 throw new VolumeException("metadata backup failed: " + e.getMessage(), e);
             }
+        }
+    }
+
+    /**
+     * The backend's root record must never be older than the last one this machine published: an older
+     * one was replayed or rolled back (by the storage provider or anyone with access to the chat).
+     * Local state stays authoritative; this reports it loudly, and the next snapshot replaces it.
+     */
+    private void checkRootNotRolledBack(String when) throws BackendException, IntegrityException {
+        long published = meta.read(r -> r.counter(ROOT_SEQUENCE));
+        long current = backup.currentSequence();
+        if (current < published) {
+            metrics.integrityFailure();
+            log.error("the backend's root record (snapshot #{}) is older than the last one this machine published (#{}), "
+                    + "seen {}: it was replayed or rolled back", current, published, when);
+        }
+    }
+
+    private void checkRootAtOpen() {
+        try {
+            checkRootNotRolledBack("at mount");
+        } catch (BackendException | IntegrityException e) {
+            log.warn("cannot read the backend's root record at mount ({}); uploads will retry", e.getMessage());
         }
     }
 
