@@ -9,6 +9,9 @@ import picocli.CommandLine.Command;
         subcommands = {InitCommand.class, MountCommand.class, UnmountCommand.class, SyncCommand.class, StatusCommand.class, VerifyCommand.class, GcCommand.class, PasswdCommand.class,
                 CacheCommand.class, TelegramCommand.class, TimeMachineCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    /** Exit code of a command that failed (picocli uses 2 for usage errors). */
+    static final int FAILURE = 1;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -20,7 +23,7 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("tgcryptfs: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-            return 2;
+            return FAILURE;
         });
         return cli.execute(args);
     }

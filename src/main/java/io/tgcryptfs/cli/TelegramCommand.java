@@ -39,7 +39,7 @@ final class TelegramCommand implements Runnable {
                 results.forEach(System.out::println);
                 boolean failed = results.stream().anyMatch(r -> r.outcome() == CheckResult.Outcome.FAILED);
                 System.out.println(failed ? "telegram check: FAILED" : "telegram check: ok");
-                return failed ? 2 : 0;
+                return failed ? Main.FAILURE : 0;
             }
         }
     }
