@@ -77,7 +77,6 @@ public final class Band extends AbstractBehavior<Band.Command> {
     private final List<FlushWaiter> flushWaiters = new ArrayList<>();
     private long lastActivityNanos;
     private boolean passivationRequested;
-    private boolean waitingRegistered;
 
     public static Behavior<Command> create(BandKey key, EngineContext ctx, ActorRef<EntityRegistry.Command> registry) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> new Band(context, timers, key, ctx, registry)));
