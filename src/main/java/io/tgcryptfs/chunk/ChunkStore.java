@@ -7,12 +7,14 @@ import io.tgcryptfs.fs.ChunkId;
 import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
 import io.tgcryptfs.fs.Inode;
+import io.tgcryptfs.fs.PackId;
 import io.tgcryptfs.meta.ChunkRecord;
 import io.tgcryptfs.meta.MetaReader;
 import io.tgcryptfs.meta.MetaStore;
 import io.tgcryptfs.meta.MetaWriter;
 import io.tgcryptfs.metrics.Metrics;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -81,6 +83,19 @@ public final class ChunkStore {
             }
             // the chunk vanished between our check and the commit (its last reference went): store it
             pending = encrypt(id, block, length);
+        }
+    }
+
+    /**
+     * Read-ahead: starts fetching the packs that hold the {@code count} blocks after {@code index}, so
+     * a sequential read does not stall at each pack boundary (a pack is the unit of download).
+     */
+    public void prefetchAfter(long ino, long index, int count, java.util.concurrent.Executor executor) {
+        List<PackId> packsAhead = meta.read(r -> r.blocks(ino, index + 1, index + 1 + count).stream()
+                .map(b -> r.chunk(b.chunk()).map(ChunkRecord::pack).orElse(null))
+                .filter(java.util.Objects::nonNull).distinct().toList());
+        for (PackId pack : packsAhead) {
+            packs.prefetch(pack, executor);
         }
     }
 

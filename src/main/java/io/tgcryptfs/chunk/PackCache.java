@@ -96,6 +96,32 @@ public final class PackCache {
         return out;
     }
 
+    /**
+     * Starts fetching {@code pack} in the background unless it is local or already on its way, so a
+     * sequential reader finds the next pack waiting instead of stalling on it.
+     */
+    public void prefetch(PackId pack, java.util.concurrent.Executor executor) {
+        if (isLocal(pack) || inFlight.containsKey(pack)) {
+            return;
+        }
+        executor.execute(() -> {
+            try {
+                locate(pack);
+            } catch (RuntimeException e) {
+                // the reader that needs it will try again and report the error
+            }
+        });
+    }
+
+    private boolean isLocal(PackId pack) {
+        if (Files.exists(outboxDir.resolve(PackFormat.fileName(pack)))) {
+            return true;
+        }
+        synchronized (this) {
+            return cached.containsKey(pack);
+        }
+    }
+
     /** Drops a cached copy that failed verification, so the next read downloads it again. */
     public void discard(PackId pack) {
         Path file = cacheDir.resolve(PackFormat.fileName(pack));
@@ -159,8 +185,8 @@ public final class PackCache {
                 return inCache;
             }
         }
-        if (Files.exists(inOutbox)) {
-            return inOutbox; // uploaded and moved while we looked
+        if (Files.exists(inCache)) {
+            return inCache; // uploaded and moved from the outbox while we looked
         }
         CompletableFuture<Path> mine = new CompletableFuture<>();
         CompletableFuture<Path> running = inFlight.putIfAbsent(pack, mine);

@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,6 +46,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * always sees a consistent state.
  */
 public final class FsGateway {
+    /** A reader entering a block gets the packs of the next this-many bytes fetched in the background. */
+    private static final int READ_AHEAD_BYTES = 32 << 20;
+
     private final ActorSystem<?> system;
     private final MetaStore meta;
     private final Outbox outbox;
@@ -58,6 +62,7 @@ public final class FsGateway {
     private final Duration timeout;
     /** Writes and flushes wait this long for room (dirty budget, outbox): backpressure, not errors. */
     private final Duration dataTimeout;
+    private final Executor prefetcher;
     private final long capacityBytes;
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final ConcurrentHashMap<Long, Long> handles = new ConcurrentHashMap<>();
@@ -65,8 +70,9 @@ public final class FsGateway {
     public FsGateway(ActorSystem<?> system, MetaStore meta, Outbox outbox, ChunkStore chunks, BlockGeometry geometry,
                      DirtyRegions dirtyRegions, ActorRef<Namespace.Command> namespace, ActorRef<EntityRegistry.Command> inodes,
                      ActorRef<EntityRegistry.Command> bands, OpenFiles openFiles, Duration timeout, Duration dataTimeout,
-                     long capacityBytes) {
+                     long capacityBytes, Executor prefetcher) {
         this.dataTimeout = dataTimeout;
+        this.prefetcher = prefetcher;
         this.system = system;
         this.meta = meta;
         this.outbox = outbox;
@@ -298,7 +304,11 @@ public final class FsGateway {
             long pos = offset + done;
             int inBlock = (int) (pos % blockSize);
             int n = Math.min(blockSize - inBlock, length - done);
-            byte[] block = chunks.loadBlock(ino, pos / blockSize);
+            long index = pos / blockSize;
+            if (inBlock == 0) {
+                chunks.prefetchAfter(ino, index, READ_AHEAD_BYTES / blockSize, prefetcher);
+            }
+            byte[] block = chunks.loadBlock(ino, index);
             System.arraycopy(block, inBlock, out, outOffset + done, n);
             done += n;
         }

@@ -296,7 +296,7 @@ public final class Volume implements AutoCloseable {
             uploads.start(system, waiting);
 
             FsGateway gateway = new FsGateway(system, meta, outbox, chunks, geometry, ctx.dirtyRegions(), namespace, inodes, bands, openFiles,
-                    settings.askTimeout(), settings.writeTimeout(), settings.statfsCapacity());
+                    settings.askTimeout(), settings.writeTimeout(), settings.statfsCapacity(), blocking);
             ScheduledExecutorService backups = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "tgcryptfs-metadata-backup");
                 t.setDaemon(true);

@@ -133,7 +133,7 @@ public final class TestVolume implements AutoCloseable {
             uploads.start(testKit.system(), waiting);
         }
         FsGateway gateway = new FsGateway(testKit.system(), stores.meta, stores.outbox, stores.chunks, geometry, ctx.dirtyRegions(), namespace,
-                inodes, bands, openFiles, options.askTimeout, options.askTimeout, options.statfsCapacity);
+                inodes, bands, openFiles, options.askTimeout, options.askTimeout, options.statfsCapacity, blocking);
         return new TestVolume(stores, options, testKit, geometry, budget, ctx, openFiles, namespace, inodes, bands, gateway,
                 uploads, sleeper, bandIncarnations, uploadThreads);
     }
