@@ -1,5 +1,6 @@
 package io.tgcryptfs.engine;
 
+import io.tgcryptfs.fs.FsError;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -128,6 +129,10 @@ public final class Band extends AbstractBehavior<Band.Command> {
             }
         }
         if (newBlocks > 0 && !ctx.budget().tryReserve(newBlocks, this::budgetFreed)) {
+            if (ctx.budget().isStorageFull()) {
+                w.replyTo().tell(FsResult.failed(FsError.NO_SPACE, "no space left for sealing data on the local disk"));
+                return true;
+            }
             return false;
         }
         int consumed = 0;
@@ -275,11 +280,15 @@ public final class Band extends AbstractBehavior<Band.Command> {
             }
             publishUnsealed();
             FsResult<Done> failed = FsResult.from(s.failure());
+            if (failed instanceof FsResult.Failed<Done> f && f.error() == FsError.NO_SPACE) {
+                ctx.budget().storageFull(true);
+            }
             flushWaiters.forEach(w -> w.replyTo().tell(failed));
             flushWaiters.clear();
             return this;
         }
         ctx.budget().release(1);
+        ctx.budget().storageFull(false);
         DirtyBlock next = dirty.get(s.block());
         if (next != null && (next.full() || next.sealRequested)) {
             seal(s.block());

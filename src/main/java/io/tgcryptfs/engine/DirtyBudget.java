@@ -14,6 +14,7 @@ public final class DirtyBudget {
     private final List<Runnable> waiters = new ArrayList<>();
     private Runnable pressureHook = () -> { };
     private boolean pressureSignalled;
+    private volatile boolean storageFull;
 
     public DirtyBudget(long budgetBytes, int blockSize) {
         this.blockSize = blockSize;
@@ -57,6 +58,30 @@ public final class DirtyBudget {
             pressureSignalled = false;
         }
         wake.forEach(Runnable::run);
+    }
+
+    /**
+     * Sealing failed for lack of local disk space (or succeeded again). While the disk is full a write
+     * that needs room fails with ENOSPC at once instead of waiting for room that will not come; waiting
+     * writes are woken so they find out.
+     */
+    public void storageFull(boolean full) {
+        if (storageFull == full) {
+            return;
+        }
+        storageFull = full;
+        if (full) {
+            List<Runnable> wake;
+            synchronized (this) {
+                wake = new ArrayList<>(waiters);
+                waiters.clear();
+            }
+            wake.forEach(Runnable::run);
+        }
+    }
+
+    public boolean isStorageFull() {
+        return storageFull;
     }
 
     public synchronized long dirtyBytes() {
