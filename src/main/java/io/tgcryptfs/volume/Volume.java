@@ -29,10 +29,6 @@ import io.tgcryptfs.engine.OpenInode;
 import io.tgcryptfs.fs.PackId;
 import io.tgcryptfs.gateway.FsGateway;
 import io.tgcryptfs.meta.MetaStore;
-import io.tgcryptfs.meta.ChunkRecord;
-import io.tgcryptfs.meta.PackRecord;
-import io.tgcryptfs.meta.PackState;
-import io.tgcryptfs.fs.FsException;
 import io.tgcryptfs.meta.lmdb.LmdbMetaStore;
 import io.tgcryptfs.metrics.Metrics;
 import io.tgcryptfs.pipeline.Backoff;
@@ -58,7 +54,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -77,8 +72,6 @@ import java.util.function.LongSupplier;
 public final class Volume implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Volume.class);
     private static final String BLOCKING_DISPATCHER = "tgcryptfs-blocking-dispatcher";
-    /** LMDB counter: sequence number of the last root record this machine published. */
-    static final String ROOT_SEQUENCE = "root-sequence";
 
     private final Settings settings;
     private final FileChannel lockChannel;
@@ -94,13 +87,9 @@ public final class Volume implements AutoCloseable {
     private final ExecutorService uploadThreads;
     private final FsGateway gateway;
     private final ChunkStore chunks;
-    private final MetadataBackup backup;
     private final LongSupplier nanoTime;
     private final ScheduledExecutorService backups;
-    private final Metrics metrics;
-    private final Sleeper sleeper;
-    private final Backoff backoff;
-    private final SecureRandom random;
+    private final BackendSync backendSync;
     private final long startedNanos;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -110,11 +99,9 @@ public final class Volume implements AutoCloseable {
                    LongSupplier nanoTime, Sleeper sleeper, Backoff backoff, SecureRandom random,
                    ScheduledExecutorService backups, Metrics metrics) {
         this.backups = backups;
-        this.metrics = metrics;
+        this.backendSync = new BackendSync(gateway, uploads, backup, meta, settings.metadataMapSize(), sleeper, backoff,
+                random, metrics);
         this.settings = settings;
-        this.sleeper = sleeper;
-        this.backoff = backoff;
-        this.random = random;
         this.nanoTime = nanoTime;
         this.startedNanos = nanoTime.getAsLong();
         this.lockChannel = lockChannel;
@@ -130,7 +117,6 @@ public final class Volume implements AutoCloseable {
         this.uploadThreads = uploadThreads;
         this.gateway = gateway;
         this.chunks = gateway.chunks();
-        this.backup = backup;
     }
 
     /** Whether a volume exists locally. */
@@ -307,7 +293,7 @@ public final class Volume implements AutoCloseable {
             metrics.gauge("cache-bytes", packCache::cachedBytes);
             Volume volume = new Volume(settings, lockChannel, lock, keys, header, backend, meta, outbox, packCache, system,
                     uploads, uploadThreads, gateway, backup, nanoTime, sleeper, backoff, random, backups, metrics);
-            volume.checkRootAtOpen();
+            volume.backendSync.checkRootAtOpen();
             long every = settings.metadataBackupInterval().toMillis();
             if (every > 0) {
                 backups.scheduleWithFixedDelay(volume::periodicBackup, every, every, TimeUnit.MILLISECONDS);
@@ -350,15 +336,8 @@ public final class Volume implements AutoCloseable {
      * Seals every dirty block, uploads every pack and publishes a metadata snapshot: afterwards the
      * backend alone (plus the password) holds the whole filesystem.
      */
-    public synchronized void syncToBackend(Consumer<UploadStatus> progress) throws InterruptedException, VolumeException {
-        for (int attempt = 0; attempt < 10; attempt++) {
-            gateway.syncAll();
-            uploads.drain(progress, Duration.ofSeconds(1));
-            if (backupWithRetries()) {
-                return;
-            }
-        }
-        throw new VolumeException("writes kept arriving faster than the sync could finish; run sync again");
+    public void syncToBackend(Consumer<UploadStatus> progress) throws InterruptedException, VolumeException {
+        backendSync.syncToBackend(progress);
     }
 
     private void periodicBackup() {
@@ -369,62 +348,6 @@ public final class Volume implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (VolumeException | RuntimeException e) {
             log.warn("periodic metadata backup failed (next try in {}): {}", settings.metadataBackupInterval(), e.getMessage());
-        }
-    }
-
-    /** Publishes a snapshot, retrying what a retry can fix (5xx, dropped connections, 429) like uploads do. */
-    private boolean backupWithRetries() throws InterruptedException, VolumeException {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                checkRootNotRolledBack("before publishing a snapshot");
-                boolean published = backup.backup(meta, this::referencesOnlyUploadedPacks);
-                if (published) {
-                    long sequence = backup.currentSequence();
-                    meta.write(w -> {
-                        w.setCounter(ROOT_SEQUENCE, sequence);
-                        return null;
-                    });
-                }
-                return published;
-            } catch (BackendException e) {
-                if (e.kind() == BackendException.Kind.PERMANENT || attempt >= 20) {
-                    throw new VolumeException("metadata backup failed: " + e.getMessage(), e);
-                }
-                log.warn("metadata backup failed ({}), retrying: {}", e.kind(), e.getMessage());
-                sleeper.sleep(e.kind() == BackendException.Kind.RATE_LIMITED ? e.retryAfter() : backoff.delay(attempt, random));
-            } catch (IOException | IntegrityException e) {
-                throw new VolumeException("metadata backup failed: " + e.getMessage(), e);
-            }
-        }
-    }
-
-    /**
-     * The backend's root record must never be older than the last one this machine published: an older
-     * one was replayed or rolled back (by the storage provider or anyone with access to the chat).
-     * Local state stays authoritative; this reports it loudly, and the next snapshot replaces it.
-     */
-    private void checkRootNotRolledBack(String when) throws BackendException, IntegrityException {
-        long published = meta.read(r -> r.counter(ROOT_SEQUENCE));
-        long current = backup.currentSequence();
-        if (current < published) {
-            metrics.integrityFailure();
-            log.error("the backend's root record (snapshot #{}) is older than the last one this machine published (#{}), "
-                    + "seen {}: it was replayed or rolled back", current, published, when);
-        }
-    }
-
-    private void checkRootAtOpen() {
-        try {
-            checkRootNotRolledBack("at mount");
-        } catch (BackendException | IntegrityException e) {
-            log.warn("cannot read the backend's root record at mount ({}); uploads will retry", e.getMessage());
-        }
-    }
-
-    /** A snapshot may be published only if every pack it mentions is on the backend. */
-    private boolean referencesOnlyUploadedPacks(Path copy) {
-        try (LmdbMetaStore snapshot = LmdbMetaStore.open(copy, settings.metadataMapSize())) {
-            return snapshot.read(r -> r.packs(PackState.OPEN).isEmpty() && r.packs(PackState.SEALED).isEmpty());
         }
     }
 
@@ -453,65 +376,11 @@ public final class Volume implements AutoCloseable {
     }
 
     /**
-     * Authenticates every stored chunk. With {@code fromBackend}, uploaded packs are fetched from the
-     * backend into a scratch file, so what is checked is what a restore would get; the local cache is
-     * left alone (it may hold the only good copy). Returns the number of damaged chunks.
+     * Authenticates every stored chunk; with {@code fromBackend} as the backend returns it. Returns the
+     * number of damaged chunks.
      */
     public long verify(boolean fromBackend, Consumer<String> out) {
-        long checked = 0;
-        long damaged = 0;
-        int packsDone = 0;
-        Path scratch = settings.stateDir().resolve("verify.part");
-        for (PackState state : PackState.values()) {
-            for (PackRecord pack : meta.read(r -> r.packs(state))) {
-                boolean remote = fromBackend && state == PackState.UPLOADED;
-                List<ChunkRecord> records = meta.read(r -> r.chunksInPack(pack.id()));
-                try {
-                    if (remote) {
-                        backend.get(pack.remoteRef(), scratch);
-                    }
-                    for (ChunkRecord chunk : records) {
-                        try {
-                            chunks.verify(chunk, remote ? readRange(scratch, chunk) : chunks.sealedBytes(chunk));
-                        } catch (FsException e) {
-                            damaged++;
-                            out.accept("DAMAGED " + (remote ? "on the backend: " : "locally: ") + e.getMessage());
-                        }
-                        checked++;
-                    }
-                } catch (BackendException | IOException e) {
-                    damaged += records.size();
-                    out.accept("DAMAGED pack " + pack.id() + " cannot be read back: " + e.getMessage());
-                }
-                if (++packsDone % 16 == 0) {
-                    out.accept(String.format("checked %d packs, %d chunks", packsDone, checked));
-                }
-            }
-        }
-        try {
-            Files.deleteIfExists(scratch);
-        } catch (IOException ignored) {
-            // a stray scratch file is overwritten next time
-        }
-        out.accept(String.format("checked %d packs, %d chunks: %s", packsDone, checked,
-                damaged == 0 ? "all intact" : damaged + " damaged"));
-        return damaged;
-    }
-
-    private static byte[] readRange(Path file, ChunkRecord chunk) throws IOException {
-        byte[] out = new byte[chunk.sealedLength()];
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(out);
-            long pos = chunk.offset();
-            while (buf.hasRemaining()) {
-                int n = ch.read(buf, pos);
-                if (n < 0) {
-                    break; // a short object: the chunk fails authentication below
-                }
-                pos += n;
-            }
-        }
-        return out;
+        return new Verifier(meta, chunks, backend, settings.stateDir().resolve("verify.part")).verify(fromBackend, out);
     }
 
     /** Lines for `tgcryptfs status`. */
