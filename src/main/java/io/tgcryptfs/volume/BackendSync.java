@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
@@ -71,16 +72,17 @@ final class BackendSync {
     private boolean backupWithRetries() throws InterruptedException, VolumeException {
         for (int attempt = 0; ; attempt++) {
             try {
-                checkRootNotRolledBack("before publishing a snapshot");
-                boolean published = backup.backup(meta, this::referencesOnlyUploadedPacks);
-                if (published) {
-                    long sequence = backup.currentSequence();
+                long lastPublished = meta.read(r -> r.counter(ROOT_SEQUENCE));
+                Optional<MetadataBackup.Published> published =
+                        backup.backup(meta, this::referencesOnlyUploadedPacks, lastPublished);
+                if (published.isPresent()) {
+                    reportIfRolledBack(published.get().previousSequence(), "when publishing a snapshot");
                     meta.write(w -> {
-                        w.setCounter(ROOT_SEQUENCE, sequence);
+                        w.setCounter(ROOT_SEQUENCE, published.get().sequence());
                         return null;
                     });
                 }
-                return published;
+                return published.isPresent();
             } catch (BackendException e) {
                 if (e.kind() == BackendException.Kind.PERMANENT || attempt >= 20) {
                     throw new VolumeException("metadata backup failed: " + e.getMessage(), e);
@@ -98,9 +100,8 @@ final class BackendSync {
      * one was replayed or rolled back (by the storage provider or anyone with access to the chat).
      * Local state stays authoritative; this reports it loudly, and the next snapshot replaces it.
      */
-    private void checkRootNotRolledBack(String when) throws BackendException, IntegrityException {
+    private void reportIfRolledBack(long current, String when) {
         long published = meta.read(r -> r.counter(ROOT_SEQUENCE));
-        long current = backup.currentSequence();
         if (current < published) {
             metrics.integrityFailure();
             log.error("the backend's root record (snapshot #{}) is older than the last one this machine published (#{}), "
@@ -110,7 +111,7 @@ final class BackendSync {
 
     void checkRootAtOpen() {
         try {
-            checkRootNotRolledBack("at mount");
+            reportIfRolledBack(backup.currentSequence(), "at mount");
         } catch (BackendException | IntegrityException e) {
             log.warn("cannot read the backend's root record at mount ({}); uploads will retry", e.getMessage());
         }

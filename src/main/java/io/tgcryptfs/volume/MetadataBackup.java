@@ -37,18 +37,23 @@ public final class MetadataBackup {
         this.scratch = scratch;
     }
 
+    /** A published snapshot: the root's sequence number before and after. */
+    public record Published(long previousSequence, long sequence) {
+    }
+
     /**
      * Uploads a snapshot of {@code meta} and points the root record at it, if {@code complete} accepts
-     * the copy (every pack it references is uploaded). Returns whether it published.
+     * the copy (every pack it references is uploaded); its sequence number is above both the backend's
+     * and {@code lastPublished}. Returns what it published, if it did.
      */
-    public boolean backup(MetaStore meta, java.util.function.Predicate<Path> complete)
+    public Optional<Published> backup(MetaStore meta, java.util.function.Predicate<Path> complete, long lastPublished)
             throws IOException, BackendException, IntegrityException {
         RootBody previous = currentBody().orElse(RootBody.EMPTY);
         Path copy = scratch.resolve("snapshot-" + randomHex(8));
         try {
             meta.copyTo(copy);
             if (!complete.test(copy)) {
-                return false;
+                return Optional.empty();
             }
             byte[] plain = Files.readAllBytes(copy.resolve(DATA_FILE));
             String name = randomHex(16);
@@ -56,11 +61,12 @@ public final class MetadataBackup {
             Path sealed = copy.resolve("sealed");
             Files.write(sealed, cipher.seal(label, plain));
             String ref = backend.put(name, sealed);
-            RootBody body = previous.advance(new RootBody.Snapshot(ref, label));
+            // never number a snapshot below one this machine already published, even over a replayed root
+            RootBody body = previous.advance(new RootBody.Snapshot(ref, label), lastPublished);
             backend.putRoot(new RootRecord(header, cipher.seal(RootRecord.BODY_LABEL, body.encode())).encode());
             // the root now names the new snapshot and keeps the one before as a fallback: older ones go
             deleteQuietly(previous.previous());
-            return true;
+            return Optional.of(new Published(previous.sequence(), body.sequence()));
         } finally {
             deleteTree(copy);
         }

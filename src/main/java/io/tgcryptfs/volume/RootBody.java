@@ -20,9 +20,12 @@ public record RootBody(long sequence, Snapshot latest, Snapshot previous) {
         }
     }
 
-    /** The body after publishing {@code next}: this body's latest becomes the fallback. */
-    public RootBody advance(Snapshot next) {
-        return new RootBody(sequence + 1, next, latest);
+    /**
+     * The body after publishing {@code next}: this body's latest becomes the fallback, and the sequence
+     * moves past both this body's and {@code atLeast}.
+     */
+    public RootBody advance(Snapshot next, long atLeast) {
+        return new RootBody(Math.max(sequence, atLeast) + 1, next, latest);
     }
 
     public byte[] encode() {

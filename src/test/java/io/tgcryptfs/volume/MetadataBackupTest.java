@@ -55,7 +55,7 @@ class MetadataBackupTest {
                 w.setCounter("generation", value);
                 return null;
             });
-            assertTrue(backup.backup(meta, copy -> true));
+            assertTrue(backup.backup(meta, copy -> true, 0).isPresent());
         }
         assertEquals(2, objects().size(), "latest and previous snapshot only");
         assertEquals(4, restoredGeneration());
@@ -69,7 +69,7 @@ class MetadataBackupTest {
                 w.setCounter("generation", value);
                 return null;
             });
-            backup.backup(meta, copy -> true);
+            backup.backup(meta, copy -> true, 0);
         }
         RootRecord root = RootRecord.decode(backend.getRoot().orElseThrow());
         RootBody body = RootBody.decode(keys.metadataCipher().open(RootRecord.BODY_LABEL, root.sealedBody()));
@@ -79,8 +79,20 @@ class MetadataBackupTest {
     }
 
     @Test
+    void overAReplayedOlderRoot_theNewSnapshotIsNumberedAboveWhatThisMachinePublished() throws Exception {
+        MetadataBackup.Published first = backup.backup(meta, copy -> true, 0).orElseThrow();
+        assertEquals(1, first.sequence());
+
+        MetadataBackup.Published next = backup.backup(meta, copy -> true, 7).orElseThrow();
+
+        assertEquals(1, next.previousSequence());
+        assertEquals(8, next.sequence());
+        assertEquals(8, backup.currentSequence());
+    }
+
+    @Test
     void aCopyThatReferencesUnuploadedPacks_isNotPublished() throws Exception {
-        assertEquals(false, backup.backup(meta, copy -> false));
+        assertTrue(backup.backup(meta, copy -> false, 0).isEmpty());
         assertTrue(backend.getRoot().isEmpty());
         assertEquals(0, objects().size());
     }
