@@ -53,6 +53,8 @@ final class MountCommand implements Callable<Integer> {
             if (fresh) {
                 Volume.create(settings, backend, password, random);
                 System.out.println("created a new volume in " + settings.stateDir());
+            } else if (!Volume.existsLocally(settings)) {
+                RestoreRunner.restore(settings, backend, password, random, System.out);
             }
             if (settings.metricsEnabled()) {
                 kamon = KamonMetrics.start(settings.raw(), settings.metricsPort());
@@ -60,7 +62,7 @@ final class MountCommand implements Callable<Integer> {
             }
             volume = Volume.open(settings, backend, password, Clock.systemUTC(), System::nanoTime, random,
                     metrics, Sleeper.REAL);
-        } catch (VolumeException | RuntimeException e) {
+        } catch (VolumeException | InterruptedException | RuntimeException e) {
             backend.close();
             if (kamon != null) {
                 kamon.stop();

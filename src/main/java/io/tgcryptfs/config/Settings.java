@@ -33,7 +33,9 @@ public record Settings(
         double retryRandomFactor,
         int downloadConcurrency,
         long metadataMapSize,
-        Duration metadataBackupInterval,
+        Duration metadataMaxUnbacked,
+        double metadataCheckpointRatio,
+        int metadataMaxDeltas,
         Duration askTimeout,
         Duration writeTimeout,
         Duration passivateAfter,
@@ -88,7 +90,9 @@ public record Settings(
                 c.getDouble("upload.retry.random-factor"),
                 positive(c, "download.concurrency"),
                 c.getBytes("metadata.map-size"),
-                c.getDuration("metadata.backup-interval"),
+                positiveDuration(c, "metadata.max-unbacked"),
+                c.getDouble("metadata.checkpoint-ratio"),
+                positive(c, "metadata.max-deltas"),
                 c.getDuration("engine.ask-timeout"),
                 c.getDuration("engine.write-timeout"),
                 c.getDuration("engine.passivate-after"),
@@ -104,6 +108,11 @@ public record Settings(
 
     public Path headerFile() {
         return stateDir.resolve("volume.header");
+    }
+
+    /** Sealed metadata-log segments waiting for upload. */
+    public Path metalogDir() {
+        return stateDir.resolve("metalog");
     }
 
     public Path metaDir() {
@@ -147,5 +156,13 @@ public record Settings(
             throw new IllegalArgumentException("tgcryptfs." + key + " must be positive");
         }
         return v;
+    }
+
+    private static Duration positiveDuration(Config c, String key) {
+        Duration d = c.getDuration(key);
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException("tgcryptfs." + key + " must be positive");
+        }
+        return d;
     }
 }

@@ -45,4 +45,10 @@ public interface MetaReader {
     long counter(String name);
 
     List<Long> orphans();
+
+    /** Local bookkeeping that never leaves this machine (backup progress, sequence numbers). */
+    Optional<byte[]> local(String name);
+
+    /** Names of local entries starting with {@code prefix}, in byte order. */
+    List<String> localNames(String prefix);
 }

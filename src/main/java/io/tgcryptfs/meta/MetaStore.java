@@ -16,10 +16,27 @@ public interface MetaStore extends AutoCloseable {
     void sync();
 
     /**
-     * Writes a compact, consistent copy of the whole store into the (not yet existing) directory
-     * {@code target}, for the encrypted metadata backup.
+     * Makes every commit durable, starts a new change generation, then runs {@code fn} on a read view
+     * that sees every change marked up to the generation it reports. Later writes are marked in the new
+     * generation, so {@link #forgetChanges} of the view's generation never drops a change the view
+     * did not see.
      */
-    void copyTo(java.nio.file.Path target);
+    <T> T capture(CaptureFunction<T> fn) throws java.io.IOException;
+
+    /** A function over a capture view that may write files. */
+    @FunctionalInterface
+    interface CaptureFunction<T> {
+        T apply(CaptureView view) throws java.io.IOException;
+    }
+
+    /** Drops the change marks of {@code generation} and older: what they marked is shipped. */
+    void forgetChanges(long generation);
+
+    /**
+     * Applies shipped records as they are, in one transaction, without marking them as changes (a
+     * restore). A record for a non-replicated key is an {@code INTEGRITY} error.
+     */
+    void apply(java.util.List<MetaRecord> records);
 
     /** Bytes used by the metadata files on disk. */
     long usedBytes();

@@ -39,4 +39,8 @@ public interface MetaWriter extends MetaReader {
     void addOrphan(long ino);
 
     void removeOrphan(long ino);
+
+    void putLocal(String name, byte[] value);
+
+    void deleteLocal(String name);
 }

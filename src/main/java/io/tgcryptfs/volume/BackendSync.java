@@ -1,127 +1,162 @@
 package io.tgcryptfs.volume;
 
 import io.tgcryptfs.backend.BackendException;
+import io.tgcryptfs.backup.PointCapture;
+import io.tgcryptfs.backup.PointPublisher;
+import io.tgcryptfs.backup.RestorePoints;
+import io.tgcryptfs.chunk.Outbox;
 import io.tgcryptfs.crypto.IntegrityException;
 import io.tgcryptfs.gateway.FsGateway;
-import io.tgcryptfs.meta.MetaStore;
-import io.tgcryptfs.meta.PackState;
-import io.tgcryptfs.meta.lmdb.LmdbMetaStore;
-import io.tgcryptfs.metrics.Metrics;
-import io.tgcryptfs.pipeline.Backoff;
-import io.tgcryptfs.pipeline.Sleeper;
 import io.tgcryptfs.pipeline.UploadPipeline;
 import io.tgcryptfs.pipeline.UploadStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.random.RandomGenerator;
 
 /**
- * Brings the backend up to date: seal everything, upload every pack, publish a metadata snapshot that
- * mentions only uploaded packs, and keep the root record's sequence so a replayed root is noticed.
+ * Keeps the backend's restore points moving while mounted, on one thread: capture a point at least
+ * every {@code max-unbacked / 2} while metadata changes, publish each point as soon as its packs are
+ * uploaded. {@link #syncToBackend} forces a point covering everything written so far and waits for it.
  */
-final class BackendSync {
+final class BackendSync implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackendSync.class);
-    /** LMDB counter: sequence number of the last root record this machine published. */
-    static final String ROOT_SEQUENCE = "root-sequence";
+    private static final Duration TICK = Duration.ofMillis(500);
 
     private final FsGateway gateway;
+    private final Outbox outbox;
     private final UploadPipeline uploads;
-    private final MetadataBackup backup;
-    private final MetaStore meta;
-    private final long mapSize;
-    private final Sleeper sleeper;
-    private final Backoff backoff;
-    private final RandomGenerator random;
-    private final Metrics metrics;
+    private final PointCapture capture;
+    private final PointPublisher publisher;
+    private final RestorePoints points;
+    private final Clock clock;
+    private final long captureEveryMillis;
+    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tgcryptfs-metadata-log");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Object published = new Object();
+    private static final Duration AFTER_FAILURE = Duration.ofSeconds(10);
+    private long lastCaptureMillis;
+    private long nextPublishMillis;
+    private volatile String failure;
+    private volatile boolean fatal;
 
-    BackendSync(FsGateway gateway, UploadPipeline uploads, MetadataBackup backup, MetaStore meta, long mapSize,
-                Sleeper sleeper, Backoff backoff, RandomGenerator random, Metrics metrics) {
+    BackendSync(FsGateway gateway, Outbox outbox, UploadPipeline uploads, PointCapture capture, PointPublisher publisher,
+                RestorePoints points, Clock clock, Duration maxUnbacked) {
         this.gateway = gateway;
+        this.outbox = outbox;
         this.uploads = uploads;
-        this.backup = backup;
-        this.meta = meta;
-        this.mapSize = mapSize;
-        this.sleeper = sleeper;
-        this.backoff = backoff;
-        this.random = random;
-        this.metrics = metrics;
+        this.capture = capture;
+        this.publisher = publisher;
+        this.points = points;
+        this.clock = clock;
+        this.captureEveryMillis = Math.max(1, maxUnbacked.toMillis() / 2);
+        this.lastCaptureMillis = clock.millis();
     }
 
-    /**
-     * Seals every dirty block, uploads every pack and publishes a metadata snapshot: afterwards the
-     * backend alone (plus the password) holds the whole filesystem.
-     */
-    synchronized void syncToBackend(Consumer<UploadStatus> progress) throws InterruptedException, VolumeException {
-        for (int attempt = 0; attempt < 10; attempt++) {
-            gateway.syncAll();
-            uploads.drain(progress, Duration.ofSeconds(1));
-            if (backupWithRetries()) {
+    void start() {
+        thread.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void tick() {
+        try {
+            if (clock.millis() - lastCaptureMillis >= captureEveryMillis) {
+                lastCaptureMillis = clock.millis();
+                capture.capture(false);
+            }
+            if (clock.millis() < nextPublishMillis) {
                 return;
             }
-        }
-        throw new VolumeException("writes kept arriving faster than the sync could finish; run sync again");
-    }
-
-    /** Publishes a snapshot, retrying what a retry can fix (5xx, dropped connections, 429) like uploads do. */
-    private boolean backupWithRetries() throws InterruptedException, VolumeException {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                long lastPublished = meta.read(r -> r.counter(ROOT_SEQUENCE));
-                Optional<MetadataBackup.Published> published =
-                        backup.backup(meta, this::referencesOnlyUploadedPacks, lastPublished);
-                if (published.isPresent()) {
-                    reportIfRolledBack(published.get().previousSequence(), "when publishing a snapshot");
-                    meta.write(w -> {
-                        w.setCounter(ROOT_SEQUENCE, published.get().sequence());
-                        return null;
-                    });
-                }
-                return published.isPresent();
-            } catch (BackendException e) {
-                if (e.kind() == BackendException.Kind.PERMANENT || attempt >= 20) {
-                    throw new VolumeException("metadata backup failed: " + e.getMessage(), e);
-                }
-                log.warn("metadata backup failed ({}), retrying: {}", e.kind(), e.getMessage());
-                sleeper.sleep(e.kind() == BackendException.Kind.RATE_LIMITED ? e.retryAfter() : backoff.delay(attempt, random));
-            } catch (IOException | IntegrityException e) {
-                throw new VolumeException("metadata backup failed: " + e.getMessage(), e);
+            nextPublishMillis = clock.millis() + AFTER_FAILURE.toMillis(); // unless it works
+            OptionalLong done = publisher.publishReady();
+            if (done.isPresent()) {
+                log.debug("restore point #{} published", done.getAsLong());
+            }
+            nextPublishMillis = 0;
+            clearFailure();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (PointPublisher.NewerRootException e) {
+            fail(e.getMessage(), true);
+        } catch (BackendException e) {
+            fail("metadata backup: " + e.getMessage(), e.kind() == BackendException.Kind.PERMANENT);
+        } catch (IntegrityException e) {
+            fail("metadata backup: the backend's root record does not authenticate: " + e.getMessage(), true);
+        } catch (IOException | RuntimeException e) {
+            fail("metadata backup failed locally: " + e, false);
+        } finally {
+            synchronized (published) {
+                published.notifyAll();
             }
         }
     }
 
     /**
-     * The backend's root record must never be older than the last one this machine published: an older
-     * one was replayed or rolled back (by the storage provider or anyone with access to the chat).
-     * Local state stays authoritative; this reports it loudly, and the next snapshot replaces it.
+     * Seals every dirty block and publishes a restore point covering everything written before the
+     * call: afterwards the backend alone (plus the password) holds the whole filesystem.
      */
-    private void reportIfRolledBack(long current, String when) {
-        long published = meta.read(r -> r.counter(ROOT_SEQUENCE));
-        if (current < published) {
-            metrics.integrityFailure();
-            log.error("the backend's root record (snapshot #{}) is older than the last one this machine published (#{}), "
-                    + "seen {}: it was replayed or rolled back", current, published, when);
-        }
-    }
-
-    void checkRootAtOpen() {
+    void syncToBackend(Consumer<UploadStatus> progress) throws InterruptedException, VolumeException {
+        gateway.syncAll();
+        outbox.sealOpenPack();
+        long target;
         try {
-            reportIfRolledBack(backup.currentSequence(), "at mount");
-        } catch (BackendException | IntegrityException e) {
-            log.warn("cannot read the backend's root record at mount ({}); uploads will retry", e.getMessage());
+            target = thread.submit(() -> capture.capture(true).getAsLong()).get();
+        } catch (ExecutionException e) {
+            throw new VolumeException("cannot capture the metadata: " + e.getCause().getMessage(), e.getCause());
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new VolumeException("the volume is closing");
         }
+        synchronized (published) {
+            while (points.lastPublished() < target) {
+                progress.accept(uploads.status());
+                if (fatal) {
+                    throw new VolumeException(failure);
+                }
+                if (thread.isShutdown()) {
+                    throw new VolumeException("the volume closed before restore point #" + target + " was published");
+                }
+                published.wait(1000);
+            }
+        }
+        progress.accept(uploads.status());
     }
 
-    /** A snapshot may be published only if every pack it mentions is on the backend. */
-    private boolean referencesOnlyUploadedPacks(Path copy) {
-        try (LmdbMetaStore snapshot = LmdbMetaStore.open(copy, mapSize)) {
-            return snapshot.read(r -> r.packs(PackState.OPEN).isEmpty() && r.packs(PackState.SEALED).isEmpty());
-        }
+    /** Why restore points are not advancing, or null. */
+    String failure() {
+        return failure;
     }
 
+    private void fail(String message, boolean permanent) {
+        if (!message.equals(failure)) {
+            log.error("{}{}", message, permanent ? "" : " (retrying)");
+        }
+        failure = message;
+        fatal = permanent;
+    }
+
+    private void clearFailure() {
+        if (failure != null) {
+            log.info("metadata backup running again");
+        }
+        failure = null;
+        fatal = false;
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+        synchronized (published) {
+            published.notifyAll();
+        }
+    }
 }

@@ -2,6 +2,13 @@ package io.tgcryptfs.volume;
 
 import io.tgcryptfs.backend.BackendException;
 import io.tgcryptfs.backend.BlobStore;
+import io.tgcryptfs.backup.MetadataRestore;
+import io.tgcryptfs.backup.PointCapture;
+import io.tgcryptfs.backup.PointPublisher;
+import io.tgcryptfs.backup.RestorePoints;
+import io.tgcryptfs.backup.RootBody;
+import io.tgcryptfs.backup.RootRecord;
+import io.tgcryptfs.pipeline.Retry;
 import io.tgcryptfs.chunk.BlockGeometry;
 import io.tgcryptfs.chunk.ChunkStore;
 import io.tgcryptfs.chunk.Compressor;
@@ -72,6 +79,10 @@ import java.util.function.LongSupplier;
 public final class Volume implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Volume.class);
     private static final String BLOCKING_DISPATCHER = "tgcryptfs-blocking-dispatcher";
+    /** The LMDB counter an older release kept its last published root sequence in. */
+    private static final String LEGACY_ROOT_SEQUENCE = "root-sequence";
+    /** Attempts per backend call of the metadata log before a tick gives up (the next tick tries again). */
+    private static final int METADATA_ATTEMPTS = 8;
 
     private final Settings settings;
     private final FileChannel lockChannel;
@@ -88,19 +99,17 @@ public final class Volume implements AutoCloseable {
     private final FsGateway gateway;
     private final ChunkStore chunks;
     private final LongSupplier nanoTime;
-    private final ScheduledExecutorService backups;
     private final BackendSync backendSync;
+    private final RestorePoints points;
     private final long startedNanos;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Volume(Settings settings, FileChannel lockChannel, FileLock lock, VolumeKeys keys, VolumeHeader header,
                    BlobStore backend, MetaStore meta, Outbox outbox, PackCache packCache, ActorSystem<Void> system,
-                   UploadPipeline uploads, ExecutorService uploadThreads, FsGateway gateway, MetadataBackup backup,
-                   LongSupplier nanoTime, Sleeper sleeper, Backoff backoff, SecureRandom random,
-                   ScheduledExecutorService backups, Metrics metrics) {
-        this.backups = backups;
-        this.backendSync = new BackendSync(gateway, uploads, backup, meta, settings.metadataMapSize(), sleeper, backoff,
-                random, metrics);
+                   UploadPipeline uploads, ExecutorService uploadThreads, FsGateway gateway, LongSupplier nanoTime,
+                   BackendSync backendSync, RestorePoints points) {
+        this.backendSync = backendSync;
+        this.points = points;
         this.settings = settings;
         this.nanoTime = nanoTime;
         this.startedNanos = nanoTime.getAsLong();
@@ -152,8 +161,7 @@ public final class Volume implements AutoCloseable {
         try (VolumeKeys keys = created.keys()) {
             Files.createDirectories(settings.stateDir());
             writeAtomically(settings.headerFile(), created.header().encode());
-            new MetadataBackup(backend, keys.metadataCipher(), created.header().encode(), random, settings.stateDir())
-                    .publishEmptyRoot();
+            backend.putRoot(RootRecord.seal(created.header().encode(), RootBody.EMPTY, keys.metadataCipher()));
         } catch (IOException e) {
             throw new VolumeException("cannot write the volume header: " + e.getMessage(), e);
         } catch (BackendException e) {
@@ -200,8 +208,8 @@ public final class Volume implements AutoCloseable {
     }
 
     /**
-     * Unlocks and starts the volume. Without a local header but with one on the backend, restores the
-     * latest metadata snapshot first (a new machine).
+     * Unlocks and starts the volume. A volume that exists only on the backend must be restored first
+     * ({@link VolumeRestore}).
      */
     public static Volume open(Settings settings, BlobStore backend, char[] password, Clock clock, LongSupplier nanoTime,
                               SecureRandom random, Metrics metrics, Sleeper sleeper) throws VolumeException {
@@ -225,17 +233,16 @@ public final class Volume implements AutoCloseable {
             if (lock == null) {
                 throw new VolumeException("the volume in " + settings.stateDir() + " is already mounted by another process");
             }
-            boolean restore = !existsLocally(settings);
-            VolumeHeader header = restore ? headerFromBackend(backend) : VolumeHeader.decode(Files.readAllBytes(settings.headerFile()));
+            if (!existsLocally(settings)) {
+                throw new VolumeException(existsOnBackend(backend)
+                        ? "no local copy of the volume: run `tgcryptfs restore` first"
+                        : "no volume here yet: run `tgcryptfs init` (or mount, which offers to create one)");
+            }
+            VolumeHeader header = VolumeHeader.decode(Files.readAllBytes(settings.headerFile()));
             keys = VolumeKeys.unlock(header, password, random);
             JitWarmup.startInBackground();
-            MetadataBackup backup = new MetadataBackup(backend, keys.metadataCipher(), header.encode(), random, settings.stateDir());
-            if (restore) {
-                boolean restored = backup.restoreInto(settings.metaDir());
-                writeAtomically(settings.headerFile(), header.encode());
-                log.info(restored ? "restored the metadata from the backend" : "the backend volume had no metadata yet");
-            }
             meta = LmdbMetaStore.open(settings.metaDir(), settings.metadataMapSize());
+            MetadataRestore.adoptLegacyCounter(meta, LEGACY_ROOT_SEQUENCE);
             Outbox outbox = new Outbox(settings.outboxDir(), meta, keys.metadataCipher(), random,
                     settings.packTargetSize(), settings.outboxMaxSize());
             Backoff backoff = new Backoff(settings.retryMinBackoff(), settings.retryMaxBackoff(), settings.retryRandomFactor());
@@ -283,21 +290,24 @@ public final class Volume implements AutoCloseable {
 
             FsGateway gateway = new FsGateway(system, meta, outbox, chunks, geometry, ctx.dirtyRegions(), namespace, inodes, bands, openFiles,
                     settings.askTimeout(), settings.writeTimeout(), settings.statfsCapacity(), blocking);
-            ScheduledExecutorService backups = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "tgcryptfs-metadata-backup");
-                t.setDaemon(true);
-                return t;
-            });
+            Retry retry = retryPolicy(backoff, sleeper, random, metrics);
+            PointCapture capture = new PointCapture(meta, settings.metalogDir(), keys.metadataCipher(), random,
+                    Math.min(settings.packTargetSize(), backend.maxObjectBytes()), clock,
+                    settings.metadataCheckpointRatio(), settings.metadataMaxDeltas());
+            capture.removeUnrecordedFiles();
+            PointPublisher publisher = new PointPublisher(meta, backend, keys.metadataCipher(), header.encode(),
+                    settings.metalogDir(), random, retry, outbox::sealOpenPack, metrics::integrityFailure);
+            RestorePoints points = new RestorePoints(meta, clock);
+            BackendSync backendSync = new BackendSync(gateway, outbox, uploads, capture, publisher, points, clock,
+                    settings.metadataMaxUnbacked());
             metrics.gauge("dirty-bytes", budget::dirtyBytes);
             metrics.gauge("outbox-bytes", outbox::waitingBytes);
             metrics.gauge("cache-bytes", packCache::cachedBytes);
+            metrics.gauge("metadata-backup-age-seconds", points::newestAgeSeconds);
             Volume volume = new Volume(settings, lockChannel, lock, keys, header, backend, meta, outbox, packCache, system,
-                    uploads, uploadThreads, gateway, backup, nanoTime, sleeper, backoff, random, backups, metrics);
-            volume.backendSync.checkRootAtOpen();
-            long every = settings.metadataBackupInterval().toMillis();
-            if (every > 0) {
-                backups.scheduleWithFixedDelay(volume::periodicBackup, every, every, TimeUnit.MILLISECONDS);
-            }
+                    uploads, uploadThreads, gateway, nanoTime, backendSync, points);
+            publisher.checkRootAtOpen();
+            backendSync.start();
             return volume;
         } catch (WrongPasswordException e) {
             cleanup(lockChannel, keys, meta, system);
@@ -305,9 +315,6 @@ public final class Volume implements AutoCloseable {
         } catch (IntegrityException e) {
             cleanup(lockChannel, keys, meta, system);
             throw new VolumeException("the volume header or metadata is damaged: " + e.getMessage(), e);
-        } catch (BackendException e) {
-            cleanup(lockChannel, keys, meta, system);
-            throw new VolumeException("backend: " + e.getMessage(), e);
         } catch (IOException e) {
             cleanup(lockChannel, keys, meta, system);
             throw new VolumeException("cannot open the volume: " + e.getMessage(), e);
@@ -338,17 +345,6 @@ public final class Volume implements AutoCloseable {
      */
     public void syncToBackend(Consumer<UploadStatus> progress) throws InterruptedException, VolumeException {
         backendSync.syncToBackend(progress);
-    }
-
-    private void periodicBackup() {
-        try {
-            syncToBackend(status -> { });
-            log.info("metadata snapshot published");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (VolumeException | RuntimeException e) {
-            log.warn("periodic metadata backup failed (next try in {}): {}", settings.metadataBackupInterval(), e.getMessage());
-        }
     }
 
     /**
@@ -399,6 +395,10 @@ public final class Volume implements AutoCloseable {
         lines.add("retries by cause: " + (u.retriesByCause().isEmpty() ? "none" : u.retriesByCause().toString()));
         lines.add("uploads: " + (u.blockedReason() == null ? "running" : "blocked: " + u.blockedReason()));
         lines.add(String.format("cache: %.1f MiB", packCache.cachedBytes() / 1048576.0));
+        lines.addAll(points.statusLines());
+        if (backendSync.failure() != null) {
+            lines.add("metadata backup: " + backendSync.failure());
+        }
         lines.addAll(backend.statusLines());
         return lines;
     }
@@ -414,7 +414,7 @@ public final class Volume implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        backups.shutdownNow();
+        backendSync.close();
         uploads.close();
         uploadThreads.shutdownNow();
         system.terminate();
@@ -434,16 +434,12 @@ public final class Volume implements AutoCloseable {
         release(lockChannel, lock);
     }
 
-    private static VolumeHeader headerFromBackend(BlobStore backend) throws VolumeException, BackendException, IntegrityException {
-        Optional<byte[]> root = backend.getRoot();
-        if (root.isEmpty()) {
-            throw new VolumeException("no volume here yet: run `tgcryptfs init` (or mount, which offers to create one)");
-        }
-        try {
-            return VolumeHeader.decode(RootRecord.decode(root.get()).header());
-        } catch (IllegalArgumentException e) {
-            throw new VolumeException("the backend's root record is damaged: " + e.getMessage(), e);
-        }
+    /** The one retry policy of metadata calls; retries are counted by cause like the uploads'. */
+    static Retry retryPolicy(Backoff backoff, Sleeper sleeper, java.util.random.RandomGenerator random, Metrics metrics) {
+        return new Retry(backoff, sleeper, random, METADATA_ATTEMPTS, (cause, e) -> {
+            metrics.retry(cause);
+            log.warn("metadata backend call failed ({}), retrying: {}", cause, e.getMessage());
+        });
     }
 
     private static FileLock tryLock(FileChannel channel) throws IOException {

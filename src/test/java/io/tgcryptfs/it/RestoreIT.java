@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class RestoreIT {
     @RegisterExtension
-    static final MountFixture fs = new MountFixture().withProperty("metadata.backup-interval", "1s");
+    static final MountFixture fs = new MountFixture().withProperty("metadata.max-unbacked", "2s");
 
     @Test
     void aNewMachine_withOnlyTheBackendAndThePassword_getsEverythingBack() throws IOException {

@@ -26,6 +26,9 @@ public final class FakeBlobStore implements BlobStore {
     private final ConcurrentLinkedQueue<Supplier<BackendException>> scripted = new ConcurrentLinkedQueue<>();
     private final AtomicInteger putAttempts = new AtomicInteger();
     private final AtomicInteger gets = new AtomicInteger();
+    private final ConcurrentLinkedQueue<Supplier<BackendException>> scriptedRoots = new ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicLong bytesStored = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicInteger rootPuts = new AtomicInteger();
     private volatile Supplier<BackendException> always;
     private volatile byte[] root;
 
@@ -46,6 +49,14 @@ public final class FakeBlobStore implements BlobStore {
     public final void failNext(Supplier<BackendException>... failures) {
         for (Supplier<BackendException> f : failures) {
             scripted.add(f);
+        }
+    }
+
+    /** The next root record replacements fail with these, in order. */
+    @SafeVarargs
+    public final void failNextRoots(Supplier<BackendException>... failures) {
+        for (Supplier<BackendException> f : failures) {
+            scriptedRoots.add(f);
         }
     }
 
@@ -70,7 +81,9 @@ public final class FakeBlobStore implements BlobStore {
             throw failing.get();
         }
         try {
-            objects.put(name, Files.readAllBytes(file));
+            byte[] bytes = Files.readAllBytes(file);
+            objects.put(name, bytes);
+            bytesStored.addAndGet(bytes.length);
         } catch (IOException e) {
             throw BackendException.transientFailure("fake: cannot read " + file, e);
         }
@@ -105,8 +118,28 @@ public final class FakeBlobStore implements BlobStore {
     }
 
     @Override
-    public void putRoot(byte[] newRoot) {
+    public void putRoot(byte[] newRoot) throws BackendException {
+        Supplier<BackendException> next = scriptedRoots.poll();
+        if (next != null) {
+            throw next.get();
+        }
+        rootPuts.incrementAndGet();
         root = newRoot.clone();
+    }
+
+    /** Bytes of every successful put so far. */
+    public long bytesStored() {
+        return bytesStored.get();
+    }
+
+    /** Successful root record replacements so far. */
+    public int rootPuts() {
+        return rootPuts.get();
+    }
+
+    /** Names of the objects stored now. */
+    public java.util.Set<String> objectNames() {
+        return new java.util.TreeSet<>(objects.keySet());
     }
 
     @Override

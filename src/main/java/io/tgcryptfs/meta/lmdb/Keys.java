@@ -27,7 +27,12 @@ import java.util.Arrays;
  *   'N' name:utf8                         named counter
  *   'O' ino:8                             orphan (unlinked while open)
  *   'V' name:utf8                         volume/format information
+ *   'L' name:utf8                         local-only bookkeeping (never replicated)
+ *   'Z' generation:8 key                  replication log: a replicated key changed in that generation
  * </pre>
+ *
+ * <p>Every table but 'L' and 'Z' is <em>replicated</em>: a change to it is marked in 'Z' in the same
+ * transaction, and the metadata log ships it to the backend (see {@code MetaStore.capture}).
  */
 final class Keys {
     static final byte INODE = 'I';
@@ -41,6 +46,8 @@ final class Keys {
     static final byte COUNTER = 'N';
     static final byte ORPHAN = 'O';
     static final byte VOLUME = 'V';
+    static final byte LOCAL = 'L';
+    static final byte CHANGED = 'Z';
 
     /** POSIX NAME_MAX and the Linux xattr name limit; keeps every key well under LMDB's 511 bytes. */
     static final int MAX_NAME_BYTES = 255;
@@ -128,6 +135,42 @@ final class Keys {
 
     static byte[] orphan(long ino) {
         return ByteBuffer.allocate(AFTER_INO).put(ORPHAN).putLong(ino).array();
+    }
+
+    static byte[] local(String name) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(1 + n.length).put(LOCAL).put(n).array();
+    }
+
+    static byte[] localPrefix(String namePrefix) {
+        return local(namePrefix);
+    }
+
+    /** Whether a key belongs to a table the metadata log ships to the backend. */
+    static boolean replicated(byte[] key) {
+        return key.length > 0 && key[0] != LOCAL && key[0] != CHANGED;
+    }
+
+    static byte[] changedPrefix() {
+        return new byte[] {CHANGED};
+    }
+
+    static byte[] changed(long generation, byte[] key) {
+        return ByteBuffer.allocate(1 + Long.BYTES + key.length).put(CHANGED).putLong(generation).put(key).array();
+    }
+
+    /** The first 'Z' key of a generation after {@code generation}: everything before it is at or below. */
+    static byte[] changedAfter(long generation) {
+        return ByteBuffer.allocate(1 + Long.BYTES).put(CHANGED).putLong(generation + 1).array();
+    }
+
+    static long generationOfChanged(byte[] changedKey) {
+        return longAt(changedKey, 1);
+    }
+
+    /** The replicated key inside a 'Z' key. */
+    static byte[] keyOfChanged(byte[] changedKey) {
+        return Arrays.copyOfRange(changedKey, 1 + Long.BYTES, changedKey.length);
     }
 
     static byte[] volume(String name) {

@@ -53,6 +53,7 @@ public final class LmdbMetaStore implements MetaStore {
     private static final int FILE_MODE = 0600;
     private static final String DATA_FILE = "data.mdb";
     private static final String FORMAT_KEY = "format";
+    private static final int FORGET_BATCH = 50_000;
 
     private final Path directory;
     private final Env<ByteBuffer> env;
@@ -137,6 +138,10 @@ public final class LmdbMetaStore implements MetaStore {
 
     @Override
     public <T> T write(Function<MetaWriter, T> fn) {
+        return write(true, fn);
+    }
+
+    private <T> T write(boolean markChanges, Function<MetaWriter, T> fn) {
         if (writing.get()) {
             throw new IllegalStateException("write() called inside write() on the same thread");
         }
@@ -146,7 +151,7 @@ public final class LmdbMetaStore implements MetaStore {
             Txn<ByteBuffer> txn = begin(true);
             writing.set(Boolean.TRUE);
             try (txn) {
-                T result = fn.apply(new TxnWriter(txn, dbi));
+                T result = fn.apply(new TxnWriter(txn, dbi, markChanges));
                 txn.commit();
                 return result;
             } catch (LmdbException e) {
@@ -182,19 +187,65 @@ public final class LmdbMetaStore implements MetaStore {
     }
 
     @Override
-    public void copyTo(Path target) {
+    public <T> T capture(CaptureFunction<T> fn) throws IOException {
+        sync(); // a capture must never ship a commit that a power loss could still take back locally
+        long generation = write(w -> {
+            TxnWriter writer = (TxnWriter) w;
+            long current = writer.generation();
+            writer.putLocal(TxnWriter.GENERATION, Codecs.encodeLong(current + 1));
+            return current;
+        });
         lifecycle.readLock().lock();
         try {
             ensureOpen();
-            Files.createDirectories(target);
-            env.copy(target.toFile(), org.lmdbjava.CopyFlags.MDB_CP_COMPACT);
-        } catch (IOException e) {
-            throw new FsException(FsError.IO, "cannot copy metadata: " + e.getMessage(), e);
-        } catch (LmdbException e) {
-            throw LmdbErrors.translate(e);
+            Txn<ByteBuffer> txn = begin(false);
+            try (txn) {
+                return fn.apply(new CaptureReader(txn, dbi, generation));
+            }
         } finally {
             lifecycle.readLock().unlock();
         }
+    }
+
+    @Override
+    public void forgetChanges(long generation) {
+        byte[] prefix = Keys.changedPrefix();
+        byte[] end = Keys.changedAfter(generation);
+        // in bounded transactions, so a large checkpoint does not hold the writer lock for long
+        boolean more = true;
+        while (more) {
+            more = write(w -> {
+                TxnWriter writer = (TxnWriter) w;
+                java.util.List<byte[]> batch = new java.util.ArrayList<>();
+                writer.scanKeys(prefix, prefix, (key, none) -> {
+                    if (java.util.Arrays.compareUnsigned(key, end) >= 0) {
+                        return false;
+                    }
+                    batch.add(key);
+                    return batch.size() < FORGET_BATCH;
+                });
+                batch.forEach(writer::delete);
+                return batch.size() == FORGET_BATCH;
+            });
+        }
+    }
+
+    @Override
+    public void apply(java.util.List<io.tgcryptfs.meta.MetaRecord> records) {
+        write(false, w -> {
+            TxnWriter writer = (TxnWriter) w;
+            for (io.tgcryptfs.meta.MetaRecord r : records) {
+                if (!Keys.replicated(r.key())) {
+                    throw new FsException(FsError.INTEGRITY, "a shipped metadata record names a local key");
+                }
+                if (r.deleted()) {
+                    writer.delete(r.key());
+                } else {
+                    writer.put(r.key(), r.value());
+                }
+            }
+            return null;
+        });
     }
 
     @Override

@@ -185,6 +185,22 @@ class TxnReader implements MetaReader {
         return out;
     }
 
+    @Override
+    public Optional<byte[]> local(String name) {
+        return Optional.ofNullable(get(Keys.local(name)));
+    }
+
+    @Override
+    public List<String> localNames(String prefix) {
+        List<String> out = new ArrayList<>();
+        byte[] p = Keys.localPrefix(prefix);
+        scanKeys(p, p, (key, value) -> {
+            out.add(Keys.nameAt(key, 1));
+            return true;
+        });
+        return out;
+    }
+
     // ---- primitives: the only code touching Dbi/Cursor for reads
 
     /** The value stored under {@code key}, copied out, or null. */
@@ -213,7 +229,7 @@ class TxnReader implements MetaReader {
         scan(prefix, start, false, visitor);
     }
 
-    private void scan(byte[] prefix, byte[] start, boolean withValues, Visitor visitor) {
+    final void scan(byte[] prefix, byte[] start, boolean withValues, Visitor visitor) {
         try (Cursor<ByteBuffer> cursor = dbi.openCursor(txn)) {
             if (!cursor.get(direct(start), GetOp.MDB_SET_RANGE)) {
                 return;

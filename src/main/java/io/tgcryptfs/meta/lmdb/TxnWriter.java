@@ -25,8 +25,17 @@ final class TxnWriter extends TxnReader implements MetaWriter {
     /** Linux's XATTR_SIZE_MAX. */
     static final int MAX_XATTR_VALUE_BYTES = 64 * 1024;
 
-    TxnWriter(Txn<ByteBuffer> txn, Dbi<ByteBuffer> dbi) {
+    /** Local entry holding the current change generation of the replication log. */
+    static final String GENERATION = "log-generation";
+    private static final byte[] MARK = {1};
+
+    private final boolean markChanges;
+    private long generation = -1;
+
+    /** @param markChanges whether changes to replicated tables are marked for the metadata log (not when applying shipped records) */
+    TxnWriter(Txn<ByteBuffer> txn, Dbi<ByteBuffer> dbi, boolean markChanges) {
         super(txn, dbi);
+        this.markChanges = markChanges;
     }
 
     @Override
@@ -136,6 +145,16 @@ final class TxnWriter extends TxnReader implements MetaWriter {
     }
 
     @Override
+    public void putLocal(String name, byte[] value) {
+        put(Keys.local(name), value);
+    }
+
+    @Override
+    public void deleteLocal(String name) {
+        delete(Keys.local(name));
+    }
+
+    @Override
     public void addOrphan(long ino) {
         put(Keys.orphan(ino), Codecs.marker());
     }
@@ -152,6 +171,7 @@ final class TxnWriter extends TxnReader implements MetaWriter {
             // MDB_RESERVE: LMDB makes room in the map and we copy straight into it, no direct value buffer.
             ByteBuffer slot = dbi.reserve(txn, direct(key), value.length);
             slot.duplicate().clear().put(value);
+            markChanged(key);
         } catch (LmdbException e) {
             throw LmdbErrors.translate(e);
         }
@@ -160,9 +180,29 @@ final class TxnWriter extends TxnReader implements MetaWriter {
     /** @return whether the key existed */
     boolean delete(byte[] key) {
         try {
-            return dbi.delete(txn, direct(key));
+            boolean existed = dbi.delete(txn, direct(key));
+            if (existed) {
+                markChanged(key);
+            }
+            return existed;
         } catch (LmdbException e) {
             throw LmdbErrors.translate(e);
+        }
+    }
+
+    /** Current change generation (0 for a store that never captured). */
+    long generation() {
+        if (generation < 0) {
+            byte[] v = get(Keys.local(GENERATION));
+            generation = v == null ? 0 : Codecs.decodeLong(v);
+        }
+        return generation;
+    }
+
+    private void markChanged(byte[] key) {
+        if (markChanges && Keys.replicated(key)) {
+            byte[] changed = Keys.changed(generation(), key);
+            dbi.reserve(txn, direct(changed), MARK.length).put(0, MARK[0]);
         }
     }
 }

@@ -1,8 +1,12 @@
-package io.tgcryptfs.volume;
+package io.tgcryptfs.backup;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import io.tgcryptfs.crypto.IntegrityException;
+import io.tgcryptfs.crypto.MetadataCipher;
+
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * The small record the backend keeps as its root pointer:
@@ -40,5 +44,22 @@ public record RootRecord(byte[] header, byte[] sealedBody) {
         byte[] body = new byte[in.remaining()];
         in.get(body);
         return new RootRecord(header, body);
+    }
+
+    /** The body of a root record as the backend returned it (empty for none), authenticated. */
+    public static Optional<RootBody> readBody(Optional<byte[]> root, MetadataCipher cipher) throws IntegrityException {
+        if (root.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(RootBody.decode(cipher.open(BODY_LABEL, decode(root.get()).sealedBody())));
+        } catch (IllegalArgumentException e) {
+            throw new IntegrityException("the backend's root record is damaged: " + e.getMessage(), e);
+        }
+    }
+
+    /** The encoded root record for {@code header} and {@code body}, the body sealed. */
+    public static byte[] seal(byte[] header, RootBody body, MetadataCipher cipher) {
+        return new RootRecord(header, cipher.seal(BODY_LABEL, body.encode())).encode();
     }
 }

@@ -1,0 +1,141 @@
+package io.tgcryptfs.volume;
+
+import io.tgcryptfs.backend.BackendException;
+import io.tgcryptfs.backend.BlobStore;
+import io.tgcryptfs.backup.MetadataRestore;
+import io.tgcryptfs.backup.RestoreProgress;
+import io.tgcryptfs.backup.RootBody;
+import io.tgcryptfs.backup.RootRecord;
+import io.tgcryptfs.config.Settings;
+import io.tgcryptfs.crypto.IntegrityException;
+import io.tgcryptfs.crypto.VolumeHeader;
+import io.tgcryptfs.crypto.VolumeKeys;
+import io.tgcryptfs.crypto.WrongPasswordException;
+import io.tgcryptfs.meta.lmdb.LmdbMetaStore;
+import io.tgcryptfs.metrics.Metrics;
+import io.tgcryptfs.pipeline.Backoff;
+import io.tgcryptfs.pipeline.Retry;
+import io.tgcryptfs.pipeline.Sleeper;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * A new machine: the volume header comes from the backend's root record, the password unlocks it, the
+ * newest restore point's metadata is applied to an empty state directory, and the header is written
+ * last, so a restore that stops part way is resumed (never mistaken for a volume) by the next run.
+ */
+public final class VolumeRestore {
+    private VolumeRestore() {
+    }
+
+    /** Which restore point was restored and what it holds. */
+    public record Report(long sequence, long createdMillis, boolean fallback, long files, long logicalBytes,
+                         int objects, long bytes) {
+    }
+
+    public static Report run(Settings settings, BlobStore backend, char[] password, SecureRandom random, Sleeper sleeper,
+                             Metrics metrics, Consumer<RestoreProgress> progress) throws VolumeException, InterruptedException {
+        Retry retry = Volume.retryPolicy(new Backoff(settings.retryMinBackoff(), settings.retryMaxBackoff(),
+                settings.retryRandomFactor()), sleeper, random, metrics);
+        if (Volume.existsLocally(settings)) {
+            throw new VolumeException("a volume already exists in " + settings.stateDir() + "; restore needs an empty state directory");
+        }
+        try {
+            Files.createDirectories(settings.stateDir());
+        } catch (IOException e) {
+            throw new VolumeException("cannot create " + settings.stateDir() + ": " + e.getMessage(), e);
+        }
+        try (FileChannel lockChannel = FileChannel.open(settings.stateDir().resolve("lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock lock = lockChannel.tryLock()) {
+            if (lock == null) {
+                throw new VolumeException("another process is restoring or mounting " + settings.stateDir());
+            }
+            Optional<byte[]> root = retry.call(backend::getRoot);
+            if (root.isEmpty()) {
+                throw new VolumeException("the backend holds no volume yet: run `tgcryptfs init` (or mount, which creates one)");
+            }
+            VolumeHeader header = decodeHeader(root.get());
+            try (VolumeKeys keys = VolumeKeys.unlock(header, password, random)) {
+                MetadataRestore restore = new MetadataRestore(backend, keys.metadataCipher(), settings.stateDir(), retry);
+                RootBody body = RootRecord.readBody(root, keys.metadataCipher()).orElseThrow();
+                Report report = body.legacy() ? legacy(settings, restore, body) : incremental(settings, restore, body, progress);
+                Volume.writeAtomically(settings.headerFile(), header.encode());
+                return report;
+            }
+        } catch (WrongPasswordException e) {
+            throw new VolumeException("wrong password");
+        } catch (IntegrityException e) {
+            throw new VolumeException("the backend's metadata does not authenticate: " + e.getMessage(), e);
+        } catch (BackendException e) {
+            throw new VolumeException("backend: " + e.getMessage() + " (run restore again to resume)", e);
+        } catch (IOException | RuntimeException e) {
+            throw new VolumeException("cannot restore: " + e.getMessage() + " (run restore again to resume)", e);
+        }
+    }
+
+    private static Report incremental(Settings settings, MetadataRestore restore, RootBody body,
+                                      Consumer<RestoreProgress> progress)
+            throws IOException, BackendException, IntegrityException, InterruptedException {
+        if (!body.latest().exists()) {
+            return new Report(0, 0, false, 0, 0, 0, 0); // a volume nothing was published for yet
+        }
+        boolean stale;
+        try (LmdbMetaStore earlier = LmdbMetaStore.open(settings.metaDir(), settings.metadataMapSize())) {
+            stale = !MetadataRestore.resumable(earlier, body) && !isEmpty(earlier);
+        }
+        if (stale) {
+            deleteTree(settings.metaDir()); // an interrupted restore of a point the backend has since replaced
+        }
+        try (LmdbMetaStore meta = LmdbMetaStore.open(settings.metaDir(), settings.metadataMapSize())) {
+            MetadataRestore.Restored r = restore.restore(body, meta, progress);
+            return new Report(r.point().sequence(), r.manifest().createdMillis(), r.fallback(), r.manifest().stats().files(),
+                    r.manifest().stats().logicalBytes(), r.manifest().segments().size() + 1, r.manifest().segmentBytes());
+        }
+    }
+
+    private static Report legacy(Settings settings, MetadataRestore restore, RootBody body)
+            throws IOException, BackendException, IntegrityException, InterruptedException {
+        if (!body.latest().exists()) {
+            return new Report(0, 0, false, 0, 0, 0, 0);
+        }
+        deleteTree(settings.metaDir());
+        RootBody.PointRef point = restore.restoreLegacy(body, settings.metaDir());
+        try (LmdbMetaStore meta = LmdbMetaStore.open(settings.metaDir(), settings.metadataMapSize())) {
+            MetadataRestore.adoptLegacy(meta, point);
+        }
+        return new Report(point.sequence(), 0, point != body.latest(), 0, 0, 1, 0);
+    }
+
+    private static boolean isEmpty(LmdbMetaStore meta) {
+        return meta.read(r -> r.inode(1).isEmpty());
+    }
+
+    private static VolumeHeader decodeHeader(byte[] root) throws VolumeException, IntegrityException {
+        try {
+            return VolumeHeader.decode(RootRecord.decode(root).header());
+        } catch (IllegalArgumentException e) {
+            throw new VolumeException("the backend's root record is damaged: " + e.getMessage(), e);
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
