@@ -39,7 +39,8 @@ final class VolumeOptions {
     BlobStore backend(Settings settings) {
         try {
             return switch (settings.backendType()) {
-                case "local" -> new LocalBlobStore(settings.localBackendDir());
+                case "local" -> new LocalBlobStore(settings.localBackendDir(),
+                        settings.raw().getBytes("tgcryptfs.backend.local.upload-bytes-per-second"));
                 case "telegram" -> TelegramBlobStore.create(TelegramSettings.from(settings.raw()));
                 default -> throw new CliException("unknown backend type '" + settings.backendType()
                         + "' (tgcryptfs.backend.type is local or telegram)");

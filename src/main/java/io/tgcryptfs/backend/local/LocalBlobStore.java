@@ -22,10 +22,21 @@ public final class LocalBlobStore implements BlobStore {
 
     private final Path dir;
     private final Path objects;
+    private final long uploadBytesPerSecond;
+    private final Object uplink = new Object();
 
     public LocalBlobStore(Path dir) throws IOException {
+        this(dir, 0);
+    }
+
+    /**
+     * @param uploadBytesPerSecond when positive, puts share a simulated uplink of that speed (tests and
+     *     benchmarks of a slow backend); 0 stores at disk speed
+     */
+    public LocalBlobStore(Path dir, long uploadBytesPerSecond) throws IOException {
         this.dir = dir;
         this.objects = dir.resolve("objects");
+        this.uploadBytesPerSecond = uploadBytesPerSecond;
         Files.createDirectories(objects);
     }
 
@@ -35,12 +46,27 @@ public final class LocalBlobStore implements BlobStore {
         Path target = objects.resolve(name);
         Path tmp = objects.resolve(name + ".tmp");
         try {
+            throttle(Files.size(file));
             Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
             force(tmp);
             moveAtomically(tmp, target);
             return name;
         } catch (IOException e) {
             throw BackendException.transientFailure("local backend: cannot store " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void throttle(long bytes) throws BackendException {
+        if (uploadBytesPerSecond <= 0) {
+            return;
+        }
+        synchronized (uplink) {
+            try {
+                Thread.sleep(bytes * 1000 / uploadBytesPerSecond); // the simulated link is busy this long
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw BackendException.transientFailure("local backend: interrupted", e);
+            }
         }
     }
 
