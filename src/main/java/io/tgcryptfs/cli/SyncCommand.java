@@ -7,13 +7,18 @@ import picocli.CommandLine.Mixin;
 import java.util.concurrent.Callable;
 
 @Command(name = "sync", mixinStandardHelpOptions = true,
-        description = "Wait until the running mount has uploaded everything and backed up its metadata.")
+        description = "Wait until the running mount has uploaded everything and published a restore point covering it.")
 final class SyncCommand implements Callable<Integer> {
     @Mixin
     VolumeOptions options;
 
+    private static final boolean TERMINAL = System.console() != null;
+    private static final long LOG_EVERY_NANOS = 5_000_000_000L;
+
     private long firstNanos;
     private long firstUploaded = -1;
+    private long lastLineNanos;
+    private String lastLine = "";
 
     /** The line the mount sends for each progress report. */
     static String progressLine(UploadStatus s) {
@@ -26,9 +31,11 @@ final class SyncCommand implements Callable<Integer> {
         try {
             options.askMount(options.settings(), "sync", this::show);
         } finally {
-            System.out.println();
+            if (TERMINAL) {
+                System.out.println();
+            }
         }
-        System.out.println("everything is on the backend");
+        System.out.println("everything is on the backend: the newest restore point covers all data written before this sync");
         return 0;
     }
 
@@ -52,8 +59,17 @@ final class SyncCommand implements Callable<Integer> {
         int width = 30;
         long total = bytes + uploaded - firstUploaded;
         int done = total == 0 ? width : (int) (width * (double) (uploaded - firstUploaded) / total);
-        System.out.printf("\r[%s%s] %d packs, %.1f MiB left, %.2f MiB/s, ETA %s%s", "#".repeat(done),
+        String text = String.format("[%s%s] %d packs, %.1f MiB left, %.2f MiB/s, ETA %s%s", "#".repeat(done),
                 " ".repeat(width - done), packs, bytes / 1048576.0, rate / 1048576.0, eta,
                 f.length > 4 ? " " + f[4] : "");
+        if (TERMINAL) {
+            System.out.print("\r" + text);
+            System.out.flush();
+        } else if (now - lastLineNanos >= LOG_EVERY_NANOS || !text.equals(lastLine)) {
+            // a log or a pipe gets whole lines, at most every few seconds unless something changed
+            System.out.println(text);
+            lastLineNanos = now;
+            lastLine = text;
+        }
     }
 }

@@ -29,6 +29,9 @@ final class TimeMachineCommand implements Runnable {
                     "normally a directory of the mount. Then on the Mac: hdiutil attach, and",
                     "tmutil setdestination."})
     static final class Create implements Callable<Integer> {
+        @Mixin
+        VolumeOptions options;
+
         @Option(names = "--size", required = true, paramLabel = "SIZE", description = "Image size, e.g. 500g or 2t.")
         String size;
 
@@ -40,6 +43,7 @@ final class TimeMachineCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
+            options.settings(); // like every command, a broken --config is reported, not ignored
             long bytes = parseSize(size);
             try {
                 SparseBundle bundle = SparseBundle.create(dir, name, bytes / 512 * 512, SparseBundle.DEFAULT_BAND_SIZE);

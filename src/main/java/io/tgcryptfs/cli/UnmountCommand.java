@@ -1,6 +1,7 @@
 package io.tgcryptfs.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
@@ -13,8 +14,12 @@ final class UnmountCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MOUNTPOINT")
     Path mountpoint;
 
+    @Mixin
+    VolumeOptions options;
+
     @Override
     public Integer call() throws Exception {
+        options.settings(); // like every command, a broken --config is reported, not ignored
         Path target = mountpoint.toAbsolutePath().normalize();
         if (!MountTable.isMounted(target)) {
             throw new CliException(target + " is not mounted");

@@ -106,6 +106,7 @@ final class BackendSync implements AutoCloseable {
      * call: afterwards the backend alone (plus the password) holds the whole filesystem.
      */
     void syncToBackend(Consumer<UploadStatus> progress) throws InterruptedException, VolumeException {
+        progress.accept(status()); // the caller hears something at once, even if sealing takes a while
         gateway.syncAll();
         outbox.sealOpenPack();
         long target;
@@ -118,7 +119,7 @@ final class BackendSync implements AutoCloseable {
         }
         synchronized (published) {
             while (points.lastPublished() < target) {
-                progress.accept(uploads.status());
+                progress.accept(status());
                 if (fatal) {
                     throw new VolumeException(failure);
                 }
@@ -128,7 +129,18 @@ final class BackendSync implements AutoCloseable {
                 published.wait(1000);
             }
         }
-        progress.accept(uploads.status());
+        progress.accept(status());
+    }
+
+    /** The uploads' status, blocked by the metadata's failure when the uploads themselves are fine. */
+    private UploadStatus status() {
+        UploadStatus u = uploads.status();
+        String metadata = failure;
+        if (u.blockedReason() != null || metadata == null) {
+            return u;
+        }
+        return new UploadStatus(u.pendingPacks(), u.pendingBytes(), u.uploadedPacks(), u.uploadedBytes(),
+                u.retriesByCause(), metadata);
     }
 
     /** Why restore points are not advancing, or null. */
