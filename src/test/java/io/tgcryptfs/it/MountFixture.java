@@ -284,6 +284,30 @@ public final class MountFixture implements AutoCloseable, BeforeAllCallback, Aft
         return dataHome.resolve("tgcryptfs");
     }
 
+    /** A new machine: deletes everything in the (unmounted) state directory except the local backend's objects. */
+    public void wipeAllButTheBackend() {
+        try (java.util.stream.Stream<Path> entries = java.nio.file.Files.list(stateDir())) {
+            for (Path p : entries.toList()) {
+                if (!p.getFileName().toString().equals("backend")) {
+                    deleteTree(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (java.nio.file.Files.isDirectory(p) && !java.nio.file.Files.isSymbolicLink(p)) {
+            try (java.util.stream.Stream<Path> children = java.nio.file.Files.list(p)) {
+                for (Path c : children.toList()) {
+                    deleteTree(c);
+                }
+            }
+        }
+        java.nio.file.Files.deleteIfExists(p);
+    }
+
     /** Skips the calling test when running against a plain directory ({@code tgcryptfs.it.baseline}). */
     public static void assumeNotBaseline() {
         Assumptions.assumeFalse(BASELINE, "needs the real product, not the plain-directory baseline");

@@ -38,6 +38,29 @@ class PasswdIT {
         assertTrue(fs.isMounted());
     }
 
+    @Test
+    void afterPasswd_aNewMachine_refusesTheOldPassword_andRestoresWithTheNewOne() throws IOException {
+        Path dir = fs.newDir("passwd-new-machine");
+        byte[] data = FileDataIT.randomBytes(1 << 20, 52);
+        Files.write(dir.resolve("data.bin"), data);
+        fs.stop();
+        String current = fs.password();
+        Path next = fs.workDir().resolve("newer-password");
+        Files.writeString(next, "a newer one\n");
+        fs.cliWithPassword(current, "passwd", "--new-password-file", next.toString()).assertOk();
+        fs.wipeAllButTheBackend();
+
+        ToolResult old = fs.cliWithPassword(current, "restore");
+        assertNotEquals(0, old.exitCode(), "the old password opens nothing on the backend\n" + old.describe());
+        assertTrue(old.stderr().contains("wrong password"), old.describe());
+        assertTrue(Files.notExists(fs.stateDir().resolve("volume.header")), "a refused restore leaves no volume behind");
+
+        ToolResult restored = fs.cliWithPassword("a newer one", "restore").assertOk();
+        assertTrue(restored.stdout().contains("restored restore point #"), restored.describe());
+        fs.withPassword("a newer one").start();
+        assertArrayEquals(data, Files.readAllBytes(dir.resolve("data.bin")));
+    }
+
     private Path newPasswordFile() throws IOException {
         Path file = fs.workDir().resolve("new-password");
         Files.writeString(file, "the new one\n");

@@ -35,7 +35,7 @@ class RestoreIT {
                 .write("com.apple.FinderInfo", ByteBuffer.wrap(new byte[] {1, 2, 3}));
 
         fs.stop();
-        wipeAllButTheBackend();
+        fs.wipeAllButTheBackend();
         fs.start();
 
         assertArrayEquals(data, Files.readAllBytes(dir.resolve("data.bin")));
@@ -53,7 +53,7 @@ class RestoreIT {
         awaitTwoRootUpdates();
 
         fs.crash();
-        wipeAllButTheBackend();
+        fs.wipeAllButTheBackend();
         fs.start();
 
         assertArrayEquals(data, Files.readAllBytes(dir.resolve("before-crash.bin")));
@@ -75,26 +75,5 @@ class RestoreIT {
             seen = now;
             updates++;
         }
-    }
-
-    private void wipeAllButTheBackend() throws IOException {
-        try (Stream<Path> entries = Files.list(fs.stateDir())) {
-            for (Path p : entries.toList()) {
-                if (!p.getFileName().toString().equals("backend")) {
-                    deleteTree(p);
-                }
-            }
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (Files.isDirectory(p) && !Files.isSymbolicLink(p)) {
-            try (Stream<Path> children = Files.list(p)) {
-                for (Path c : children.toList()) {
-                    deleteTree(c);
-                }
-            }
-        }
-        Files.deleteIfExists(p);
     }
 }
