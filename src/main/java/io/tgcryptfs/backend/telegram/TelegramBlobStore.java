@@ -30,15 +30,19 @@ import java.util.function.Predicate;
  * <p><b>Striping and pacing.</b> Every (bot, chat) pair is a <em>lane</em> with its own limits (Telegram
  * counts messages per bot per chat): at most {@code per-chat-messages-per-second}, evenly spaced, and
  * {@code per-chat-messages-per-minute} in any 60 s; each bot also keeps its sends
- * {@code 1 / per-bot-messages-per-second} apart across its lanes. A put takes the lane whose next allowed
- * send is earliest (ties rotate), reserves that moment in every limiter, and waits for it outside any lock,
- * so concurrent puts queue up in order and a slow put never blocks the others' bookkeeping. Waiting is
- * backpressure: put blocks, it does not fail.
+ * {@code 1 / per-bot-messages-per-second} apart across its lanes, and every other request it makes (getChat,
+ * getFile, downloads, deletes) takes a place in that same per-bot spacing; pins are paced like messages. A
+ * put takes the lane whose next allowed send is earliest (ties rotate), reserves that moment in every
+ * limiter, and waits for it outside any lock, so concurrent puts queue up in order and a slow put never
+ * blocks the others' bookkeeping. Waiting is backpressure: put blocks, it does not fail.
  *
- * <p><b>429.</b> A 429 pauses exactly that lane for Telegram's {@code retry_after} and is rethrown as
- * {@code RATE_LIMITED}; the caller's retry picks again and so lands on another lane while this one waits.
- * The Bot API does not say whether a 429 came from the per-chat or the per-bot limit, so it is always taken
- * as the lane's.
+ * <p><b>429.</b> The Bot API does not say whether a 429 came from a chat's limit or the bot's, and Telegram
+ * answers requests to other chats during an announced pause with 429s too, so a 429 to any request pauses
+ * the whole bot: none of its requests (sends, pins, getChat, getFile, downloads, deletes) goes out to any
+ * chat until {@code retry_after} has passed, including requests that had already reserved a moment and
+ * were waiting for it. The failure is rethrown as {@code RATE_LIMITED}; the caller's retry picks again
+ * and so lands on another bot's lane if there is one. A 429 on a lane also widens that lane's spacing
+ * ({@link AdaptiveSpacing}); accepted sends narrow it again, slowly, down to the configured rate.
  *
  * <p><b>Chats that refuse.</b> A send refused for good because of the chat or the bot (403, 401, "chat not
  * found", missing rights) marks that lane as refusing and the same put moves on to another lane; the
@@ -98,7 +102,7 @@ public final class TelegramBlobStore implements BlobStore {
         List<Lane> l = new ArrayList<>();
         for (Bot bot : bots) {
             for (long chat : settings.chatIds()) {
-                l.add(new Lane(bot, chat, RateWindow.perSecond(settings.perChatMessagesPerSecond()),
+                l.add(new Lane(bot, chat, AdaptiveSpacing.perSecond(settings.perChatMessagesPerSecond()),
                         RateWindow.perMinute(settings.perChatMessagesPerMinute())));
             }
         }
@@ -160,14 +164,13 @@ public final class TelegramBlobStore implements BlobStore {
         ensureOpen();
         TelegramRef r = TelegramRef.parse(ref);
         Bot bot = botById(r.botId());
-        // downloads share the bot's request pacing with its sends (but not any chat's message quota)
-        paceBot(bot);
-        BotApiClient.FileInfo info = bot.client.getFile(r.fileId());
+        // getFile and the download share the bot's request pacing with its sends (not a chat's message quota)
+        BotApiClient.FileInfo info = onBot(bot, () -> bot.client.getFile(r.fileId()));
         if (info.fileSize() > settings.maxDownloadBytes()) {
             throw BackendException.permanent("telegram: " + ref + " is " + info.fileSize()
                     + " bytes, above max-download-bytes " + settings.maxDownloadBytes());
         }
-        bot.client.download(info.filePath(), target, info.fileSize());
+        onBot(bot, () -> bot.client.download(info.filePath(), target, info.fileSize()));
     }
 
     @Override
@@ -175,24 +178,25 @@ public final class TelegramBlobStore implements BlobStore {
         ensureOpen();
         TelegramRef r = TelegramRef.parse(ref);
         Bot bot = botById(r.botId());
-        paceBot(bot);
-        bot.client.deleteMessage(r.chatId(), r.messageId());
+        onBot(bot, () -> {
+            bot.client.deleteMessage(r.chatId(), r.messageId());
+            return null;
+        });
     }
 
     @Override
     public Optional<byte[]> getRoot() throws BackendException {
         ensureOpen();
-        BotApiClient.ChatInfo chat = rootLane.bot.client.getChat(rootLane.chatId);
-        if (chat.pinnedMessage() == null) {
+        BotApiClient.PinnedMessage pinned = pinnedMessage();
+        if (pinned == null) {
             return Optional.empty();
         }
-        String text = chat.pinnedMessage().text();
-        if (text == null || !text.startsWith(ROOT_PREFIX)) {
+        if (!isRoot(pinned)) {
             throw BackendException.permanent("telegram: the pinned message in chat " + rootLane.chatId
                     + " is not a tgcryptfs root record; unpin it, or use another chat first in chat-ids");
         }
         try {
-            return Optional.of(Base64.getDecoder().decode(text.substring(ROOT_PREFIX.length()).trim()));
+            return Optional.of(Base64.getDecoder().decode(pinned.text().substring(ROOT_PREFIX.length()).trim()));
         } catch (IllegalArgumentException e) {
             throw BackendException.permanent("telegram: the pinned root record in chat " + rootLane.chatId
                     + " is not valid Base64");
@@ -215,10 +219,13 @@ public final class TelegramBlobStore implements BlobStore {
             });
         } catch (BackendException e) {
             try {
-                rootLane.bot.client.deleteMessage(rootLane.chatId, messageId);
+                onBot(rootLane.bot, () -> {
+                    rootLane.bot.client.deleteMessage(rootLane.chatId, messageId);
+                    return null;
+                });
             } catch (BackendException cleanup) {
                 log.debug("could not delete unpinned root message {} in chat {}: {}", messageId,
-                        rootLane.chatId, cleanup.getMessage());
+                        rootLane.chatId, redactor.redact(cleanup.getMessage()));
             }
             throw e;
         }
@@ -268,7 +275,7 @@ public final class TelegramBlobStore implements BlobStore {
             List<TelegramStatus.ChatStatus> chats = new ArrayList<>();
             for (Lane l : lanes) {
                 chats.add(new TelegramStatus.ChatStatus(l.bot.index, l.chatId,
-                        l.pausedUntil != null && l.pausedUntil.isAfter(now) ? l.pausedUntil : null,
+                        paused(l.bot, now) ? l.bot.pausedUntil : null,
                         l.sends, l.rateLimited, l.transientFailures, l.refusedAt != null, l.lastError,
                         l.lastErrorAt));
             }
@@ -286,7 +293,7 @@ public final class TelegramBlobStore implements BlobStore {
         List<CheckResult> results = new ArrayList<>(checkSettings());
         for (Bot bot : bots) {
             try {
-                BotApiClient.User me = bot.client.getMe();
+                BotApiClient.User me = onBot(bot, bot.client::getMe);
                 results.add(new CheckResult(bot.label, "getMe", Outcome.OK,
                         "@" + me.username() + " (id " + me.id() + ")"));
             } catch (BackendException e) {
@@ -331,7 +338,7 @@ public final class TelegramBlobStore implements BlobStore {
     private void checkLane(Lane lane, List<CheckResult> results) {
         String subject = lane.bot.label + " / chat " + lane.chatId;
         try {
-            BotApiClient.ChatInfo chat = lane.bot.client.getChat(lane.chatId);
+            BotApiClient.ChatInfo chat = onBot(lane.bot, () -> lane.bot.client.getChat(lane.chatId));
             results.add(new CheckResult(subject, "see the chat", Outcome.OK, chat.type() + " \"" + chat.title() + "\""));
             if (lane == rootLane && chat.pinnedMessage() != null && (chat.pinnedMessage().text() == null
                     || !chat.pinnedMessage().text().startsWith(ROOT_PREFIX))) {
@@ -358,8 +365,10 @@ public final class TelegramBlobStore implements BlobStore {
             });
             results.add(new CheckResult(subject, "pin it", Outcome.OK, ""));
             try {
-                paceBot(lane.bot);
-                lane.bot.client.unpinChatMessage(lane.chatId, messageId);
+                onBot(lane.bot, () -> {
+                    lane.bot.client.unpinChatMessage(lane.chatId, messageId);
+                    return null;
+                });
             } catch (BackendException e) {
                 results.add(new CheckResult(subject, "unpin it", Outcome.FAILED, e.getMessage()));
             }
@@ -368,8 +377,10 @@ public final class TelegramBlobStore implements BlobStore {
         }
         checkDocument(lane, subject, results);
         try {
-            paceBot(lane.bot);
-            lane.bot.client.deleteMessage(lane.chatId, messageId);
+            onBot(lane.bot, () -> {
+                lane.bot.client.deleteMessage(lane.chatId, messageId);
+                return null;
+            });
             results.add(new CheckResult(subject, "delete it", Outcome.OK, ""));
         } catch (BackendException e) {
             results.add(new CheckResult(subject, "delete it", Outcome.FAILED, e.getMessage()));
@@ -389,8 +400,9 @@ public final class TelegramBlobStore implements BlobStore {
                     l -> l.bot.client.sendDocument(l.chatId, "tgcryptfs-check.bin", file));
             results.add(new CheckResult(subject, "upload a document", Outcome.OK, "message " + sent.messageId()));
             try {
-                BotApiClient.FileInfo info = lane.bot.client.getFile(sent.fileId());
-                lane.bot.client.download(info.filePath(), download, info.fileSize());
+                BotApiClient.FileInfo info = onBot(lane.bot, () -> lane.bot.client.getFile(sent.fileId()));
+                Path into = download;
+                onBot(lane.bot, () -> lane.bot.client.download(info.filePath(), into, info.fileSize()));
                 boolean same = Arrays.equals(probe, Files.readAllBytes(download));
                 results.add(new CheckResult(subject, "download it", same ? Outcome.OK : Outcome.FAILED,
                         same ? "" : "the downloaded bytes differ from the uploaded ones"));
@@ -398,8 +410,10 @@ public final class TelegramBlobStore implements BlobStore {
                 results.add(new CheckResult(subject, "download it", Outcome.FAILED, e.getMessage()));
             }
             try {
-                paceBot(lane.bot);
-                lane.bot.client.deleteMessage(lane.chatId, sent.messageId());
+                onBot(lane.bot, () -> {
+                    lane.bot.client.deleteMessage(lane.chatId, sent.messageId());
+                    return null;
+                });
                 results.add(new CheckResult(subject, "delete the document", Outcome.OK, ""));
             } catch (BackendException e) {
                 results.add(new CheckResult(subject, "delete the document", Outcome.FAILED, e.getMessage()));
@@ -414,12 +428,30 @@ public final class TelegramBlobStore implements BlobStore {
         }
     }
 
+    // ---------------------------------------------------------------- root messages
+
+    /** The root chat's pinned message as {@code getChat} shows it, or null. */
+    private BotApiClient.PinnedMessage pinnedMessage() throws BackendException {
+        Bot bot = rootLane.bot;
+        return onBot(bot, () -> bot.client.getChat(rootLane.chatId)).pinnedMessage();
+    }
+
+    private static boolean isRoot(BotApiClient.PinnedMessage m) {
+        return m.text() != null && m.text().startsWith(ROOT_PREFIX);
+    }
+
     // ---------------------------------------------------------------- pacing
 
     /** A Bot API call made on one lane, paced like a message. */
     @FunctionalInterface
     private interface LaneCall<T> {
         T call(Lane lane) throws BackendException;
+    }
+
+    /** A Bot API request that spends no chat's message quota (getChat, getFile, a download, a delete). */
+    @FunctionalInterface
+    private interface BotCall<T> {
+        T call() throws BackendException;
     }
 
     private <T> T onLane(Lane lane, LaneCall<T> call) throws BackendException {
@@ -430,6 +462,21 @@ public final class TelegramBlobStore implements BlobStore {
             return result;
         } catch (BackendException e) {
             failed(l, e);
+            throw e;
+        }
+    }
+
+    /** Runs {@code call} in {@code bot}'s request spacing, once the bot is not paused; a 429 pauses the bot. */
+    private <T> T onBot(Bot bot, BotCall<T> call) throws BackendException {
+        paceBot(bot);
+        try {
+            return call.call();
+        } catch (BackendException e) {
+            if (e.kind() == BackendException.Kind.RATE_LIMITED) {
+                synchronized (lock) {
+                    pause(bot, e, " (" + redactor.redact(e.getMessage()) + ")");
+                }
+            }
             throw e;
         }
     }
@@ -473,43 +520,71 @@ public final class TelegramBlobStore implements BlobStore {
                 if (chosen == null) {
                     return null;
                 }
-                chosen.perSecond.reserve(at);
+                chosen.spacing.reserve(at);
                 chosen.perMinute.reserve(at);
                 chosen.bot.schedule.reserve(at);
                 rotation = (lanes.indexOf(chosen) + 1) % lanes.size();
             }
             sleepUntil(at);
             synchronized (lock) {
-                Instant now = clock.instant();
-                if (chosen.pausedUntil == null || !chosen.pausedUntil.isAfter(now)) {
+                if (!paused(chosen.bot, clock.instant())) {
                     return chosen;
                 }
-                // a 429 paused this lane while we waited: choose again
+                // a 429 paused the bot while we waited: choose again
             }
         }
     }
 
     /** The earliest moment at or after {@code now} when {@code lane} may send. Called under lock. */
     private Instant nextAllowed(Lane lane, Instant now) {
-        Instant t = now;
-        if (lane.pausedUntil != null && lane.pausedUntil.isAfter(t)) {
-            t = lane.pausedUntil;
-        }
-        t = max(t, lane.perSecond.nextAllowed(now));
+        Instant t = resumeAt(lane.bot, now);
+        t = max(t, lane.spacing.nextAllowed(now));
         t = max(t, lane.perMinute.nextAllowed(now));
         return lane.bot.schedule.earliest(t, now);
     }
 
-    /** Spaces a bot's non-message calls (deletes, unpins) like its sends, without using a chat's quota. */
+    /**
+     * Waits for the bot's next request slot (its sends and other calls share one spacing) and for the end of
+     * any pause, without using a chat's quota.
+     */
     private void paceBot(Bot bot) throws BackendException {
-        Instant at;
-        synchronized (lock) {
-            ensureOpenLocked();
-            Instant now = clock.instant();
-            at = bot.schedule.earliest(now, now);
-            bot.schedule.reserve(at);
+        while (true) {
+            Instant at;
+            synchronized (lock) {
+                ensureOpenLocked();
+                Instant now = clock.instant();
+                at = bot.schedule.earliest(resumeAt(bot, now), now);
+                bot.schedule.reserve(at);
+            }
+            sleepUntil(at);
+            synchronized (lock) {
+                if (!paused(bot, clock.instant())) {
+                    return;
+                }
+            }
         }
-        sleepUntil(at);
+    }
+
+    /** {@code now}, or the end of the bot's pause if it is paused. Called under lock. */
+    private static Instant resumeAt(Bot bot, Instant now) {
+        return paused(bot, now) ? bot.pausedUntil : now;
+    }
+
+    private static boolean paused(Bot bot, Instant now) {
+        return bot.pausedUntil != null && bot.pausedUntil.isAfter(now);
+    }
+
+    /**
+     * Telegram answered 429 to one of {@code bot}'s requests: none of the bot's requests goes out until
+     * retry_after has passed. Called under lock.
+     */
+    private void pause(Bot bot, BackendException e, String where) {
+        Instant until = clock.instant().plus(e.retryAfter());
+        if (bot.pausedUntil == null || until.isAfter(bot.pausedUntil)) {
+            bot.pausedUntil = until;
+        }
+        log.info("{} paused on every chat for {}s: Telegram answered 429{}", bot.label, e.retryAfter().toSeconds(),
+                where);
     }
 
     private void sleepUntil(Instant at) throws BackendException {
@@ -536,6 +611,7 @@ public final class TelegramBlobStore implements BlobStore {
     private void succeeded(Lane lane) {
         synchronized (lock) {
             lane.sends++;
+            lane.spacing.relax();
             if (lane.refusedAt != null) {
                 log.info("{} can send to chat {} again", lane.bot.label, lane.chatId);
                 lane.refusedAt = null;
@@ -556,12 +632,9 @@ public final class TelegramBlobStore implements BlobStore {
             switch (e.kind()) {
                 case RATE_LIMITED -> {
                     lane.rateLimited++;
-                    Instant until = now.plus(e.retryAfter());
-                    if (lane.pausedUntil == null || until.isAfter(lane.pausedUntil)) {
-                        lane.pausedUntil = until;
-                    }
-                    log.info("{} paused on chat {} for {}s: Telegram answered 429", lane.bot.label, lane.chatId,
-                            e.retryAfter().toSeconds());
+                    lane.spacing.widen();
+                    pause(lane.bot, e, " in chat " + lane.chatId + "; its spacing there is now "
+                            + lane.spacing.current().toMillis() + " ms");
                 }
                 case TRANSIENT -> {
                     lane.transientFailures++;
@@ -659,6 +732,8 @@ public final class TelegramBlobStore implements BlobStore {
         final String label;
         final BotApiClient client;
         final SlotSchedule schedule;
+        /** No request of this bot goes out before this (Telegram's last retry_after), or null. Guarded by lock. */
+        Instant pausedUntil;
 
         Bot(int index, long id, String label, BotApiClient client, SlotSchedule schedule) {
             this.index = index;
@@ -673,9 +748,8 @@ public final class TelegramBlobStore implements BlobStore {
     private static final class Lane {
         final Bot bot;
         final long chatId;
-        final RateWindow perSecond;
+        final AdaptiveSpacing spacing;
         final RateWindow perMinute;
-        Instant pausedUntil;
         Instant refusedAt;
         long sends;
         long rateLimited;
@@ -683,10 +757,10 @@ public final class TelegramBlobStore implements BlobStore {
         String lastError;
         Instant lastErrorAt;
 
-        Lane(Bot bot, long chatId, RateWindow perSecond, RateWindow perMinute) {
+        Lane(Bot bot, long chatId, AdaptiveSpacing spacing, RateWindow perMinute) {
             this.bot = bot;
             this.chatId = chatId;
-            this.perSecond = perSecond;
+            this.spacing = spacing;
             this.perMinute = perMinute;
         }
     }

@@ -13,13 +13,14 @@
  * {@link io.tgcryptfs.backend.telegram.CheckResult}s for {@code tgcryptfs telegram check}.
  *
  * <p><b>Flow:</b> put -> pick the (bot, chat) lane whose next send is allowed earliest -> reserve the moment
- * in the lane's per-second and per-minute windows and the bot's schedule -> wait -> {@code sendDocument}
- * (multipart, silent, random file name) -> reference. A 429 pauses that lane for {@code retry_after}; a chat
- * that refuses the bot is skipped (and retried later) while other chats work. get -> {@code getFile} ->
- * download {@code /file/bot<token>/<path>} into a temporary sibling -> rename. delete ->
- * {@code deleteMessage}. Root: {@code sendMessage("tgcryptfs-root:" + Base64)} + {@code pinChatMessage} in
- * the first chat; read back with {@code getChat} -> {@code pinned_message}. Retries belong to the caller
- * (the upload pipeline); this package only paces and classifies.
+ * in the lane's adaptive spacing and per-minute window and the bot's schedule -> wait -> {@code sendDocument}
+ * (multipart, silent, random file name) -> reference. A 429 to any request pauses every request of that bot
+ * for {@code retry_after} and widens the lane's spacing (successes narrow it again); a chat that refuses the
+ * bot is skipped (and retried later) while other chats work. get -> {@code getFile} -> download
+ * {@code /file/bot<token>/<path>} into a temporary sibling -> rename, both in the bot's request spacing.
+ * delete -> {@code deleteMessage}. Root: {@code sendMessage("tgcryptfs-root:" + Base64)} +
+ * {@code pinChatMessage} in the first chat; read back with {@code getChat} -> {@code pinned_message}.
+ * Retries belong to the caller (the upload pipeline); this package only paces and classifies.
  *
  * <p><b>Secrets:</b> bot tokens are in every request URL, so URLs are never logged or put in messages, and
  * every message and exception cause passes through a redactor; {@code TelegramSettings.toString()} hides them.

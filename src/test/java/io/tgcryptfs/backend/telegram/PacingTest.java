@@ -41,6 +41,47 @@ class PacingTest {
     }
 
     @Test
+    void adaptiveSpacing_doublesAfterA429_upToItsCap() {
+        AdaptiveSpacing s = AdaptiveSpacing.perSecond(1);
+        s.reserve(T);
+        assertEquals(T.plusSeconds(1), s.nextAllowed(T));
+        s.widen();
+        assertEquals(Duration.ofSeconds(2), s.current());
+        assertEquals(T.plusSeconds(2), s.nextAllowed(T), "the wider spacing applies to the next send");
+        for (int i = 0; i < 10; i++) {
+            s.widen();
+        }
+        assertEquals(Duration.ofSeconds(AdaptiveSpacing.MAX_FACTOR), s.current());
+    }
+
+    @Test
+    void adaptiveSpacing_narrowsByATenthPerSuccess_neverBelowTheConfiguredSpacing() {
+        AdaptiveSpacing s = AdaptiveSpacing.perSecond(2); // 500 ms
+        s.relax();
+        assertEquals(Duration.ofMillis(500), s.current(), "not below the configured rate");
+        s.widen();
+        s.widen(); // 2 s
+        s.relax();
+        assertEquals(Duration.ofMillis(1_800), s.current());
+        s.relax();
+        assertEquals(Duration.ofMillis(1_620), s.current());
+        int successes = 2;
+        while (s.current().compareTo(Duration.ofMillis(500)) > 0) {
+            s.relax();
+            successes++;
+        }
+        assertEquals(14, successes, "two doublings take 14 successes to undo");
+        assertEquals(Duration.ofMillis(500), s.current());
+    }
+
+    @Test
+    void adaptiveSpacing_forgetsAReservationFromAClockThatJumpedBack() {
+        AdaptiveSpacing s = AdaptiveSpacing.perSecond(1);
+        s.reserve(T.plus(Duration.ofDays(1)));
+        assertEquals(T, s.nextAllowed(T));
+    }
+
+    @Test
     void slotSchedule_fillsGapsLeftByReservationsFarAhead() {
         SlotSchedule s = SlotSchedule.perSecond(10); // 100 ms apart
         s.reserve(T.plusSeconds(5)); // a paused chat's send, far ahead

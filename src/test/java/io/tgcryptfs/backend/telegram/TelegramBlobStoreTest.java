@@ -65,6 +65,16 @@ class TelegramBlobStoreTest {
         return fake(b);
     }
 
+    /** A fast fake on the store's fake clock: no time passes in flight, so no grace after a 429. */
+    private FakeBotApi fastFake(Clock clock, long... chats) throws IOException {
+        FakeBotApi.Builder b = FakeBotApi.builder().bot(TOKEN).bot(TOKEN_2).clock(clock).pauseGrace(Duration.ZERO)
+                .perChatPerSecond(20).perChatPerMinute(100_000).perBotPerSecond(1_000);
+        for (long c : chats) {
+            b.chat(c);
+        }
+        return fake(b);
+    }
+
     private TelegramBlobStore store(TelegramSettings settings) {
         return store(settings, Clock.systemUTC(), Sleeper.system());
     }
@@ -228,10 +238,11 @@ class TelegramBlobStoreTest {
     // ------------------------------------------------------------------ rate limits
 
     @Test
-    void put_answered429_throwsRateLimitedWithTelegramsRetryAfter_andPausesOnlyThatChat() throws Exception {
-        FakeBotApi fake = fastFake(CHAT_A, CHAT_B);
+    void put_answered429_throwsRateLimitedWithTelegramsRetryAfter_andPausesThatBotOnEveryChat() throws Exception {
         MutableClock clock = new MutableClock();
-        TelegramBlobStore store = store(fast(fake, List.of(TOKEN), List.of(CHAT_A, CHAT_B)), clock, clock.sleeper());
+        FakeBotApi fake = fastFake(clock, CHAT_A, CHAT_B);
+        TelegramBlobStore store = store(fast(fake, List.of(TOKEN, TOKEN_2), List.of(CHAT_A, CHAT_B)), clock,
+                clock.sleeper());
         fake.rateLimitNextSend(CHAT_A, 7);
         Path f = randomFile(tmp, "p", 1_000, 1);
 
@@ -242,25 +253,35 @@ class TelegramBlobStoreTest {
         TelegramStatus.ChatStatus a = store.status().chat(0, CHAT_A);
         assertEquals(limitedAt.plusSeconds(7), a.pausedUntil());
         assertEquals(1, a.rateLimited());
-        assertNull(store.status().chat(0, CHAT_B).pausedUntil());
+        assertEquals(limitedAt.plusSeconds(7), store.status().chat(0, CHAT_B).pausedUntil(),
+                "a 429 pauses the bot, not only the chat");
+        assertNull(store.status().chat(1, CHAT_A).pausedUntil());
+        assertNull(store.status().chat(1, CHAT_B).pausedUntil());
 
         for (int i = 0; i < 3; i++) {
             String ref = store.put("n" + i, f);
-            assertTrue(ref.contains(":" + CHAT_B + ":"), "a paused chat is skipped: " + ref);
+            assertTrue(ref.startsWith("tg:222222:"), "the paused bot is skipped: " + ref);
         }
-        assertTrue(clock.instant().isBefore(limitedAt.plusSeconds(7)), "nobody waited for the paused chat");
-        assertEquals(1, fake.rateLimited(CHAT_A));
-        assertEquals(3, fake.acceptedSendTimes(CHAT_B).size(), "three sends to B");
+        assertTrue(clock.instant().isBefore(limitedAt.plusSeconds(7)), "nobody waited for the paused bot");
+        assertEquals(1, fake.rateLimitedTotal());
+        assertEquals(0, fake.pauseViolations());
 
         clock.advance(Duration.ofSeconds(7));
         assertNull(store.status().chat(0, CHAT_A).pausedUntil());
-        assertTrue(store.put("later", f).contains(":" + CHAT_A + ":"), "the pause ends on time");
+        Instant resumed = clock.instant();
+        java.util.Set<String> lanes = new java.util.TreeSet<>();
+        for (int i = 0; i < 4; i++) {
+            String[] ref = store.put("later" + i, f).split(":");
+            lanes.add(ref[1] + "/" + ref[2]);
+        }
+        assertEquals(4, lanes.size(), "the pause ended on time: every lane takes a turn again " + lanes);
+        assertTrue(clock.instant().isBefore(resumed.plusSeconds(1)));
     }
 
     @Test
     void put_whenEveryChatIsPaused_waitsForThePauseInsteadOfFailing() throws Exception {
-        FakeBotApi fake = fastFake(CHAT_A);
         MutableClock clock = new MutableClock();
+        FakeBotApi fake = fastFake(clock, CHAT_A);
         TelegramBlobStore store = store(fast(fake), clock, clock.sleeper());
         fake.rateLimitNextSend(CHAT_A, 5);
         Path f = randomFile(tmp, "p", 1_000, 1);
@@ -269,6 +290,7 @@ class TelegramBlobStoreTest {
         store.put("a", f);
         assertFalse(fake.acceptedSendTimes(CHAT_A).get(0).isBefore(limitedAt.plusSeconds(5)),
                 "the retry went out only after retry_after");
+        assertEquals(0, fake.pauseViolations());
     }
 
     @Test

@@ -80,6 +80,7 @@ class TelegramRateIT {
                 assertTrue(api.rateLimited(chat) <= 1, "429s in chat " + chat + ": " + api.rateLimited(chat));
                 assertSpacedByTheLimit(api.acceptedSendTimes(chat), chat);
             }
+            assertEquals(0, api.pauseViolations(), "requests sent while Telegram had said to wait");
             assertEquals(Set.of(), packNames(v.outboxDir()), "packs still in the outbox after sync");
             v.assertEveryPackStoredExactlyOnce(packs);
         }

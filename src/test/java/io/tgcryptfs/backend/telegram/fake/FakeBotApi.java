@@ -48,15 +48,28 @@ import java.util.stream.Collectors;
  * {"retry_after":N}}}. Windows are measured on the server's clock at the request's arrival and shortened by
  * {@code tolerance} (default 100 ms), which absorbs network jitter like Telegram's own slack does. Uploads
  * above {@code maxUploadBytes} get 413, getFile for a file above {@code maxDownloadBytes} gets 400 "file is
- * too big". Unknown tokens get 401, unknown chats 400 "chat not found".
+ * too big". Unknown tokens get 401, unknown chats 400 "chat not found". With {@code deleteAgeLimit} set,
+ * deleting a message older than that gets 400 "message can't be deleted" (Telegram documents 48 hours; off by
+ * default).
+ *
+ * <p><b>A 429 pauses the whole bot.</b> Every 429 the fake answers (a limit, {@link #failNext},
+ * {@link #rateLimitNextSend}) announces a pause of {@code retry_after} seconds for that bot. Every request
+ * of that bot that arrives during the pause, whatever the method or chat (downloads included), is answered
+ * 429 again with the seconds left, and is not processed. Such a request counts as a <em>violation</em>
+ * ({@link #pauseViolations()}) unless it reached the server within {@code pauseGrace} (default 100 ms) of
+ * the announcement: those were on the wire before the client could have read the 429. A client that
+ * honours retry_after leaves {@link #pauseViolations()} at 0. Use {@code pauseGrace(Duration.ZERO)} with a
+ * shared fake clock, where no time passes in flight.
  *
  * <p><b>Knobs</b> (thread-safe, changeable at runtime): latency per request, a fraction of requests answered
  * 500 (JSON) or 502 (HTML, like a proxy), a fraction of connections dropped before processing, a fraction
  * processed but whose response is lost, chats that reject the bot (403), a forced 429 on a chat's next send,
- * a fixed retry_after.
+ * a fixed retry_after, a 429 to the next K calls of a method ({@link #failNext}).
  *
- * <p><b>Counters</b>: requests by method, accepted sends per chat with server-side timestamps, 429s per chat,
- * live documents (by file name, to assert "every pack appears exactly once").
+ * <p><b>Counters</b>: requests by method and a log of every request ({@link #requestLog()}), accepted sends
+ * per chat with server-side timestamps, 429s per chat and in all, pause refusals and violations, live
+ * documents (by file name, to assert "every pack appears exactly once"), documents and messages per chat
+ * ({@link #documentCount}, {@link #messageCount}, {@link #textMessages}).
  *
  * <p>Time comes from an injectable {@link Clock}; share a fake clock with the client for deterministic
  * pacing tests. Randomness (fault injection) comes from a seeded {@link Random}.
@@ -84,6 +97,32 @@ public final class FakeBotApi implements AutoCloseable {
     public record AcceptedSend(long botId, long chatId, String method, Instant at) {
     }
 
+    /**
+     * One request from a known bot, as the server answered it.
+     *
+     * @param method the Bot API method, or {@code "file"} for a download
+     * @param chatId the request's {@code chat_id}, or null (getFile, downloads, getMe)
+     * @param at     arrival on the server's clock
+     * @param status the HTTP status answered (429 for a refused request)
+     */
+    public record Request(long botId, String method, Long chatId, Instant at, int status) {
+    }
+
+    /** A bot's pause after a 429: announced at {@code announcedAt}, over at {@code until}. */
+    private record Pause(Instant announcedAt, Instant until) {
+    }
+
+    /** What {@link #failNext} asked for: {@code remaining} more 429s with this retry_after. */
+    private static final class Forced {
+        int remaining;
+        final int retryAfter;
+
+        Forced(int remaining, int retryAfter) {
+            this.remaining = remaining;
+            this.retryAfter = retryAfter;
+        }
+    }
+
     public static Builder builder() {
         return new Builder();
     }
@@ -95,6 +134,8 @@ public final class FakeBotApi implements AutoCloseable {
         private int perChatPerMinute = 20;
         private double perBotPerSecond = 30;
         private Duration tolerance = Duration.ofMillis(100);
+        private Duration pauseGrace = Duration.ofMillis(100);
+        private Duration deleteAgeLimit;
         private long maxUploadBytes = 50_000_000L;
         private long maxDownloadBytes = 20_000_000L;
         private final List<String> tokens = new ArrayList<>();
@@ -142,6 +183,21 @@ public final class FakeBotApi implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long after a 429 a request of the same bot may still arrive without counting as a violation
+         * (it was in flight when the 429 went out). Default 100 ms; zero for a shared fake clock.
+         */
+        public Builder pauseGrace(Duration d) {
+            this.pauseGrace = d;
+            return this;
+        }
+
+        /** Messages older than this cannot be deleted (400 "message can't be deleted"); default: any age. */
+        public Builder deleteAgeLimit(Duration d) {
+            this.deleteAgeLimit = d;
+            return this;
+        }
+
         public Builder maxUploadBytes(long n) {
             this.maxUploadBytes = n;
             return this;
@@ -174,6 +230,8 @@ public final class FakeBotApi implements AutoCloseable {
     private final int perChatPerMinute;
     private final double perBotPerSecond;
     private final Duration tolerance;
+    private final Duration pauseGrace;
+    private final Duration deleteAgeLimit;
     private final long maxUploadBytes;
     private final long maxDownloadBytes;
     private final Path storage;
@@ -193,6 +251,12 @@ public final class FakeBotApi implements AutoCloseable {
     private final List<AcceptedSend> accepted = new ArrayList<>();
     private final Map<Long, Long> rateLimitedByChat = new HashMap<>();
     private final Map<Long, Integer> forced429 = new HashMap<>();
+    private final Map<String, Forced> forcedByMethod = new HashMap<>();
+    private final Map<Long, Pause> pauses = new HashMap<>();
+    private final List<Request> requestLog = new ArrayList<>();
+    private long rateLimitedTotal;
+    private long pauseRefusals;
+    private long pauseViolations;
     private long nextFile = 1;
     private long documentsEverStored;
     private int lastRetryAfter;
@@ -211,6 +275,8 @@ public final class FakeBotApi implements AutoCloseable {
         this.perChatPerMinute = b.perChatPerMinute;
         this.perBotPerSecond = b.perBotPerSecond;
         this.tolerance = b.tolerance;
+        this.pauseGrace = b.pauseGrace;
+        this.deleteAgeLimit = b.deleteAgeLimit;
         this.maxUploadBytes = b.maxUploadBytes;
         this.maxDownloadBytes = b.maxDownloadBytes;
         this.random = new Random(b.seed);
@@ -285,6 +351,23 @@ public final class FakeBotApi implements AutoCloseable {
         }
     }
 
+    /**
+     * The next {@code times} calls of {@code method} (any bot, any chat; {@code "file"} for downloads) are
+     * answered 429 with {@code retryAfterSeconds}, before anything else is checked and without being
+     * processed; each one pauses its bot like any 429. Calls refused because their bot is paused do not
+     * use up the count. Replaces an earlier {@code failNext} for the same method; {@code times = 0} cancels.
+     * Example: {@code failNext("pinChatMessage", 5, 1)} refuses five root publishes in a row at the pin.
+     */
+    public void failNext(String method, int times, int retryAfterSeconds) {
+        synchronized (state) {
+            if (times <= 0) {
+                forcedByMethod.remove(method);
+            } else {
+                forcedByMethod.put(method, new Forced(times, retryAfterSeconds));
+            }
+        }
+    }
+
     /** Every 429 says this retry_after instead of the computed one (null: computed). */
     public void setRetryAfterOverride(Integer seconds) {
         this.retryAfterOverride = seconds;
@@ -323,9 +406,34 @@ public final class FakeBotApi implements AutoCloseable {
         }
     }
 
+    /** Every 429 answered, to any method, pause refusals included. */
     public long rateLimitedTotal() {
         synchronized (state) {
-            return rateLimitedByChat.values().stream().mapToLong(Long::longValue).sum();
+            return rateLimitedTotal;
+        }
+    }
+
+    /** Requests answered 429 because their bot was paused (violations and in-flight ones within the grace). */
+    public long pauseRefusals() {
+        synchronized (state) {
+            return pauseRefusals;
+        }
+    }
+
+    /**
+     * Requests that arrived while their bot was paused by an earlier 429, later than {@code pauseGrace} after
+     * it: the client sent them although it had been told to wait. A correct client keeps this at 0.
+     */
+    public long pauseViolations() {
+        synchronized (state) {
+            return pauseViolations;
+        }
+    }
+
+    /** Every request from a known bot, in order of arrival, with the status it got. */
+    public List<Request> requestLog() {
+        synchronized (state) {
+            return List.copyOf(requestLog);
         }
     }
 
@@ -365,10 +473,24 @@ public final class FakeBotApi implements AutoCloseable {
         }
     }
 
-    /** Messages currently in the chat (text and documents). */
+    /** Messages currently in the chat (text and documents); deleted ones are gone. */
     public int messageCount(long chatId) {
         synchronized (state) {
             return chat(chatId).messages.size();
+        }
+    }
+
+    /** Documents currently in the chat; deleted ones are gone. */
+    public int documentCount(long chatId) {
+        synchronized (state) {
+            return (int) chat(chatId).messages.values().stream().filter(m -> m.document != null).count();
+        }
+    }
+
+    /** The texts of the text messages currently in the chat, oldest first (e.g. root records). */
+    public List<String> textMessages(long chatId) {
+        synchronized (state) {
+            return chat(chatId).messages.values().stream().filter(m -> m.text != null).map(m -> m.text).toList();
         }
     }
 
@@ -431,6 +553,7 @@ public final class FakeBotApi implements AutoCloseable {
             String method = download ? "file" : target;
             requests.computeIfAbsent(method, k -> new AtomicLong()).incrementAndGet();
 
+            Instant received = clock.instant();
             Duration wait = latency;
             if (!wait.isZero()) {
                 Thread.sleep(wait.toMillis());
@@ -462,13 +585,24 @@ public final class FakeBotApi implements AutoCloseable {
                 return;
             }
             Reply reply;
+            Long chatId = null;
             if (download) {
-                reply = file(botId, target);
+                reply = gate(botId, method, null, received, arrival);
+                if (reply == null) {
+                    reply = file(botId, target);
+                }
             } else if (body == null) {
                 reply = Reply.error(413, "Request Entity Too Large");
             } else {
                 Params params = params(ex, body);
-                reply = route(method, botId, params, arrival);
+                chatId = params.chatIdOrNull();
+                reply = gate(botId, method, chatId, received, arrival);
+                if (reply == null) {
+                    reply = route(method, botId, params, arrival);
+                }
+            }
+            synchronized (state) {
+                requestLog.add(new Request(botId, method, chatId, arrival, reply.status()));
             }
             synchronized (random) {
                 roll = random.nextDouble();
@@ -528,7 +662,7 @@ public final class FakeBotApi implements AutoCloseable {
             case "unpinChatMessage" -> unpin(botId, p);
             case "getChat" -> getChat(botId, p);
             case "getFile" -> getFile(botId, p);
-            case "deleteMessage" -> deleteMessage(botId, p);
+            case "deleteMessage" -> deleteMessage(botId, p, arrival);
             default -> Reply.error(404, "Not Found");
         };
     }
@@ -661,7 +795,8 @@ public final class FakeBotApi implements AutoCloseable {
         }
     }
 
-    private Reply deleteMessage(long botId, Params p) throws IOException {
+    /** Deletes a text message or a document; a pinned message is unpinned with it, as in Telegram. */
+    private Reply deleteMessage(long botId, Params p, Instant arrival) throws IOException {
         StoredDocument removed;
         synchronized (state) {
             Reply refusal = chatRefusal(p);
@@ -669,10 +804,15 @@ public final class FakeBotApi implements AutoCloseable {
                 return refusal;
             }
             Chat chat = chat(p.chatId());
-            Message m = chat.messages.remove(p.getLong("message_id"));
+            Message m = chat.messages.get(p.getLong("message_id"));
             if (m == null) {
                 return Reply.error(400, "Bad Request: message to delete not found");
             }
+            if (deleteAgeLimit != null && !arrival.isBefore(m.date.plus(deleteAgeLimit))) {
+                return Reply.error(400, "Bad Request: message can't be deleted");
+            }
+            chat.messages.remove(m.id);
+            // getChat then shows the most recent message still pinned, if any
             chat.pinned.remove(m.id);
             removed = m.document;
             if (removed != null) {
@@ -711,6 +851,48 @@ public final class FakeBotApi implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Null when the request may be processed; otherwise the 429 for a paused bot or a {@link #failNext}.
+     *
+     * @param received when the request reached the server (before the simulated latency)
+     * @param arrival  when it is processed
+     */
+    private Reply gate(long botId, String method, Long chatId, Instant received, Instant arrival) {
+        synchronized (state) {
+            Pause pause = pauses.get(botId);
+            if (pause != null && arrival.isBefore(pause.until())) {
+                pauseRefusals++;
+                if (!received.isBefore(pause.announcedAt().plus(pauseGrace))) {
+                    pauseViolations++;
+                }
+                Duration left = Duration.between(arrival, pause.until());
+                return tooManyRequests(botId, chatId, Math.max(1, (left.toMillis() + 999) / 1000), arrival, false);
+            }
+            Forced forced = forcedByMethod.get(method);
+            if (forced != null) {
+                if (--forced.remaining <= 0) {
+                    forcedByMethod.remove(method);
+                }
+                return tooManyRequests(botId, chatId, forced.retryAfter, arrival, true);
+            }
+            return null;
+        }
+    }
+
+    /** A 429 with {@code seconds}; {@code announce} starts the bot's pause (a refusal during one does not). */
+    private Reply tooManyRequests(long botId, Long chatId, long seconds, Instant at, boolean announce) {
+        if (announce) {
+            pauses.put(botId, new Pause(at, at.plusSeconds(seconds)));
+        }
+        rateLimitedTotal++;
+        if (chatId != null) {
+            rateLimitedByChat.merge(chatId, 1L, Long::sum);
+        }
+        lastRetryAfter = (int) seconds;
+        return Reply.error(429, "Too Many Requests: retry after " + seconds,
+                json.createObjectNode().put("retry_after", seconds));
+    }
+
     /** Admits a send (recording it) or answers 429. Called under state. */
     private Reply admit(long botId, long chatId, Instant at, String method) {
         Integer forced = forced429.remove(chatId);
@@ -734,10 +916,7 @@ public final class FakeBotApi implements AutoCloseable {
         }
         Integer override = retryAfterOverride;
         int seconds = (int) (override != null && forced == null ? override : retry);
-        rateLimitedByChat.merge(chatId, 1L, Long::sum);
-        lastRetryAfter = seconds;
-        return Reply.error(429, "Too Many Requests: retry after " + seconds,
-                json.createObjectNode().put("retry_after", seconds));
+        return tooManyRequests(botId, chatId, seconds, at, true);
     }
 
     /**
