@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -49,6 +50,12 @@ import java.util.function.Predicate;
  * refusing lane is skipped for {@code failed-chat-retry-after} and then tried again, so uploads resume when
  * access returns. Only when every lane has refused does put throw {@code PERMANENT}, with the reasons.
  *
+ * <p><b>Root record.</b> {@link #putRoot} sends a new root message, pins it, and only then deletes the root
+ * message that was pinned before, so the chat converges on one root record and an old one (the master key
+ * wrapped under an old password, after {@code passwd}) does not stay behind. Deleting is best effort: a
+ * root message that could not be deleted is logged, and tried again after the next publish if the failure
+ * was temporary.
+ *
  * <p>Time and waiting are injected ({@link Clock}, {@link Sleeper}); the store reads no clock of its own.
  * Tokens never appear in messages, logs or {@link #status()}.
  */
@@ -76,6 +83,8 @@ public final class TelegramBlobStore implements BlobStore {
     private String lastPermanentError;
     private Instant lastPermanentErrorAt;
     private boolean closed;
+    /** Root messages in the root chat that are not (or no longer) the pinned root, to delete. */
+    private final Set<Long> oldRootMessages = new LinkedHashSet<>();
 
     /** A store on the system clock, sleeping for real. */
     public static TelegramBlobStore create(TelegramSettings settings) {
@@ -203,6 +212,11 @@ public final class TelegramBlobStore implements BlobStore {
         }
     }
 
+    /**
+     * Sends the new root message, pins it, then deletes the root message pinned before (and any root message
+     * an earlier failed publish left unpinned). A failure before the pin fails the call and leaves the old
+     * root pinned; a failure to delete afterwards is only logged.
+     */
     @Override
     public void putRoot(byte[] root) throws BackendException {
         ensureOpen();
@@ -211,6 +225,7 @@ public final class TelegramBlobStore implements BlobStore {
                     + " bytes does not fit in a message (at most " + MAX_ROOT_BYTES + ")");
         }
         String text = ROOT_PREFIX + Base64.getEncoder().encodeToString(root);
+        BotApiClient.PinnedMessage previous = pinnedMessage();
         long messageId = onLane(rootLane, l -> l.bot.client.sendMessage(l.chatId, text));
         try {
             onLane(rootLane, l -> {
@@ -218,17 +233,23 @@ public final class TelegramBlobStore implements BlobStore {
                 return null;
             });
         } catch (BackendException e) {
-            try {
-                onBot(rootLane.bot, () -> {
-                    rootLane.bot.client.deleteMessage(rootLane.chatId, messageId);
-                    return null;
-                });
-            } catch (BackendException cleanup) {
-                log.debug("could not delete unpinned root message {} in chat {}: {}", messageId,
-                        rootLane.chatId, redactor.redact(cleanup.getMessage()));
+            synchronized (lock) {
+                oldRootMessages.add(messageId);
+            }
+            // while the bot is paused the delete would have to wait; the next publish deletes it instead
+            if (e.kind() != BackendException.Kind.RATE_LIMITED) {
+                deleteOldRootMessages();
             }
             throw e;
         }
+        synchronized (lock) {
+            // a user's own pinned message is not ours to delete; pinning ours on top is enough
+            if (previous != null && isRoot(previous) && previous.messageId() != messageId) {
+                oldRootMessages.add(previous.messageId());
+            }
+            oldRootMessages.remove(messageId);
+        }
+        deleteOldRootMessages();
     }
 
     /** One line per (bot, chat) lane, then the last permanent error if there is one. */
@@ -438,6 +459,52 @@ public final class TelegramBlobStore implements BlobStore {
 
     private static boolean isRoot(BotApiClient.PinnedMessage m) {
         return m.text() != null && m.text().startsWith(ROOT_PREFIX);
+    }
+
+    /**
+     * Deletes the root messages in {@link #oldRootMessages}, best effort. Gone or deleted: forgotten. A 429 or
+     * a temporary failure: kept for the next publish (after a 429 the rest wait too, so the publish does not
+     * sit out the pause). Refused for good (Telegram may refuse to delete messages older than 48 hours):
+     * logged, so the operator can delete it by hand, and forgotten.
+     */
+    private void deleteOldRootMessages() {
+        List<Long> ids;
+        synchronized (lock) {
+            ids = new ArrayList<>(oldRootMessages);
+        }
+        Bot bot = rootLane.bot;
+        long chat = rootLane.chatId;
+        for (long id : ids) {
+            try {
+                onBot(bot, () -> {
+                    bot.client.deleteMessage(chat, id);
+                    return null;
+                });
+                forgetOldRoot(id);
+            } catch (BackendException e) {
+                String reason = redactor.redact(e.getMessage());
+                switch (e.kind()) {
+                    case NOT_FOUND -> forgetOldRoot(id);
+                    case RATE_LIMITED, TRANSIENT -> log.info("earlier root message {} in chat {} not deleted yet,"
+                            + " trying again after the next publish: {}", id, chat, reason);
+                    case PERMANENT -> {
+                        forgetOldRoot(id);
+                        log.warn("could not delete the earlier root message {} in chat {}; it holds the volume"
+                                + " header as it was then (delete it by hand after a password change): {}",
+                                id, chat, reason);
+                    }
+                }
+                if (e.kind() == BackendException.Kind.RATE_LIMITED) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void forgetOldRoot(long messageId) {
+        synchronized (lock) {
+            oldRootMessages.remove(messageId);
+        }
     }
 
     // ---------------------------------------------------------------- pacing

@@ -18,9 +18,10 @@
  * for {@code retry_after} and widens the lane's spacing (successes narrow it again); a chat that refuses the
  * bot is skipped (and retried later) while other chats work. get -> {@code getFile} -> download
  * {@code /file/bot<token>/<path>} into a temporary sibling -> rename, both in the bot's request spacing.
- * delete -> {@code deleteMessage}. Root: {@code sendMessage("tgcryptfs-root:" + Base64)} +
- * {@code pinChatMessage} in the first chat; read back with {@code getChat} -> {@code pinned_message}.
- * Retries belong to the caller (the upload pipeline); this package only paces and classifies.
+ * delete -> {@code deleteMessage}. Root: {@code getChat} (the pinned root so far) ->
+ * {@code sendMessage("tgcryptfs-root:" + Base64)} + {@code pinChatMessage} in the first chat -> delete the
+ * earlier root message; read back with {@code getChat} -> {@code pinned_message}. Retries belong to the
+ * caller (the upload pipeline); this package only paces and classifies.
  *
  * <p><b>Secrets:</b> bot tokens are in every request URL, so URLs are never logged or put in messages, and
  * every message and exception cause passes through a redactor; {@code TelegramSettings.toString()} hides them.

@@ -1,7 +1,6 @@
 package io.tgcryptfs.it.telegram;
 
 import io.tgcryptfs.backend.telegram.fake.FakeBotApi;
-import io.tgcryptfs.it.ToolResult;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -15,7 +14,6 @@ import static io.tgcryptfs.it.telegram.TelegramVolume.packNames;
 import static io.tgcryptfs.it.telegram.TelegramVolume.writeSeeded;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** Flaky servers and networks cost retries, never data and never duplicates. */
 @Timeout(value = 400, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -39,7 +37,8 @@ class TelegramFaultsIT {
             sums.put(dir.resolve("two.bin"), writeSeeded(dir.resolve("two.bin"), 13L * MiB + 5, 12));
             sums.put(dir.resolve("three.bin"), writeSeeded(dir.resolve("three.bin"), 7L * MiB, 13));
 
-            int attempts = syncUntilItSucceeds(v);
+            // pack uploads retry forever inside the mount; the metadata backup at the end of a sync may not
+            int attempts = v.syncUntilItSucceeds(SYNC_ATTEMPTS, "TelegramFaultsIT");
             String status = v.status();
             v.faultsOff();
 
@@ -61,26 +60,5 @@ class TelegramFaultsIT {
             TelegramVolume.assertReadsBack(sums, "after uploads under faults, cache clear and remount");
             assertTrue(packNames(v.cacheDir()).containsAll(packs), "every pack was downloaded from the server again");
         }
-    }
-
-    /**
-     * {@code tgcryptfs sync} under faults. Pack uploads retry forever inside the mount; the metadata backup at
-     * the end of a sync (getChat, the snapshot document, the root message, the pin) is not retried, so a
-     * sync may fail and is run again, as an operator would.
-     */
-    private static int syncUntilItSucceeds(TelegramVolume v) {
-        StringBuilder failures = new StringBuilder();
-        for (int attempt = 1; attempt <= SYNC_ATTEMPTS; attempt++) {
-            ToolResult r = v.fs.cli("sync");
-            if (r.exitCode() == 0) {
-                if (attempt > 1) {
-                    System.out.println("[TelegramFaultsIT] sync failed " + (attempt - 1) + " time(s) first:\n" + failures);
-                }
-                return attempt;
-            }
-            failures.append(r.stderr().strip()).append('\n');
-        }
-        fail("sync did not succeed in " + SYNC_ATTEMPTS + " attempts:\n" + failures);
-        return -1;
     }
 }

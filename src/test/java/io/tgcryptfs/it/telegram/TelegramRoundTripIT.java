@@ -40,6 +40,7 @@ class TelegramRoundTripIT {
             Set<String> packs = packNames(v.cacheDir());
             TelegramVolume.assertNotEmpty(packs, "uploaded packs in the cache");
             v.assertEveryPackStoredExactlyOnce(packs);
+            assertEquals(1, v.rootMessages().size(), "root messages in the chat: " + v.rootMessages());
 
             v.unmountAndClearCache();
             long downloadsBefore = api.requests("file");

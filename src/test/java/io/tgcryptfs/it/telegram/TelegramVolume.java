@@ -1,5 +1,6 @@
 package io.tgcryptfs.it.telegram;
 
+import io.tgcryptfs.backend.telegram.TelegramBlobStore;
 import io.tgcryptfs.backend.telegram.fake.FakeBotApi;
 import io.tgcryptfs.it.MountFixture;
 import io.tgcryptfs.it.ToolResult;
@@ -24,6 +25,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A real mount ({@link MountFixture}, {@code java -jar target/tgcryptfs.jar mount}) whose backend is a
@@ -92,6 +94,31 @@ final class TelegramVolume implements AutoCloseable {
     /** {@code tgcryptfs sync}, asserting exit 0. */
     ToolResult sync() {
         return fs.cli("sync").assertOk();
+    }
+
+    /**
+     * {@code tgcryptfs sync} until it exits 0, as an operator would after a failed one; fails the test after
+     * {@code attempts}. Returns the number of attempts it took.
+     */
+    int syncUntilItSucceeds(int attempts, String testName) {
+        StringBuilder failures = new StringBuilder();
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            ToolResult r = fs.cli("sync");
+            if (r.exitCode() == 0) {
+                if (attempt > 1) {
+                    System.out.println("[" + testName + "] sync failed " + (attempt - 1) + " time(s) first:\n" + failures);
+                }
+                return attempt;
+            }
+            failures.append(r.stderr().strip()).append('\n');
+        }
+        fail("sync did not succeed in " + attempts + " attempts:\n" + failures);
+        return -1;
+    }
+
+    /** The root record messages in the root chat (the first of {@link #CHATS}), oldest first. */
+    List<String> rootMessages() {
+        return api.textMessages(CHAT_A).stream().filter(t -> t.startsWith(TelegramBlobStore.ROOT_PREFIX)).toList();
     }
 
     /** {@code tgcryptfs status} output, asserting exit 0. */
