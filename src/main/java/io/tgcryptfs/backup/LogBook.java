@@ -18,9 +18,14 @@ import java.util.Optional;
  *   log/checkpoint                sequence of the newest checkpoint, its bytes, delta bytes and points since
  *   log/seg/SEQ/IDX               a segment of point SEQ (SegmentRef; ref empty until uploaded)
  *   log/point/SEQ                 a captured, unpublished point (PendingPoint)
- *   log/published                 newest and previous published point (PointRef and its checkpoint)
+ *   log/kept/SEQ                  a published point kept on the backend (KeptPoint); the newest two are the root's
+ *   log/expired/SEQ               a point retention dropped: its manifest and unneeded segments go next
  *   log/manifest                  a manifest uploaded for a publish not finished yet (reused on retry)
  *   log/obsolete/NAME             a backend object no kept point needs any more: ref, deleted when possible
+ *   log/retired/PACK              the first point whose capture saw the pack RETIRED: kept points older
+ *                                 than it may still need the pack
+ *   log/known-from                segments of points from here on are all recorded here (after a restore:
+ *                                 the restored checkpoint); older kept points' segments are in their manifests
  * </pre>
  * SEQ and IDX are fixed-width hex, so names sort in point order.
  */
@@ -30,7 +35,10 @@ final class LogBook {
     static final String CHECKPOINT = "log/checkpoint";
     static final String SEGMENTS = "log/seg/";
     static final String POINTS = "log/point/";
-    static final String PUBLISHED = "log/published";
+    static final String KEPT = "log/kept/";
+    static final String EXPIRED = "log/expired/";
+    static final String RETIRED = "log/retired/";
+    static final String KNOWN_FROM = "log/known-from";
     static final String MANIFEST = "log/manifest";
     static final String OBSOLETE = "log/obsolete/";
 
@@ -44,15 +52,6 @@ final class LogBook {
         boolean exists() {
             return sequence > 0;
         }
-    }
-
-    /** A published point: its manifest and the checkpoint it builds on. */
-    record Published(RootBody.PointRef point, long checkpointSequence) {
-        static final Published NONE = new Published(RootBody.PointRef.NONE, 0);
-    }
-
-    record PublishedPair(Published latest, Published previous) {
-        static final PublishedPair NONE = new PublishedPair(Published.NONE, Published.NONE);
     }
 
     /** A manifest already on the backend for point {@code sequence}. */
@@ -126,27 +125,43 @@ final class LogBook {
         return out;
     }
 
-    static PublishedPair published(MetaReader r) {
-        return r.local(PUBLISHED).map(v -> {
-            Codec.In in = new Codec.In(v, PUBLISHED);
-            return new PublishedPair(readPublished(in), readPublished(in));
-        }).orElse(PublishedPair.NONE);
+    static String keptName(long sequence) {
+        return KEPT + String.format("%016x", sequence);
     }
 
-    static void setPublished(MetaWriter w, PublishedPair pair) {
-        Codec.Out out = new Codec.Out();
-        writePublished(out, pair.latest());
-        writePublished(out, pair.previous());
-        w.putLocal(PUBLISHED, out.toBytes());
+    /** Points kept on the backend, oldest first. */
+    static List<KeptPoint> kept(MetaReader r) {
+        List<KeptPoint> out = new ArrayList<>();
+        for (String name : r.localNames(KEPT)) {
+            out.add(KeptPoint.decode(r.local(name).orElseThrow()));
+        }
+        return out;
     }
 
-    private static void writePublished(Codec.Out out, Published p) {
-        out.i64(p.point().sequence()).str(p.point().ref()).str(p.point().name()).i64(p.point().createdMillis())
-                .i64(p.checkpointSequence());
+    static void putKept(MetaWriter w, KeptPoint p) {
+        w.putLocal(keptName(p.sequence()), p.encode());
     }
 
-    private static Published readPublished(Codec.In in) {
-        return new Published(new RootBody.PointRef(in.i64(), in.str(), in.str(), in.i64()), in.i64());
+    /** Moves a point retention dropped from kept to expired. */
+    static void expire(MetaWriter w, KeptPoint p) {
+        w.deleteLocal(keptName(p.sequence()));
+        w.putLocal(EXPIRED + String.format("%016x", p.sequence()), p.encode());
+    }
+
+    static List<KeptPoint> expired(MetaReader r) {
+        List<KeptPoint> out = new ArrayList<>();
+        for (String name : r.localNames(EXPIRED)) {
+            out.add(KeptPoint.decode(r.local(name).orElseThrow()));
+        }
+        return out;
+    }
+
+    static String expiredName(long sequence) {
+        return EXPIRED + String.format("%016x", sequence);
+    }
+
+    static String retiredName(io.tgcryptfs.fs.PackId pack) {
+        return RETIRED + pack.hex();
     }
 
     static Optional<UploadedManifest> uploadedManifest(MetaReader r) {

@@ -5,15 +5,11 @@ import java.util.List;
 
 /**
  * A restore point on the backend: the segments to apply, in order (a checkpoint's, then every delta
- * since), and the packs whose upload completed after the capture. Sealed with the label
- * {@code meta-point:<name>}.
- *
- * <pre>version:u8 = 1 | sequence:i64 | createdMillis:i64 | checkpointSequence:i64 | stats (3 x i64)
- * | segmentCount:i32 | segments (name, sealedBytes:i64, records:i64, ref)
- * | packCount:i32 | packs (id[16], size:i64, liveBytes:i64, ref)          strings: length:i32 + UTF-8</pre>
+ * since), the packs whose upload completed after the capture, and the catalog of the older points
+ * kept on the backend. Sealed with the label {@code meta-point:<name>}; layout in docs/formats.md.
  */
 public record Manifest(long sequence, long createdMillis, long checkpointSequence, PointStats stats,
-                       List<SegmentRef> segments, List<PackFix> packs) {
+                       List<SegmentRef> segments, List<PackFix> packs, List<KeptPoint> earlier) {
     static final int VERSION = 1;
 
     static String label(String name) {
@@ -31,6 +27,8 @@ public record Manifest(long sequence, long createdMillis, long checkpointSequenc
         segments.forEach(s -> s.writeTo(out));
         out.i32(packs.size());
         packs.forEach(p -> p.writeTo(out));
+        out.i32(earlier.size());
+        earlier.forEach(p -> p.writeTo(out));
         return out.toBytes();
     }
 
@@ -43,7 +41,7 @@ public record Manifest(long sequence, long createdMillis, long checkpointSequenc
         long created = in.i64();
         long checkpoint = in.i64();
         PointStats stats = PointStats.readFrom(in);
-        int n = in.count(28);
+        int n = in.count(36);
         List<SegmentRef> segments = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             segments.add(SegmentRef.readFrom(in));
@@ -53,6 +51,12 @@ public record Manifest(long sequence, long createdMillis, long checkpointSequenc
         for (int i = 0; i < m; i++) {
             packs.add(PackFix.readFrom(in));
         }
-        return new Manifest(sequence, created, checkpoint, stats, List.copyOf(segments), List.copyOf(packs));
+        int k = in.count(56);
+        List<KeptPoint> earlier = new ArrayList<>(k);
+        for (int i = 0; i < k; i++) {
+            earlier.add(KeptPoint.readFrom(in));
+        }
+        return new Manifest(sequence, created, checkpoint, stats, List.copyOf(segments), List.copyOf(packs),
+                List.copyOf(earlier));
     }
 }

@@ -59,6 +59,15 @@ public final class MetadataRestore {
         return name.isPresent() && (name.get().equals(body.latest().name()) || name.get().equals(body.previous().name()));
     }
 
+    /** Applies the kept point {@code point} (a read-only snapshot mount) to {@code meta}. */
+    public Restored restorePoint(RootBody.PointRef point, RootBody body, MetaStore meta, Consumer<RestoreProgress> progress)
+            throws BackendException, IntegrityException, IOException, InterruptedException {
+        Manifest manifest = fetchManifest(point);
+        apply(point, manifest, meta, progress);
+        finish(point, manifest, body, true, meta);
+        return new Restored(point, false, manifest);
+    }
+
     /** Applies the newest point of {@code body} (or its fallback) to {@code meta}. */
     public Restored restore(RootBody body, MetaStore meta, Consumer<RestoreProgress> progress)
             throws BackendException, IntegrityException, IOException, InterruptedException {
@@ -128,21 +137,28 @@ public final class MetadataRestore {
             for (PackFix fix : manifest.packs()) {
                 w.putPack(fix.record());
             }
-            List<SegmentRef> segments = manifest.segments();
-            for (int i = 0; i < segments.size(); i++) {
-                LogBook.putSegment(w, LogBook.segmentName(manifest.checkpointSequence(), i), segments.get(i));
+            java.util.Map<Long, Integer> perPoint = new java.util.HashMap<>();
+            for (SegmentRef segment : manifest.segments()) {
+                int index = perPoint.merge(segment.point(), 1, Integer::sum) - 1;
+                LogBook.putSegment(w, LogBook.segmentName(segment.point(), index), segment);
             }
             LogBook.setCheckpoint(w, new LogBook.Checkpoint(manifest.checkpointSequence(), manifest.segmentBytes(), 0, 0));
-            LogBook.Published restored = new LogBook.Published(point, manifest.checkpointSequence());
-            LogBook.Published before = fallback ? LogBook.Published.NONE
-                    : new LogBook.Published(body.previous(), manifest.checkpointSequence());
-            LogBook.setPublished(w, new LogBook.PublishedPair(restored, before));
+            manifest.earlier().forEach(k -> LogBook.putKept(w, k));
+            LogBook.putKept(w, new KeptPoint(point.sequence(), manifest.createdMillis(), manifest.checkpointSequence(),
+                    manifest.stats(), point.name(), point.ref()));
+            LogBook.setNumber(w, LogBook.KNOWN_FROM, manifest.checkpointSequence());
             LogBook.setNumber(w, LogBook.ROOT_SEQUENCE, point.sequence());
             LogBook.setNumber(w, LogBook.SEQUENCE, Math.max(point.sequence(), fallback ? 0 : body.sequence()));
             w.deleteLocal(RESTORING);
             w.deleteLocal(NEXT_SEGMENT);
             return null;
         });
+    }
+
+    /** The newest point's manifest: its catalog lists every kept point (for `snapshots`). */
+    public Manifest newestManifest(RootBody body) throws BackendException, IntegrityException, IOException,
+            InterruptedException {
+        return fetchManifest(body.latest());
     }
 
     /**

@@ -50,7 +50,8 @@ public final class PointCapture {
         this.maxDeltas = maxDeltas;
     }
 
-    private record Captured(long generation, boolean full, List<SegmentRef> segments, PendingPoint point) {
+    private record Captured(long generation, boolean full, List<SegmentRef> segments, PendingPoint point,
+                            List<io.tgcryptfs.fs.PackId> newlyRetired) {
     }
 
     /**
@@ -64,7 +65,7 @@ public final class PointCapture {
                 || checkpoint.deltaBytes() >= checkpointRatio * Math.max(checkpoint.bytes(), 1);
         long sequence = meta.read(r -> Math.max(LogBook.number(r, LogBook.SEQUENCE),
                 LogBook.number(r, LogBook.ROOT_SEQUENCE))) + 1;
-        SegmentWriter writer = new SegmentWriter(dir, cipher, random, maxObjectBytes);
+        SegmentWriter writer = new SegmentWriter(dir, cipher, random, maxObjectBytes, sequence);
         Captured captured;
         try {
             captured = meta.capture(view -> {
@@ -79,7 +80,8 @@ public final class PointCapture {
                 List<SegmentRef> segments = writer.finish();
                 long checkpointSequence = full ? sequence : checkpoint.sequence();
                 return new Captured(view.generation(), full, segments,
-                        new PendingPoint(sequence, clock.millis(), checkpointSequence, stats(view), waitingPacks(view)));
+                        new PendingPoint(sequence, clock.millis(), checkpointSequence, stats(view), waitingPacks(view)),
+                        newlyRetired(view));
             });
             if (captured == null) {
                 return OptionalLong.empty();
@@ -106,6 +108,8 @@ public final class PointCapture {
             w.putLocal(LogBook.pointName(sequence), c.point().encode());
             LogBook.setCheckpoint(w, after);
             LogBook.setNumber(w, LogBook.SEQUENCE, sequence);
+            // points before this one may still mention these packs; this one and later ones do not
+            c.newlyRetired().forEach(p -> LogBook.setNumber(w, LogBook.retiredName(p), sequence));
             return null;
         });
     }
@@ -113,6 +117,11 @@ public final class PointCapture {
     private static PointStats stats(CaptureView view) {
         return new PointStats(view.counter(INODES), view.counter(ChunkStore.LOGICAL_BYTES),
                 view.counter(ChunkStore.STORED_BYTES));
+    }
+
+    private static List<io.tgcryptfs.fs.PackId> newlyRetired(CaptureView view) {
+        return view.packs(PackState.RETIRED).stream().map(PackRecord::id)
+                .filter(id -> view.local(LogBook.retiredName(id)).isEmpty()).toList();
     }
 
     private static List<PendingPoint.PendingPack> waitingPacks(CaptureView view) {

@@ -44,13 +44,18 @@ public final class PointPublisher {
     private final Retry retry;
     private final Runnable sealOpenPack;
     private final Runnable rollbackSeen;
+    private final Retention retention;
+    private final java.time.Clock clock;
 
     /**
      * @param sealOpenPack closes the outbox's open pack, when a point waits for a pack that is still open
      * @param rollbackSeen told when the backend's root is older than the last one published here
      */
     public PointPublisher(MetaStore meta, BlobStore backend, MetadataCipher cipher, byte[] header, Path dir,
-                          RandomGenerator random, Retry retry, Runnable sealOpenPack, Runnable rollbackSeen) {
+                          RandomGenerator random, Retry retry, Runnable sealOpenPack, Runnable rollbackSeen,
+                          Retention retention, java.time.Clock clock) {
+        this.retention = retention;
+        this.clock = clock;
         this.meta = meta;
         this.backend = backend;
         this.cipher = cipher;
@@ -77,10 +82,12 @@ public final class PointPublisher {
             return OptionalLong.empty();
         }
         PendingPoint point = ready.get();
-        uploadSegmentsUpTo(point.sequence());
-        Manifest manifest = manifestOf(point);
+        uploadSegmentsOf(point);
+        List<KeptPoint> keptBefore = meta.read(LogBook::kept);
+        List<KeptPoint> keptAfter = keepAfter(keptBefore, point);
+        Manifest manifest = manifestOf(point, keptAfter);
         LogBook.UploadedManifest uploaded = uploadManifest(point, manifest);
-        publishRoot(point, uploaded);
+        publishRoot(point, uploaded, keptBefore, keptAfter);
         deleteObsolete();
         return OptionalLong.of(point.sequence());
     }
@@ -117,17 +124,34 @@ public final class PointPublisher {
         return Optional.ofNullable(ready);
     }
 
-    private void uploadSegmentsUpTo(long sequence) throws BackendException, IOException, InterruptedException {
-        List<String> entries = meta.read(LogBook::segmentEntries);
-        for (String entry : entries) {
-            if (LogBook.pointOfSegmentName(entry) > sequence) {
+    /**
+     * Uploads the segments {@code point}'s manifest lists (points checkpoint..point). Segments of points
+     * skipped on the way that the manifest does not list (a newer checkpoint came first) are dropped:
+     * nothing will ever reference them.
+     */
+    private void uploadSegmentsOf(PendingPoint point) throws BackendException, IOException, InterruptedException {
+        long lastPublished = meta.read(r -> LogBook.number(r, LogBook.ROOT_SEQUENCE));
+        for (String entry : meta.read(LogBook::segmentEntries)) {
+            long owner = LogBook.pointOfSegmentName(entry);
+            if (owner > point.sequence()) {
                 break;
             }
             SegmentRef segment = meta.read(r -> LogBook.segment(r, entry));
+            Path file = SegmentWriter.fileOf(dir, segment.name());
+            if (owner < point.checkpointSequence()) {
+                if (owner > lastPublished) { // captured, never published, and now under a newer checkpoint
+                    meta.write(w -> {
+                        LogBook.markObsolete(w, segment.name(), segment.ref());
+                        w.deleteLocal(entry);
+                        return null;
+                    });
+                    Files.deleteIfExists(file);
+                }
+                continue; // a published point's: stays while a kept point needs it
+            }
             if (segment.isUploaded()) {
                 continue;
             }
-            Path file = SegmentWriter.fileOf(dir, segment.name());
             String ref = retry.call(() -> backend.put(segment.name(), file));
             meta.write(w -> {
                 LogBook.putSegment(w, entry, segment.uploaded(ref));
@@ -137,15 +161,23 @@ public final class PointPublisher {
         }
     }
 
-    private Manifest manifestOf(PendingPoint point) {
+    /** The points kept once {@code point} is published (its manifest and ref not known yet: placeholders). */
+    private List<KeptPoint> keepAfter(List<KeptPoint> before, PendingPoint point) {
+        List<KeptPoint> all = new ArrayList<>(before);
+        all.add(new KeptPoint(point.sequence(), point.createdMillis(), point.checkpointSequence(), point.stats(), "", ""));
+        return retention.select(all, clock.millis());
+    }
+
+    private Manifest manifestOf(PendingPoint point, List<KeptPoint> keptAfter) {
         return meta.read(r -> {
             List<PackFix> fixes = new ArrayList<>();
             for (PendingPoint.PendingPack p : point.packs()) {
                 r.pack(p.id()).filter(rec -> rec.remoteRef() != null)
                         .ifPresent(rec -> fixes.add(new PackFix(p.id(), rec.size(), p.liveBytes(), rec.remoteRef())));
             }
+            List<KeptPoint> earlier = keptAfter.stream().filter(k -> k.sequence() != point.sequence()).toList();
             return new Manifest(point.sequence(), point.createdMillis(), point.checkpointSequence(), point.stats(),
-                    LogBook.segments(r, point.checkpointSequence(), point.sequence()), fixes);
+                    LogBook.segments(r, point.checkpointSequence(), point.sequence()), fixes, earlier);
         });
     }
 
@@ -172,9 +204,9 @@ public final class PointPublisher {
         }
     }
 
-    private void publishRoot(PendingPoint point, LogBook.UploadedManifest manifest)
+    private void publishRoot(PendingPoint point, LogBook.UploadedManifest manifest, List<KeptPoint> keptBefore,
+                             List<KeptPoint> keptAfter)
             throws BackendException, IntegrityException, InterruptedException, NewerRootException {
-        LogBook.PublishedPair published = meta.read(LogBook::published);
         long lastPublished = meta.read(r -> LogBook.number(r, LogBook.ROOT_SEQUENCE));
         Optional<RootBody> current = RootRecord.readBody(retry.call(backend::getRoot), cipher);
         long backendSequence = current.map(RootBody::sequence).orElse(0L);
@@ -190,36 +222,31 @@ public final class PointPublisher {
                     + "(#{}): it was replayed or rolled back; publishing #{} replaces it", backendSequence, lastPublished,
                     point.sequence());
         }
-        RootBody.PointRef next = new RootBody.PointRef(point.sequence(), manifest.ref(), manifest.name(),
-                manifest.createdMillis());
-        RootBody body = new RootBody(RootBody.VERSION, point.sequence(), next, published.latest().point());
+        KeptPoint published = new KeptPoint(point.sequence(), manifest.createdMillis(), point.checkpointSequence(),
+                point.stats(), manifest.name(), manifest.ref());
+        RootBody.PointRef previous = keptBefore.isEmpty() ? RootBody.PointRef.NONE
+                : keptBefore.get(keptBefore.size() - 1).pointRef();
+        RootBody body = new RootBody(RootBody.VERSION, point.sequence(), published.pointRef(), previous);
         byte[] root = RootRecord.seal(header, body, cipher);
         retry.call(() -> {
             backend.putRoot(root);
             return null;
         });
-        LogBook.Published now = new LogBook.Published(next, point.checkpointSequence());
+        java.util.Set<Long> stays = new java.util.HashSet<>();
+        keptAfter.forEach(k -> stays.add(k.sequence()));
         meta.write(w -> {
-            LogBook.setPublished(w, new LogBook.PublishedPair(now, published.latest()));
+            LogBook.putKept(w, published);
+            for (KeptPoint k : keptBefore) {
+                if (!stays.contains(k.sequence())) {
+                    LogBook.expire(w, k);
+                }
+            }
             LogBook.setNumber(w, LogBook.ROOT_SEQUENCE, point.sequence());
             w.deleteLocal(LogBook.MANIFEST);
             for (String name : w.localNames(LogBook.POINTS)) {
                 if (PendingPoint.decode(w.local(name).orElseThrow()).sequence() <= point.sequence()) {
                     w.deleteLocal(name);
                 }
-            }
-            // what only the point that just stopped being the fallback needed
-            RootBody.PointRef dropped = published.previous().point();
-            LogBook.markObsolete(w, dropped.name(), dropped.ref());
-            long keepFrom = Math.min(now.checkpointSequence(), published.latest().point().exists()
-                    ? published.latest().checkpointSequence() : now.checkpointSequence());
-            for (String entry : LogBook.segmentEntries(w)) {
-                if (LogBook.pointOfSegmentName(entry) >= keepFrom) {
-                    break;
-                }
-                SegmentRef s = LogBook.segment(w, entry);
-                LogBook.markObsolete(w, s.name(), s.ref());
-                w.deleteLocal(entry);
             }
             current.filter(RootBody::legacy).ifPresent(old -> {
                 // the whole-LMDB snapshots an older release published
@@ -230,8 +257,63 @@ public final class PointPublisher {
         });
     }
 
-    /** Deletes objects no kept point needs; one that cannot be deleted now is tried again after the next publish. */
-    private void deleteObsolete() {
+    /**
+     * Expired points: their manifest goes, and each segment it lists that no kept point needs. Then every
+     * obsolete object is deleted; one that cannot be deleted now is tried again after the next publish.
+     */
+    private void deleteObsolete() throws InterruptedException {
+        List<KeptPoint> kept = meta.read(LogBook::kept);
+        meta.write(w -> {
+            for (String entry : LogBook.segmentEntries(w)) {
+                long owner = LogBook.pointOfSegmentName(entry);
+                if (owner <= LogBook.number(w, LogBook.ROOT_SEQUENCE) && kept.stream().noneMatch(k -> k.needs(owner))) {
+                    SegmentRef segment = LogBook.segment(w, entry);
+                    LogBook.markObsolete(w, segment.name(), segment.ref());
+                    w.deleteLocal(entry);
+                }
+            }
+            return null;
+        });
+        long knownFrom = meta.read(r -> LogBook.number(r, LogBook.KNOWN_FROM));
+        for (KeptPoint expired : meta.read(LogBook::expired)) {
+            // segments recorded here were handled above; only a point from before a restore needs its manifest read
+            Optional<Manifest> manifest = expired.checkpointSequence() < knownFrom ? fetchQuietly(expired) : Optional.empty();
+            meta.write(w -> {
+                manifest.ifPresent(m -> m.segments().stream()
+                        .filter(seg -> kept.stream().noneMatch(k -> k.needs(seg.point())))
+                        .forEach(seg -> LogBook.markObsolete(w, seg.name(), seg.ref())));
+                LogBook.markObsolete(w, expired.name(), expired.ref());
+                w.deleteLocal(LogBook.expiredName(expired.sequence()));
+                return null;
+            });
+        }
+        deleteObjects();
+    }
+
+    /** An expired point's manifest; empty when it is gone already (or, logged, when it cannot be read now). */
+    private Optional<Manifest> fetchQuietly(KeptPoint point) throws InterruptedException {
+        Path file = dir.resolve(point.name() + ".expired");
+        try {
+            Files.createDirectories(dir);
+            retry.call(() -> {
+                backend.get(point.ref(), file);
+                return null;
+            });
+            return Optional.of(Manifest.decode(cipher.open(Manifest.label(point.name()), Files.readAllBytes(file))));
+        } catch (BackendException | IntegrityException | IOException | IllegalArgumentException e) {
+            log.warn("cannot read the manifest of expired restore point #{} ({}); its segments stay on the backend",
+                    point.sequence(), e.getMessage());
+            return Optional.empty();
+        } finally {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // scratch file; the next start clears the directory of unrecorded files
+            }
+        }
+    }
+
+    private void deleteObjects() {
         for (String entry : meta.read(LogBook::obsolete)) {
             String ref = meta.read(r -> r.local(entry).map(v -> new String(v, java.nio.charset.StandardCharsets.UTF_8)))
                     .orElse("");

@@ -25,16 +25,50 @@ public final class RestorePoints {
 
     /** Age of the newest published point's capture, if one is known with its time. */
     public Optional<Duration> newestAge() {
-        RootBody.PointRef newest = meta.read(LogBook::published).latest().point();
-        if (!newest.exists() || newest.createdMillis() == 0) {
+        List<KeptPoint> kept = meta.read(LogBook::kept);
+        if (kept.isEmpty() || kept.get(kept.size() - 1).createdMillis() == 0) {
             return Optional.empty();
         }
-        return Optional.of(Duration.ofMillis(Math.max(0, clock.millis() - newest.createdMillis())));
+        return Optional.of(Duration.ofMillis(Math.max(0, clock.millis() - kept.get(kept.size() - 1).createdMillis())));
     }
 
     /** Seconds since the newest point was captured, or -1 when there is none (for the metric). */
     public long newestAgeSeconds() {
         return newestAge().map(Duration::toSeconds).orElse(-1L);
+    }
+
+    /** Points kept on the backend, oldest first, as this machine knows them. */
+    public List<KeptPoint> kept() {
+        return meta.read(LogBook::kept);
+    }
+
+    /**
+     * Retired packs no kept restore point can mention any more: each was first seen RETIRED by a capture
+     * at or before the oldest kept point.
+     */
+    public List<io.tgcryptfs.fs.PackId> retiredPacksNoPointNeeds() {
+        return meta.read(r -> {
+            List<KeptPoint> kept = LogBook.kept(r);
+            if (kept.isEmpty()) {
+                return List.<io.tgcryptfs.fs.PackId>of();
+            }
+            long oldest = kept.get(0).sequence();
+            List<io.tgcryptfs.fs.PackId> out = new ArrayList<>();
+            for (String name : r.localNames(LogBook.RETIRED)) {
+                if (LogBook.number(r, name) <= oldest) {
+                    out.add(io.tgcryptfs.fs.PackId.parse(name.substring(LogBook.RETIRED.length())));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Forgets the bookkeeping of packs deleted from the backend. */
+    public void forgetRetired(List<io.tgcryptfs.fs.PackId> packs) {
+        meta.write(w -> {
+            packs.forEach(p -> w.deleteLocal(LogBook.retiredName(p)));
+            return null;
+        });
     }
 
     public List<String> statusLines() {

@@ -1,12 +1,12 @@
 package io.tgcryptfs.backup;
 
 /**
- * A segment of the metadata log: its random object name, its sealed size, how many records it holds,
- * and the backend's reference once uploaded (empty before).
+ * A segment of the metadata log: its random object name, the restore point whose capture wrote it, its
+ * sealed size, how many records it holds, and the backend's reference once uploaded (empty before).
  */
-public record SegmentRef(String name, long sealedBytes, long records, String ref) {
+public record SegmentRef(String name, long point, long sealedBytes, long records, String ref) {
     public SegmentRef uploaded(String backendRef) {
-        return new SegmentRef(name, sealedBytes, records, backendRef);
+        return new SegmentRef(name, point, sealedBytes, records, backendRef);
     }
 
     public boolean isUploaded() {
@@ -23,10 +23,10 @@ public record SegmentRef(String name, long sealedBytes, long records, String ref
     }
 
     void writeTo(Codec.Out out) {
-        out.str(name).i64(sealedBytes).i64(records).str(ref);
+        out.str(name).i64(point).i64(sealedBytes).i64(records).str(ref);
     }
 
     static SegmentRef readFrom(Codec.In in) {
-        return new SegmentRef(in.str(), in.i64(), in.i64(), in.str());
+        return new SegmentRef(in.str(), in.i64(), in.i64(), in.i64(), in.str());
     }
 }

@@ -32,12 +32,14 @@ final class SegmentWriter implements RecordSink {
     private final MetadataCipher cipher;
     private final RandomGenerator random;
     private final int maxPlainBytes;
+    private final long point;
     private final List<SegmentRef> written = new ArrayList<>();
     private ByteArrayOutputStream buffer;
     private DataOutputStream out;
     private long records;
 
-    SegmentWriter(Path dir, MetadataCipher cipher, RandomGenerator random, long maxSealedBytes) {
+    SegmentWriter(Path dir, MetadataCipher cipher, RandomGenerator random, long maxSealedBytes, long point) {
+        this.point = point;
         this.dir = dir;
         this.cipher = cipher;
         this.random = random;
@@ -97,7 +99,7 @@ final class SegmentWriter implements RecordSink {
             }
             ch.force(true);
         }
-        written.add(new SegmentRef(hex, sealed.length, records, ""));
+        written.add(new SegmentRef(hex, point, sealed.length, records, ""));
         records = 0;
     }
 

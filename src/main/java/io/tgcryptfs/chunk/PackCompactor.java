@@ -38,8 +38,11 @@ public final class PackCompactor {
     public record Result(int packsRetired, int chunksMoved, long bytesMoved, long bytesFreed) {
     }
 
-    /** Retires every uploaded pack whose live bytes are below {@code minLiveRatio} of its size. */
-    public Result compact(double minLiveRatio, Consumer<String> progress) {
+    /**
+     * Retires uploaded packs whose live bytes are below {@code minLiveRatio} of their size, until about
+     * {@code maxBytes} of live chunks were copied (the pack being compacted is finished).
+     */
+    public Result compact(double minLiveRatio, long maxBytes, Consumer<String> progress) {
         int retired = 0;
         int moved = 0;
         long bytesMoved = 0;
@@ -47,6 +50,10 @@ public final class PackCompactor {
         for (PackRecord pack : meta.read(r -> r.packs(PackState.UPLOADED))) {
             if (pack.size() == 0 || pack.liveBytes() >= minLiveRatio * pack.size()) {
                 continue;
+            }
+            if (bytesMoved >= maxBytes) {
+                progress.accept("stopping at the per-pass limit; the next pass goes on");
+                break;
             }
             for (ChunkRecord chunk : meta.read(r -> r.chunksInPack(pack.id()))) {
                 byte[] sealed = cache.read(pack.id(), chunk.offset(), chunk.sealedLength());

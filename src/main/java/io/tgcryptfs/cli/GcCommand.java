@@ -6,11 +6,10 @@ import picocli.CommandLine.Mixin;
 import java.util.concurrent.Callable;
 
 @Command(name = "gc", mixinStandardHelpOptions = true,
-        description = {"Reclaim backend space held by deleted data: packs less than half live are rewritten,",
-                "two metadata snapshots are published, then the old packs are deleted from the backend."})
+        description = {"Reclaim backend space held by deleted data now: packs below gc.min-live-ratio live are",
+                "rewritten, a restore point is published, and retired packs no kept restore point mentions are",
+                "deleted from the backend (the mount also does this every gc.interval)."})
 final class GcCommand implements Callable<Integer> {
-    static final double MIN_LIVE_RATIO = 0.5;
-
     @Mixin
     VolumeOptions options;
 

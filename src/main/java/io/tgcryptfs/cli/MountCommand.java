@@ -76,7 +76,7 @@ final class MountCommand implements Callable<Integer> {
             switch (request) {
                 case "status" -> volume.statusLines().forEach(out::println);
                 case "sync" -> volume.syncToBackend(s -> out.println(SyncCommand.progressLine(s)));
-                case "gc" -> volume.gc(GcCommand.MIN_LIVE_RATIO, out::println);
+                case "gc" -> volume.gc(out::println);
                 case "verify", "verify-local" -> {
                     if (volume.verify(request.equals("verify"), out::println) > 0) {
                         throw new IllegalStateException("some chunks are damaged (see above)");

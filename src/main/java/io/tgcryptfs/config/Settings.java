@@ -36,6 +36,13 @@ public record Settings(
         Duration metadataMaxUnbacked,
         double metadataCheckpointRatio,
         int metadataMaxDeltas,
+        Duration retentionKeepWithin,
+        int retentionKeepHourly,
+        int retentionKeepDaily,
+        boolean gcEnabled,
+        Duration gcInterval,
+        double gcMinLiveRatio,
+        long gcMaxBytesPerPass,
         Duration askTimeout,
         Duration writeTimeout,
         Duration passivateAfter,
@@ -93,6 +100,13 @@ public record Settings(
                 positiveDuration(c, "metadata.max-unbacked"),
                 c.getDouble("metadata.checkpoint-ratio"),
                 positive(c, "metadata.max-deltas"),
+                c.getDuration("metadata.retention.keep-within"),
+                nonNegative(c, "metadata.retention.keep-hourly"),
+                nonNegative(c, "metadata.retention.keep-daily"),
+                c.getBoolean("gc.enabled"),
+                positiveDuration(c, "gc.interval"),
+                c.getDouble("gc.min-live-ratio"),
+                c.getBytes("gc.max-bytes-per-pass"),
                 c.getDuration("engine.ask-timeout"),
                 c.getDuration("engine.write-timeout"),
                 c.getDuration("engine.passivate-after"),
@@ -154,6 +168,14 @@ public record Settings(
         int v = c.getInt(key);
         if (v <= 0) {
             throw new IllegalArgumentException("tgcryptfs." + key + " must be positive");
+        }
+        return v;
+    }
+
+    private static int nonNegative(Config c, String key) {
+        int v = c.getInt(key);
+        if (v < 0) {
+            throw new IllegalArgumentException("tgcryptfs." + key + " must not be negative");
         }
         return v;
     }

@@ -6,6 +6,7 @@ import io.tgcryptfs.backup.MetadataRestore;
 import io.tgcryptfs.backup.PointCapture;
 import io.tgcryptfs.backup.PointPublisher;
 import io.tgcryptfs.backup.RestorePoints;
+import io.tgcryptfs.backup.Retention;
 import io.tgcryptfs.backup.RootBody;
 import io.tgcryptfs.backup.RootRecord;
 import io.tgcryptfs.pipeline.Retry;
@@ -101,15 +102,22 @@ public final class Volume implements AutoCloseable {
     private final LongSupplier nanoTime;
     private final BackendSync backendSync;
     private final RestorePoints points;
+    private final GarbageCollector garbage;
+    private final ScheduledExecutorService gcThread = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "tgcryptfs-gc");
+        t.setDaemon(true);
+        return t;
+    });
     private final long startedNanos;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Volume(Settings settings, FileChannel lockChannel, FileLock lock, VolumeKeys keys, VolumeHeader header,
                    BlobStore backend, MetaStore meta, Outbox outbox, PackCache packCache, ActorSystem<Void> system,
                    UploadPipeline uploads, ExecutorService uploadThreads, FsGateway gateway, LongSupplier nanoTime,
-                   BackendSync backendSync, RestorePoints points) {
+                   BackendSync backendSync, RestorePoints points, GarbageCollector garbage) {
         this.backendSync = backendSync;
         this.points = points;
+        this.garbage = garbage;
         this.settings = settings;
         this.nanoTime = nanoTime;
         this.startedNanos = nanoTime.getAsLong();
@@ -296,8 +304,12 @@ public final class Volume implements AutoCloseable {
                     settings.metadataCheckpointRatio(), settings.metadataMaxDeltas());
             capture.removeUnrecordedFiles();
             PointPublisher publisher = new PointPublisher(meta, backend, keys.metadataCipher(), header.encode(),
-                    settings.metalogDir(), random, retry, outbox::sealOpenPack, metrics::integrityFailure);
+                    settings.metalogDir(), random, retry, outbox::sealOpenPack, metrics::integrityFailure,
+                    new Retention(settings.retentionKeepWithin(), settings.retentionKeepHourly(), settings.retentionKeepDaily()),
+                    clock);
             RestorePoints points = new RestorePoints(meta, clock);
+            GarbageCollector garbage = new GarbageCollector(new PackCompactor(meta, outbox, packCache), points, backend,
+                    settings.gcMinLiveRatio(), settings.gcMaxBytesPerPass());
             BackendSync backendSync = new BackendSync(gateway, outbox, uploads, capture, publisher, points, clock,
                     settings.metadataMaxUnbacked());
             metrics.gauge("dirty-bytes", budget::dirtyBytes);
@@ -305,9 +317,13 @@ public final class Volume implements AutoCloseable {
             metrics.gauge("cache-bytes", packCache::cachedBytes);
             metrics.gauge("metadata-backup-age-seconds", points::newestAgeSeconds);
             Volume volume = new Volume(settings, lockChannel, lock, keys, header, backend, meta, outbox, packCache, system,
-                    uploads, uploadThreads, gateway, nanoTime, backendSync, points);
+                    uploads, uploadThreads, gateway, nanoTime, backendSync, points, garbage);
             publisher.checkRootAtOpen();
             backendSync.start();
+            if (settings.gcEnabled()) {
+                long every = settings.gcInterval().toMillis();
+                volume.gcThread.scheduleWithFixedDelay(garbage::backgroundPass, every, every, TimeUnit.MILLISECONDS);
+            }
             return volume;
         } catch (WrongPasswordException e) {
             cleanup(lockChannel, keys, meta, system);
@@ -348,24 +364,16 @@ public final class Volume implements AutoCloseable {
     }
 
     /**
-     * Garbage collection: compacts mostly dead packs, publishes two metadata snapshots (so neither the
-     * latest nor the fallback snapshot mentions the retired packs), then deletes the retired packs.
+     * Garbage collection now: compacts mostly dead packs, publishes two restore points (so neither the
+     * newest nor its fallback mentions the retired packs), then deletes the retired packs no kept
+     * restore point mentions (the rest go when their points expire).
      */
-    public void gc(double minLiveRatio, Consumer<String> out) throws InterruptedException, VolumeException {
-        PackCompactor compactor = new PackCompactor(meta, outbox, packCache);
-        PackCompactor.Result result = compactor.compact(minLiveRatio, out);
-        out.accept(String.format("moved %d live chunks (%.1f MiB) out of %d packs", result.chunksMoved(),
-                result.bytesMoved() / 1048576.0, result.packsRetired()));
-        List<PackId> retired = compactor.retired();
-        if (retired.isEmpty()) {
-            out.accept("nothing to delete");
-            return;
-        }
+    public void gc(Consumer<String> out) throws InterruptedException, VolumeException {
+        garbage.compact(out);
         syncToBackend(s -> { });
         syncToBackend(s -> { });
         try {
-            int deleted = compactor.deleteRetired(retired, backend);
-            out.accept(String.format("deleted %d packs from the backend", deleted));
+            garbage.deleteUnneeded(out);
         } catch (BackendException | IOException e) {
             throw new VolumeException("gc could not delete every retired pack (it retries next time): " + e.getMessage(), e);
         }
@@ -414,6 +422,7 @@ public final class Volume implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        gcThread.shutdownNow();
         backendSync.close();
         uploads.close();
         uploadThreads.shutdownNow();

@@ -28,11 +28,19 @@ final class LogRig implements AutoCloseable {
     final AtomicInteger rollbacks = new AtomicInteger();
     final Retry retry;
     final long maxObjectBytes;
+    final Retention retention;
+    final Clock clock;
     MetaStore meta;
     PointCapture capture;
     PointPublisher publisher;
 
     LogRig(Path dir, BlobStore backend, long maxObjectBytes) {
+        this(dir, backend, maxObjectBytes, new Retention(Duration.ZERO, 0, 0), Clock.systemUTC());
+    }
+
+    LogRig(Path dir, BlobStore backend, long maxObjectBytes, Retention retention, Clock clock) {
+        this.retention = retention;
+        this.clock = clock;
         byte[] salt = new byte[16];
         random.nextBytes(salt);
         this.volume = VolumeKeys.create("pw".toCharArray(), 256 * 1024, new KdfParams(8192, 1, 1, salt), random);
@@ -48,9 +56,9 @@ final class LogRig implements AutoCloseable {
     void open(Path dir) {
         meta = LmdbMetaStore.open(dir.resolve("meta"), 8L << 30);
         capture = new PointCapture(meta, dir.resolve("metalog"), keys.metadataCipher(), random, maxObjectBytes,
-                Clock.systemUTC(), 1.0, 500);
+                clock, 1.0, 500);
         publisher = new PointPublisher(meta, backend, keys.metadataCipher(), volume.header().encode(), dir.resolve("metalog"),
-                random, retry, sealRequests::incrementAndGet, rollbacks::incrementAndGet);
+                random, retry, sealRequests::incrementAndGet, rollbacks::incrementAndGet, retention, clock);
     }
 
     MetadataRestore restorer(Path scratch) {

@@ -235,17 +235,16 @@ class MetadataLogTest {
                 .filter(e -> LogBook.pointOfSegmentName(e) == LogBook.checkpoint(r).sequence()).count()));
     }
 
-    /** Objects the newest and the fallback point reference. */
+    /** Objects the kept points reference: the newest's manifest lists the others in its catalog. */
     private Set<String> referencedObjects() throws Exception {
-        RootBody body = rig.root();
+        Manifest newest = manifest();
         Set<String> names = new HashSet<>();
-        for (RootBody.PointRef p : List.of(body.latest(), body.previous())) {
-            if (!p.exists()) {
-                continue;
-            }
-            names.add(p.name());
-            Manifest m = Manifest.decode(rig.keys.metadataCipher().open(Manifest.label(p.name()),
-                    backend.object(p.name()).orElseThrow()));
+        List<String> manifests = new java.util.ArrayList<>(List.of(rig.root().latest().name()));
+        newest.earlier().forEach(k -> manifests.add(k.name()));
+        for (String name : manifests) {
+            names.add(name);
+            Manifest m = Manifest.decode(rig.keys.metadataCipher().open(Manifest.label(name),
+                    backend.object(name).orElseThrow()));
             m.segments().forEach(s -> names.add(s.name()));
         }
         return names;

@@ -54,7 +54,7 @@ class PackCompactorTest {
             stores.chunks.seal(10, i, new byte[BS]); // holes now: their chunks die
         }
 
-        PackCompactor.Result result = compactor.compact(0.5, line -> { });
+        PackCompactor.Result result = compactor.compact(0.5, Long.MAX_VALUE, line -> { });
 
         assertEquals(1, result.packsRetired());
         assertEquals(1, result.chunksMoved());
@@ -74,7 +74,7 @@ class PackCompactorTest {
         PackId pack = chunk(10, 0).pack();
         markUploaded(pack);
 
-        PackCompactor.Result result = compactor.compact(0.5, line -> { });
+        PackCompactor.Result result = compactor.compact(0.5, Long.MAX_VALUE, line -> { });
 
         assertEquals(0, result.packsRetired());
         assertEquals(pack, chunk(10, 0).pack());
@@ -86,7 +86,7 @@ class PackCompactorTest {
         PackId pack = chunk(10, 0).pack();
         markUploaded(pack);
         stores.chunks.seal(10, 0, new byte[BS]);
-        compactor.compact(0.5, line -> { });
+        compactor.compact(0.5, Long.MAX_VALUE, line -> { });
         LocalBlobStore remote = new LocalBlobStore(dir.resolve("remote"));
         Path object = dir.resolve("remote").resolve("objects").resolve("ref-" + pack);
         java.nio.file.Files.write(object, new byte[] {1});

@@ -15,7 +15,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class GcIT {
     @RegisterExtension
-    static final MountFixture fs = new MountFixture().withProperty("pack.target-size", "4MiB");
+    static final MountFixture fs = new MountFixture().withProperty("pack.target-size", "4MiB")
+            // only the newest restore point and its fallback are kept, so gc may delete at once
+            .withProperty("metadata.retention.keep-within", "0s")
+            .withProperty("metadata.retention.keep-hourly", "0")
+            .withProperty("metadata.retention.keep-daily", "0");
 
     @Test
     void gc_afterDeletes_shrinksTheBackend_andLiveDataStaysIntact() throws IOException {

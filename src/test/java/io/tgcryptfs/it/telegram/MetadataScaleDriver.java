@@ -5,6 +5,7 @@ import io.tgcryptfs.backend.telegram.TelegramBlobStore;
 import io.tgcryptfs.backend.telegram.TelegramSettings;
 import io.tgcryptfs.backup.PointCapture;
 import io.tgcryptfs.backup.PointPublisher;
+import io.tgcryptfs.backup.Retention;
 import io.tgcryptfs.config.ConfigLoader;
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.crypto.VolumeHeader;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -100,7 +102,7 @@ public final class MetadataScaleDriver {
                     Math.min(settings.packTargetSize(), backend.maxObjectBytes()), Clock.systemUTC(),
                     settings.metadataCheckpointRatio(), settings.metadataMaxDeltas());
             publisher = new PointPublisher(meta, backend, keys.metadataCipher(), header.encode(), settings.metalogDir(),
-                    random, retry, () -> { }, () -> { });
+                    random, retry, () -> { }, () -> { }, new Retention(Duration.ZERO, 0, 0), Clock.systemUTC());
         }
 
         void publish() throws Exception {
