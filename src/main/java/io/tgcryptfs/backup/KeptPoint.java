@@ -12,7 +12,7 @@ public record KeptPoint(long sequence, long createdMillis, long checkpointSequen
         return segmentPoint >= checkpointSequence && segmentPoint <= sequence;
     }
 
-    RootBody.PointRef pointRef() {
+    public RootBody.PointRef pointRef() {
         return new RootBody.PointRef(sequence, ref, name, createdMillis);
     }
 

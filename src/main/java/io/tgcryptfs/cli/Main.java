@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point: `java -jar tgcryptfs.jar <command>`. */
 @Command(name = "tgcryptfs", mixinStandardHelpOptions = true, version = "tgcryptfs 0.1.0",
         description = "An encrypted, deduplicating FUSE filesystem whose contents live in Telegram (or a directory).",
-        subcommands = {InitCommand.class, MountCommand.class, RestoreCommand.class, UnmountCommand.class, SyncCommand.class, StatusCommand.class, VerifyCommand.class, GcCommand.class, PasswdCommand.class,
+        subcommands = {InitCommand.class, MountCommand.class, RestoreCommand.class, SnapshotsCommand.class, UnmountCommand.class, SyncCommand.class, StatusCommand.class, VerifyCommand.class, GcCommand.class, PasswdCommand.class,
                 CacheCommand.class, TelegramCommand.class, TimeMachineCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code of a command that failed (picocli uses 2 for usage errors). */

@@ -13,6 +13,7 @@ import io.tgcryptfs.volume.Volume;
 import io.tgcryptfs.volume.VolumeException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sun.misc.Signal;
 
@@ -32,6 +33,11 @@ final class MountCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MOUNTPOINT", description = "An existing empty directory.")
     Path mountpoint;
 
+    @Option(names = "--snapshot", paramLabel = "ID",
+            description = "Mount kept restore point ID (see `tgcryptfs snapshots`) read-only, on this machine or another; "
+                    + "the writer's volume and state are not touched.")
+    Long snapshot;
+
     @Override
     public Integer call() throws Exception {
         Settings settings = options.settings();
@@ -44,6 +50,10 @@ final class MountCommand implements Callable<Integer> {
         }
         BlobStore backend = options.backend(settings);
         SecureRandom random = new SecureRandom();
+        if (snapshot != null) {
+            return SnapshotMount.run(settings, backend, options.password(false), snapshot, target, random,
+                    mayAllowOther(settings));
+        }
         Volume volume;
         KamonMetrics kamon = null;
         Metrics metrics = Metrics.NONE;
@@ -104,7 +114,7 @@ final class MountCommand implements Callable<Integer> {
         }
     }
 
-    private static boolean mayAllowOther(Settings settings) {
+    static boolean mayAllowOther(Settings settings) {
         if (!settings.fuse().allowOther() || "root".equals(System.getProperty("user.name"))) {
             return true;
         }

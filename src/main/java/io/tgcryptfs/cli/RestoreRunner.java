@@ -36,6 +36,15 @@ final class RestoreRunner {
                 report.fallback() ? "\n  NOTE: the newest restore point could not be read; this is the one before it" : "");
     }
 
+    static void restorePoint(Settings settings, BlobStore backend, char[] password, SecureRandom random, long id,
+                             PrintStream out) throws VolumeException, InterruptedException {
+        out.println("restoring restore point #" + id + " into " + settings.stateDir());
+        VolumeRestore.Report report = VolumeRestore.runPoint(settings, backend, password, random, Sleeper.REAL,
+                Metrics.NONE, id, bar(out, System.nanoTime()));
+        out.printf("restore point #%d, captured %s: %d files, %.1f MiB of file data%n", report.sequence(),
+                Instant.ofEpochMilli(report.createdMillis()), report.files(), report.logicalBytes() / 1048576.0);
+    }
+
     private static Consumer<RestoreProgress> bar(PrintStream out, long startNanos) {
         boolean terminal = System.console() != null;
         return p -> {

@@ -15,6 +15,11 @@ public final class FuseOptions {
      *                      /etc/fuse.conf); without it libfuse refuses to mount at all
      */
     public static String[] of(Settings.Fuse fuse, boolean mayAllowOther) {
+        return of(fuse, mayAllowOther, false);
+    }
+
+    /** @param readOnly a restore point mounted for browsing: the kernel refuses every change */
+    public static String[] of(Settings.Fuse fuse, boolean mayAllowOther, boolean readOnly) {
         List<String> o = new ArrayList<>(List.of(
                 "fsname=tgcryptfs", "subtype=tgcryptfs",
                 // stable inode numbers: hard links show one inode, and tools like rsync -H rely on it
@@ -30,6 +35,9 @@ public final class FuseOptions {
         }
         if (fuse.defaultPermissions()) {
             o.add("default_permissions");
+        }
+        if (readOnly) {
+            o.add("ro");
         }
         o.addAll(fuse.extraOptions());
         return new String[] {"-o", String.join(",", o)};

@@ -103,6 +103,8 @@ public final class Volume implements AutoCloseable {
     private final BackendSync backendSync;
     private final RestorePoints points;
     private final GarbageCollector garbage;
+    /** A restore point mounted for browsing: never publishes, never collects garbage. */
+    private final boolean snapshot;
     private final ScheduledExecutorService gcThread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "tgcryptfs-gc");
         t.setDaemon(true);
@@ -114,7 +116,8 @@ public final class Volume implements AutoCloseable {
     private Volume(Settings settings, FileChannel lockChannel, FileLock lock, VolumeKeys keys, VolumeHeader header,
                    BlobStore backend, MetaStore meta, Outbox outbox, PackCache packCache, ActorSystem<Void> system,
                    UploadPipeline uploads, ExecutorService uploadThreads, FsGateway gateway, LongSupplier nanoTime,
-                   BackendSync backendSync, RestorePoints points, GarbageCollector garbage) {
+                   BackendSync backendSync, RestorePoints points, GarbageCollector garbage, boolean snapshot) {
+        this.snapshot = snapshot;
         this.backendSync = backendSync;
         this.points = points;
         this.garbage = garbage;
@@ -221,6 +224,22 @@ public final class Volume implements AutoCloseable {
      */
     public static Volume open(Settings settings, BlobStore backend, char[] password, Clock clock, LongSupplier nanoTime,
                               SecureRandom random, Metrics metrics, Sleeper sleeper) throws VolumeException {
+        return open(settings, backend, password, clock, nanoTime, random, metrics, sleeper, false);
+    }
+
+    /**
+     * Opens a restored restore point for browsing ({@link VolumeRestore#runPoint}): nothing is ever
+     * published from it, no gc runs, and the mount is read-only, so the writer's volume is untouched.
+     */
+    public static Volume openSnapshot(Settings settings, BlobStore backend, char[] password, Clock clock,
+                                      LongSupplier nanoTime, SecureRandom random, Metrics metrics, Sleeper sleeper)
+            throws VolumeException {
+        return open(settings, backend, password, clock, nanoTime, random, metrics, sleeper, true);
+    }
+
+    private static Volume open(Settings settings, BlobStore backend, char[] password, Clock clock, LongSupplier nanoTime,
+                               SecureRandom random, Metrics metrics, Sleeper sleeper, boolean snapshot)
+            throws VolumeException {
         try {
             Files.createDirectories(settings.stateDir());
         } catch (IOException e) {
@@ -317,7 +336,10 @@ public final class Volume implements AutoCloseable {
             metrics.gauge("cache-bytes", packCache::cachedBytes);
             metrics.gauge("metadata-backup-age-seconds", points::newestAgeSeconds);
             Volume volume = new Volume(settings, lockChannel, lock, keys, header, backend, meta, outbox, packCache, system,
-                    uploads, uploadThreads, gateway, nanoTime, backendSync, points, garbage);
+                    uploads, uploadThreads, gateway, nanoTime, backendSync, points, garbage, snapshot);
+            if (snapshot) {
+                return volume;
+            }
             publisher.checkRootAtOpen();
             backendSync.start();
             if (settings.gcEnabled()) {
@@ -347,6 +369,10 @@ public final class Volume implements AutoCloseable {
         return gateway;
     }
 
+    public boolean isSnapshot() {
+        return snapshot;
+    }
+
     public int blockSize() {
         return header.blockSize();
     }
@@ -360,6 +386,9 @@ public final class Volume implements AutoCloseable {
      * backend alone (plus the password) holds the whole filesystem.
      */
     public void syncToBackend(Consumer<UploadStatus> progress) throws InterruptedException, VolumeException {
+        if (snapshot) {
+            throw new VolumeException("this is a read-only restore point: there is nothing to sync");
+        }
         backendSync.syncToBackend(progress);
     }
 
@@ -369,6 +398,9 @@ public final class Volume implements AutoCloseable {
      * restore point mentions (the rest go when their points expire).
      */
     public void gc(Consumer<String> out) throws InterruptedException, VolumeException {
+        if (snapshot) {
+            throw new VolumeException("this is a read-only restore point: run gc on the writer's mount");
+        }
         garbage.compact(out);
         syncToBackend(s -> { });
         syncToBackend(s -> { });

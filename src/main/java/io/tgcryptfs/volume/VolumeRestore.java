@@ -2,6 +2,8 @@ package io.tgcryptfs.volume;
 
 import io.tgcryptfs.backend.BackendException;
 import io.tgcryptfs.backend.BlobStore;
+import io.tgcryptfs.backup.KeptPoint;
+import io.tgcryptfs.backup.Manifest;
 import io.tgcryptfs.backup.MetadataRestore;
 import io.tgcryptfs.backup.RestoreProgress;
 import io.tgcryptfs.backup.RootBody;
@@ -25,6 +27,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -45,8 +48,79 @@ public final class VolumeRestore {
 
     public static Report run(Settings settings, BlobStore backend, char[] password, SecureRandom random, Sleeper sleeper,
                              Metrics metrics, Consumer<RestoreProgress> progress) throws VolumeException, InterruptedException {
-        Retry retry = Volume.retryPolicy(new Backoff(settings.retryMinBackoff(), settings.retryMaxBackoff(),
+        return restore(settings, backend, password, random, sleeper, metrics, (restore, body, header) ->
+                body.legacy() ? legacy(settings, restore, body) : incremental(settings, restore, body, progress));
+    }
+
+    /**
+     * Restores kept restore point {@code sequence} into {@code settings}' (empty) state directory, for a
+     * read-only mount ({@link Volume#openSnapshot}).
+     */
+    public static Report runPoint(Settings settings, BlobStore backend, char[] password, SecureRandom random,
+                                  Sleeper sleeper, Metrics metrics, long sequence, Consumer<RestoreProgress> progress)
+            throws VolumeException, InterruptedException {
+        return restore(settings, backend, password, random, sleeper, metrics, (restore, body, header) -> {
+            if (body.legacy() || !body.latest().exists()) {
+                throw new VolumeException("the backend keeps no restore points to choose from yet");
+            }
+            Manifest newest = restore.newestManifest(body);
+            KeptPoint point = kept(body, newest).stream().filter(k -> k.sequence() == sequence).findFirst()
+                    .orElseThrow(() -> new VolumeException("no restore point #" + sequence + " is kept; `tgcryptfs snapshots` lists them"));
+            try (LmdbMetaStore meta = LmdbMetaStore.open(settings.metaDir(), settings.metadataMapSize())) {
+                MetadataRestore.Restored r = restore.restorePoint(point.pointRef(), body, meta, progress);
+                return report(r);
+            }
+        });
+    }
+
+    /** The restore points the backend keeps, oldest first (the newest one's manifest lists them). */
+    public static List<KeptPoint> list(Settings settings, BlobStore backend, char[] password, SecureRandom random,
+                                       Sleeper sleeper, Metrics metrics) throws VolumeException, InterruptedException {
+        Retry retry = retry(settings, sleeper, random, metrics);
+        try {
+            Optional<byte[]> root = retry.call(backend::getRoot);
+            if (root.isEmpty()) {
+                throw new VolumeException("the backend holds no volume yet");
+            }
+            try (VolumeKeys keys = VolumeKeys.unlock(decodeHeader(root.get()), password, random)) {
+                RootBody body = RootRecord.readBody(root, keys.metadataCipher()).orElseThrow();
+                if (body.legacy() || !body.latest().exists()) {
+                    return List.of();
+                }
+                MetadataRestore restore = new MetadataRestore(backend, keys.metadataCipher(), Files.createTempDirectory("tgcryptfs-list"), retry);
+                return kept(body, restore.newestManifest(body));
+            }
+        } catch (WrongPasswordException e) {
+            throw new VolumeException("wrong password");
+        } catch (IntegrityException e) {
+            throw new VolumeException("the backend's metadata does not authenticate: " + e.getMessage(), e);
+        } catch (BackendException | IOException e) {
+            throw new VolumeException("backend: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<KeptPoint> kept(RootBody body, Manifest newest) {
+        List<KeptPoint> all = new java.util.ArrayList<>(newest.earlier());
+        all.add(new KeptPoint(newest.sequence(), newest.createdMillis(), newest.checkpointSequence(), newest.stats(),
+                body.latest().name(), body.latest().ref()));
+        return all;
+    }
+
+    /** What a restore does once the header is unlocked and the root read. */
+    @FunctionalInterface
+    private interface Step {
+        Report run(MetadataRestore restore, RootBody body, VolumeHeader header)
+                throws IOException, BackendException, IntegrityException, InterruptedException, VolumeException;
+    }
+
+    private static Retry retry(Settings settings, Sleeper sleeper, SecureRandom random, Metrics metrics) {
+        return Volume.retryPolicy(new Backoff(settings.retryMinBackoff(), settings.retryMaxBackoff(),
                 settings.retryRandomFactor()), sleeper, random, metrics);
+    }
+
+    private static Report restore(Settings settings, BlobStore backend, char[] password, SecureRandom random,
+                                  Sleeper sleeper, Metrics metrics, Step step) throws VolumeException, InterruptedException {
+        Retry retry = retry(settings, sleeper, random, metrics);
         if (Volume.existsLocally(settings)) {
             throw new VolumeException("a volume already exists in " + settings.stateDir() + "; restore needs an empty state directory");
         }
@@ -68,7 +142,7 @@ public final class VolumeRestore {
             try (VolumeKeys keys = VolumeKeys.unlock(header, password, random)) {
                 MetadataRestore restore = new MetadataRestore(backend, keys.metadataCipher(), settings.stateDir(), retry);
                 RootBody body = RootRecord.readBody(root, keys.metadataCipher()).orElseThrow();
-                Report report = body.legacy() ? legacy(settings, restore, body) : incremental(settings, restore, body, progress);
+                Report report = step.run(restore, body, header);
                 Volume.writeAtomically(settings.headerFile(), header.encode());
                 return report;
             }
@@ -81,6 +155,11 @@ public final class VolumeRestore {
         } catch (IOException | RuntimeException e) {
             throw new VolumeException("cannot restore: " + e.getMessage() + " (run restore again to resume)", e);
         }
+    }
+
+    private static Report report(MetadataRestore.Restored r) {
+        return new Report(r.point().sequence(), r.manifest().createdMillis(), r.fallback(), r.manifest().stats().files(),
+                r.manifest().stats().logicalBytes(), r.manifest().segments().size() + 1, r.manifest().segmentBytes());
     }
 
     private static Report incremental(Settings settings, MetadataRestore restore, RootBody body,
@@ -97,9 +176,7 @@ public final class VolumeRestore {
             deleteTree(settings.metaDir()); // an interrupted restore of a point the backend has since replaced
         }
         try (LmdbMetaStore meta = LmdbMetaStore.open(settings.metaDir(), settings.metadataMapSize())) {
-            MetadataRestore.Restored r = restore.restore(body, meta, progress);
-            return new Report(r.point().sequence(), r.manifest().createdMillis(), r.fallback(), r.manifest().stats().files(),
-                    r.manifest().stats().logicalBytes(), r.manifest().segments().size() + 1, r.manifest().segmentBytes());
+            return report(restore.restore(body, meta, progress));
         }
     }
 

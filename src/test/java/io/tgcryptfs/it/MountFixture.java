@@ -203,6 +203,26 @@ public final class MountFixture implements AutoCloseable, BeforeAllCallback, Aft
         }
     }
 
+    /**
+     * Starts {@code tgcryptfs ARGS} in the background with this fixture's environment and password,
+     * output to {@code <work>/<logName>} (for a second mount, such as a read-only restore point).
+     */
+    public Process launchCli(String logName, String... args) {
+        ensureDirectories();
+        List<String> cmd = javaCommand();
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(work.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve(logName).toFile());
+        pb.environment().putAll(environment(password()));
+        try {
+            return pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + cmd, e);
+        }
+    }
+
     private void awaitMounted(Process p) {
         long deadline = System.nanoTime() + MOUNT_DEADLINE.toNanos();
         while (!isMounted()) {
