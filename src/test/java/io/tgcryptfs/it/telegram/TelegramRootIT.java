@@ -63,4 +63,27 @@ class TelegramRootIT {
             TelegramVolume.assertReadsBack(sums, "after passwd");
         }
     }
+
+    @Test
+    void fiveRootPublishesAnswered429_syncStillReturns0_andEachMetadataObjectIsStoredOnce() throws Exception {
+        Map<String, String> props = new LinkedHashMap<>(TelegramVolume.UNPACED);
+        props.put("pack.target-size", "4MiB");
+        try (FakeBotApi api = TelegramVolume.fake().unlimited().start();
+             TelegramVolume v = TelegramVolume.mount(api, props)) {
+            Path file = v.fs.newDir("root429").resolve("data.bin");
+            Map<Path, String> sums = new LinkedHashMap<>();
+            sums.put(file, writeSeeded(file, 6L * MiB, 32));
+            api.failNext("pinChatMessage", 5, 1);
+
+            v.sync(); // one sync: the root alone is retried after each announced pause
+
+            assertEquals(1, v.rootMessages().size(), "root messages: " + v.rootMessages());
+            assertEquals(0, api.pauseViolations(), "requests sent while Telegram had said to wait");
+            api.documentCountsByName().forEach((name, copies) ->
+                    assertEquals(1L, copies, () -> "object " + name + " is stored " + copies + " times"));
+            v.fs.stop();
+            v.fs.start();
+            TelegramVolume.assertReadsBack(sums, "after five refused root publishes");
+        }
+    }
 }
