@@ -92,6 +92,23 @@ public final class PointPublisher {
         return OptionalLong.of(point.sequence());
     }
 
+    /**
+     * The user's explicit go-ahead to publish over a newer root on the backend (this machine was restored
+     * from the fallback point, or took over from a writer that is gone): the next publish numbers its
+     * point above the backend's. Returns the backend's sequence.
+     */
+    public long adoptBackendSequence() throws BackendException, IntegrityException, InterruptedException {
+        long backendSequence = RootRecord.readBody(retry.call(backend::getRoot), cipher).map(RootBody::sequence).orElse(0L);
+        meta.write(w -> {
+            if (backendSequence > LogBook.number(w, LogBook.ROOT_SEQUENCE)) {
+                LogBook.setNumber(w, LogBook.ROOT_SEQUENCE, backendSequence);
+            }
+            return null;
+        });
+        log.warn("publishing over the backend's restore point #{} as asked", backendSequence);
+        return backendSequence;
+    }
+
     /** Reports (through rollbackSeen and the log) a backend root older than the last one published here. */
     public void checkRootAtOpen() {
         try {
@@ -214,7 +231,8 @@ public final class PointPublisher {
             throw new NewerRootException("the backend holds restore point #" + backendSequence
                     + ", newer than #" + lastPublished + ", the last one this machine published or restored "
                     + "(another machine writes to this volume, or this one was restored from an older point); "
-                    + "not publishing over it");
+                    + "not publishing over it. If this machine is the volume's only writer, "
+                    + "`tgcryptfs sync --replace-newer-root` publishes over it");
         }
         if (backendSequence < lastPublished) {
             rollbackSeen.run();

@@ -86,6 +86,7 @@ final class MountCommand implements Callable<Integer> {
             switch (request) {
                 case "status" -> volume.statusLines().forEach(out::println);
                 case "sync" -> volume.syncToBackend(s -> out.println(SyncCommand.progressLine(s)));
+                case "sync-replace-newer-root" -> volume.syncReplacingNewerRoot(s -> out.println(SyncCommand.progressLine(s)));
                 case "gc" -> volume.gc(out::println);
                 case "verify", "verify-local" -> {
                     if (volume.verify(request.equals("verify"), out::println) > 0) {

@@ -12,6 +12,12 @@ final class SyncCommand implements Callable<Integer> {
     @Mixin
     VolumeOptions options;
 
+    @picocli.CommandLine.Option(names = "--replace-newer-root",
+            description = {"Publish over a newer restore point on the backend instead of refusing: after a restore",
+                    "from the fallback point, or to take over from a writer that is gone for good. The newer",
+                    "point's changes are lost."})
+    boolean replaceNewerRoot;
+
     private static final boolean TERMINAL = System.console() != null;
     private static final long LOG_EVERY_NANOS = 5_000_000_000L;
 
@@ -29,7 +35,7 @@ final class SyncCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
-            options.askMount(options.settings(), "sync", this::show);
+            options.askMount(options.settings(), replaceNewerRoot ? "sync-replace-newer-root" : "sync", this::show);
         } finally {
             if (TERMINAL) {
                 System.out.println();

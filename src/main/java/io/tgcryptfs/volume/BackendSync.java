@@ -143,6 +143,19 @@ final class BackendSync implements AutoCloseable {
                 u.retriesByCause(), metadata);
     }
 
+    /** The user confirmed: publish over a newer root on the backend (see {@link PointPublisher#adoptBackendSequence}). */
+    void replaceNewerRoot() throws VolumeException, InterruptedException {
+        try {
+            thread.submit(() -> {
+                publisher.adoptBackendSequence();
+                clearFailure();
+                return null;
+            }).get();
+        } catch (ExecutionException e) {
+            throw new VolumeException("cannot read the backend's root record: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
     /** Why restore points are not advancing, or null. */
     String failure() {
         return failure;

@@ -393,6 +393,19 @@ public final class Volume implements AutoCloseable {
     }
 
     /**
+     * Publishes this machine's state over a newer restore point on the backend, which is otherwise never
+     * overwritten: the user's explicit confirmation after a restore from the fallback point, or when
+     * taking over from a writer that is gone for good. Then syncs.
+     */
+    public void syncReplacingNewerRoot(Consumer<UploadStatus> progress) throws InterruptedException, VolumeException {
+        if (snapshot) {
+            throw new VolumeException("this is a read-only restore point: there is nothing to sync");
+        }
+        backendSync.replaceNewerRoot();
+        backendSync.syncToBackend(progress);
+    }
+
+    /**
      * Garbage collection now: compacts mostly dead packs, publishes two restore points (so neither the
      * newest nor its fallback mentions the retired packs), then deletes the retired packs no kept
      * restore point mentions (the rest go when their points expire).

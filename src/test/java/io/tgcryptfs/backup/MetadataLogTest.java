@@ -217,6 +217,12 @@ class MetadataLogTest {
         rig.capture.capture(true);
         assertThrows(PointPublisher.NewerRootException.class, () -> rig.publisher.publishReady());
         assertEquals(body.sequence() + 5, rig.root().sequence());
+
+        rig.publisher.adoptBackendSequence(); // the user's explicit confirmation
+        rig.capture.capture(true);
+        long published = rig.publisher.publishReady().orElseThrow();
+        assertTrue(published > body.sequence() + 5, "numbered above the root it replaces");
+        assertEquals(published, rig.root().sequence());
     }
 
     private void publishOne() throws Exception {
