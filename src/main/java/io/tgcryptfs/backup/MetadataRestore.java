@@ -51,12 +51,13 @@ public final class MetadataRestore {
     }
 
     /**
-     * Whether {@code meta} holds a restore of a point of {@code body} that stopped part way (and may go
-     * on), as opposed to an empty store (also fine) or anything else (to be wiped first).
+     * Whether {@code meta} holds a restore of the backend's newest point that stopped part way (and may
+     * go on), as opposed to an empty store (also fine) or anything else (to be wiped first: for example
+     * a point that is no longer the newest).
      */
     public static boolean resumable(MetaStore meta, RootBody body) {
         Optional<String> name = meta.read(r -> r.local(RESTORING).map(String::new));
-        return name.isPresent() && (name.get().equals(body.latest().name()) || name.get().equals(body.previous().name()));
+        return name.isPresent() && name.get().equals(body.latest().name());
     }
 
     /** Applies the kept point {@code point} (a read-only snapshot mount) to {@code meta}. */
@@ -71,14 +72,13 @@ public final class MetadataRestore {
     /** Applies the newest point of {@code body} (or its fallback) to {@code meta}. */
     public Restored restore(RootBody body, MetaStore meta, Consumer<RestoreProgress> progress)
             throws BackendException, IntegrityException, IOException, InterruptedException {
-        Optional<String> resuming = meta.read(r -> r.local(RESTORING).map(String::new));
-        boolean fallback = resuming.isPresent() && resuming.get().equals(body.previous().name());
-        RootBody.PointRef point = fallback ? body.previous() : body.latest();
+        boolean fallback = false;
+        RootBody.PointRef point = body.latest();
         Manifest manifest;
         try {
             manifest = fetchManifest(point);
         } catch (BackendException | IntegrityException e) {
-            if (fallback || !body.previous().exists()) {
+            if (!body.previous().exists()) {
                 throw e;
             }
             log.warn("the newest restore point #{} cannot be read ({}); restoring the one before it",
@@ -109,6 +109,11 @@ public final class MetadataRestore {
 
     private void apply(RootBody.PointRef point, Manifest manifest, MetaStore meta, Consumer<RestoreProgress> progress)
             throws BackendException, IntegrityException, IOException, InterruptedException {
+        Optional<String> earlier = meta.read(r -> r.local(RESTORING).map(String::new));
+        if (earlier.isPresent() && !earlier.get().equals(point.name())) {
+            throw new IOException("this state directory holds part of a restore of another restore point; "
+                    + "move it aside and restore again");
+        }
         meta.write(w -> {
             w.putLocal(RESTORING, point.name().getBytes());
             return null;

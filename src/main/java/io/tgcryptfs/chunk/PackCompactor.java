@@ -13,13 +13,13 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Garbage collection of packs, in two steps the caller separates by publishing metadata snapshots:
+ * Garbage collection of packs, in two steps the caller separates by publishing restore points:
  * <ol>
  *   <li>{@link #compact}: the still-referenced chunks of mostly dead uploaded packs are copied, sealed
  *   bytes as they are (their AEAD binds the chunk id, not the location), into new packs; each chunk
  *   record moves in its own transaction, re-read inside it, so concurrent dedup increments and
  *   releases are kept. A pack with no chunk left becomes RETIRED.</li>
- *   <li>{@link #deleteRetired}: once no published snapshot (latest or fallback) can mention them, retired
+ *   <li>{@link #deleteRetired}: once no kept restore point can mention them (the caller knows), retired
  *   packs are deleted from the backend, the cache and LMDB.</li>
  * </ol>
  */

@@ -8,7 +8,7 @@
  * <p><b>What leaves:</b> exit code 0 on success, otherwise non-zero with one line on stderr
  * ({@link io.tgcryptfs.cli.CliException}); progress lines on stdout. {@code mount} opens the
  * {@code Volume}, mounts FUSE in the foreground, and on unmount or signal seals, uploads everything,
- * publishes a metadata snapshot and exits.
+ * publishes a restore point covering everything and exits.
  *
  * <p><b>May import:</b> everything below it ({@code config}, {@code volume}, {@code fuse}, {@code backend}
  * implementations, {@code pipeline} status types, {@code metrics}), picocli and {@code sun.misc.Signal}.

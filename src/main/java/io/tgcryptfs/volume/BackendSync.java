@@ -23,9 +23,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Keeps the backend's restore points moving while mounted, on one thread: capture a point at least
- * every {@code max-unbacked / 2} while metadata changes, publish each point as soon as its packs are
- * uploaded. {@link #syncToBackend} forces a point covering everything written so far and waits for it.
+ * Keeps the backend's restore points moving while mounted: one thread captures a point at least every
+ * {@code max-unbacked / 2} while metadata changes, another publishes each point as soon as its packs
+ * are uploaded, so a publish waiting for a slow backend never delays the next capture.
+ * {@link #syncToBackend} forces a point covering everything written so far and waits for it.
  */
 final class BackendSync implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackendSync.class);
@@ -39,11 +40,8 @@ final class BackendSync implements AutoCloseable {
     private final RestorePoints points;
     private final Clock clock;
     private final long captureEveryMillis;
-    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "tgcryptfs-metadata-log");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService captures = daemon("tgcryptfs-metadata-capture");
+    private final ScheduledExecutorService thread = daemon("tgcryptfs-metadata-log");
     private final Object published = new Object();
     private static final Duration AFTER_FAILURE = Duration.ofSeconds(10);
     private long lastCaptureMillis;
@@ -64,16 +62,33 @@ final class BackendSync implements AutoCloseable {
         this.lastCaptureMillis = clock.millis();
     }
 
+    private static ScheduledExecutorService daemon(String name) {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
     void start() {
+        captures.scheduleWithFixedDelay(this::captureIfDue, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
         thread.scheduleWithFixedDelay(this::tick, TICK.toMillis(), TICK.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void captureIfDue() {
+        if (clock.millis() - lastCaptureMillis < captureEveryMillis) {
+            return;
+        }
+        lastCaptureMillis = clock.millis();
+        try {
+            capture.capture(false);
+        } catch (IOException | RuntimeException e) {
+            fail("metadata backup: cannot capture a restore point: " + e, false);
+        }
     }
 
     private void tick() {
         try {
-            if (clock.millis() - lastCaptureMillis >= captureEveryMillis) {
-                lastCaptureMillis = clock.millis();
-                capture.capture(false);
-            }
             if (clock.millis() < nextPublishMillis) {
                 return;
             }
@@ -87,7 +102,7 @@ final class BackendSync implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (PointPublisher.NewerRootException e) {
-            fail(e.getMessage(), true);
+            fail("metadata backup: " + e.getMessage(), true);
         } catch (BackendException e) {
             fail("metadata backup: " + e.getMessage(), e.kind() == BackendException.Kind.PERMANENT);
         } catch (IntegrityException e) {
@@ -111,7 +126,7 @@ final class BackendSync implements AutoCloseable {
         outbox.sealOpenPack();
         long target;
         try {
-            target = thread.submit(() -> capture.capture(true).getAsLong()).get();
+            target = captures.submit(() -> capture.capture(true).getAsLong()).get();
         } catch (ExecutionException e) {
             throw new VolumeException("cannot capture the metadata: " + e.getCause().getMessage(), e.getCause());
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -123,7 +138,7 @@ final class BackendSync implements AutoCloseable {
                 if (fatal) {
                     throw new VolumeException(failure);
                 }
-                if (thread.isShutdown()) {
+                if (thread.isShutdown() || captures.isShutdown()) {
                     throw new VolumeException("the volume closed before restore point #" + target + " was published");
                 }
                 published.wait(1000);
@@ -146,7 +161,8 @@ final class BackendSync implements AutoCloseable {
     /** The user confirmed: publish over a newer root on the backend (see {@link PointPublisher#adoptBackendSequence}). */
     void replaceNewerRoot() throws VolumeException, InterruptedException {
         try {
-            thread.submit(() -> {
+            // on the capture thread, so no capture numbers a point from the sequence before the adoption
+            captures.submit(() -> {
                 publisher.adoptBackendSequence();
                 clearFailure();
                 return null;
@@ -179,6 +195,7 @@ final class BackendSync implements AutoCloseable {
 
     @Override
     public void close() {
+        captures.shutdownNow();
         thread.shutdownNow();
         synchronized (published) {
             published.notifyAll();

@@ -450,7 +450,7 @@ public final class Volume implements AutoCloseable {
         lines.add(String.format("cache: %.1f MiB", packCache.cachedBytes() / 1048576.0));
         lines.addAll(points.statusLines());
         if (backendSync.failure() != null) {
-            lines.add("metadata backup: " + backendSync.failure());
+            lines.add(backendSync.failure());
         }
         lines.addAll(backend.statusLines());
         return lines;

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A new machine restores everything from the backend plus the password: after a clean unmount, and
- * after a crash, up to the last periodic metadata snapshot.
+ * after a crash, up to the last restore point published while mounted.
  */
 @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class RestoreIT {
@@ -59,7 +59,7 @@ class RestoreIT {
         assertArrayEquals(data, Files.readAllBytes(dir.resolve("before-crash.bin")));
     }
 
-    /** Two root record updates after now: the second snapshot began after everything written so far. */
+    /** Two root record updates after now: the second restore point was captured after everything written so far. */
     private void awaitTwoRootUpdates() throws IOException, InterruptedException {
         Path root = fs.stateDir().resolve("backend").resolve("root");
         byte[] seen = Files.readAllBytes(root);

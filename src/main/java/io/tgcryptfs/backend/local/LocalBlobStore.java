@@ -23,7 +23,9 @@ public final class LocalBlobStore implements BlobStore {
     private final Path dir;
     private final Path objects;
     private final long uploadBytesPerSecond;
-    private final Object uplink = new Object();
+    /** Fair, so concurrent uploads take turns slice by slice, as TCP connections share a real link. */
+    private final java.util.concurrent.locks.ReentrantLock uplink = new java.util.concurrent.locks.ReentrantLock(true);
+    private static final long SLICE = 64 * 1024;
 
     public LocalBlobStore(Path dir) throws IOException {
         this(dir, 0);
@@ -56,16 +58,24 @@ public final class LocalBlobStore implements BlobStore {
         }
     }
 
+    /**
+     * The simulated uplink carries one 64 KiB slice at a time; each upload queues fairly for each of its
+     * slices, so a small object is not stuck behind whole packs (a real link shares bandwidth likewise).
+     */
     private void throttle(long bytes) throws BackendException {
         if (uploadBytesPerSecond <= 0) {
             return;
         }
-        synchronized (uplink) {
+        for (long left = bytes; left > 0; left -= SLICE) {
+            long slice = Math.min(left, SLICE);
+            uplink.lock();
             try {
-                Thread.sleep(bytes * 1000 / uploadBytesPerSecond); // the simulated link is busy this long
+                Thread.sleep(Math.max(1, slice * 1000 / uploadBytesPerSecond)); // the link is busy this long
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw BackendException.transientFailure("local backend: interrupted", e);
+            } finally {
+                uplink.unlock();
             }
         }
     }
