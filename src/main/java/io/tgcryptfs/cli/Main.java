@@ -25,11 +25,15 @@ public final class Main implements Runnable {
             cmd.getErr().println("tgcryptfs: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return FAILURE;
         });
+        cli.setExecutionStrategy(new UsageCheck());
+        cli.setParameterExceptionHandler(UsageCheck::parameterError);
+        CommandListSection.install(cli);
         return cli.execute(args);
     }
 
     @Override
     public void run() {
+        // never reached: UsageCheck answers a command that only groups others (this one) before it runs
         spec.commandLine().usage(System.out);
     }
 }
