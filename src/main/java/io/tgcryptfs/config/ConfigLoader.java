@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * Layers configuration the way the README promises: -D system properties, then a --config file, then
- * ~/.config/tgcryptfs/application.conf (or $XDG_CONFIG_HOME), then application.conf on the classpath,
+ * $HOME/.config/tgcryptfs/application.conf (or $XDG_CONFIG_HOME), then application.conf on the classpath,
  * then reference.conf.
  */
 public final class ConfigLoader {
@@ -40,8 +40,18 @@ public final class ConfigLoader {
         String xdg = environment.get("XDG_CONFIG_HOME");
         Path base = xdg != null && !xdg.isEmpty()
                 ? Path.of(xdg)
-                : Path.of(System.getProperty("user.home"), ".config");
+                : home(environment).resolve(".config");
         return base.resolve("tgcryptfs").resolve("application.conf");
+    }
+
+    /**
+     * The user's home: {@code $HOME} when set, as every Linux tool reads it, and only then Java's
+     * {@code user.home}, which comes from the password database and so ignores a {@code HOME} that a
+     * systemd unit, a container or a test harness sets.
+     */
+    public static Path home(Map<String, String> environment) {
+        String home = environment.get("HOME");
+        return home != null && !home.isEmpty() ? Path.of(home).toAbsolutePath() : Path.of(System.getProperty("user.home"));
     }
 
     private static Config parse(Path file) {

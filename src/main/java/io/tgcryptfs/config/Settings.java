@@ -153,7 +153,7 @@ public record Settings(
         if (xdg != null && !xdg.isEmpty()) {
             return Path.of(xdg, "tgcryptfs").toAbsolutePath();
         }
-        return Path.of(System.getProperty("user.home"), ".local", "share", "tgcryptfs");
+        return ConfigLoader.home(environment).resolve(".local").resolve("share").resolve("tgcryptfs");
     }
 
     private static int intBytes(Config c, String key) {
