@@ -4,6 +4,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.control.ControlClient;
+import io.tgcryptfs.timemachine.BundleOwner;
 import io.tgcryptfs.timemachine.SparseBundle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,12 +17,14 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "timemachine", mixinStandardHelpOptions = true,
-        subcommands = {TimeMachineCommand.Create.class, TimeMachineCommand.Status.class},
-        description = "Time Machine destinations on the mount: sparse bundles for hdiutil/tmutil.")
+        subcommands = {TimeMachineCommand.Create.class, TimeMachineCommand.Status.class, TimeMachineShare.class},
+        description = {"Time Machine destinations on the mount: Samba shares and sparse bundles.",
+                "See docs/timemachine.md for the whole set-up."})
 final class TimeMachineCommand implements Runnable {
     @Override
     public void run() {
-        throw new CliException("try: tgcryptfs timemachine create --size 500g --name MacBackup DIR");
+        // never reached: Main's UsageCheck answers "timemachine" without a command with its usage
+        throw new CliException("try: tgcryptfs timemachine --help");
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
@@ -38,6 +41,10 @@ final class TimeMachineCommand implements Runnable {
         @Option(names = "--name", required = true, paramLabel = "NAME", description = "Bundle name (.sparsebundle is added).")
         String name;
 
+        @Option(names = "--owner", paramLabel = "USER[:GROUP]",
+                description = "Who may write it, e.g. the Samba user (default: the owner and group of DIR).")
+        String owner;
+
         @Parameters(paramLabel = "DIR", defaultValue = ".", description = "Where to create it (default: here).")
         Path dir;
 
@@ -45,12 +52,30 @@ final class TimeMachineCommand implements Runnable {
         public Integer call() throws IOException {
             options.settings(); // like every command, a broken --config is reported, not ignored
             long bytes = parseSize(size);
+            SparseBundle bundle = createOwned(dir, name, bytes, owner);
+            System.out.println("created " + bundle.dir().toAbsolutePath().normalize() + " (" + bytes + " bytes, 8 MiB bands)");
+            return 0;
+        }
+
+        /**
+         * Creates the bundle and hands it to {@code ownerSpec} (or DIR's owner), saying who owns it: a
+         * bundle left to root cannot be written by a Samba user, and nothing else would tell.
+         */
+        static SparseBundle createOwned(Path dir, String name, long bytes, String ownerSpec) throws IOException {
             try {
+                BundleOwner owner = ownerSpec == null ? BundleOwner.of(dir) : BundleOwner.parse(ownerSpec, dir);
                 SparseBundle bundle = SparseBundle.create(dir, name, bytes / 512 * 512, SparseBundle.DEFAULT_BAND_SIZE);
-                System.out.println("created " + bundle.dir().toAbsolutePath().normalize() + " (" + bytes + " bytes, 8 MiB bands)");
-                return 0;
+                owner.applyTo(bundle.dir());
+                System.out.println("owner " + owner + ", directories 0770, files 0660");
+                if (owner.isRoot()) {
+                    System.out.println("note: owned by root, so a Samba user other than root cannot write it;"
+                            + " give --owner USER (the Samba user) or chown DIR to that user first");
+                }
+                return bundle;
             } catch (FileAlreadyExistsException e) {
                 throw new CliException(e.getFile() + " already exists");
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new CliException("no such directory: " + e.getFile());
             } catch (IllegalArgumentException e) {
                 throw new CliException(e.getMessage());
             }
