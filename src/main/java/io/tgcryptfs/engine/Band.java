@@ -43,6 +43,13 @@ public final class Band extends AbstractBehavior<Band.Command> {
     public record Flush(ActorRef<FsResult<Done>> replyTo) implements Command {
     }
 
+    /**
+     * fsync: append every dirty or sealing block written since its last journal record to the write
+     * journal; reply once appended (the caller forces the journal). Nothing is sealed for it.
+     */
+    public record Journal(ActorRef<FsResult<Done>> replyTo) implements Command {
+    }
+
     /** Budget pressure: seal everything now. */
     public enum SealAll implements Command {
         INSTANCE
@@ -101,6 +108,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
                 .onMessage(Write.class, this::onWrite)
                 .onMessage(Read.class, this::onRead)
                 .onMessage(Flush.class, this::onFlush)
+                .onMessage(Journal.class, this::onJournal)
                 .onMessage(Sealed.class, this::onSealed)
                 .onMessageEquals(SealAll.INSTANCE, this::onSealAll)
                 .onMessageEquals(BudgetFreed.INSTANCE, this::onBudgetFreed)
@@ -228,6 +236,43 @@ public final class Band extends AbstractBehavior<Band.Command> {
         return this;
     }
 
+    private Behavior<Command> onJournal(Journal j) {
+        touch();
+        List<io.tgcryptfs.journal.JournalRecord> records = new ArrayList<>();
+        journalChanged(sealing, records);
+        journalChanged(dirty, records);
+        if (records.isEmpty()) {
+            j.replyTo().tell(FsResult.ok(Done.INSTANCE));
+            return this;
+        }
+        CompletableFuture.runAsync(() -> {
+            try {
+                ctx.journal().append(records);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, ctx.blocking()).whenComplete((ok, failure) -> j.replyTo().tell(
+                failure == null ? FsResult.ok(Done.INSTANCE) : FsResult.from(failure)));
+        return this;
+    }
+
+    /** Numbers a record (on this actor, so it orders against seals started here) for each changed block. */
+    private void journalChanged(Map<Long, DirtyBlock> blocks, List<io.tgcryptfs.journal.JournalRecord> out) {
+        for (Map.Entry<Long, DirtyBlock> e : blocks.entrySet()) {
+            DirtyBlock block = e.getValue();
+            if (!block.changedSinceJournal) {
+                continue;
+            }
+            long sequence = ctx.journal().nextSequence(blockKey(e.getKey()));
+            out.add(new io.tgcryptfs.journal.JournalRecord(sequence, key.ino(), e.getKey(), block.journalRanges()));
+            block.changedSinceJournal = false;
+        }
+    }
+
+    private io.tgcryptfs.journal.WriteJournal.BlockKey blockKey(long block) {
+        return new io.tgcryptfs.journal.WriteJournal.BlockKey(key.ino(), block);
+    }
+
     private Behavior<Command> onSealAll() {
         sealAll();
         return this;
@@ -251,7 +296,12 @@ public final class Band extends AbstractBehavior<Band.Command> {
         dirty.remove(b);
         sealing.put(b, block);
         long ino = key.ino();
-        CompletableFuture.runAsync(() -> sealBlock(ino, b, block), ctx.blocking())
+        io.tgcryptfs.journal.WriteJournal.BlockKey journalKey = blockKey(b);
+        long supersedes = ctx.journal().sealStarting(journalKey); // on the actor: after every record of this version
+        CompletableFuture.runAsync(() -> {
+            sealBlock(ino, b, block);
+            ctx.journal().sealed(journalKey, supersedes);
+        }, ctx.blocking())
                 .whenComplete((ok, failure) -> getContext().getSelf().tell(new Sealed(b, block, failure)));
     }
 

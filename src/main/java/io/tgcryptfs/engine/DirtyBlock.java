@@ -12,6 +12,8 @@ final class DirtyBlock {
     final RangeSet written = new RangeSet();
     final long createdNanos;
     boolean sealRequested;
+    /** Written since its ranges last went to the journal (an fsync journals it again then). */
+    boolean changedSinceJournal = true;
 
     DirtyBlock(int blockSize, long createdNanos) {
         this.data = new byte[blockSize];
@@ -21,6 +23,17 @@ final class DirtyBlock {
     void write(int at, byte[] src, int srcOffset, int length) {
         System.arraycopy(src, srcOffset, data, at, length);
         written.add(at, at + length);
+        changedSinceJournal = true;
+    }
+
+    /** Every written range with its bytes, for a journal record. */
+    List<io.tgcryptfs.journal.JournalRecord.Range> journalRanges() {
+        List<io.tgcryptfs.journal.JournalRecord.Range> out = new java.util.ArrayList<>();
+        for (long[] r : written.all()) {
+            out.add(new io.tgcryptfs.journal.JournalRecord.Range((int) r[0],
+                    java.util.Arrays.copyOfRange(data, (int) r[0], (int) r[1])));
+        }
+        return out;
     }
 
     boolean full() {

@@ -24,7 +24,8 @@ public record EngineContext(
         Clock clock,
         LongSupplier nanoTime,
         Duration dirtyExpiry,
-        Duration passivateAfter) {
+        Duration passivateAfter,
+        io.tgcryptfs.journal.WriteJournal journal) {
 
     public Timestamp now() {
         return Timestamp.of(clock.instant());

@@ -2,7 +2,7 @@ package io.tgcryptfs.gateway;
 
 import io.tgcryptfs.chunk.BlockGeometry;
 import io.tgcryptfs.chunk.ChunkStore;
-import io.tgcryptfs.chunk.Outbox;
+import io.tgcryptfs.journal.LocalSync;
 import io.tgcryptfs.engine.Band;
 import io.tgcryptfs.engine.BandKey;
 import io.tgcryptfs.engine.DirtyRegions;
@@ -51,7 +51,7 @@ public final class FsGateway {
 
     private final ActorSystem<?> system;
     private final MetaStore meta;
-    private final Outbox outbox;
+    private final LocalSync localSync;
     private final ChunkStore chunks;
     private final BlockGeometry geometry;
     private final DirtyRegions dirtyRegions;
@@ -67,7 +67,7 @@ public final class FsGateway {
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final ConcurrentHashMap<Long, Long> handles = new ConcurrentHashMap<>();
 
-    public FsGateway(ActorSystem<?> system, MetaStore meta, Outbox outbox, ChunkStore chunks, BlockGeometry geometry,
+    public FsGateway(ActorSystem<?> system, MetaStore meta, LocalSync localSync, ChunkStore chunks, BlockGeometry geometry,
                      DirtyRegions dirtyRegions, ActorRef<Namespace.Command> namespace, ActorRef<EntityRegistry.Command> inodes,
                      ActorRef<EntityRegistry.Command> bands, OpenFiles openFiles, Duration timeout, Duration dataTimeout,
                      long capacityBytes, Executor prefetcher) {
@@ -75,7 +75,7 @@ public final class FsGateway {
         this.prefetcher = prefetcher;
         this.system = system;
         this.meta = meta;
-        this.outbox = outbox;
+        this.localSync = localSync;
         this.chunks = chunks;
         this.geometry = geometry;
         this.dirtyRegions = dirtyRegions;
@@ -337,11 +337,17 @@ public final class FsGateway {
         }
     }
 
-    /** fsync: the file's data and all metadata durable on local disk. Upload follows asynchronously. */
+    /**
+     * fsync: the file's data and all metadata durable on local disk, without sealing anything: the
+     * file's changed blocks go to the write journal, which is forced. Upload follows asynchronously.
+     */
     public void fsync(long handle) {
-        flushBands(inoOf(handle));
-        outbox.force();
-        meta.sync();
+        long ino = inoOf(handle);
+        List<FsResult<Done>> answers = await(askFuture(bands,
+                r -> new EntityRegistry.AskAll<BandKey, Band.Command, FsResult<Done>>(k -> k.ino() == ino, Band.Journal::new, r),
+                dataTimeout), dataTimeout);
+        answers.forEach(FsResult::orThrow);
+        localSync.sync();
     }
 
     /** Seals every dirty block of every file and makes it durable (sync, unmount). */
@@ -350,8 +356,7 @@ public final class FsGateway {
                 r -> new EntityRegistry.AskAll<BandKey, Band.Command, FsResult<Done>>(k -> true, Band.Flush::new, r),
                 dataTimeout), dataTimeout);
         answers.forEach(FsResult::orThrow);
-        outbox.force();
-        meta.sync();
+        localSync.sync();
     }
 
     public void flush(long handle) {

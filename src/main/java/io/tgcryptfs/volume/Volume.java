@@ -10,6 +10,10 @@ import io.tgcryptfs.backup.Retention;
 import io.tgcryptfs.backup.RootBody;
 import io.tgcryptfs.backup.RootRecord;
 import io.tgcryptfs.pipeline.Retry;
+import io.tgcryptfs.journal.JournalFiles;
+import io.tgcryptfs.journal.LocalSync;
+import io.tgcryptfs.journal.Replay;
+import io.tgcryptfs.journal.WriteJournal;
 import io.tgcryptfs.chunk.BlockGeometry;
 import io.tgcryptfs.chunk.ChunkStore;
 import io.tgcryptfs.chunk.Compressor;
@@ -82,6 +86,8 @@ public final class Volume implements AutoCloseable {
     private static final String BLOCKING_DISPATCHER = "tgcryptfs-blocking-dispatcher";
     /** The LMDB counter an older release kept its last published root sequence in. */
     private static final String LEGACY_ROOT_SEQUENCE = "root-sequence";
+    /** Write-journal segments rotate at this size. */
+    private static final long JOURNAL_SEGMENT_BYTES = 64L << 20;
     /** Attempts per backend call of the metadata log before a tick gives up (the next tick tries again). */
     private static final int METADATA_ATTEMPTS = 8;
 
@@ -103,6 +109,7 @@ public final class Volume implements AutoCloseable {
     private final BackendSync backendSync;
     private final RestorePoints points;
     private final GarbageCollector garbage;
+    private final WriteJournal journal;
     /** A restore point mounted for browsing: never publishes, never collects garbage. */
     private final boolean snapshot;
     private final ScheduledExecutorService gcThread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -116,7 +123,9 @@ public final class Volume implements AutoCloseable {
     private Volume(Settings settings, FileChannel lockChannel, FileLock lock, VolumeKeys keys, VolumeHeader header,
                    BlobStore backend, MetaStore meta, Outbox outbox, PackCache packCache, ActorSystem<Void> system,
                    UploadPipeline uploads, ExecutorService uploadThreads, FsGateway gateway, LongSupplier nanoTime,
-                   BackendSync backendSync, RestorePoints points, GarbageCollector garbage, boolean snapshot) {
+                   BackendSync backendSync, RestorePoints points, GarbageCollector garbage, boolean snapshot,
+                   WriteJournal journal) {
+        this.journal = journal;
         this.snapshot = snapshot;
         this.backendSync = backendSync;
         this.points = points;
@@ -254,6 +263,7 @@ public final class Volume implements AutoCloseable {
         VolumeKeys keys = null;
         MetaStore meta = null;
         ActorSystem<Void> system = null;
+        WriteJournal journal = null;
         try {
             lockChannel = FileChannel.open(settings.stateDir().resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = tryLock(lockChannel);
@@ -282,12 +292,15 @@ public final class Volume implements AutoCloseable {
             ChunkStore chunks = new ChunkStore(header.blockSize(), meta, keys.chunkIds(), keys.chunkCipher(),
                     new Compressor(settings.compress()), outbox, packCache, new PlaintextCache(settings.plaintextCacheSize()), metrics);
             List<PackId> waiting = outbox.recover();
+            Path replayDir = JournalFiles.setAsideForReplay(settings.stateDir());
+            journal = new WriteJournal(JournalFiles.journalDir(settings.stateDir()), meta, keys.metadataCipher(), random,
+                    JOURNAL_SEGMENT_BYTES);
 
             system = ActorSystem.create(Behaviors.empty(), "tgcryptfs", settings.raw());
             Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
             DirtyBudget budget = new DirtyBudget(settings.dirtyBudget(), header.blockSize());
             EngineContext ctx = new EngineContext(meta, chunks, geometry, budget, new DirtyRegions(), blocking, clock, nanoTime,
-                    settings.dirtyExpiry(), settings.passivateAfter());
+                    settings.dirtyExpiry(), settings.passivateAfter(), journal);
             int purged = Namespace.purgeOrphans(ctx);
             if (purged > 0) {
                 log.info("deleted {} files that were unlinked while open when the volume last stopped", purged);
@@ -314,8 +327,15 @@ public final class Volume implements AutoCloseable {
                     backoff, settings.uploadConcurrency(), settings.uploadQueueSize(), metrics);
             outbox.setListener(uploads);
             uploads.start(system, waiting);
+            // after the uploads start (a replayed seal may wait for outbox room), before anything is served
+            MetaStore opened = meta;
+            Replay.run(replayDir, meta, keys.metadataCipher(), chunks, () -> {
+                outbox.force();
+                opened.sync();
+            });
+            JournalFiles.replayed(replayDir);
 
-            FsGateway gateway = new FsGateway(system, meta, outbox, chunks, geometry, ctx.dirtyRegions(), namespace, inodes, bands, openFiles,
+            FsGateway gateway = new FsGateway(system, meta, new LocalSync(outbox, journal, meta), chunks, geometry, ctx.dirtyRegions(), namespace, inodes, bands, openFiles,
                     settings.askTimeout(), settings.writeTimeout(), settings.statfsCapacity(), blocking);
             Retry retry = retryPolicy(backoff, sleeper, random, metrics);
             PointCapture capture = new PointCapture(meta, settings.metalogDir(), keys.metadataCipher(), random,
@@ -336,7 +356,7 @@ public final class Volume implements AutoCloseable {
             metrics.gauge("cache-bytes", packCache::cachedBytes);
             metrics.gauge("metadata-backup-age-seconds", points::newestAgeSeconds);
             Volume volume = new Volume(settings, lockChannel, lock, keys, header, backend, meta, outbox, packCache, system,
-                    uploads, uploadThreads, gateway, nanoTime, backendSync, points, garbage, snapshot);
+                    uploads, uploadThreads, gateway, nanoTime, backendSync, points, garbage, snapshot, journal);
             if (snapshot) {
                 return volume;
             }
@@ -348,19 +368,19 @@ public final class Volume implements AutoCloseable {
             }
             return volume;
         } catch (WrongPasswordException e) {
-            cleanup(lockChannel, keys, meta, system);
+            cleanup(lockChannel, keys, meta, system, journal);
             throw new VolumeException("wrong password");
         } catch (IntegrityException e) {
-            cleanup(lockChannel, keys, meta, system);
+            cleanup(lockChannel, keys, meta, system, journal);
             throw new VolumeException("the volume header or metadata is damaged: " + e.getMessage(), e);
         } catch (IOException e) {
-            cleanup(lockChannel, keys, meta, system);
+            cleanup(lockChannel, keys, meta, system, journal);
             throw new VolumeException("cannot open the volume: " + e.getMessage(), e);
         } catch (VolumeException e) {
-            cleanup(lockChannel, keys, meta, system);
+            cleanup(lockChannel, keys, meta, system, journal);
             throw e;
         } catch (RuntimeException e) {
-            cleanup(lockChannel, keys, meta, system);
+            cleanup(lockChannel, keys, meta, system, journal);
             throw new VolumeException("cannot open the volume: " + e.getMessage(), e);
         }
     }
@@ -477,6 +497,11 @@ public final class Volume implements AutoCloseable {
         } catch (Exception e) {
             log.warn("actor system did not stop cleanly: {}", e.toString());
         }
+        try {
+            journal.close();
+        } catch (IOException e) {
+            log.warn("closing the write journal: {}", e.toString());
+        }
         outbox.close();
         meta.close();
         keys.close();
@@ -513,9 +538,17 @@ public final class Volume implements AutoCloseable {
         }
     }
 
-    private static void cleanup(FileChannel lockChannel, VolumeKeys keys, MetaStore meta, ActorSystem<Void> system) {
+    private static void cleanup(FileChannel lockChannel, VolumeKeys keys, MetaStore meta, ActorSystem<Void> system,
+                                WriteJournal journal) {
         if (system != null) {
             system.terminate();
+        }
+        if (journal != null) {
+            try {
+                journal.close();
+            } catch (IOException ignored) {
+                // the files are replayed at the next start either way
+            }
         }
         if (meta != null) {
             meta.close();

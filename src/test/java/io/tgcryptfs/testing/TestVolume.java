@@ -6,6 +6,8 @@ import io.tgcryptfs.engine.BandKey;
 import io.tgcryptfs.engine.DirtyBudget;
 import io.tgcryptfs.engine.DirtyRegions;
 import io.tgcryptfs.engine.EngineContext;
+import io.tgcryptfs.journal.LocalSync;
+import io.tgcryptfs.journal.WriteJournal;
 import io.tgcryptfs.engine.EntityRegistry;
 import io.tgcryptfs.engine.Namespace;
 import io.tgcryptfs.engine.OpenFiles;
@@ -98,8 +100,18 @@ public final class TestVolume implements AutoCloseable {
         Executor blocking = testKit.system().dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
         BlockGeometry geometry = new BlockGeometry(options.blockSize, options.bandSize);
         DirtyBudget budget = new DirtyBudget(options.dirtyBudgetBytes, options.blockSize);
+        WriteJournal journal;
+        try {
+            io.tgcryptfs.journal.Replay.run(io.tgcryptfs.journal.JournalFiles.setAsideForReplay(dir), stores.meta,
+                    stores.keys.metadataCipher(), stores.chunks, stores.meta::sync);
+            journal = new WriteJournal(io.tgcryptfs.journal.JournalFiles.journalDir(dir), stores.meta,
+                    stores.keys.metadataCipher(), TestStores.RANDOM, 1 << 20);
+        } catch (IOException e) {
+            stores.close();
+            throw new UncheckedIOException(e);
+        }
         EngineContext ctx = new EngineContext(stores.meta, stores.chunks, geometry, budget, new DirtyRegions(), blocking, Clock.systemUTC(),
-                System::nanoTime, options.dirtyExpiry, options.passivateAfter);
+                System::nanoTime, options.dirtyExpiry, options.passivateAfter, journal);
         Namespace.purgeOrphans(ctx);
         Namespace.ensureRoot(ctx, 0, 0);
 
@@ -132,7 +144,7 @@ public final class TestVolume implements AutoCloseable {
             stores.outbox.setListener(uploads);
             uploads.start(testKit.system(), waiting);
         }
-        FsGateway gateway = new FsGateway(testKit.system(), stores.meta, stores.outbox, stores.chunks, geometry, ctx.dirtyRegions(), namespace,
+        FsGateway gateway = new FsGateway(testKit.system(), stores.meta, new LocalSync(stores.outbox, journal, stores.meta), stores.chunks, geometry, ctx.dirtyRegions(), namespace,
                 inodes, bands, openFiles, options.askTimeout, options.askTimeout, options.statfsCapacity, blocking);
         return new TestVolume(stores, options, testKit, geometry, budget, ctx, openFiles, namespace, inodes, bands, gateway,
                 uploads, sleeper, bandIncarnations, uploadThreads);

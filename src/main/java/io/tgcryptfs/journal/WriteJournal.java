@@ -1,0 +1,212 @@
+package io.tgcryptfs.journal;
+
+import io.tgcryptfs.crypto.MetadataCipher;
+import io.tgcryptfs.meta.MetaStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.random.RandomGenerator;
+import java.util.stream.Stream;
+
+/**
+ * The write-ahead journal that makes fsync cheap: fsync appends the written ranges of each dirty block
+ * (encrypted) and forces the journal, instead of sealing 256 KiB blocks on the caller's time. Blocks
+ * are sealed later as before; a seal supersedes every record of its block numbered before the seal
+ * started ({@link #sealStarting}), which the seal commits as the block's mark {@code L jnl/<ino>/<block>}.
+ * After a crash, {@link Replay} applies the records a mark does not cover.
+ *
+ * <p>Segments rotate at {@code segmentBytes}; a closed segment is deleted once no live record is in it
+ * and the seals that superseded them are durable (LMDB synced after they committed).
+ *
+ * <p>Thread-safety: sequence numbers are taken on Band actors, appends and forces on the blocking pool;
+ * everything here is synchronized on the journal.
+ */
+public final class WriteJournal implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WriteJournal.class);
+    static final String MARK_PREFIX = "jnl/";
+
+    /** A block of a file, as journal records and marks name it. */
+    public record BlockKey(long ino, long block) {
+    }
+
+    private final Path dir;
+    private final MetaStore meta;
+    private final MetadataCipher cipher;
+    private final RandomGenerator random;
+    private final long segmentBytes;
+    private final List<JournalSegment> closed = new ArrayList<>();
+    private JournalSegment current;
+    private long lastSequence;
+    /** Records no seal has superseded yet: sequence -> block, and per block its sequences. */
+    private final TreeMap<Long, BlockKey> live = new TreeMap<>();
+    private final Map<BlockKey, TreeSet<Long>> liveByBlock = new HashMap<>();
+    private boolean dirtySinceForce;
+
+    public WriteJournal(Path dir, MetaStore meta, MetadataCipher cipher, RandomGenerator random, long segmentBytes)
+            throws IOException {
+        this.dir = dir;
+        this.meta = meta;
+        this.cipher = cipher;
+        this.random = random;
+        this.segmentBytes = segmentBytes;
+        Files.createDirectories(dir);
+        try (Stream<Path> old = Files.list(dir)) {
+            if (old.findAny().isPresent()) {
+                throw new IllegalStateException("the journal in " + dir + " must be replayed before it is reopened");
+            }
+        }
+        current = JournalSegment.create(dir, 1, cipher, randomId());
+    }
+
+    /** Numbers a record for {@code block}; called on the block's actor, before the record is appended. */
+    public synchronized long nextSequence(BlockKey block) {
+        long sequence = ++lastSequence;
+        live.put(sequence, block);
+        liveByBlock.computeIfAbsent(block, k -> new TreeSet<>()).add(sequence);
+        return sequence;
+    }
+
+    /**
+     * A seal of {@code block} starts (on its actor): it will hold every byte written before now, so it
+     * supersedes every record numbered so far. Returns that number, or 0 when the block has no live record
+     * (then the seal needs no mark).
+     */
+    public synchronized long sealStarting(BlockKey block) {
+        return liveByBlock.containsKey(block) ? lastSequence : 0;
+    }
+
+    /**
+     * The seal that started at {@code sealSequence} committed: writes the block's mark (so a replay skips
+     * the records it covers) and forgets those records.
+     */
+    public void sealed(BlockKey block, long sealSequence) {
+        if (sealSequence == 0) {
+            return;
+        }
+        meta.write(w -> {
+            long mark = w.local(markName(block)).map(v -> ByteBuffer.wrap(v).getLong()).orElse(0L);
+            if (sealSequence > mark) {
+                w.putLocal(markName(block), ByteBuffer.allocate(8).putLong(sealSequence).array());
+            }
+            return null;
+        });
+        synchronized (this) {
+            TreeSet<Long> sequences = liveByBlock.get(block);
+            if (sequences == null) {
+                return;
+            }
+            var covered = sequences.headSet(sealSequence, true);
+            covered.forEach(live::remove);
+            covered.clear();
+            if (sequences.isEmpty()) {
+                liveByBlock.remove(block);
+            }
+        }
+    }
+
+    /** Appends records (their sequences from {@link #nextSequence}); not yet durable: see {@link #force}. */
+    public synchronized void append(List<JournalRecord> records) throws IOException {
+        for (JournalRecord r : records) {
+            if (current.size() >= segmentBytes) {
+                rotate();
+            }
+            current.append(r);
+        }
+        dirtySinceForce = true;
+    }
+
+    /** Makes every appended record durable. */
+    public synchronized void force() throws IOException {
+        if (dirtySinceForce) {
+            for (JournalSegment s : closed) {
+                s.force(); // cheap when already forced at rotation
+            }
+            current.force();
+            dirtySinceForce = false;
+        }
+    }
+
+    /** The oldest live record's sequence (Long.MAX_VALUE when none): take it before syncing LMDB. */
+    public synchronized long oldestLive() {
+        return live.isEmpty() ? Long.MAX_VALUE : live.firstKey();
+    }
+
+    /**
+     * After LMDB was synced: deletes the segments holding only records superseded before
+     * {@code oldestLiveBeforeSync} was read. With no live record at all the journal starts over, and the
+     * marks, no longer needed, go too.
+     */
+    public synchronized void release(long oldestLiveBeforeSync) {
+        {
+            try {
+                for (var it = closed.iterator(); it.hasNext(); ) {
+                    JournalSegment s = it.next();
+                    if (s.maxSequence < oldestLiveBeforeSync) {
+                        s.close();
+                        Files.deleteIfExists(s.file);
+                        it.remove();
+                    }
+                }
+                boolean restart = oldestLiveBeforeSync == Long.MAX_VALUE && live.isEmpty() && current.maxSequence > 0;
+                if (restart) {
+                    int next = current.number + 1;
+                    current.close();
+                    Files.deleteIfExists(current.file);
+                    current = JournalSegment.create(dir, next, cipher, randomId());
+                }
+                if (restart) {
+                    // under the lock: no seal may write a mark between the restart and this clearing
+                    clearMarks(meta);
+                }
+            } catch (IOException e) {
+                log.warn("cannot delete old journal segments (retried at the next sync): {}", e.toString());
+            }
+        }
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        for (JournalSegment s : closed) {
+            s.close();
+        }
+        current.close();
+    }
+
+    private void rotate() throws IOException {
+        current.force();
+        closed.add(current);
+        current = JournalSegment.create(dir, current.number + 1, cipher, randomId());
+    }
+
+    private byte[] randomId() {
+        byte[] id = new byte[16];
+        random.nextBytes(id);
+        return id;
+    }
+
+    static String markName(BlockKey block) {
+        return MARK_PREFIX + String.format("%016x/%016x", block.ino(), block.block());
+    }
+
+    /** Deletes every mark (they only matter while a journal segment exists). */
+    static void clearMarks(MetaStore meta) {
+        List<String> marks = meta.read(r -> r.localNames(MARK_PREFIX));
+        for (int from = 0; from < marks.size(); from += 10_000) {
+            List<String> batch = marks.subList(from, Math.min(marks.size(), from + 10_000));
+            meta.write(w -> {
+                batch.forEach(w::deleteLocal);
+                return null;
+            });
+        }
+    }
+}
