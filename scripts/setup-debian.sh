@@ -6,8 +6,10 @@ packages=()
 command -v java >/dev/null 2>&1 || packages+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || packages+=(maven)
 # jnr-fuse binds libfuse 2 (libfuse.so.2); fuse3 provides fusermount and /etc/fuse.conf
-for p in fuse3 libfuse2 attr python3; do
-  dpkg -s "$p" >/dev/null 2>&1 || packages+=("$p")
+# samba (smbd, testparm), its vfs modules (fruit, streams_xattr), smbclient and samba-testsuite
+# (smbtorture): the Time Machine share and its integration test, SambaTimeMachineIT
+for p in fuse3 libfuse2 attr python3 samba samba-vfs-modules smbclient samba-testsuite; do
+  [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || packages+=("$p")
 done
 
 if ((${#packages[@]})); then
@@ -15,7 +17,7 @@ if ((${#packages[@]})); then
   [ "$(id -u)" = 0 ] || sudo="sudo"
   echo "installing: ${packages[*]}"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}"
 fi
 
 if [ ! -e /dev/fuse ]; then
