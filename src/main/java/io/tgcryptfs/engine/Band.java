@@ -260,12 +260,11 @@ public final class Band extends AbstractBehavior<Band.Command> {
     private void journalChanged(Map<Long, DirtyBlock> blocks, List<io.tgcryptfs.journal.JournalRecord> out) {
         for (Map.Entry<Long, DirtyBlock> e : blocks.entrySet()) {
             DirtyBlock block = e.getValue();
-            if (!block.changedSinceJournal) {
+            if (!block.changedSinceJournal()) {
                 continue;
             }
             long sequence = ctx.journal().nextSequence(blockKey(e.getKey()));
-            out.add(new io.tgcryptfs.journal.JournalRecord(sequence, key.ino(), e.getKey(), block.journalRanges()));
-            block.changedSinceJournal = false;
+            out.add(new io.tgcryptfs.journal.JournalRecord(sequence, key.ino(), e.getKey(), block.takeJournalRanges()));
         }
     }
 

@@ -12,8 +12,8 @@ final class DirtyBlock {
     final RangeSet written = new RangeSet();
     final long createdNanos;
     boolean sealRequested;
-    /** Written since its ranges last went to the journal (an fsync journals it again then). */
-    boolean changedSinceJournal = true;
+    /** Ranges written since the last journal record of this block: what the next fsync journals. */
+    private RangeSet sinceJournal = new RangeSet();
 
     DirtyBlock(int blockSize, long createdNanos) {
         this.data = new byte[blockSize];
@@ -23,16 +23,24 @@ final class DirtyBlock {
     void write(int at, byte[] src, int srcOffset, int length) {
         System.arraycopy(src, srcOffset, data, at, length);
         written.add(at, at + length);
-        changedSinceJournal = true;
+        sinceJournal.add(at, at + length);
     }
 
-    /** Every written range with its bytes, for a journal record. */
-    List<io.tgcryptfs.journal.JournalRecord.Range> journalRanges() {
+    boolean changedSinceJournal() {
+        return !sinceJournal.all().isEmpty();
+    }
+
+    /**
+     * The ranges written since the last record, with their bytes, for the next journal record; a replay
+     * applies every record of the block in order, so the records add up to the whole overlay.
+     */
+    List<io.tgcryptfs.journal.JournalRecord.Range> takeJournalRanges() {
         List<io.tgcryptfs.journal.JournalRecord.Range> out = new java.util.ArrayList<>();
-        for (long[] r : written.all()) {
+        for (long[] r : sinceJournal.all()) {
             out.add(new io.tgcryptfs.journal.JournalRecord.Range((int) r[0],
                     java.util.Arrays.copyOfRange(data, (int) r[0], (int) r[1])));
         }
+        sinceJournal = new RangeSet();
         return out;
     }
 
@@ -69,6 +77,13 @@ final class DirtyBlock {
             merged.written.add(r[0], r[1]);
         }
         merged.sealRequested = sealRequested || newer.sealRequested;
+        // the failed seal's records stay live (never superseded); what neither version journaled yet is still due
+        for (long[] r : sinceJournal.all()) {
+            merged.sinceJournal.add(r[0], r[1]);
+        }
+        for (long[] r : newer.sinceJournal.all()) {
+            merged.sinceJournal.add(r[0], r[1]);
+        }
         return merged;
     }
 
