@@ -322,8 +322,13 @@ public final class FsGateway {
         if (offset < 0 || offset + data.length < 0) {
             throw new FsException(FsError.TOO_BIG, "offset beyond the largest file size");
         }
-        // size first: a block sealed before the size moved would look like it lies past the end
-        this.<Done>askInode(ino, r -> new OpenInode.Extend(offset + data.length, r));
+        // size first: a block sealed before the size moved would look like it lies past the end. With
+        // the data timeout: seals waiting for outbox room can hold every blocking thread the inode actor
+        // needs, and a write must wait for room (backpressure), not fail after the ask timeout
+        CompletableFuture<FsResult<Done>> extended = askFuture(inodes,
+                r -> new EntityRegistry.Deliver<Long, OpenInode.Command>(ino, new OpenInode.Extend(offset + data.length, r)),
+                dataTimeout);
+        await(extended, dataTimeout).orThrow();
         List<long[]> pieces = splitByBand(offset, data.length);
         List<CompletableFuture<FsResult<Done>>> answers = new ArrayList<>();
         for (long[] p : pieces) {
