@@ -85,7 +85,8 @@ public final class RestorePoints {
         return lines;
     }
 
-    static String human(Duration d) {
+    /** A duration as people read an age: seconds, minutes, hours, days. */
+    public static String human(Duration d) {
         long s = Math.max(0, d.toSeconds());
         if (s < 120) {
             return s + " s";
@@ -93,6 +94,9 @@ public final class RestorePoints {
         if (s < 7200) {
             return s / 60 + " min";
         }
-        return s / 3600 + " h";
+        if (s < 172800) {
+            return s / 3600 + " h";
+        }
+        return s / 86400 + " days";
     }
 }

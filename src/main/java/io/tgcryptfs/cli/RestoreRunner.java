@@ -1,6 +1,7 @@
 package io.tgcryptfs.cli;
 
 import io.tgcryptfs.backend.BlobStore;
+import io.tgcryptfs.backup.RestorePoints;
 import io.tgcryptfs.backup.RestoreProgress;
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.metrics.Metrics;
@@ -30,7 +31,7 @@ final class RestoreRunner {
         }
         String age = report.createdMillis() == 0 ? "of unknown age (published by an older release)"
                 : "captured " + Instant.ofEpochMilli(report.createdMillis()) + ", "
-                + human(Duration.ofMillis(System.currentTimeMillis() - report.createdMillis())) + " ago";
+                + RestorePoints.human(Duration.ofMillis(System.currentTimeMillis() - report.createdMillis())) + " ago";
         out.printf("restored restore point #%d, %s: %d files, %.1f MiB of file data%s%n", report.sequence(), age,
                 report.files(), report.logicalBytes() / 1048576.0,
                 report.fallback() ? "\n  NOTE: the newest restore point could not be read; this is the one before it" : "");
@@ -50,7 +51,7 @@ final class RestoreRunner {
         return p -> {
             double seconds = (System.nanoTime() - startNanos) / 1e9;
             String eta = p.bytesDone() == 0 || p.bytesDone() >= p.bytesTotal() ? ""
-                    : ", ETA " + human(Duration.ofSeconds((long) (seconds * (p.bytesTotal() - p.bytesDone()) / p.bytesDone())));
+                    : ", ETA " + RestorePoints.human(Duration.ofSeconds((long) (seconds * (p.bytesTotal() - p.bytesDone()) / p.bytesDone())));
             String line = String.format("  %d/%d objects, %.1f/%.1f MiB%s", p.objectsDone(), p.objectsTotal(),
                     p.bytesDone() / 1048576.0, p.bytesTotal() / 1048576.0, eta);
             if (terminal) {
@@ -60,19 +61,5 @@ final class RestoreRunner {
             }
             out.flush();
         };
-    }
-
-    static String human(Duration d) {
-        long s = Math.max(0, d.toSeconds());
-        if (s < 120) {
-            return s + " s";
-        }
-        if (s < 7200) {
-            return s / 60 + " min";
-        }
-        if (s < 172800) {
-            return s / 3600 + " h";
-        }
-        return s / 86400 + " days";
     }
 }

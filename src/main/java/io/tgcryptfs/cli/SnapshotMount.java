@@ -1,5 +1,6 @@
 package io.tgcryptfs.cli;
 
+import io.tgcryptfs.fs.LocalFiles;
 import com.typesafe.config.ConfigValueFactory;
 import io.tgcryptfs.backend.BlobStore;
 import io.tgcryptfs.config.Settings;
@@ -12,13 +13,10 @@ import io.tgcryptfs.volume.Volume;
 import io.tgcryptfs.volume.VolumeException;
 import sun.misc.Signal;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * `mount --snapshot ID`: restores kept restore point ID into its own state directory
@@ -36,13 +34,13 @@ final class SnapshotMount {
                 ConfigValueFactory.fromAnyRef(dir.toString())), System.getenv());
         Volume volume;
         try {
-            deleteTree(dir); // a fresh copy each time: a point is small to restore, and never changes
+            LocalFiles.deleteTree(dir); // a fresh copy each time: a point is small to restore, and never changes
             RestoreRunner.restorePoint(snapshot, backend, password, random, id, System.out);
             volume = Volume.openSnapshot(snapshot, backend, password, Clock.systemUTC(), System::nanoTime, random,
                     Metrics.NONE, Sleeper.REAL);
         } catch (VolumeException | RuntimeException e) {
             backend.close();
-            deleteTree(dir);
+            LocalFiles.deleteTree(dir);
             throw new CliException(e.getMessage() == null ? e.toString() : e.getMessage());
         }
         ControlServer control = ControlServer.start(snapshot.controlSocket(), (request, out) -> {
@@ -63,18 +61,7 @@ final class SnapshotMount {
         } finally {
             control.close();
             volume.close();
-            deleteTree(dir);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+            LocalFiles.deleteTree(dir);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.tgcryptfs.cli;
 
 import io.tgcryptfs.backend.BlobStore;
+import io.tgcryptfs.backup.RestorePoints;
 import io.tgcryptfs.backup.KeptPoint;
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.metrics.Metrics;
@@ -44,7 +45,7 @@ final class SnapshotsCommand implements Callable<Integer> {
             for (KeptPoint p : points) {
                 System.out.printf("%8d  %-20s  %10s  %10d  %8.1f MiB%n", p.sequence(),
                         Instant.ofEpochMilli(p.createdMillis()).truncatedTo(ChronoUnit.SECONDS).toString(),
-                        RestoreRunner.human(Duration.ofMillis(now - p.createdMillis())), p.stats().files(),
+                        RestorePoints.human(Duration.ofMillis(now - p.createdMillis())), p.stats().files(),
                         p.stats().logicalBytes() / 1048576.0);
             }
             return 0;

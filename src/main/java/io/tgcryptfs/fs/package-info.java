@@ -7,6 +7,8 @@
  *
  * <p><b>What enters / leaves:</b> plain immutable values; no behaviour beyond validation and copying.
  *
+ * <p>{@link io.tgcryptfs.fs.LocalFiles} is the one local-disk helper (deleting scratch trees).
+ *
  * <p><b>May import:</b> {@code java.*} only. Every package may import this one.
  */
 package io.tgcryptfs.fs;

@@ -1,11 +1,10 @@
 package io.tgcryptfs.journal;
 
+import io.tgcryptfs.fs.LocalFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * Where the journal lives: {@code <state>/journal} for this run. At start the previous run's journal
@@ -26,7 +25,7 @@ public final class JournalFiles {
         Path journal = journalDir(stateDir);
         Path replay = stateDir.resolve("journal.replay");
         if (Files.isDirectory(replay)) {
-            deleteTree(journal); // a replay was interrupted: this run's journal stayed empty
+            LocalFiles.deleteTree(journal); // a replay was interrupted: this run's journal stayed empty
         } else if (Files.isDirectory(journal)) {
             Files.move(journal, replay, StandardCopyOption.ATOMIC_MOVE);
         }
@@ -35,17 +34,6 @@ public final class JournalFiles {
 
     /** Deletes the replayed journal. */
     public static void replayed(Path replay) throws IOException {
-        deleteTree(replay);
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        LocalFiles.deleteTree(replay);
     }
 }

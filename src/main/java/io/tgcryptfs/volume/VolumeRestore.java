@@ -1,5 +1,6 @@
 package io.tgcryptfs.volume;
 
+import io.tgcryptfs.fs.LocalFiles;
 import io.tgcryptfs.backend.BackendException;
 import io.tgcryptfs.backend.BlobStore;
 import io.tgcryptfs.backup.KeptPoint;
@@ -26,11 +27,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * A new machine: the volume header comes from the backend's root record, the password unlocks it, the
@@ -173,7 +172,7 @@ public final class VolumeRestore {
             stale = !MetadataRestore.resumable(earlier, body) && !isEmpty(earlier);
         }
         if (stale) {
-            deleteTree(settings.metaDir()); // an interrupted restore of a point the backend has since replaced
+            LocalFiles.deleteTree(settings.metaDir()); // an interrupted restore of a point the backend has since replaced
         }
         try (LmdbMetaStore meta = LmdbMetaStore.open(settings.metaDir(), settings.metadataMapSize())) {
             return report(restore.restore(body, meta, progress));
@@ -185,7 +184,7 @@ public final class VolumeRestore {
         if (!body.latest().exists()) {
             return new Report(0, 0, false, 0, 0, 0, 0);
         }
-        deleteTree(settings.metaDir());
+        LocalFiles.deleteTree(settings.metaDir());
         RootBody.PointRef point = restore.restoreLegacy(body, settings.metaDir());
         try (LmdbMetaStore meta = LmdbMetaStore.open(settings.metaDir(), settings.metadataMapSize())) {
             MetadataRestore.adoptLegacy(meta, point);
@@ -202,17 +201,6 @@ public final class VolumeRestore {
             return VolumeHeader.decode(RootRecord.decode(root).header());
         } catch (IllegalArgumentException e) {
             throw new VolumeException("the backend's root record is damaged: " + e.getMessage(), e);
-        }
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }
