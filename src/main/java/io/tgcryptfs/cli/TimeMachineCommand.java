@@ -17,8 +17,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "timemachine", mixinStandardHelpOptions = true,
-        subcommands = {TimeMachineCommand.Create.class, TimeMachineCommand.Status.class, TimeMachineShare.class,
-                TimeMachineSync.class},
+        subcommands = {TimeMachineInit.class, TimeMachineShare.class, TimeMachineCommand.Create.class,
+                TimeMachineSync.class, TimeMachineCommand.Status.class},
         description = {"Time Machine destinations on the mount: Samba shares and sparse bundles.",
                 "See docs/timemachine.md for the whole set-up."})
 final class TimeMachineCommand implements Runnable {

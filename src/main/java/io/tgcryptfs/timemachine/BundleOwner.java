@@ -78,6 +78,14 @@ public record BundleOwner(UserPrincipal user, GroupPrincipal group) {
         }
     }
 
+    /** This directory alone (not what is in it) to this owner, mode 0770: a share's top directory. */
+    public void applyToDirectory(Path dir) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(dir, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+        view.setOwner(user);
+        view.setGroup(group);
+        view.setPermissions(DIRECTORY);
+    }
+
     @Override
     public String toString() {
         return user.getName() + ":" + group.getName();
