@@ -51,6 +51,18 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
     }
 
     /** How many entities are alive (for metrics and tests). */
+    /**
+     * {@link Broadcast} to the live entities of one group (for bands: one inode's), found through an
+     * index instead of a scan of every live entity: per-file operations stay O(bands of the file).
+     */
+    public record GroupBroadcast<M>(Object group, M message) implements Command {
+    }
+
+    /** {@link AskAll} for the live entities of one group. */
+    public record GroupAsk<M, R>(Object group, java.util.function.Function<ActorRef<R>, M> question,
+                                 ActorRef<List<R>> replyTo) implements Command {
+    }
+
     public record CountLive(ActorRef<Integer> replyTo) implements Command {
     }
 
@@ -84,16 +96,25 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
     private final Props props;
     private final String namePrefix;
     private final Map<K, Entry> entities = new HashMap<>();
+    private final java.util.function.Function<K, Object> groupOf;
+    private final Map<Object, java.util.Set<K>> groups = new HashMap<>();
     private long spawned;
 
     public static <K, M> Behavior<Command> create(String namePrefix, BiFunction<K, ActorRef<Command>, Behavior<M>> factory,
                                                   M stop, Props props) {
-        return Behaviors.setup(ctx -> new EntityRegistry<>(ctx, namePrefix, factory, stop, props));
+        return create(namePrefix, factory, stop, props, key -> key);
+    }
+
+    /** @param groupOf the group a key belongs to, for {@link GroupBroadcast} and {@link GroupAsk} */
+    public static <K, M> Behavior<Command> create(String namePrefix, BiFunction<K, ActorRef<Command>, Behavior<M>> factory,
+                                                  M stop, Props props, java.util.function.Function<K, Object> groupOf) {
+        return Behaviors.setup(ctx -> new EntityRegistry<>(ctx, namePrefix, factory, stop, props, groupOf));
     }
 
     private EntityRegistry(ActorContext<Command> ctx, String namePrefix, BiFunction<K, ActorRef<Command>, Behavior<M>> factory,
-                           M stop, Props props) {
+                           M stop, Props props, java.util.function.Function<K, Object> groupOf) {
         super(ctx);
+        this.groupOf = groupOf;
         this.namePrefix = namePrefix;
         this.factory = factory;
         this.stop = stop;
@@ -110,6 +131,8 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
                 .onMessage(Stopped.class, this::onStopped)
                 .onMessage(CountLive.class, this::onCountLive)
                 .onMessage(AskAll.class, this::onAskAll)
+                .onMessage(GroupBroadcast.class, this::onGroupBroadcast)
+                .onMessage(GroupAsk.class, this::onGroupAsk)
                 .build();
     }
 
@@ -165,7 +188,7 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
         if (entry == null || !entry.ref.equals(s.entity())) {
             return this;
         }
-        entities.remove(key);
+        remove(key);
         if (entry.buffer != null && !entry.buffer.isEmpty()) {
             Entry fresh = spawn(key);
             entry.buffer.forEach(fresh.ref::tell);
@@ -182,15 +205,53 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
                 targets.add(entry);
             }
         });
-        if (targets.isEmpty()) {
-            a.replyTo().tell(List.of());
-            return this;
-        }
-        ActorRef collector = getContext().spawnAnonymous(Gather.create(targets.size(), a.replyTo()));
-        for (Entry entry : targets) {
-            entry.deliver((M) a.question().apply(collector));
+        ask(targets, a.question(), a.replyTo());
+        return this;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Behavior<Command> onGroupBroadcast(GroupBroadcast<?> b) {
+        for (Entry entry : members(b.group())) {
+            entry.deliver((M) b.message());
         }
         return this;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Behavior<Command> onGroupAsk(GroupAsk g) {
+        ask(members(g.group()), g.question(), g.replyTo());
+        return this;
+    }
+
+    private List<Entry> members(Object group) {
+        java.util.Set<K> keys = groups.get(group);
+        if (keys == null) {
+            return List.of();
+        }
+        List<Entry> out = new ArrayList<>(keys.size());
+        keys.forEach(k -> out.add(entities.get(k)));
+        return out;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void ask(List<Entry> targets, java.util.function.Function question, ActorRef replyTo) {
+        if (targets.isEmpty()) {
+            replyTo.tell(List.of());
+            return;
+        }
+        ActorRef collector = getContext().spawnAnonymous(Gather.create(targets.size(), replyTo));
+        for (Entry entry : targets) {
+            entry.deliver((M) question.apply(collector));
+        }
+    }
+
+    private void remove(K key) {
+        entities.remove(key);
+        Object group = groupOf.apply(key);
+        java.util.Set<K> members = groups.get(group);
+        if (members != null && members.remove(key) && members.isEmpty()) {
+            groups.remove(group);
+        }
     }
 
     /** Collects a known number of answers, then replies once with all of them and stops. */
@@ -218,6 +279,7 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
         getContext().watchWith(ref, new Stopped<>(key, ref));
         Entry entry = new Entry(ref);
         entities.put(key, entry);
+        groups.computeIfAbsent(groupOf.apply(key), g -> new java.util.HashSet<>()).add(key);
         return entry;
     }
 }

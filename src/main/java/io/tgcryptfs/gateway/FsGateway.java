@@ -349,7 +349,7 @@ public final class FsGateway {
     public void fsync(long handle) {
         long ino = inoOf(handle);
         List<FsResult<Done>> answers = await(askFuture(bands,
-                r -> new EntityRegistry.AskAll<BandKey, Band.Command, FsResult<Done>>(k -> k.ino() == ino, Band.Journal::new, r),
+                r -> new EntityRegistry.GroupAsk<Band.Command, FsResult<Done>>(ino, Band.Journal::new, r),
                 dataTimeout), dataTimeout);
         answers.forEach(FsResult::orThrow);
         localSync.sync();
@@ -373,7 +373,7 @@ public final class FsGateway {
         if (ino == null) {
             throw new FsException(FsError.BAD_HANDLE, "unknown handle " + handle);
         }
-        bands.tell(new EntityRegistry.Broadcast<BandKey, Band.Command>(k -> k.ino() == ino, Band.SealAll.INSTANCE));
+        bands.tell(new EntityRegistry.GroupBroadcast<Band.Command>(ino, Band.SealAll.INSTANCE));
         if (openFiles.released(ino)) {
             this.<Namespace.Command, Done>ask(namespace, r -> new Namespace.Released(ino, r));
         }
@@ -393,7 +393,7 @@ public final class FsGateway {
 
     private void flushBands(long ino) {
         List<FsResult<Done>> answers = await(askFuture(bands,
-                r -> new EntityRegistry.AskAll<BandKey, Band.Command, FsResult<Done>>(k -> k.ino() == ino, Band.Flush::new, r),
+                r -> new EntityRegistry.GroupAsk<Band.Command, FsResult<Done>>(ino, Band.Flush::new, r),
                 dataTimeout), dataTimeout);
         answers.forEach(FsResult::orThrow);
     }

@@ -315,7 +315,7 @@ public final class Volume implements AutoCloseable {
                             OpenInode.Stop.INSTANCE, onBlocking), "inodes", Props.empty());
             ActorRef<EntityRegistry.Command> bands = system.systemActorOf(
                     EntityRegistry.<BandKey, Band.Command>create("band", (key, reg) -> Band.create(key, ctx, reg),
-                            Band.Stop.INSTANCE, Props.empty()), "bands", Props.empty());
+                            Band.Stop.INSTANCE, Props.empty(), BandKey::ino), "bands", Props.empty());
             budget.onPressure(() -> bands.tell(new EntityRegistry.Broadcast<BandKey, Band.Command>(k -> true, Band.SealAll.INSTANCE)));
 
             ExecutorService uploadThreads = Executors.newFixedThreadPool(settings.uploadConcurrency(), r -> {

@@ -224,4 +224,26 @@ class EntityRegistryTest {
         probe.expectNoMessage(Duration.ofMillis(100));
         assertEquals(2, countLive());
     }
+
+    @Test
+    void groupMessages_reachTheLiveEntitiesOfThatGroupOnly_throughTheIndex() {
+        ActorRef<EntityRegistry.Command> grouped = testKit.spawn(EntityRegistry.<String, Msg>create("grouped",
+                this::entity, Stop.INSTANCE, Props.empty(), key -> key.substring(0, 1)));
+        TestProbe<Reply> replies = testKit.createTestProbe();
+        for (String key : List.of("a1", "a2", "b1")) {
+            grouped.tell(new EntityRegistry.Deliver<>(key, new Echo(0, replies.getRef())));
+            replies.expectMessageClass(Reply.class);
+        }
+        TestProbe<List<Reply>> answers = testKit.createTestProbe();
+        grouped.tell(new EntityRegistry.GroupAsk<Msg, Reply>("a", r -> new Echo(7, r), answers.getRef()));
+        List<Reply> fromA = answers.receiveMessage();
+        assertEquals(List.of("a1", "a2"), fromA.stream().map(Reply::key).sorted().toList());
+
+        grouped.tell(new EntityRegistry.GroupBroadcast<Msg>("b", new Echo(9, replies.getRef())));
+        assertEquals("b1", replies.receiveMessage().key());
+        replies.expectNoMessage(Duration.ofMillis(100));
+
+        grouped.tell(new EntityRegistry.GroupAsk<Msg, Reply>("z", r -> new Echo(1, r), answers.getRef()));
+        assertEquals(List.of(), answers.receiveMessage(), "a group with no live entity answers at once");
+    }
 }

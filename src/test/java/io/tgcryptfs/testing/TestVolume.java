@@ -126,7 +126,7 @@ public final class TestVolume implements AutoCloseable {
                 EntityRegistry.<BandKey, Band.Command>create("band", (key, reg) -> {
                     bandIncarnations.incrementAndGet();
                     return Band.create(key, ctx, reg);
-                }, Band.Stop.INSTANCE, Props.empty()), "bands");
+                }, Band.Stop.INSTANCE, Props.empty(), BandKey::ino), "bands");
         budget.onPressure(() -> bands.tell(new EntityRegistry.Broadcast<BandKey, Band.Command>(k -> true, Band.SealAll.INSTANCE)));
 
         Sleeper sleeper = options.sleeper != null ? options.sleeper : new RecordingSleeper();
