@@ -75,8 +75,14 @@ public final class SparseBundle {
                 """.formatted(bandSize, sizeBytes);
     }
 
-    /** What `timemachine status` shows about the bundle itself. */
-    public record Summary(long sizeBytes, long bandSize, long bands, long bandBytes, Optional<FileTime> lastActivity) {
+    /**
+     * What `timemachine status` shows about the bundle itself. {@code lastActivity} is the newest band
+     * modification time (what the Mac wrote); {@code lastChange} the newest change time here, which
+     * differs after `timemachine sync` (it keeps the source's modification times) and is what a restore
+     * point must be newer than.
+     */
+    public record Summary(long sizeBytes, long bandSize, long bands, long bandBytes, Optional<FileTime> lastActivity,
+                          Optional<FileTime> lastChange) {
     }
 
     public Summary summary() throws IOException {
@@ -86,17 +92,29 @@ public final class SparseBundle {
         long bands = 0;
         long bytes = 0;
         FileTime last = null;
+        FileTime changed = null;
         try (Stream<Path> files = Files.list(dir.resolve("bands"))) {
             for (Path band : files.toList()) {
                 bands++;
                 bytes += Files.size(band);
-                FileTime modified = Files.getLastModifiedTime(band);
-                if (last == null || modified.compareTo(last) > 0) {
-                    last = modified;
-                }
+                last = newer(last, Files.getLastModifiedTime(band));
+                changed = newer(changed, changeTime(band));
             }
         }
-        return new Summary(size, bandSize, bands, bytes, Optional.ofNullable(last));
+        return new Summary(size, bandSize, bands, bytes, Optional.ofNullable(last), Optional.ofNullable(changed));
+    }
+
+    private static FileTime newer(FileTime a, FileTime b) {
+        return a == null || b.compareTo(a) > 0 ? b : a;
+    }
+
+    /** ctime where the platform has it (Linux, macOS), else the modification time. */
+    private static FileTime changeTime(Path p) throws IOException {
+        try {
+            return (FileTime) Files.getAttribute(p, "unix:ctime");
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return Files.getLastModifiedTime(p);
+        }
     }
 
     private static long integer(String plist, String key) throws IOException {

@@ -47,6 +47,16 @@ class TimeMachineSyncIT {
         assertTrue(first.stdout().contains("copied 9 files (48.0 MiB written)"), first.describe());
         assertTrue(first.stdout().contains("100%"), "progress reaches 100%\n" + first.describe());
 
+        // status tells a restore point's age in whole seconds, so "covers" is certain only a second after the copy
+        long copied = System.currentTimeMillis();
+        MountFixture.await("a second after the copy", java.time.Duration.ofSeconds(5), () -> System.currentTimeMillis() > copied + 1100);
+        fs.cli("sync").assertOk();
+        ToolResult status = fs.cli("timemachine", "status", dir.resolve("Mac.sparsebundle").toString()).assertOk();
+        assertTrue(status.stdout().contains("bands: 6, 48.0 MiB written"), status.describe());
+        assertTrue(status.stdout().contains("latest backup: unknown"), status.describe());
+        assertTrue(status.stdout().contains("on the backend: yes: restore point #"),
+                "after `tgcryptfs sync` the newest restore point covers the copy\n" + status.describe());
+
         writeBand(src, 1, random);
         writeBand(src, 4, random);
         ToolResult second = fs.cli("timemachine", "sync", src.toString(), dir.toString()).assertOk();
