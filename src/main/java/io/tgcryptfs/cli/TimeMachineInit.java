@@ -61,6 +61,11 @@ final class TimeMachineInit implements Callable<Integer> {
             description = "Avahi service file (default: /etc/avahi/services/tgcryptfs-<share>.service when that directory exists).")
     Path avahi;
 
+    @Option(names = "--smbd-dropin", paramLabel = "FILE",
+            description = "systemd drop-in ordering smbd after the mount (default: /etc/systemd/system/smbd.service.d/"
+                    + "tgcryptfs.conf when systemd runs).")
+    Path smbdDropin;
+
     @Override
     public Integer call() throws IOException {
         Settings settings = options.settings();
@@ -77,6 +82,7 @@ final class TimeMachineInit implements Callable<Integer> {
         step("samba share [" + shareName + "] in " + configFile);
         includeFromSmbConf(configFile);
         avahiFile();
+        smbdAfterTheMount();
 
         Path dir = path.toAbsolutePath().normalize();
         Optional<Path> mount = MountedVolume.containing(dir);
@@ -94,7 +100,7 @@ final class TimeMachineInit implements Callable<Integer> {
                 step("sparse bundle " + dir.resolve(bundleName + ".sparsebundle"));
             }
         }
-        System.out.println("next: `smbpasswd -a " + user + "` (once), `systemctl restart smbd`; on the Mac:"
+        System.out.println("next: `smbpasswd -a " + user + "` (once), `systemctl daemon-reload && systemctl restart smbd`; on the Mac:"
                 + " tmutil setdestination -a smb://" + user + "@<this host>/" + shareName
                 + " (or System Settings > Time Machine > Add Backup Disk)");
         return 0;
@@ -139,6 +145,30 @@ final class TimeMachineInit implements Callable<Integer> {
         }
         Files.writeString(file, AvahiService.forShare(shareName, 445));
         step("avahi service " + file);
+    }
+
+    /**
+     * smbd must start after the mount and stop before it: started first it would serve the empty
+     * directory under the mount point, and while it runs it keeps the mount busy.
+     */
+    private void smbdAfterTheMount() throws IOException {
+        Path file = smbdDropin;
+        if (file == null) {
+            if (!Files.isDirectory(Path.of("/run/systemd/system"))) {
+                step("no systemd: start smbd only after the volume is mounted, and stop it before unmounting");
+                return;
+            }
+            file = Path.of("/etc/systemd/system/smbd.service.d/tgcryptfs.conf");
+        }
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.writeString(file, """
+                # written by `tgcryptfs timemachine init`: smbd serves the tgcryptfs mount, so it starts
+                # after it and stops before it (smbd keeps the mount busy while it runs)
+                [Unit]
+                After=tgcryptfs.service
+                Requires=tgcryptfs.service
+                """);
+        step("smbd ordered after tgcryptfs.service in " + file + " (then: systemctl daemon-reload)");
     }
 
     /** The share's directory on the mount, owned by the Samba user (created if missing, fixed if root's). */

@@ -28,7 +28,7 @@ class TimeMachineInitIT {
             Path dir = fs.root().resolve("timemachine");
             String[] init = {"timemachine", "init", "--path", dir.toString(), "--user", "nobody", "--size", "1g",
                     "--samba-config", work.resolve("tm.conf").toString(), "--smb-conf", smbConf.toString(),
-                    "--avahi", work.resolve("tm.service").toString()};
+                    "--avahi", work.resolve("tm.service").toString(), "--smbd-dropin", work.resolve("smbd.d/tgcryptfs.conf").toString()};
 
             ToolResult unmounted = fs.cli(init);
             assertEquals(1, unmounted.exitCode(), unmounted.describe());
@@ -36,6 +36,7 @@ class TimeMachineInitIT {
             assertTrue(Files.exists(fs.stateDir().resolve("volume.header")), "the volume was created\n" + unmounted.describe());
             assertTrue(Files.readString(work.resolve("tm.conf")).contains("[TimeMachine]"));
             assertTrue(Files.readString(work.resolve("tm.service")).contains("adVN=TimeMachine"));
+            assertTrue(Files.readString(work.resolve("smbd.d/tgcryptfs.conf")).contains("After=tgcryptfs.service"));
             assertTrue(Files.readString(smbConf).startsWith("include = " + work.resolve("tm.conf") + "\n[global]"),
                     "smb.conf includes the share first");
 
