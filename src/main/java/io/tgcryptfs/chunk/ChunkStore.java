@@ -255,8 +255,18 @@ public final class ChunkStore {
         w.pack(c.pack()).ifPresent(p -> w.putPack(p.withLiveBytes(Math.max(0, p.liveBytes() - c.sealedLength()))));
     }
 
-    private static int trimmedLength(byte[] block) {
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.nativeOrder());
+
+    /**
+     * Length without trailing zero bytes. Eight bytes at a time: a small file's block is mostly zeros,
+     * and a byte loop over them was a measurable share of `tar x`'s CPU time.
+     */
+    static int trimmedLength(byte[] block) {
         int n = block.length;
+        while (n >= Long.BYTES && (long) LONGS.get(block, n - Long.BYTES) == 0L) {
+            n -= Long.BYTES;
+        }
         while (n > 0 && block[n - 1] == 0) {
             n--;
         }

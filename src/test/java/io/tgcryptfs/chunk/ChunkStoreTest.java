@@ -247,4 +247,21 @@ class ChunkStoreTest {
             ch.write(ByteBuffer.wrap(new byte[] {(byte) (b ^ 0x10)}), position);
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void trimmedLength_dropsExactlyTheTrailingZeros_atEveryAlignment() {
+        for (int size : new int[] {0, 1, 7, 8, 9, 63, 64, 4096}) {
+            for (int last = -1; last < size; last++) {
+                byte[] block = new byte[size];
+                if (last >= 0) {
+                    block[last] = 5;
+                    if (last > 0) {
+                        block[0] = 1;
+                    }
+                }
+                org.junit.jupiter.api.Assertions.assertEquals(last + 1, ChunkStore.trimmedLength(block),
+                        "size " + size + ", last non-zero byte at " + last);
+            }
+        }
+    }
 }
