@@ -7,7 +7,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "gc", mixinStandardHelpOptions = true,
         description = {"Reclaim backend space held by deleted data now: packs below gc.min-live-ratio live are",
-                "rewritten, a restore point is published, and retired packs no kept restore point mentions are",
+                "rewritten, two restore points are published, and retired packs no kept restore point mentions are",
                 "deleted from the backend (the mount also does this every gc.interval)."})
 final class GcCommand implements Callable<Integer> {
     @Mixin
