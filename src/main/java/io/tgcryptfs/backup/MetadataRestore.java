@@ -5,7 +5,7 @@ import io.tgcryptfs.backend.BlobStore;
 import io.tgcryptfs.crypto.IntegrityException;
 import io.tgcryptfs.crypto.MetadataCipher;
 import io.tgcryptfs.meta.MetaStore;
-import io.tgcryptfs.pipeline.Retry;
+import io.tgcryptfs.backend.Retry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

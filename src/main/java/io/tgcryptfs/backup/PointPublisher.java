@@ -7,7 +7,7 @@ import io.tgcryptfs.crypto.MetadataCipher;
 import io.tgcryptfs.meta.MetaStore;
 import io.tgcryptfs.meta.PackRecord;
 import io.tgcryptfs.meta.PackState;
-import io.tgcryptfs.pipeline.Retry;
+import io.tgcryptfs.backend.Retry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -46,21 +46,10 @@ public final class PackCache {
     private long cachedBytes;
     private final java.util.concurrent.atomic.AtomicLong downloadedBytes = new java.util.concurrent.atomic.AtomicLong();
 
-    /** How a failed download is retried: transient failures and rate limits, a bounded number of times. */
-    public record RetryPolicy(int attempts, java.util.function.IntFunction<java.time.Duration> backoff, Waiter waiter) {
-        public static final RetryPolicy NONE = new RetryPolicy(1, a -> java.time.Duration.ZERO, d -> { });
-    }
-
-    /** Waiting between download attempts (injected, so tests need not wait). */
-    @FunctionalInterface
-    public interface Waiter {
-        void await(java.time.Duration d) throws InterruptedException;
-    }
-
-    private final RetryPolicy retry;
+    private final io.tgcryptfs.backend.Retry retry;
 
     public PackCache(Path outboxDir, Path cacheDir, MetaStore meta, BlobStore backend, long maxBytes,
-                     int downloadConcurrency, Metrics metrics, RetryPolicy retry) throws IOException {
+                     int downloadConcurrency, Metrics metrics, io.tgcryptfs.backend.Retry retry) throws IOException {
         this.retry = retry;
         this.outboxDir = outboxDir;
         this.cacheDir = cacheDir;
@@ -234,23 +223,14 @@ public final class PackCache {
     }
 
     private void getWithRetries(String ref, Path target) throws BackendException {
-        for (int attempt = 1; ; attempt++) {
-            try {
+        try {
+            retry.call(() -> {
                 backend.get(ref, target);
-                return;
-            } catch (BackendException e) {
-                boolean retryable = e.kind() == BackendException.Kind.TRANSIENT || e.kind() == BackendException.Kind.RATE_LIMITED;
-                if (!retryable || attempt >= retry.attempts()) {
-                    throw e;
-                }
-                metrics.retry("download-" + e.kind().name().toLowerCase().replace('_', '-'));
-                try {
-                    retry.waiter().await(e.kind() == BackendException.Kind.RATE_LIMITED ? e.retryAfter() : retry.backoff().apply(attempt));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
+                return null;
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw BackendException.transientFailure("interrupted while waiting to retry a download", e);
         }
     }
 

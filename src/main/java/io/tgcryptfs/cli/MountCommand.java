@@ -7,7 +7,7 @@ import io.tgcryptfs.fuse.FuseOptions;
 import io.tgcryptfs.fuse.TgcryptFuse;
 import io.tgcryptfs.metrics.KamonMetrics;
 import io.tgcryptfs.metrics.Metrics;
-import io.tgcryptfs.pipeline.Sleeper;
+import io.tgcryptfs.backend.Sleeper;
 import io.tgcryptfs.pipeline.UploadStatus;
 import io.tgcryptfs.volume.Volume;
 import io.tgcryptfs.volume.VolumeException;

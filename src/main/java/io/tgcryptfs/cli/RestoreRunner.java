@@ -5,7 +5,7 @@ import io.tgcryptfs.backup.RestorePoints;
 import io.tgcryptfs.backup.RestoreProgress;
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.metrics.Metrics;
-import io.tgcryptfs.pipeline.Sleeper;
+import io.tgcryptfs.backend.Sleeper;
 import io.tgcryptfs.volume.VolumeException;
 import io.tgcryptfs.volume.VolumeRestore;
 

@@ -1,7 +1,9 @@
 package io.tgcryptfs.pipeline;
 
 import io.tgcryptfs.backend.BackendException;
+import io.tgcryptfs.backend.Backoff;
 import io.tgcryptfs.backend.BlobStore;
+import io.tgcryptfs.backend.Sleeper;
 import io.tgcryptfs.chunk.Outbox;
 import io.tgcryptfs.chunk.PackCache;
 import io.tgcryptfs.chunk.PackFormat;

@@ -12,8 +12,8 @@
  * <p><b>Graph:</b> {@code Source.queue(upload.queue-size)} (overflow kept aside and re-offered) ->
  * {@code KillSwitch} -> {@code mapAsyncUnordered(upload.concurrency)} of a blocking put with retries ->
  * sink. Retries never give up on a pack: RATE_LIMITED waits exactly {@code retry_after}, TRANSIENT and
- * NOT_FOUND back off with jitter ({@link io.tgcryptfs.pipeline.Backoff}), PERMANENT is reported once and
- * retried at the longest backoff. Time is injected through {@link io.tgcryptfs.pipeline.Sleeper}.
+ * NOT_FOUND back off with jitter ({@link io.tgcryptfs.backend.Backoff}), PERMANENT is reported once and
+ * retried at the longest backoff. Time is injected through {@link io.tgcryptfs.backend.Sleeper}.
  *
  * <p><b>May import:</b> {@code java.*}, {@code org.apache.pekko.stream}, {@code io.tgcryptfs.backend} (the
  * port), {@code io.tgcryptfs.chunk}, {@code io.tgcryptfs.meta}, {@code io.tgcryptfs.fs},

@@ -9,7 +9,7 @@ import io.tgcryptfs.backup.RestorePoints;
 import io.tgcryptfs.backup.Retention;
 import io.tgcryptfs.backup.RootBody;
 import io.tgcryptfs.backup.RootRecord;
-import io.tgcryptfs.pipeline.Retry;
+import io.tgcryptfs.backend.Retry;
 import io.tgcryptfs.journal.JournalFiles;
 import io.tgcryptfs.journal.LocalSync;
 import io.tgcryptfs.journal.Replay;
@@ -43,8 +43,8 @@ import io.tgcryptfs.gateway.FsGateway;
 import io.tgcryptfs.meta.MetaStore;
 import io.tgcryptfs.meta.lmdb.LmdbMetaStore;
 import io.tgcryptfs.metrics.Metrics;
-import io.tgcryptfs.pipeline.Backoff;
-import io.tgcryptfs.pipeline.Sleeper;
+import io.tgcryptfs.backend.Backoff;
+import io.tgcryptfs.backend.Sleeper;
 import io.tgcryptfs.pipeline.UploadPipeline;
 import io.tgcryptfs.pipeline.UploadStatus;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -86,6 +86,8 @@ public final class Volume implements AutoCloseable {
     private static final String BLOCKING_DISPATCHER = "tgcryptfs-blocking-dispatcher";
     /** The LMDB counter an older release kept its last published root sequence in. */
     private static final String LEGACY_ROOT_SEQUENCE = "root-sequence";
+    /** Attempts per pack download: a reader waits at most about the gateway's timeout. */
+    private static final int DOWNLOAD_ATTEMPTS = 6;
     /** Write-journal segments rotate at this size. */
     private static final long JOURNAL_SEGMENT_BYTES = 64L << 20;
     /** Attempts per backend call of the metadata log before a tick gives up (the next tick tries again). */
@@ -286,7 +288,7 @@ public final class Volume implements AutoCloseable {
             // a reader waits at most about the gateway's timeout: a handful of backoffs from min-backoff
             PackCache packCache = new PackCache(settings.outboxDir(), settings.cacheDir(), meta, backend,
                     settings.cacheMaxSize(), settings.downloadConcurrency(), metrics,
-                    new PackCache.RetryPolicy(6, attempt -> backoff.delay(attempt - 1, random), sleeper::sleep));
+                    new Retry(backoff, sleeper, random, DOWNLOAD_ATTEMPTS, (cause, e) -> metrics.retry("download-" + cause)));
             BlockGeometry geometry = new BlockGeometry(header.blockSize(), Math.max(settings.bandSize(), header.blockSize())
                     / header.blockSize() * header.blockSize());
             ChunkStore chunks = new ChunkStore(header.blockSize(), meta, keys.chunkIds(), keys.chunkCipher(),

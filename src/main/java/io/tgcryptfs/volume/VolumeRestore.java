@@ -16,9 +16,9 @@ import io.tgcryptfs.crypto.VolumeKeys;
 import io.tgcryptfs.crypto.WrongPasswordException;
 import io.tgcryptfs.meta.lmdb.LmdbMetaStore;
 import io.tgcryptfs.metrics.Metrics;
-import io.tgcryptfs.pipeline.Backoff;
-import io.tgcryptfs.pipeline.Retry;
-import io.tgcryptfs.pipeline.Sleeper;
+import io.tgcryptfs.backend.Backoff;
+import io.tgcryptfs.backend.Retry;
+import io.tgcryptfs.backend.Sleeper;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -6,8 +6,8 @@ import io.tgcryptfs.crypto.NewVolume;
 import io.tgcryptfs.crypto.VolumeKeys;
 import io.tgcryptfs.meta.MetaStore;
 import io.tgcryptfs.meta.lmdb.LmdbMetaStore;
-import io.tgcryptfs.pipeline.Backoff;
-import io.tgcryptfs.pipeline.Retry;
+import io.tgcryptfs.backend.Backoff;
+import io.tgcryptfs.backend.Retry;
 
 import java.nio.file.Path;
 import java.security.SecureRandom;

@@ -55,11 +55,12 @@ class PackCacheRetryTest {
                 BackendException.rateLimited("429", Duration.ofSeconds(7)),
                 BackendException.transientFailure("dropped", null)));
         List<Duration> waits = new ArrayList<>();
-        PackCache cache = cache(store, new PackCache.RetryPolicy(6, a -> Duration.ofMillis(100L * a), waits::add));
+        PackCache cache = cache(store, retry(6, Duration.ofMillis(100), waits));
 
         assertArrayEquals("payload".getBytes(), cache.read(pack, PackFormat.MAGIC.length, 7));
         assertEquals(4, store.gets.get());
-        assertEquals(List.of(Duration.ofMillis(100), Duration.ofSeconds(7), Duration.ofMillis(300)), waits);
+        // exponential from 100 ms (no jitter here), except the 429, which waits what the server said
+        assertEquals(List.of(Duration.ofMillis(100), Duration.ofSeconds(7), Duration.ofMillis(400)), waits);
     }
 
     @Test
@@ -67,7 +68,7 @@ class PackCacheRetryTest {
         FlakyStore store = new FlakyStore(List.of(
                 BackendException.transientFailure("a", null), BackendException.transientFailure("b", null),
                 BackendException.transientFailure("c", null)));
-        PackCache cache = cache(store, new PackCache.RetryPolicy(2, a -> Duration.ZERO, d -> { }));
+        PackCache cache = cache(store, retry(2, Duration.ZERO, new ArrayList<>()));
 
         assertThrows(FsException.class, () -> cache.read(pack, 0, 4));
         assertEquals(2, store.gets.get());
@@ -76,13 +77,18 @@ class PackCacheRetryTest {
     @Test
     void download_ofAMissingObject_isNotRetried() throws Exception {
         FlakyStore store = new FlakyStore(List.of(BackendException.notFound("gone")));
-        PackCache cache = cache(store, new PackCache.RetryPolicy(6, a -> Duration.ZERO, d -> { }));
+        PackCache cache = cache(store, retry(6, Duration.ZERO, new ArrayList<>()));
 
         assertThrows(FsException.class, () -> cache.read(pack, 0, 4));
         assertEquals(1, store.gets.get());
     }
 
-    private PackCache cache(BlobStore store, PackCache.RetryPolicy policy) throws Exception {
+    private static io.tgcryptfs.backend.Retry retry(int attempts, Duration minBackoff, List<Duration> waits) {
+        return new io.tgcryptfs.backend.Retry(new io.tgcryptfs.backend.Backoff(minBackoff, Duration.ofSeconds(10), 0),
+                waits::add, new java.util.Random(1), attempts, (cause, e) -> { });
+    }
+
+    private PackCache cache(BlobStore store, io.tgcryptfs.backend.Retry policy) throws Exception {
         return new PackCache(dir.resolve("outbox"), dir.resolve("cache"), meta, store, 1L << 20, 2, Metrics.NONE, policy);
     }
 

@@ -1,5 +1,6 @@
 package io.tgcryptfs.pipeline;
 
+import io.tgcryptfs.backend.Backoff;
 import io.tgcryptfs.chunk.ChunkLocation;
 import io.tgcryptfs.chunk.PackFormat;
 import io.tgcryptfs.fs.ChunkId;

@@ -1,7 +1,7 @@
 package io.tgcryptfs.testing;
 
 import io.tgcryptfs.backend.BlobStore;
-import io.tgcryptfs.pipeline.Sleeper;
+import io.tgcryptfs.backend.Sleeper;
 
 import java.time.Duration;
 

@@ -1,6 +1,6 @@
 package io.tgcryptfs.testing;
 
-import io.tgcryptfs.pipeline.Sleeper;
+import io.tgcryptfs.backend.Sleeper;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -63,7 +63,7 @@ public final class TestStores implements AutoCloseable {
             Outbox outbox = new Outbox(dir.resolve("outbox"), meta, keys.metadataCipher(), RANDOM,
                     options.packTargetSize, options.outboxMaxBytes);
             PackCache cache = new PackCache(dir.resolve("outbox"), dir.resolve("cache"), meta, backend,
-                    options.cacheMaxBytes, 2, Metrics.NONE, PackCache.RetryPolicy.NONE);
+                    options.cacheMaxBytes, 2, Metrics.NONE, new io.tgcryptfs.backend.Retry(new io.tgcryptfs.backend.Backoff(java.time.Duration.ZERO, java.time.Duration.ZERO, 0), d -> { }, RANDOM, 1, (cause, e) -> { }));
             TestStores stores = new TestStores(dir, options, keys, meta, backend, outbox, cache, null);
             return stores.withChunks(stores.newChunkStore(options.plaintextCacheBytes));
         } catch (IOException e) {

@@ -1,15 +1,15 @@
-package io.tgcryptfs.pipeline;
+package io.tgcryptfs.backend;
 
-import io.tgcryptfs.backend.BackendException;
 
 import java.time.Duration;
 import java.util.function.BiConsumer;
 import java.util.random.RandomGenerator;
 
 /**
- * The retry policy for one backend call: a 429 waits exactly the server's {@code retry_after}, a
- * transient failure or a missing object backs off with jitter, a permanent refusal is not retried.
- * Gives up after {@code maxAttempts} and rethrows the last failure.
+ * The retry policy for one backend call (metadata objects, the root record, pack downloads): a 429
+ * waits exactly the server's {@code retry_after}, a transient failure backs off with jitter, a missing
+ * object or a permanent refusal is not retried. Gives up after {@code maxAttempts} and rethrows the
+ * last failure. (Pack uploads never give up; their loop is in {@code UploadPipeline}.)
  */
 public final class Retry {
     /** A backend call that may be repeated. */
@@ -39,7 +39,9 @@ public final class Retry {
             try {
                 return call.run();
             } catch (BackendException e) {
-                if (e.kind() == BackendException.Kind.PERMANENT || attempt + 1 >= maxAttempts) {
+                boolean retryable = e.kind() == BackendException.Kind.TRANSIENT
+                        || e.kind() == BackendException.Kind.RATE_LIMITED;
+                if (!retryable || attempt + 1 >= maxAttempts) {
                     throw e;
                 }
                 onRetry.accept(cause(e), e);

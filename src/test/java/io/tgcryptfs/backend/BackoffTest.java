@@ -1,4 +1,4 @@
-package io.tgcryptfs.pipeline;
+package io.tgcryptfs.backend;
 
 import org.junit.jupiter.api.Test;
 
