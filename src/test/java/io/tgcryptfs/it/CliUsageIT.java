@@ -77,6 +77,21 @@ class CliUsageIT {
                 "$HOME/.config/tgcryptfs/application.conf decides the state directory");
     }
 
+    @Test
+    void timemachineCreate_saysWhenRootKeepsTheBundle_andHandsItToOwner(@TempDir Path dir) throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to chown");
+        ToolResult rootOwned = Tool.run(Map.of("HOME", dir.toString()), "timemachine", "create", "--size", "1g",
+                "--name", "A", dir.toString()).assertOk();
+        assertTrue(rootOwned.stdout().contains("note: owned by root, so a Samba user other than root cannot write it"),
+                rootOwned.describe());
+        Tool.run(Map.of("HOME", dir.toString()), "timemachine", "create", "--size", "1g", "--name", "B",
+                "--owner", "nobody:nogroup", dir.toString()).assertOk();
+        for (String f : new String[] {"", "/bands", "/Info.plist", "/token"}) {
+            Path p = Path.of(dir.resolve("B.sparsebundle") + f);
+            assertEquals("nobody", Files.getOwner(p).getName(), p.toString());
+        }
+    }
+
     /** The text of each row of the "Commands:" list, continuation lines joined. */
     static List<String> commandEntries(String help) {
         List<String> entries = new ArrayList<>();
