@@ -35,7 +35,9 @@ final class CommandListSection implements CommandLine.IHelpSectionRenderer {
                 new Column(Math.max(20, width - nameWidth), 1, Overflow.WRAP));
         commands.forEach((name, sub) -> {
             if (!sub.commandSpec().usageMessage().hidden()) {
-                table.addRowValues(name, firstSentence(sub.commandSpec().usageMessage().description()));
+                // picocli's own list prefers the header (its help command has one), then the description
+                String[] header = sub.commandSpec().usageMessage().header();
+                table.addRowValues(name, firstSentence(header.length > 0 ? header : sub.commandSpec().usageMessage().description()));
             }
         });
         return table.toString();

@@ -24,8 +24,8 @@ import java.util.concurrent.Callable;
 @Command(name = "timemachine", mixinStandardHelpOptions = true,
         subcommands = {TimeMachineInit.class, TimeMachineShare.class, TimeMachineCommand.Create.class,
                 TimeMachineSync.class, TimeMachineCommand.Status.class},
-        description = {"Time Machine destinations on the mount: Samba shares and sparse bundles.",
-                "See docs/timemachine.md for the whole set-up."})
+        description = "Time Machine destinations on the mount: Samba shares and sparse bundles. "
+                + "See docs/timemachine.md for the whole set-up.")
 final class TimeMachineCommand implements Runnable {
     @Override
     public void run() {
@@ -34,9 +34,9 @@ final class TimeMachineCommand implements Runnable {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
-            description = {"Write a sparse bundle skeleton (Info.plist, Info.bckup, token, bands/) in DIR,",
-                    "normally a directory of the mount. Then on the Mac: hdiutil attach, and",
-                    "tmutil setdestination."})
+            description = "Write a sparse bundle skeleton (Info.plist, Info.bckup, token, bands/) in DIR, "
+                + "normally a directory of the mount. Then on the Mac: hdiutil attach, and "
+                + "tmutil setdestination.")
     static final class Create implements Callable<Integer> {
         @Mixin
         VolumeOptions options;
@@ -101,8 +101,8 @@ final class TimeMachineCommand implements Runnable {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = {"Show a sparse bundle's size, bands, last band write and latest backup, the volume's stored",
-                    "and pending bytes, and whether the newest restore point on the backend covers the last write."})
+            description = "Show a sparse bundle's size, bands, last band write and latest backup, the volume's stored "
+                + "and pending bytes, and whether the newest restore point on the backend covers the last write.")
     static final class Status implements Callable<Integer> {
         @Mixin
         VolumeOptions options;

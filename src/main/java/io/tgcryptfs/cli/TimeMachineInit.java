@@ -20,9 +20,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "init", mixinStandardHelpOptions = true,
-        description = {"Set up a Time Machine destination in one go: the volume (if there is none), the share's directory",
-                "on the mount owned by the Samba user, a sparse bundle (with --size), the Samba share included from",
-                "smb.conf and the Avahi file. Run it again after a failure: it does only what is missing."})
+        description = "Set up a Time Machine destination in one go: the volume (if there is none), the share's directory "
+                + "on the mount owned by the Samba user, a sparse bundle (with --size), the Samba share included from "
+                + "smb.conf and the Avahi file. Run it again after a failure: it does only what is missing.")
 final class TimeMachineInit implements Callable<Integer> {
     @Mixin
     VolumeOptions options;

@@ -14,8 +14,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "share", mixinStandardHelpOptions = true,
-        description = {"Print (or write) the Samba configuration of a Time Machine share of DIR and the Avahi file",
-                "that advertises it. The configuration is checked with testparm -s when Samba is installed."})
+        description = "Print (or write) the Samba configuration of a Time Machine share of DIR and the Avahi file "
+                + "that advertises it. The configuration is checked with testparm -s when Samba is installed.")
 final class TimeMachineShare implements Callable<Integer> {
 
     @Option(names = "--name", required = true, paramLabel = "NAME", description = "Share name the Mac sees, e.g. TimeMachine.")

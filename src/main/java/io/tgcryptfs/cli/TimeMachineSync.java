@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "sync", mixinStandardHelpOptions = true,
-        description = {"Copy a local sparse bundle into DIR (normally in the mount), only the bands that changed.",
-                "Shows progress; safe to interrupt and run again; keeps extended attributes and hard links."})
+        description = "Copy a local sparse bundle into DIR (normally in the mount), only the bands that changed. "
+                + "Shows progress; safe to interrupt and run again; keeps extended attributes and hard links.")
 final class TimeMachineSync implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "SRC.sparsebundle", description = "The local sparse bundle.")
