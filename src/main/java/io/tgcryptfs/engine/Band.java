@@ -71,6 +71,11 @@ public final class Band extends AbstractBehavior<Band.Command> {
     private record Sealed(long block, DirtyBlock version, Throwable failure) implements Command {
     }
 
+    /** The journal append of an fsync finished; it still waits for the seals that were under way. */
+    private record Journaled(ActorRef<FsResult<Done>> replyTo, Set<DirtyBlock> inFlight, Throwable failure)
+            implements Command {
+    }
+
     /** A flush waits only for the block versions that existed when it arrived, not for later writes. */
     private record FlushWaiter(ActorRef<FsResult<Done>> replyTo, Set<DirtyBlock> pending) {
     }
@@ -109,6 +114,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
                 .onMessage(Read.class, this::onRead)
                 .onMessage(Flush.class, this::onFlush)
                 .onMessage(Journal.class, this::onJournal)
+                .onMessage(Journaled.class, this::onJournaled)
                 .onMessage(Sealed.class, this::onSealed)
                 .onMessageEquals(SealAll.INSTANCE, this::onSealAll)
                 .onMessageEquals(BudgetFreed.INSTANCE, this::onBudgetFreed)
@@ -239,10 +245,13 @@ public final class Band extends AbstractBehavior<Band.Command> {
     private Behavior<Command> onJournal(Journal j) {
         touch();
         List<io.tgcryptfs.journal.JournalRecord> records = new ArrayList<>();
-        journalChanged(sealing, records);
         journalChanged(dirty, records);
+        // blocks being sealed are not journaled: their seal, already under way, makes them durable (the
+        // caller syncs LMDB next), so the fsync waits for it; a record for them would stay live for ever
+        Set<DirtyBlock> inFlight = Collections.newSetFromMap(new IdentityHashMap<>());
+        inFlight.addAll(sealing.values());
         if (records.isEmpty()) {
-            j.replyTo().tell(FsResult.ok(Done.INSTANCE));
+            awaitSeals(j.replyTo(), inFlight);
             return this;
         }
         CompletableFuture.runAsync(() -> {
@@ -251,9 +260,30 @@ public final class Band extends AbstractBehavior<Band.Command> {
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        }, ctx.blocking()).whenComplete((ok, failure) -> j.replyTo().tell(
-                failure == null ? FsResult.ok(Done.INSTANCE) : FsResult.from(failure)));
+        }, ctx.blocking()).whenComplete((ok, failure) ->
+                getContext().getSelf().tell(new Journaled(j.replyTo(), inFlight, failure)));
         return this;
+    }
+
+    private Behavior<Command> onJournaled(Journaled j) {
+        if (j.failure() != null) {
+            j.replyTo().tell(FsResult.from(j.failure()));
+        } else {
+            awaitSeals(j.replyTo(), j.inFlight());
+        }
+        return this;
+    }
+
+    /** Replies once every one of {@code versions} still being sealed has committed. */
+    private void awaitSeals(ActorRef<FsResult<Done>> replyTo, Set<DirtyBlock> versions) {
+        Set<DirtyBlock> stillSealing = Collections.newSetFromMap(new IdentityHashMap<>());
+        stillSealing.addAll(sealing.values());
+        versions.retainAll(stillSealing);
+        if (versions.isEmpty()) {
+            replyTo.tell(FsResult.ok(Done.INSTANCE));
+        } else {
+            flushWaiters.add(new FlushWaiter(replyTo, versions));
+        }
     }
 
     /** Numbers a record (on this actor, so it orders against seals started here) for each changed block. */

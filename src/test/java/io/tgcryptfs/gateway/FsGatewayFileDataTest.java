@@ -294,4 +294,17 @@ class FsGatewayFileDataTest {
         }
         return out;
     }
+
+    @Test
+    void afterSync_noJournalRecordStaysLive_evenWhenFsyncMetBlocksBeingSealed() {
+        long h = gw.create("/journaled", 0644, Caller.ROOT);
+        for (int i = 0; i < 8; i++) {
+            gw.write(h, (long) i * BS, bytes(BS)); // a whole block: sealed at once, often still sealing at the fsync
+            gw.write(h, (long) i * BS + BS * 8L + 3, bytes(100)); // a partial one: stays dirty, gets journaled
+            gw.fsync(h);
+        }
+        gw.syncAll();
+        assertEquals(Long.MAX_VALUE, vol.ctx.journal().oldestLive(), "every journal record was superseded by a seal");
+        gw.release(h);
+    }
 }
