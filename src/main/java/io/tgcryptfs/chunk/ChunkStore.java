@@ -14,14 +14,17 @@ import io.tgcryptfs.meta.MetaStore;
 import io.tgcryptfs.meta.MetaWriter;
 import io.tgcryptfs.metrics.Metrics;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
  * Turns block plaintext into stored chunks and back. Sealing: trailing zeros trimmed (an all-zero block
  * is a hole and stores nothing) -> keyed chunk id -> dedup against LMDB -> compress -> encrypt ->
  * append to the outbox -> one LMDB transaction that points the block at the chunk and moves refcounts.
- * Loading: plaintext cache -> pack bytes (outbox, cache or download) -> verify+decrypt -> decompress.
+ * Loading: only the frames a read covers ({@link ChunkFrames}): plaintext cache -> pack bytes (outbox,
+ * cache or download) -> verify+decrypt -> decompress.
  * Thread-safe; blocking, so callers run it on the blocking dispatcher.
  */
 public final class ChunkStore {
@@ -36,7 +39,7 @@ public final class ChunkStore {
     private final Compressor compressor;
     private final Outbox outbox;
     private final PackCache packs;
-    private final PlaintextCache plaintexts;
+    private final ChunkFrames frames;
     private final Metrics metrics;
 
     public ChunkStore(int blockSize, MetaStore meta, ChunkIdHasher hasher, ChunkCipher cipher, Compressor compressor,
@@ -48,7 +51,7 @@ public final class ChunkStore {
         this.compressor = compressor;
         this.outbox = outbox;
         this.packs = packs;
-        this.plaintexts = plaintexts;
+        this.frames = new ChunkFrames(blockSize, cipher, compressor, packs, plaintexts, metrics);
         this.metrics = metrics;
     }
 
@@ -100,60 +103,68 @@ public final class ChunkStore {
     }
 
     /**
-     * Plaintext of block {@code index} of {@code ino} (always blockSize bytes; zeros for a hole). The
-     * block map and chunk record are read in one snapshot, so a concurrent reseal cannot pull the chunk
-     * away between them. The returned array is shared with the cache: callers must not modify it.
+     * Plaintext of block {@code index} of {@code ino} (always blockSize bytes; zeros for a hole), a fresh
+     * array the caller owns. The block map and chunk record are read in one snapshot, so a concurrent
+     * reseal cannot pull the chunk away between them.
      */
     public byte[] loadBlock(long ino, long index) {
+        byte[] block = new byte[blockSize];
+        readBlock(ino, index, 0, block, 0, blockSize);
+        return block;
+    }
+
+    /**
+     * Copies {@code length} bytes at {@code inBlock} of block {@code index} of {@code ino} into {@code out}:
+     * only the frames holding them are read and decrypted.
+     */
+    public void readBlock(long ino, long index, int inBlock, byte[] out, int outOffset, int length) {
+        Objects.checkFromIndexSize(inBlock, length, blockSize);
         Optional<ChunkRecord> record = meta.read(r -> r.block(ino, index).flatMap(r::chunk));
         if (record.isEmpty()) {
-            return new byte[blockSize];
+            Arrays.fill(out, outOffset, outOffset + length, (byte) 0);
+            return;
         }
-        return load(record.get());
-    }
-
-    /** Plaintext of a chunk, padded with zeros to a whole block. */
-    private byte[] load(ChunkRecord record) {
-        byte[] cachedPlain = plaintexts.get(record.id());
-        metrics.plaintextCache(cachedPlain != null);
-        if (cachedPlain != null) {
-            return cachedPlain;
-        }
-        byte[] plain = openChunk(record, false);
-        plaintexts.put(record.id(), plain);
-        return plain;
-    }
-
-    private byte[] openChunk(ChunkRecord record, boolean retried) {
-        byte[] sealed = packs.read(record.pack(), record.offset(), record.sealedLength());
         try {
-            ChunkCipher.OpenedChunk opened = cipher.open(record.id(), sealed, 0, sealed.length);
-            byte[] payload = compressor.decompress(opened.flags(), opened.plaintext());
-            if (payload.length > blockSize) {
-                throw integrity("chunk " + record.id() + " is larger than a block");
+            readChunk(record.get(), inBlock, out, outOffset, length);
+        } catch (IntegrityException first) {
+            // a damaged cached copy: drop it and fetch the pack again before declaring corruption
+            packs.discard(record.get().pack());
+            frames.forget(record.get().id());
+            try {
+                readChunk(record.get(), inBlock, out, outOffset, length);
+            } catch (IntegrityException e) {
+                metrics.integrityFailure();
+                throw integrity("chunk " + record.get().id() + " in pack " + record.get().pack()
+                        + " failed verification: " + e.getMessage());
             }
-            byte[] block = new byte[blockSize];
-            System.arraycopy(payload, 0, block, 0, payload.length);
-            return block;
-        } catch (IntegrityException | IllegalArgumentException e) {
-            if (!retried) {
-                // a damaged cached copy: drop it and fetch the pack again before declaring corruption
-                packs.discard(record.pack());
-                return openChunk(record, true);
-            }
-            metrics.integrityFailure();
-            throw integrity("chunk " + record.id() + " in pack " + record.pack() + " failed verification: " + e.getMessage());
+        }
+    }
+
+    private void readChunk(ChunkRecord c, int from, byte[] out, int outOffset, int length) throws IntegrityException {
+        int end = from + length;
+        int plainEnd = Math.min(end, c.plainLength());
+        if (plainEnd < end) {
+            Arrays.fill(out, outOffset + Math.max(0, plainEnd - from), outOffset + length, (byte) 0);
+        }
+        if (from >= plainEnd) {
+            return;
+        }
+        ChunkFrames.Frames chunk = frames.of(c);
+        int shift = chunk.shift();
+        for (int f = from >> shift; f <= (plainEnd - 1) >> shift; f++) {
+            byte[] plain = chunk.frame(f, (plainEnd - 1) >> shift);
+            int frameStart = f << shift;
+            int a = Math.max(from, frameStart);
+            int b = Math.min(plainEnd, frameStart + plain.length);
+            System.arraycopy(plain, a - frameStart, out, outOffset + (a - from), b - a);
         }
     }
 
     /** Authenticates and decompresses the sealed bytes of one chunk, from wherever they were read (verify). */
     public void verify(ChunkRecord record, byte[] sealed) {
         try {
-            ChunkCipher.OpenedChunk opened = cipher.open(record.id(), sealed, 0, sealed.length);
-            if (compressor.decompress(opened.flags(), opened.plaintext()).length > blockSize) {
-                throw integrity("chunk " + record.id() + " is larger than a block");
-            }
-        } catch (IntegrityException | IllegalArgumentException e) {
+            frames.verify(record, sealed);
+        } catch (IntegrityException e) {
             metrics.integrityFailure();
             throw integrity("chunk " + record.id() + " in pack " + record.pack() + " failed verification: " + e.getMessage());
         }
@@ -195,8 +206,7 @@ public final class ChunkStore {
     }
 
     private PendingChunk encrypt(ChunkId id, byte[] block, int length) {
-        Compressor.Payload payload = compressor.compress(block, length);
-        byte[] sealed = cipher.seal(id, payload.flags(), payload.bytes(), 0, payload.length());
+        byte[] sealed = ChunkFormat.seal(cipher, compressor, id, block, length, outbox.reserveSlot());
         return new PendingChunk(outbox.append(id, sealed, length), length);
     }
 

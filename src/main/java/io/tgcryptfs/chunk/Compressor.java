@@ -7,11 +7,11 @@ import net.jpountz.lz4.LZ4FastDecompressor;
 import java.nio.ByteBuffer;
 
 /**
- * LZ4 for block plaintext. A block that does not shrink by at least 1/16 is stored as it is, so
+ * LZ4 for frame plaintext. A frame that does not shrink by at least 1/16 is stored as it is, so
  * already-compressed data (sparsebundle bands of compressed files, media) costs no CPU on read.
  */
 public final class Compressor {
-    /** Chunk flag: the payload is [plainLength:int][lz4 data]. */
+    /** Payload flag: the bytes are LZ4. In format 1 chunks the payload is then [plainLength:int][lz4 data]. */
     public static final int FLAG_LZ4 = 1;
 
     private final boolean enabled;
@@ -25,24 +25,43 @@ public final class Compressor {
         this.decompressor = factory.fastDecompressor();
     }
 
-    /** The payload to encrypt and its flags. */
-    public record Payload(int flags, byte[] bytes, int length) {
+    /** The payload to encrypt ({@code bytes[offset, offset + length)}) and its flags. */
+    public record Payload(int flags, byte[] bytes, int offset, int length) {
     }
 
-    public Payload compress(byte[] plain, int length) {
+    /** Compresses {@code plain[from, from + length)} if that pays; otherwise returns it in place. */
+    public Payload compressFrame(byte[] plain, int from, int length) {
         if (!enabled || length < 64) {
-            return new Payload(0, plain, length);
+            return stored(plain, from, length);
         }
-        byte[] out = new byte[4 + compressor.maxCompressedLength(length)];
-        ByteBuffer.wrap(out).putInt(length);
-        int n = compressor.compress(plain, 0, length, out, 4, out.length - 4);
-        if (4 + n > length - length / 16) {
-            return new Payload(0, plain, length);
+        byte[] out = new byte[compressor.maxCompressedLength(length)];
+        int n = compressor.compress(plain, from, length, out, 0, out.length);
+        if (n > length - length / 16) {
+            return stored(plain, from, length);
         }
-        return new Payload(FLAG_LZ4, out, 4 + n);
+        return new Payload(FLAG_LZ4, out, 0, n);
     }
 
-    /** Returns the plaintext; throws IllegalArgumentException on malformed input (treated as corruption). */
+    /** {@code plain[from, from + length)} as it is. */
+    public static Payload stored(byte[] plain, int from, int length) {
+        return new Payload(0, plain, from, length);
+    }
+
+    /** A frame's plaintext of known length; throws IllegalArgumentException on malformed input. */
+    public byte[] decompressFrame(byte[] payload, int plainLength) {
+        byte[] out = new byte[plainLength];
+        try {
+            int read = decompressor.decompress(payload, 0, out, 0, plainLength);
+            if (read != payload.length) {
+                throw new IllegalArgumentException("lz4 frame has " + (payload.length - read) + " trailing bytes");
+            }
+        } catch (RuntimeException e) {
+            throw e instanceof IllegalArgumentException iae ? iae : new IllegalArgumentException("corrupt lz4 frame", e);
+        }
+        return out;
+    }
+
+    /** Format 1 payloads; throws IllegalArgumentException on malformed input (treated as corruption). */
     public byte[] decompress(int flags, byte[] payload) {
         if ((flags & FLAG_LZ4) == 0) {
             return payload;

@@ -1,5 +1,6 @@
 package io.tgcryptfs.chunk;
 
+import io.tgcryptfs.crypto.KeySlot;
 import io.tgcryptfs.crypto.MetadataCipher;
 import io.tgcryptfs.fs.ChunkId;
 import io.tgcryptfs.fs.FsError;
@@ -40,6 +41,7 @@ public final class Outbox {
     private FileChannel openChannel;
     private long openSize;
     private long openTarget;
+    private long openCounter;
     private final List<PackFormat.IndexEntry> openIndex = new ArrayList<>();
     private long waitingBytes;
 
@@ -108,6 +110,24 @@ public final class Outbox {
             }
         }
         return ids;
+    }
+
+    /**
+     * The key and nonce counter for the next chunk: the open pack's id (opening one if there is none) and
+     * the next counter of that pack. Packs are never reopened, so no slot is handed out twice; the chunk
+     * may still land in a later pack, since its header names the key it was sealed with.
+     */
+    public KeySlot reserveSlot() {
+        synchronized (lock) {
+            try {
+                if (openPack == null) {
+                    openNewPack();
+                }
+            } catch (IOException e) {
+                throw ioFailure(e);
+            }
+            return new KeySlot(openPack.bytes(), openCounter++);
+        }
     }
 
     /** Appends a sealed chunk to the open pack, waiting while the outbox is over its limit. */
@@ -222,6 +242,7 @@ public final class Outbox {
         // packs of one size are paced by Telegram's servers, and equal sizes say more than they must:
         // each pack closes somewhere in the top eighth of the target
         openTarget = targetSize - random.nextLong(Math.max(1, targetSize / 8));
+        openCounter = 0;
         openIndex.clear();
     }
 

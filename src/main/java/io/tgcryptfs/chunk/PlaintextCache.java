@@ -5,21 +5,29 @@ import io.tgcryptfs.fs.ChunkId;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Decrypted chunk plaintexts in memory, least recently used evicted first, bounded in bytes. */
+/**
+ * Decrypted frames in memory, least recently used evicted first, bounded in bytes. Frames, not whole
+ * blocks: a small random read caches what it decrypted, and 32 KiB arrays are cheap for the collector
+ * to move where block-sized ones were a large share of a random read's CPU time.
+ */
 public final class PlaintextCache {
+    /** One frame of one chunk. */
+    public record Key(ChunkId chunk, int frame) {
+    }
+
     private final long maxBytes;
-    private final LinkedHashMap<ChunkId, byte[]> entries = new LinkedHashMap<>(256, 0.75f, true);
+    private final LinkedHashMap<Key, byte[]> entries = new LinkedHashMap<>(256, 0.75f, true);
     private long bytes;
 
     public PlaintextCache(long maxBytes) {
         this.maxBytes = maxBytes;
     }
 
-    public synchronized byte[] get(ChunkId id) {
+    public synchronized byte[] get(Key id) {
         return entries.get(id);
     }
 
-    public synchronized void put(ChunkId id, byte[] plain) {
+    public synchronized void put(Key id, byte[] plain) {
         if (plain.length > maxBytes) {
             return;
         }
@@ -27,7 +35,7 @@ public final class PlaintextCache {
         bytes += plain.length - (previous == null ? 0 : previous.length);
         var it = entries.entrySet().iterator();
         while (bytes > maxBytes && it.hasNext()) {
-            Map.Entry<ChunkId, byte[]> eldest = it.next();
+            Map.Entry<Key, byte[]> eldest = it.next();
             bytes -= eldest.getValue().length;
             it.remove();
         }

@@ -4,20 +4,30 @@ import io.tgcryptfs.fs.ChunkId;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import javax.crypto.AEADBadTagException;
 
 /**
- * AES-256-GCM for chunks. Sealed layout: {@code [version:1][flags:1][nonce:12][ciphertext+tag]}.
- * AAD = {@code "tgcryptfs-chunk" || version || flags || chunkId}: binding the id means a pack index that
- * points a chunk id at another chunk's bytes fails here instead of serving the wrong block.
+ * AES-256-GCM for chunks.
  *
- * <p>Flags are opaque to the cipher (the caller uses bit 0 for "compressed") but authenticated, so an
- * attacker cannot make us decompress raw data or vice versa. Nonces are random: at 2^32 chunks per key
- * (4 PiB of 1 MiB blocks) the collision risk is still below 2^-32.
+ * <p><b>Frames (format 2, written today).</b> A chunk is sealed as frames, each under the key of a pack
+ * (HKDF-SHA256 of the volume's chunk key, salt = the {@link KeySlot}'s key id) with the nonce
+ * {@code counter:8 || frame:4}. The caller (the chunk format) supplies the AAD. Keys and counters come
+ * from the outbox, so nonces never repeat and no random-nonce collision budget applies.
+ *
+ * <p><b>Format 1 (read only).</b> {@code [version:1][flags:1][nonce:12][ciphertext+tag]} under the chunk
+ * key with a random nonce, AAD = {@code "tgcryptfs-chunk" || version || flags || chunkId}. Volumes written
+ * before frames keep such chunks until they are rewritten.
  */
 public final class ChunkCipher {
     public static final int VERSION = 1;
+    private static final String PACK_KEY_INFO = "tgcryptfs chunk pack-key v2";
+    /** Derived pack keys kept: reads touch few packs at a time, and a derivation costs two HMACs. */
+    private static final int PACK_KEYS_CACHED = 256;
     private static final int HEADER_LENGTH = 2 + Gcm.NONCE_LENGTH;
     public static final int OVERHEAD = HEADER_LENGTH + Gcm.TAG_LENGTH;
 
@@ -25,13 +35,83 @@ public final class ChunkCipher {
 
     private final SubKey key;
     private final SecureRandom random;
+    private final Map<String, SubKey> packKeys = new LinkedHashMap<>(PACK_KEYS_CACHED, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, SubKey> eldest) {
+            if (size() > PACK_KEYS_CACHED) {
+                eldest.getValue().destroy();
+                return true;
+            }
+            return false;
+        }
+    };
 
     ChunkCipher(SubKey key, SecureRandom random) {
         this.key = key;
         this.random = random;
     }
 
-    public byte[] seal(ChunkId id, int flags, byte[] plain, int offset, int length) {
+    /** Encrypts one frame into {@code out} at {@code outOff}: {@code len} bytes of ciphertext, then the tag. */
+    public void sealFrame(KeySlot slot, int frame, byte[] aad, byte[] in, int inOff, int len, byte[] out, int outOff) {
+        Objects.checkFromIndexSize(inOff, len, in.length);
+        Objects.checkFromIndexSize(outOff, len + Gcm.TAG_LENGTH, out.length);
+        Gcm.seal(packKey(slot.keyId()), frameNonce(slot.counter(), frame), 0, aad, in, inOff, len, out, outOff);
+    }
+
+    /** Authenticates and decrypts one frame ({@code len} = ciphertext + tag). */
+    public byte[] openFrame(KeySlot slot, int frame, byte[] aad, byte[] src, int off, int len) throws IntegrityException {
+        Objects.checkFromIndexSize(off, len, src.length);
+        if (len < Gcm.TAG_LENGTH) {
+            throw new IntegrityException("frame " + frame + " truncated: " + len + " bytes");
+        }
+        try {
+            return Gcm.open(packKey(slot.keyId()), frameNonce(slot.counter(), frame), 0, aad, src, off, len);
+        } catch (AEADBadTagException e) {
+            throw new IntegrityException("frame " + frame + " failed authentication (tampered, or not this chunk)", e);
+        }
+    }
+
+    public static int tagLength() {
+        return Gcm.TAG_LENGTH;
+    }
+
+    /** Forgets derived pack keys (the volume is closing). */
+    void destroyPackKeys() {
+        synchronized (packKeys) {
+            packKeys.values().forEach(SubKey::destroy);
+            packKeys.clear();
+        }
+    }
+
+    private SubKey packKey(byte[] keyId) {
+        key.ensureLive();
+        String name = HexFormat.of().formatHex(keyId);
+        synchronized (packKeys) {
+            SubKey cached = packKeys.get(name);
+            if (cached != null) {
+                return cached;
+            }
+        }
+        byte[] master = key.getEncoded();
+        byte[] raw = Kdf.hkdfSha256(master, keyId, PACK_KEY_INFO);
+        try {
+            SubKey derived = new SubKey("AES", raw);
+            synchronized (packKeys) {
+                SubKey raced = packKeys.putIfAbsent(name, derived);
+                return raced == null ? derived : raced;
+            }
+        } finally {
+            Arrays.fill(master, (byte) 0);
+            Arrays.fill(raw, (byte) 0);
+        }
+    }
+
+    private static byte[] frameNonce(long counter, int frame) {
+        return ByteBuffer.allocate(Gcm.NONCE_LENGTH).putLong(counter).putInt(frame).array();
+    }
+
+    /** Format 1 sealing, kept so tests can build chunks written before frames existed. */
+    byte[] sealVersion1(ChunkId id, int flags, byte[] plain, int offset, int length) {
         Objects.requireNonNull(id, "id");
         Objects.checkFromIndexSize(offset, length, plain.length);
         if (flags < 0 || flags > 0xFF) {
@@ -48,6 +128,7 @@ public final class ChunkCipher {
         return sealed;
     }
 
+    /** Opens a format 1 chunk. */
     public OpenedChunk open(ChunkId id, byte[] sealed, int offset, int length) throws IntegrityException {
         Objects.requireNonNull(id, "id");
         Objects.checkFromIndexSize(offset, length, sealed.length);

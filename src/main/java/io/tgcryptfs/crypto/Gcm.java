@@ -44,9 +44,15 @@ final class Gcm {
      */
     static byte[] open(SecretKey key, byte[] src, int nonceOff, byte[] aad, int ctOff, int ctLen)
             throws AEADBadTagException {
+        return open(key, src, nonceOff, aad, src, ctOff, ctLen);
+    }
+
+    /** As above with the nonce in {@code nonce[nonceOff, nonceOff+12)}. */
+    static byte[] open(SecretKey key, byte[] nonce, int nonceOff, byte[] aad, byte[] src, int ctOff, int ctLen)
+            throws AEADBadTagException {
         Cipher cipher = CIPHERS.get();
         try {
-            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, src, nonceOff, NONCE_LENGTH));
+            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce, nonceOff, NONCE_LENGTH));
             cipher.updateAAD(aad);
             return cipher.doFinal(src, ctOff, ctLen);
         } catch (AEADBadTagException e) {

@@ -129,6 +129,7 @@ public final class VolumeKeys implements AutoCloseable {
         Arrays.fill(masterKey, (byte) 0);
         chunkIdKey.destroy();
         chunkEncKey.destroy();
+        chunkCipher.destroyPackKeys();
         metaEncKey.destroy();
     }
 

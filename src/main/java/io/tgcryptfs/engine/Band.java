@@ -213,8 +213,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
         byte[] out = new byte[length];
         for (BlockRead p : parts) {
             if (!p.covered()) {
-                byte[] base = ctx.chunks().loadBlock(ino, p.block());
-                System.arraycopy(base, p.start(), out, p.outOffset(), p.end() - p.start());
+                ctx.chunks().readBlock(ino, p.block(), p.start(), out, p.outOffset(), p.end() - p.start());
             }
             int outStart = p.start() - p.outOffset();
             if (p.older() != null) {
@@ -340,7 +339,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
         if (block.full()) {
             whole = block.data;
         } else {
-            whole = ctx.chunks().loadBlock(ino, b).clone();
+            whole = ctx.chunks().loadBlock(ino, b);
             block.applyTo(whole);
         }
         ctx.chunks().seal(ino, b, whole);

@@ -164,7 +164,7 @@ public final class OpenInode extends AbstractBehavior<OpenInode.Command> {
         });
         if (partial && ctx.meta().read(r -> r.block(ino, boundary)).isPresent()) {
             // the bytes past the new end inside the last block must read as zeros if the file grows again
-            byte[] block = ctx.chunks().loadBlock(ino, boundary).clone();
+            byte[] block = ctx.chunks().loadBlock(ino, boundary);
             int from = (int) (size % ctx.geometry().blockSize());
             java.util.Arrays.fill(block, from, block.length, (byte) 0);
             ctx.chunks().seal(ino, boundary, block);

@@ -308,8 +308,7 @@ public final class FsGateway {
             if (inBlock == 0) {
                 chunks.prefetchAfter(ino, index, READ_AHEAD_BYTES / blockSize, prefetcher);
             }
-            byte[] block = chunks.loadBlock(ino, index);
-            System.arraycopy(block, inBlock, out, outOffset + done, n);
+            chunks.readBlock(ino, index, inBlock, out, outOffset + done, n);
             done += n;
         }
     }

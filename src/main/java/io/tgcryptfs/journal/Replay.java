@@ -62,7 +62,7 @@ public final class Replay {
         if (record.sequence() <= mark || !exists) {
             return false;
         }
-        byte[] block = chunks.loadBlock(record.ino(), record.block()).clone();
+        byte[] block = chunks.loadBlock(record.ino(), record.block());
         record.applyTo(block);
         chunks.seal(record.ino(), record.block(), block);
         return true;

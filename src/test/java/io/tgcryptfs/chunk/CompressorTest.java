@@ -24,34 +24,40 @@ class CompressorTest {
     }
 
     private static byte[] payloadBytes(Compressor.Payload p) {
-        return Arrays.copyOf(p.bytes(), p.length());
+        return Arrays.copyOfRange(p.bytes(), p.offset(), p.offset() + p.length());
+    }
+
+    private byte[] roundTrip(Compressor.Payload p, int plainLength) {
+        return p.flags() == Compressor.FLAG_LZ4 ? lz4.decompressFrame(payloadBytes(p), plainLength) : payloadBytes(p);
     }
 
     @Test
     void compressibleBlock_shrinks_andRoundTrips() {
         byte[] plain = text(4096);
-        Compressor.Payload p = lz4.compress(plain, plain.length);
+        Compressor.Payload p = lz4.compressFrame(plain, 0, plain.length);
         assertEquals(Compressor.FLAG_LZ4, p.flags());
         assertTrue(p.length() < plain.length / 2, "compressed to " + p.length());
-        assertArrayEquals(plain, lz4.decompress(p.flags(), payloadBytes(p)));
+        assertArrayEquals(plain, roundTrip(p, plain.length));
     }
 
     @Test
     void compress_onlyThePrefixOfLength_isCompressed() {
         byte[] plain = text(4096);
         plain[4000] = 99;
-        Compressor.Payload p = lz4.compress(plain, 3000);
-        assertArrayEquals(Arrays.copyOf(plain, 3000), lz4.decompress(p.flags(), payloadBytes(p)));
+        Compressor.Payload p = lz4.compressFrame(plain, 0, 3000);
+        assertArrayEquals(Arrays.copyOf(plain, 3000), roundTrip(p, 3000));
+        Compressor.Payload tail = lz4.compressFrame(plain, 3000, 1096);
+        assertArrayEquals(Arrays.copyOfRange(plain, 3000, 4096), roundTrip(tail, 1096));
     }
 
     @Test
     void incompressibleBlock_isStoredPlain() {
         byte[] plain = new byte[4096];
         new Random(7).nextBytes(plain);
-        Compressor.Payload p = lz4.compress(plain, plain.length);
+        Compressor.Payload p = lz4.compressFrame(plain, 0, plain.length);
         assertEquals(0, p.flags());
         assertEquals(plain.length, p.length());
-        assertArrayEquals(plain, lz4.decompress(p.flags(), payloadBytes(p)));
+        assertArrayEquals(plain, roundTrip(p, plain.length));
     }
 
     @Test
@@ -60,7 +66,7 @@ class CompressorTest {
         byte[] plain = new byte[4096];
         new Random(8).nextBytes(plain);
         Arrays.fill(plain, 0, 100, (byte) 0);
-        Compressor.Payload p = lz4.compress(plain, plain.length);
+        Compressor.Payload p = lz4.compressFrame(plain, 0, plain.length);
         assertEquals(0, p.flags());
     }
 
@@ -68,7 +74,7 @@ class CompressorTest {
     void disabledCompressor_storesEverythingPlain() {
         Compressor none = new Compressor(false);
         byte[] plain = text(4096);
-        Compressor.Payload p = none.compress(plain, plain.length);
+        Compressor.Payload p = none.compressFrame(plain, 0, plain.length);
         assertEquals(0, p.flags());
         assertSame(plain, p.bytes());
         assertEquals(4096, p.length());
@@ -77,17 +83,17 @@ class CompressorTest {
     @Test
     void tinyPayload_isStoredPlain() {
         byte[] plain = text(63);
-        assertEquals(0, lz4.compress(plain, plain.length).flags());
+        assertEquals(0, lz4.compressFrame(plain, 0, plain.length).flags());
     }
 
     @Test
-    void decompress_corruptLz4Payload_isIllegalArgument() {
+    void decompressFrame_corruptOrTruncatedOrLongerPayload_isIllegalArgument() {
         byte[] plain = text(4096);
-        Compressor.Payload p = lz4.compress(plain, plain.length);
-        byte[] broken = payloadBytes(p);
-        broken[0] = (byte) 0xff; // negative plaintext length
-        assertThrows(IllegalArgumentException.class, () -> lz4.decompress(Compressor.FLAG_LZ4, broken));
-        byte[] truncated = Arrays.copyOf(payloadBytes(p), 10);
-        assertThrows(IllegalArgumentException.class, () -> lz4.decompress(Compressor.FLAG_LZ4, truncated));
+        byte[] good = payloadBytes(lz4.compressFrame(plain, 0, plain.length));
+        byte[] truncated = Arrays.copyOf(good, 10);
+        assertThrows(IllegalArgumentException.class, () -> lz4.decompressFrame(truncated, 4096));
+        byte[] longer = Arrays.copyOf(good, good.length + 3);
+        assertThrows(IllegalArgumentException.class, () -> lz4.decompressFrame(longer, 4096));
+        assertThrows(IllegalArgumentException.class, () -> lz4.decompressFrame(good, 5000));
     }
 }

@@ -11,10 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 class PlaintextCacheTest {
-    private static ChunkId id(int n) {
+    private static PlaintextCache.Key id(int n) {
         byte[] b = new byte[ChunkId.LENGTH];
         Arrays.fill(b, (byte) n);
-        return ChunkId.of(b);
+        return new PlaintextCache.Key(ChunkId.of(b), 0);
     }
 
     @Test

@@ -37,7 +37,7 @@ class ChunkCipherTest {
     void open_ofSealed_returnsPlaintextAndFlags() throws Exception {
         byte[] plain = TestVolumes.randomBytes(TestVolumes.BLOCK_SIZE);
         ChunkId id = idOf(plain);
-        byte[] sealed = cipher.seal(id, 1, plain, 0, plain.length);
+        byte[] sealed = cipher.sealVersion1(id, 1, plain, 0, plain.length);
         ChunkCipher.OpenedChunk opened = cipher.open(id, sealed, 0, sealed.length);
         assertEquals(1, opened.flags());
         assertArrayEquals(plain, opened.plaintext());
@@ -46,14 +46,14 @@ class ChunkCipherTest {
     @Test
     void seal_addsExactlyOverhead() {
         byte[] plain = TestVolumes.randomBytes(1000);
-        assertEquals(1000 + ChunkCipher.OVERHEAD, cipher.seal(idOf(plain), 0, plain, 0, plain.length).length);
+        assertEquals(1000 + ChunkCipher.OVERHEAD, cipher.sealVersion1(idOf(plain), 0, plain, 0, plain.length).length);
         assertEquals(30, ChunkCipher.OVERHEAD);
     }
 
     @Test
     void open_ofEmptyPlaintext_roundTrips() throws Exception {
         ChunkId id = idOf(new byte[0]);
-        byte[] sealed = cipher.seal(id, 0, new byte[0], 0, 0);
+        byte[] sealed = cipher.sealVersion1(id, 0, new byte[0], 0, 0);
         assertArrayEquals(new byte[0], cipher.open(id, sealed, 0, sealed.length).plaintext());
     }
 
@@ -61,7 +61,7 @@ class ChunkCipherTest {
     void open_ofSliceInsideLargerBuffer_roundTrips() throws Exception {
         byte[] plain = TestVolumes.randomBytes(500);
         ChunkId id = idOf(Arrays.copyOfRange(plain, 100, 400));
-        byte[] sealed = cipher.seal(id, 255, plain, 100, 300);
+        byte[] sealed = cipher.sealVersion1(id, 255, plain, 100, 300);
         byte[] pack = new byte[sealed.length + 77];
         System.arraycopy(sealed, 0, pack, 40, sealed.length);
         ChunkCipher.OpenedChunk opened = cipher.open(id, pack, 40, sealed.length);
@@ -73,14 +73,14 @@ class ChunkCipherTest {
     void seal_twice_usesFreshNonces() {
         byte[] plain = TestVolumes.randomBytes(64);
         ChunkId id = idOf(plain);
-        assertFalse(Arrays.equals(cipher.seal(id, 0, plain, 0, 64), cipher.seal(id, 0, plain, 0, 64)));
+        assertFalse(Arrays.equals(cipher.sealVersion1(id, 0, plain, 0, 64), cipher.sealVersion1(id, 0, plain, 0, 64)));
     }
 
     @Test
     void open_withFlippedBit_failsIntegrity() {
         byte[] plain = TestVolumes.randomBytes(64);
         ChunkId id = idOf(plain);
-        byte[] sealed = cipher.seal(id, 0, plain, 0, plain.length);
+        byte[] sealed = cipher.sealVersion1(id, 0, plain, 0, plain.length);
         // Covers version, flags, nonce, ciphertext and tag.
         for (int bit = 0; bit < sealed.length * 8; bit++) {
             byte[] corrupted = TestVolumes.flipBit(sealed, bit);
@@ -92,7 +92,7 @@ class ChunkCipherTest {
     void open_withSwappedChunkId_failsIntegrity() {
         byte[] a = TestVolumes.randomBytes(64);
         byte[] b = TestVolumes.randomBytes(64);
-        byte[] sealedA = cipher.seal(idOf(a), 0, a, 0, a.length);
+        byte[] sealedA = cipher.sealVersion1(idOf(a), 0, a, 0, a.length);
         assertThrows(IntegrityException.class, () -> cipher.open(idOf(b), sealedA, 0, sealedA.length));
     }
 
@@ -100,7 +100,7 @@ class ChunkCipherTest {
     void open_withAnotherVolumesKey_failsIntegrity() {
         byte[] plain = TestVolumes.randomBytes(64);
         ChunkId id = idOf(plain);
-        byte[] sealed = cipher.seal(id, 0, plain, 0, plain.length);
+        byte[] sealed = cipher.sealVersion1(id, 0, plain, 0, plain.length);
         ChunkCipher foreign = other.keys().chunkCipher();
         assertThrows(IntegrityException.class, () -> foreign.open(id, sealed, 0, sealed.length));
     }
@@ -109,7 +109,7 @@ class ChunkCipherTest {
     void open_ofEveryTruncation_failsIntegrityOnly() {
         byte[] plain = TestVolumes.randomBytes(64);
         ChunkId id = idOf(plain);
-        byte[] sealed = cipher.seal(id, 0, plain, 0, plain.length);
+        byte[] sealed = cipher.sealVersion1(id, 0, plain, 0, plain.length);
         for (int n = 0; n < sealed.length; n++) {
             int length = n;
             assertThrows(IntegrityException.class, () -> cipher.open(id, sealed, 0, length), "length " + n);
@@ -122,7 +122,7 @@ class ChunkCipherTest {
     void open_withAppendedBytes_failsIntegrity() {
         byte[] plain = TestVolumes.randomBytes(64);
         ChunkId id = idOf(plain);
-        byte[] sealed = cipher.seal(id, 0, plain, 0, plain.length);
+        byte[] sealed = cipher.sealVersion1(id, 0, plain, 0, plain.length);
         byte[] longer = Arrays.copyOf(sealed, sealed.length + 1);
         assertThrows(IntegrityException.class, () -> cipher.open(id, longer, 0, longer.length));
     }
@@ -131,7 +131,7 @@ class ChunkCipherTest {
     void open_ofUnknownVersion_failsIntegrity() {
         byte[] plain = TestVolumes.randomBytes(64);
         ChunkId id = idOf(plain);
-        byte[] sealed = cipher.seal(id, 0, plain, 0, plain.length);
+        byte[] sealed = cipher.sealVersion1(id, 0, plain, 0, plain.length);
         sealed[0] = 2;
         assertThrows(IntegrityException.class, () -> cipher.open(id, sealed, 0, sealed.length));
     }
@@ -139,7 +139,7 @@ class ChunkCipherTest {
     @Test
     void seal_withFlagsOutsideOneByte_isRejected() {
         ChunkId id = idOf(new byte[1]);
-        assertThrows(IllegalArgumentException.class, () -> cipher.seal(id, 256, new byte[1], 0, 1));
-        assertThrows(IllegalArgumentException.class, () -> cipher.seal(id, -1, new byte[1], 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> cipher.sealVersion1(id, 256, new byte[1], 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> cipher.sealVersion1(id, -1, new byte[1], 0, 1));
     }
 }

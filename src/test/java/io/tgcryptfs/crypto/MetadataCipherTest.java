@@ -87,7 +87,7 @@ class MetadataCipherTest {
     @Test
     void open_ofChunkSealedUnderSameBytes_failsIntegrity() {
         byte[] plain = TestVolumes.randomBytes(48);
-        byte[] chunk = volume.keys().chunkCipher().seal(volume.keys().chunkIds().idOf(plain), 0, plain, 0, plain.length);
+        byte[] chunk = volume.keys().chunkCipher().sealVersion1(volume.keys().chunkIds().idOf(plain), 0, plain, 0, plain.length);
         assertThrows(IntegrityException.class, () -> cipher.open("root", chunk));
     }
 

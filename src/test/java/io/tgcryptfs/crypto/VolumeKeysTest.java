@@ -20,7 +20,7 @@ class VolumeKeysTest {
         try (VolumeKeys unlocked = VolumeKeys.unlock(volume.header(), "correct horse".toCharArray())) {
             assertEquals(volume.keys().chunkIds().idOf(DATA), unlocked.chunkIds().idOf(DATA));
             ChunkId id = volume.keys().chunkIds().idOf(DATA);
-            byte[] sealed = volume.keys().chunkCipher().seal(id, 0, DATA, 0, DATA.length);
+            byte[] sealed = volume.keys().chunkCipher().sealVersion1(id, 0, DATA, 0, DATA.length);
             assertArrayEquals(DATA, unlocked.chunkCipher().open(id, sealed, 0, sealed.length).plaintext());
             byte[] meta = volume.keys().metadataCipher().seal("root", DATA);
             assertArrayEquals(DATA, unlocked.metadataCipher().open("root", meta));
@@ -87,7 +87,7 @@ class VolumeKeysTest {
         VolumeHeader rewrapped = volume.keys().rewrap(volume.header(), "new password".toCharArray(),
                 TestVolumes.smallKdf(), TestVolumes.RANDOM);
         ChunkId id = volume.keys().chunkIds().idOf(DATA);
-        byte[] sealed = volume.keys().chunkCipher().seal(id, 1, DATA, 0, DATA.length);
+        byte[] sealed = volume.keys().chunkCipher().sealVersion1(id, 1, DATA, 0, DATA.length);
         try (VolumeKeys unlocked = VolumeKeys.unlock(rewrapped, "new password".toCharArray())) {
             assertEquals(id, unlocked.chunkIds().idOf(DATA));
             ChunkCipher.OpenedChunk opened = unlocked.chunkCipher().open(id, sealed, 0, sealed.length);
@@ -131,7 +131,9 @@ class VolumeKeysTest {
         volume.keys().close();
         volume.keys().close();
         assertThrows(IllegalStateException.class, () -> hasher.idOf(DATA));
-        assertThrows(IllegalStateException.class, () -> chunks.seal(ChunkId.of(new byte[32]), 0, DATA, 0, 1));
+        assertThrows(IllegalStateException.class, () -> chunks.sealVersion1(ChunkId.of(new byte[32]), 0, DATA, 0, 1));
+        assertThrows(IllegalStateException.class, () -> chunks.sealFrame(new KeySlot(new byte[16], 0), 0, new byte[0],
+                DATA, 0, 1, new byte[64], 0));
         assertThrows(IllegalStateException.class, () -> meta.seal("root", DATA));
         assertThrows(IllegalStateException.class, () -> volume.keys().chunkCipher());
         assertThrows(IllegalStateException.class, () -> volume.keys().rewrap(volume.header(), "x".toCharArray(),

@@ -1,0 +1,164 @@
+package io.tgcryptfs.chunk;
+
+import io.tgcryptfs.crypto.ChunkCipher;
+import io.tgcryptfs.crypto.IntegrityException;
+import io.tgcryptfs.fs.ChunkId;
+import io.tgcryptfs.meta.ChunkRecord;
+import io.tgcryptfs.metrics.Metrics;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Reads chunks frame by frame: the parsed frame tables of recently read chunks (so a small read costs one
+ * read of pack bytes, not two), frame plaintexts through the {@link PlaintextCache}, and format 1 chunks,
+ * which are decrypted whole and cached as frames of the current size.
+ */
+final class ChunkFrames {
+    /** Frame tables kept: about 150 bytes each. */
+    private static final int LAYOUTS_CACHED = 8192;
+    private static final ChunkFormat.Layout LEGACY = null;
+
+    private final int blockSize;
+    private final ChunkCipher cipher;
+    private final Compressor compressor;
+    private final PackCache packs;
+    private final PlaintextCache plaintexts;
+    private final Metrics metrics;
+    private final Map<ChunkId, ChunkFormat.Layout> layouts = new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ChunkId, ChunkFormat.Layout> eldest) {
+            return size() > LAYOUTS_CACHED;
+        }
+    };
+
+    ChunkFrames(int blockSize, ChunkCipher cipher, Compressor compressor, PackCache packs, PlaintextCache plaintexts,
+                Metrics metrics) {
+        this.blockSize = blockSize;
+        this.cipher = cipher;
+        this.compressor = compressor;
+        this.packs = packs;
+        this.plaintexts = plaintexts;
+        this.metrics = metrics;
+    }
+
+    /** The frames of one stored chunk. */
+    Frames of(ChunkRecord record) throws IntegrityException {
+        ChunkFormat.Layout layout;
+        synchronized (layouts) {
+            layout = layouts.get(record.id());
+        }
+        if (layout == null) {
+            int head = ChunkFormat.prefixReadLength(record.plainLength(), record.sealedLength());
+            byte[] prefix = packs.read(record.pack(), record.offset(), head);
+            if (ChunkFormat.version(prefix[0]) == ChunkCipher.VERSION) {
+                return new Frames(record, LEGACY);
+            }
+            layout = ChunkFormat.layout(record.id(), prefix, prefix.length, record.plainLength(), record.sealedLength());
+            synchronized (layouts) {
+                layouts.put(record.id(), layout);
+            }
+        }
+        return new Frames(record, layout);
+    }
+
+    /** Drops what is remembered of a chunk whose pack copy turned out damaged. */
+    void forget(ChunkId id) {
+        synchronized (layouts) {
+            layouts.remove(id);
+        }
+    }
+
+    /** Authenticates every frame of a chunk's sealed bytes. */
+    void verify(ChunkRecord record, byte[] sealed) throws IntegrityException {
+        if (sealed.length > 0 && ChunkFormat.version(sealed[0]) == ChunkCipher.VERSION) {
+            openVersion1(record, sealed);
+            return;
+        }
+        ChunkFormat.Layout layout = ChunkFormat.layout(record.id(), sealed, sealed.length, record.plainLength(),
+                record.sealedLength());
+        for (int f = 0; f < layout.frames(); f++) {
+            layout.open(cipher, compressor, f, sealed, (int) layout.offset(f));
+        }
+    }
+
+    private byte[] openVersion1(ChunkRecord record, byte[] sealed) throws IntegrityException {
+        ChunkCipher.OpenedChunk opened = cipher.open(record.id(), sealed, 0, sealed.length);
+        byte[] plain;
+        try {
+            plain = compressor.decompress(opened.flags(), opened.plaintext());
+        } catch (IllegalArgumentException e) {
+            throw new IntegrityException("chunk " + record.id() + ": " + e.getMessage(), e);
+        }
+        if (plain.length > blockSize || plain.length != record.plainLength()) {
+            throw new IntegrityException("chunk " + record.id() + " holds " + plain.length + " bytes, recorded "
+                    + record.plainLength());
+        }
+        return plain;
+    }
+
+    /** One chunk's frames; {@link #frame} reads what the cache lacks in one pass over the pack bytes. */
+    final class Frames {
+        private final ChunkRecord record;
+        private final ChunkFormat.Layout layout;
+
+        private Frames(ChunkRecord record, ChunkFormat.Layout layout) {
+            this.record = record;
+            this.layout = layout;
+        }
+
+        int shift() {
+            return layout == LEGACY ? ChunkFormat.FRAME_SHIFT : Integer.numberOfTrailingZeros(layout.frameSize());
+        }
+
+        /**
+         * Plaintext of frame {@code f}; on a miss, also decrypts the uncached frames up to {@code last} from
+         * the same read of pack bytes (a read spanning frames asks for them next).
+         */
+        byte[] frame(int f, int last) throws IntegrityException {
+            byte[] cached = plaintexts.get(new PlaintextCache.Key(record.id(), f));
+            metrics.plaintextCache(cached != null);
+            if (cached != null) {
+                return cached;
+            }
+            return layout == LEGACY ? loadVersion1(f) : load(f, last);
+        }
+
+        private byte[] load(int first, int last) throws IntegrityException {
+            int end = first;
+            while (end < last && plaintexts.get(new PlaintextCache.Key(record.id(), end + 1)) == null) {
+                end++;
+            }
+            long from = layout.offset(first);
+            int span = (int) (layout.offset(end) + layout.sealedLength(end) - from);
+            byte[] sealed = packs.read(record.pack(), record.offset() + from, span);
+            byte[] wanted = null;
+            for (int f = first; f <= end; f++) {
+                byte[] plain = layout.open(cipher, compressor, f, sealed, (int) (layout.offset(f) - from));
+                plaintexts.put(new PlaintextCache.Key(record.id(), f), plain);
+                if (f == first) {
+                    wanted = plain;
+                }
+            }
+            return wanted;
+        }
+
+        private byte[] loadVersion1(int f) throws IntegrityException {
+            byte[] plain = openVersion1(record, packs.read(record.pack(), record.offset(), record.sealedLength()));
+            int frameSize = 1 << ChunkFormat.FRAME_SHIFT;
+            byte[] wanted = null;
+            for (int i = 0; i * frameSize < plain.length; i++) {
+                int from = i * frameSize;
+                byte[] piece = java.util.Arrays.copyOfRange(plain, from, Math.min(plain.length, from + frameSize));
+                plaintexts.put(new PlaintextCache.Key(record.id(), i), piece);
+                if (i == f) {
+                    wanted = piece;
+                }
+            }
+            if (wanted == null) {
+                throw new IntegrityException("chunk " + record.id() + " has no frame " + f);
+            }
+            return wanted;
+        }
+    }
+}
