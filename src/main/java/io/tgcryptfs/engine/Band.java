@@ -24,7 +24,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One band of one file: owns that region's dirty blocks and applies writes in arrival order. A block
  * is sealed (chunked, encrypted, appended to the outbox, committed to LMDB) when fully written, on
- * flush, when older than the dirty expiry, or when the global budget is under pressure. Sealing and
+ * flush, when cold or old ({@link SealPolicy}), or when the global budget is under pressure. Sealing and
  * reads run on the blocking executor; their results come back as messages, so the actor never blocks.
  */
 public final class Band extends AbstractBehavior<Band.Command> {
@@ -103,8 +103,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
         this.registry = registry;
         this.blockSize = ctx.geometry().blockSize();
         this.lastActivityNanos = ctx.nanoTime().getAsLong();
-        Duration tick = ctx.dirtyExpiry().dividedBy(2);
-        timers.startTimerWithFixedDelay(Tick.INSTANCE, tick.isZero() ? Duration.ofMillis(100) : tick);
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, ctx.sealPolicy().checkInterval());
     }
 
     @Override
@@ -150,12 +149,14 @@ public final class Band extends AbstractBehavior<Band.Command> {
             return false;
         }
         int consumed = 0;
+        long now = ctx.nanoTime().getAsLong();
         for (long b = first; b <= last; b++) {
             long blockStart = b * blockSize;
             int at = (int) Math.max(0, w.offset() - blockStart);
             int len = (int) Math.min(blockSize - at, w.data().length - consumed);
-            DirtyBlock block = dirty.computeIfAbsent(b, i -> new DirtyBlock(blockSize, ctx.nanoTime().getAsLong()));
+            DirtyBlock block = dirty.computeIfAbsent(b, i -> new DirtyBlock(blockSize, now));
             block.write(at, w.data(), consumed, len);
+            block.lastWriteNanos = now;
             consumed += len;
             if (block.full()) {
                 seal(b);
@@ -385,9 +386,8 @@ public final class Band extends AbstractBehavior<Band.Command> {
 
     private Behavior<Command> onTick() {
         long now = ctx.nanoTime().getAsLong();
-        long expiry = ctx.dirtyExpiry().toNanos();
         for (Map.Entry<Long, DirtyBlock> e : new ArrayList<>(dirty.entrySet())) {
-            if (now - e.getValue().createdNanos >= expiry) {
+            if (ctx.sealPolicy().due(now, e.getValue().createdNanos, e.getValue().lastWriteNanos)) {
                 seal(e.getKey());
             }
         }

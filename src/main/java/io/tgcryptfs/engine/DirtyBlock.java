@@ -11,6 +11,8 @@ final class DirtyBlock {
     final byte[] data;
     final RangeSet written = new RangeSet();
     final long createdNanos;
+    /** Set by the band on every write: a block still being written is not cold. */
+    long lastWriteNanos;
     boolean sealRequested;
     /** Ranges written since the last journal record of this block: what the next fsync journals. */
     private RangeSet sinceJournal = new RangeSet();
@@ -18,6 +20,7 @@ final class DirtyBlock {
     DirtyBlock(int blockSize, long createdNanos) {
         this.data = new byte[blockSize];
         this.createdNanos = createdNanos;
+        this.lastWriteNanos = createdNanos;
     }
 
     void write(int at, byte[] src, int srcOffset, int length) {
@@ -68,6 +71,7 @@ final class DirtyBlock {
     /** Applies this overlay (older) beneath {@code newer}: the result holds both, newer bytes winning. */
     DirtyBlock mergedUnder(DirtyBlock newer) {
         DirtyBlock merged = new DirtyBlock(data.length, createdNanos);
+        merged.lastWriteNanos = Math.max(lastWriteNanos, newer.lastWriteNanos);
         applyTo(merged.data);
         for (long[] r : written.all()) {
             merged.written.add(r[0], r[1]);

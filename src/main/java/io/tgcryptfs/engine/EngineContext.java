@@ -23,7 +23,7 @@ public record EngineContext(
         Executor blocking,
         Clock clock,
         LongSupplier nanoTime,
-        Duration dirtyExpiry,
+        SealPolicy sealPolicy,
         Duration passivateAfter,
         io.tgcryptfs.journal.WriteJournal journal) {
 

@@ -34,6 +34,7 @@ import io.tgcryptfs.engine.BandKey;
 import io.tgcryptfs.engine.DirtyBudget;
 import io.tgcryptfs.engine.DirtyRegions;
 import io.tgcryptfs.engine.EngineContext;
+import io.tgcryptfs.engine.SealPolicy;
 import io.tgcryptfs.engine.EntityRegistry;
 import io.tgcryptfs.engine.Namespace;
 import io.tgcryptfs.engine.OpenFiles;
@@ -302,7 +303,7 @@ public final class Volume implements AutoCloseable {
             Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
             DirtyBudget budget = new DirtyBudget(settings.dirtyBudget(), header.blockSize());
             EngineContext ctx = new EngineContext(meta, chunks, geometry, budget, new DirtyRegions(), blocking, clock, nanoTime,
-                    settings.dirtyExpiry(), settings.passivateAfter(), journal);
+                    new SealPolicy(settings.dirtyExpiry(), settings.dirtyMaxAge()), settings.passivateAfter(), journal);
             int purged = Namespace.purgeOrphans(ctx);
             if (purged > 0) {
                 log.info("deleted {} files that were unlinked while open when the volume last stopped", purged);

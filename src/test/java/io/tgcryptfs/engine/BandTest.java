@@ -221,7 +221,8 @@ class BandTest {
         long ino = file("f", BAND);
         GatedExecutor gate = new GatedExecutor();
         EngineContext ctx = new EngineContext(vol.ctx.meta(), vol.ctx.chunks(), vol.ctx.geometry(), vol.ctx.budget(), vol.ctx.dirtyRegions(), gate,
-                vol.ctx.clock(), vol.ctx.nanoTime(), Duration.ofMinutes(10), Duration.ofMinutes(10), vol.ctx.journal());
+                vol.ctx.clock(), vol.ctx.nanoTime(), new SealPolicy(Duration.ofMinutes(10), Duration.ofMinutes(10)),
+                Duration.ofMinutes(10), vol.ctx.journal());
         TestProbe<EntityRegistry.Command> registry = vol.testKit.createTestProbe();
         var band = vol.testKit.spawn(Band.create(new BandKey(ino, 0), ctx, registry.getRef()));
         TestProbe<FsResult<Done>> writes = vol.testKit.createTestProbe();

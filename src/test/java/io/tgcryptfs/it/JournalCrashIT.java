@@ -30,6 +30,7 @@ class JournalCrashIT {
     @RegisterExtension
     static final MountFixture fs = new MountFixture()
             .withProperty("dirty.expiry", "10m")
+            .withProperty("dirty.max-age", "10m")
             .withProperty("engine.passivate-after", "10m");
 
     @Test

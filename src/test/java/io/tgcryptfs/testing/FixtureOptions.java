@@ -15,6 +15,8 @@ public final class FixtureOptions {
     public long plaintextCacheBytes = 1L << 20;
     public long dirtyBudgetBytes = 1L << 20;
     public Duration dirtyExpiry = Duration.ofSeconds(5);
+    /** Defaults to the expiry itself: tests that set a short expiry expect blocks sealed after it, written or not. */
+    public Duration dirtyMaxAge = Duration.ZERO;
     public Duration passivateAfter = Duration.ofSeconds(30);
     public Duration askTimeout = Duration.ofSeconds(20);
     public boolean compress = true;

@@ -6,6 +6,7 @@ import io.tgcryptfs.engine.BandKey;
 import io.tgcryptfs.engine.DirtyBudget;
 import io.tgcryptfs.engine.DirtyRegions;
 import io.tgcryptfs.engine.EngineContext;
+import io.tgcryptfs.engine.SealPolicy;
 import io.tgcryptfs.journal.LocalSync;
 import io.tgcryptfs.journal.WriteJournal;
 import io.tgcryptfs.engine.EntityRegistry;
@@ -111,7 +112,7 @@ public final class TestVolume implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         EngineContext ctx = new EngineContext(stores.meta, stores.chunks, geometry, budget, new DirtyRegions(), blocking, Clock.systemUTC(),
-                System::nanoTime, options.dirtyExpiry, options.passivateAfter, journal);
+                System::nanoTime, new SealPolicy(options.dirtyExpiry, options.dirtyMaxAge), options.passivateAfter, journal);
         Namespace.purgeOrphans(ctx);
         Namespace.ensureRoot(ctx, 0, 0);
 
