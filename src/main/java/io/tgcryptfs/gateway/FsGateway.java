@@ -4,7 +4,6 @@ import io.tgcryptfs.chunk.BlockGeometry;
 import io.tgcryptfs.chunk.ChunkStore;
 import io.tgcryptfs.journal.LocalSync;
 import io.tgcryptfs.engine.Band;
-import io.tgcryptfs.engine.BandKey;
 import io.tgcryptfs.engine.DirtyRegions;
 import io.tgcryptfs.engine.Done;
 import io.tgcryptfs.engine.EntityRegistry;
@@ -25,17 +24,14 @@ import io.tgcryptfs.meta.MetaStore;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.RecipientRef;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.japi.function.Function;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -46,23 +42,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * always sees a consistent state.
  */
 public final class FsGateway {
-    /** A reader entering a block gets the packs of the next this-many bytes fetched in the background. */
-    private static final int READ_AHEAD_BYTES = 32 << 20;
-
-    private final ActorSystem<?> system;
+    private final Asker asker;
+    private final FileData data;
     private final MetaStore meta;
-    private final LocalSync localSync;
     private final ChunkStore chunks;
     private final BlockGeometry geometry;
-    private final DirtyRegions dirtyRegions;
     private final ActorRef<Namespace.Command> namespace;
     private final ActorRef<EntityRegistry.Command> inodes;
     private final ActorRef<EntityRegistry.Command> bands;
     private final OpenFiles openFiles;
     private final Duration timeout;
-    /** Writes and flushes wait this long for room (dirty budget, outbox): backpressure, not errors. */
-    private final Duration dataTimeout;
-    private final Executor prefetcher;
     private final long capacityBytes;
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final ConcurrentHashMap<Long, Long> handles = new ConcurrentHashMap<>();
@@ -70,15 +59,13 @@ public final class FsGateway {
     public FsGateway(ActorSystem<?> system, MetaStore meta, LocalSync localSync, ChunkStore chunks, BlockGeometry geometry,
                      DirtyRegions dirtyRegions, ActorRef<Namespace.Command> namespace, ActorRef<EntityRegistry.Command> inodes,
                      ActorRef<EntityRegistry.Command> bands, OpenFiles openFiles, Duration timeout, Duration dataTimeout,
-                     long capacityBytes, Executor prefetcher) {
-        this.dataTimeout = dataTimeout;
-        this.prefetcher = prefetcher;
-        this.system = system;
+                     long capacityBytes, Executor prefetcher, Clock clock) {
+        this.asker = new Asker(system);
+        this.data = new FileData(asker, meta, localSync, chunks, geometry, dirtyRegions, inodes, bands, dataTimeout,
+                prefetcher, clock);
         this.meta = meta;
-        this.localSync = localSync;
         this.chunks = chunks;
         this.geometry = geometry;
-        this.dirtyRegions = dirtyRegions;
         this.namespace = namespace;
         this.inodes = inodes;
         this.bands = bands;
@@ -216,7 +203,7 @@ public final class FsGateway {
     }
 
     private Inode truncateInode(long ino, long size) {
-        flushBands(ino);
+        data.flushBands(ino);
         return askInode(ino, r -> new OpenInode.Truncate(size, r));
     }
 
@@ -267,78 +254,11 @@ public final class FsGateway {
     }
 
     public byte[] read(long handle, long offset, int length) {
-        long ino = inoOf(handle);
-        long size = meta.read(r -> inode(r, ino)).size();
-        if (offset >= size || length <= 0) {
-            return new byte[0];
-        }
-        int n = (int) Math.min(length, size - offset);
-        List<long[]> pieces = splitByBand(offset, n);
-        List<CompletableFuture<FsResult<byte[]>>> answers = new ArrayList<>();
-        for (long[] p : pieces) {
-            BandKey key = new BandKey(ino, geometry.bandIndex(p[0]));
-            answers.add(dirtyRegions.isClean(key)
-                    ? CompletableFuture.completedFuture(null)
-                    : askFuture(bands, r -> new EntityRegistry.Deliver<>(key, new Band.Read(p[0], (int) p[1], r))));
-        }
-        byte[] out = new byte[n];
-        int at = 0;
-        for (int i = 0; i < pieces.size(); i++) {
-            FsResult<byte[]> answer = await(answers.get(i));
-            if (answer == null) {
-                readCommitted(ino, pieces.get(i)[0], out, at, (int) pieces.get(i)[1]);
-            } else {
-                byte[] part = answer.orThrow();
-                System.arraycopy(part, 0, out, at, part.length);
-            }
-            at += (int) pieces.get(i)[1];
-        }
-        return out;
+        return data.read(inoOf(handle), offset, length);
     }
 
-    /** A clean band: everything acknowledged is in LMDB, so read it here without the actor. */
-    private void readCommitted(long ino, long offset, byte[] out, int outOffset, int length) {
-        int blockSize = geometry.blockSize();
-        int done = 0;
-        while (done < length) {
-            long pos = offset + done;
-            int inBlock = (int) (pos % blockSize);
-            int n = Math.min(blockSize - inBlock, length - done);
-            long index = pos / blockSize;
-            if (inBlock == 0) {
-                chunks.prefetchAfter(ino, index, READ_AHEAD_BYTES / blockSize, prefetcher);
-            }
-            chunks.readBlock(ino, index, inBlock, out, outOffset + done, n);
-            done += n;
-        }
-    }
-
-    public void write(long handle, long offset, byte[] data) {
-        long ino = inoOf(handle);
-        if (data.length == 0) {
-            return;
-        }
-        if (offset < 0 || offset + data.length < 0) {
-            throw new FsException(FsError.TOO_BIG, "offset beyond the largest file size");
-        }
-        // size first: a block sealed before the size moved would look like it lies past the end. With
-        // the data timeout: seals waiting for outbox room can hold every blocking thread the inode actor
-        // needs, and a write must wait for room (backpressure), not fail after the ask timeout
-        CompletableFuture<FsResult<Done>> extended = askFuture(inodes,
-                r -> new EntityRegistry.Deliver<Long, OpenInode.Command>(ino, new OpenInode.Extend(offset + data.length, r)),
-                dataTimeout);
-        await(extended, dataTimeout).orThrow();
-        List<long[]> pieces = splitByBand(offset, data.length);
-        List<CompletableFuture<FsResult<Done>>> answers = new ArrayList<>();
-        for (long[] p : pieces) {
-            BandKey key = new BandKey(ino, geometry.bandIndex(p[0]));
-            byte[] slice = pieces.size() == 1 ? data
-                    : java.util.Arrays.copyOfRange(data, (int) (p[0] - offset), (int) (p[0] - offset + p[1]));
-            answers.add(askFuture(bands, r -> new EntityRegistry.Deliver<>(key, new Band.Write(p[0], slice, r)), dataTimeout));
-        }
-        for (CompletableFuture<FsResult<Done>> a : answers) {
-            await(a, dataTimeout).orThrow();
-        }
+    public void write(long handle, long offset, byte[] bytes) {
+        data.write(inoOf(handle), offset, bytes);
     }
 
     /**
@@ -346,21 +266,12 @@ public final class FsGateway {
      * file's changed blocks go to the write journal, which is forced. Upload follows asynchronously.
      */
     public void fsync(long handle) {
-        long ino = inoOf(handle);
-        List<FsResult<Done>> answers = await(askFuture(bands,
-                r -> new EntityRegistry.GroupAsk<Band.Command, FsResult<Done>>(ino, Band.Journal::new, r),
-                dataTimeout), dataTimeout);
-        answers.forEach(FsResult::orThrow);
-        localSync.sync();
+        data.fsync(inoOf(handle));
     }
 
     /** Seals every dirty block of every file and makes it durable (sync, unmount). */
     public void syncAll() {
-        List<FsResult<Done>> answers = await(askFuture(bands,
-                r -> new EntityRegistry.AskAll<BandKey, Band.Command, FsResult<Done>>(k -> true, Band.Flush::new, r),
-                dataTimeout), dataTimeout);
-        answers.forEach(FsResult::orThrow);
-        localSync.sync();
+        data.syncAll();
     }
 
     public void flush(long handle) {
@@ -389,27 +300,6 @@ public final class FsGateway {
     }
 
     // ---- helpers -------------------------------------------------------------------------------
-
-    private void flushBands(long ino) {
-        List<FsResult<Done>> answers = await(askFuture(bands,
-                r -> new EntityRegistry.GroupAsk<Band.Command, FsResult<Done>>(ino, Band.Flush::new, r),
-                dataTimeout), dataTimeout);
-        answers.forEach(FsResult::orThrow);
-    }
-
-    /** [offset, length] pieces of a range, none crossing a band boundary. */
-    private List<long[]> splitByBand(long offset, long length) {
-        List<long[]> pieces = new ArrayList<>();
-        long pos = offset;
-        long end = offset + length;
-        while (pos < end) {
-            long bandEnd = geometry.bandStart(geometry.bandIndex(pos) + 1);
-            long n = Math.min(end, bandEnd) - pos;
-            pieces.add(new long[] {pos, n});
-            pos += n;
-        }
-        return pieces;
-    }
 
     private long ino(String path) {
         return meta.read(r -> resolve(r, path));
@@ -459,33 +349,11 @@ public final class FsGateway {
     }
 
     private <Q, R> CompletableFuture<R> askFuture(RecipientRef<Q> target, Function<ActorRef<R>, Q> question) {
-        return askFuture(target, question, timeout);
-    }
-
-    private <Q, R> CompletableFuture<R> askFuture(RecipientRef<Q> target, Function<ActorRef<R>, Q> question, Duration limit) {
-        return AskPattern.ask(target, question, limit, system.scheduler()).toCompletableFuture();
+        return asker.ask(target, question, timeout);
     }
 
     private <R> R await(CompletableFuture<R> future) {
-        return await(future, timeout);
+        return asker.await(future, timeout);
     }
 
-    private <R> R await(CompletableFuture<R> future, Duration limit) {
-        try {
-            return future.get(limit.toMillis() + 1000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new FsException(FsError.IO, "interrupted");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof TimeoutException || e.getCause() instanceof java.util.concurrent.TimeoutException) {
-                throw new FsException(FsError.TIMED_OUT, "no answer within " + limit.toSeconds() + " s");
-            }
-            if (e.getCause() instanceof FsException fe) {
-                throw fe;
-            }
-            throw new FsException(FsError.IO, String.valueOf(e.getCause()), e.getCause());
-        } catch (TimeoutException e) {
-            throw new FsException(FsError.TIMED_OUT, "no answer within " + limit.toSeconds() + " s");
-        }
-    }
 }

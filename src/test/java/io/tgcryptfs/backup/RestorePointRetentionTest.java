@@ -1,5 +1,6 @@
 package io.tgcryptfs.backup;
 
+import io.tgcryptfs.testing.ManualClock;
 import io.tgcryptfs.fs.PackId;
 import io.tgcryptfs.meta.MetaStore;
 import io.tgcryptfs.meta.PackRecord;
@@ -31,7 +32,7 @@ class RestorePointRetentionTest {
     @TempDir
     Path dir;
     private final FakeBlobStore backend = new FakeBlobStore();
-    private final SteppingClock clock = new SteppingClock(Instant.parse("2026-11-01T12:00:00Z"));
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-11-01T12:00:00Z"));
     private LogRig rig;
 
     @BeforeEach

@@ -14,6 +14,7 @@ public final class FixtureOptions {
     public long cacheMaxBytes = 64L << 20;
     public long plaintextCacheBytes = 1L << 20;
     public long dirtyBudgetBytes = 1L << 20;
+    public java.time.Clock clock = java.time.Clock.systemUTC();
     public Duration dirtyExpiry = Duration.ofSeconds(5);
     /** Defaults to the expiry itself: tests that set a short expiry expect blocks sealed after it, written or not. */
     public Duration dirtyMaxAge = Duration.ZERO;
@@ -64,6 +65,11 @@ public final class FixtureOptions {
 
     public FixtureOptions dirtyBudgetBytes(long v) {
         dirtyBudgetBytes = v;
+        return this;
+    }
+
+    public FixtureOptions clock(java.time.Clock v) {
+        clock = v;
         return this;
     }
 

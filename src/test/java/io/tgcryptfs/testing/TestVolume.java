@@ -111,7 +111,7 @@ public final class TestVolume implements AutoCloseable {
             stores.close();
             throw new UncheckedIOException(e);
         }
-        EngineContext ctx = new EngineContext(stores.meta, stores.chunks, geometry, budget, new DirtyRegions(), blocking, Clock.systemUTC(),
+        EngineContext ctx = new EngineContext(stores.meta, stores.chunks, geometry, budget, new DirtyRegions(), blocking, options.clock,
                 System::nanoTime, new SealPolicy(options.dirtyExpiry, options.dirtyMaxAge), options.passivateAfter, journal);
         Namespace.purgeOrphans(ctx);
         Namespace.ensureRoot(ctx, 0, 0);
@@ -146,7 +146,7 @@ public final class TestVolume implements AutoCloseable {
             uploads.start(testKit.system(), waiting);
         }
         FsGateway gateway = new FsGateway(testKit.system(), stores.meta, new LocalSync(stores.outbox, journal, stores.meta), stores.chunks, geometry, ctx.dirtyRegions(), namespace,
-                inodes, bands, openFiles, options.askTimeout, options.askTimeout, options.statfsCapacity, blocking);
+                inodes, bands, openFiles, options.askTimeout, options.askTimeout, options.statfsCapacity, blocking, ctx.clock());
         return new TestVolume(stores, options, testKit, geometry, budget, ctx, openFiles, namespace, inodes, bands, gateway,
                 uploads, sleeper, bandIncarnations, uploadThreads);
     }

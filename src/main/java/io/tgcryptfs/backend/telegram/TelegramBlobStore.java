@@ -1,5 +1,6 @@
 package io.tgcryptfs.backend.telegram;
 
+import io.tgcryptfs.backend.Sleeper;
 import io.tgcryptfs.backend.BackendException;
 import io.tgcryptfs.backend.BlobStore;
 import io.tgcryptfs.backend.telegram.CheckResult.Outcome;
@@ -88,7 +89,7 @@ public final class TelegramBlobStore implements BlobStore {
 
     /** A store on the system clock, sleeping for real. */
     public static TelegramBlobStore create(TelegramSettings settings) {
-        return new TelegramBlobStore(settings, Clock.systemUTC(), Sleeper.system());
+        return new TelegramBlobStore(settings, Clock.systemUTC(), Sleeper.REAL);
     }
 
     public TelegramBlobStore(TelegramSettings settings, Clock clock, Sleeper sleeper) {

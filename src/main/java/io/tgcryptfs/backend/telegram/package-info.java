@@ -3,7 +3,7 @@
  *
  * <p><b>What enters:</b> {@link io.tgcryptfs.backend.telegram.TelegramSettings} (built once from
  * {@code tgcryptfs.backend.telegram}), an injected {@link java.time.Clock} and
- * {@link io.tgcryptfs.backend.telegram.Sleeper}, and the BlobStore calls: a random object name with a file
+ * {@link io.tgcryptfs.backend.Sleeper}, and the BlobStore calls: a random object name with a file
  * (put), a reference (get, delete), the root record's bytes (putRoot).
  *
  * <p><b>What leaves:</b> references {@code tg:<botId>:<chatId>:<messageId>:<fileId>}, downloaded files,

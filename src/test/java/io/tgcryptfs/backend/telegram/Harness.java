@@ -1,5 +1,7 @@
 package io.tgcryptfs.backend.telegram;
 
+import io.tgcryptfs.testing.ManualClock;
+import io.tgcryptfs.backend.Sleeper;
 import io.tgcryptfs.backend.telegram.fake.FakeBotApi;
 
 import java.io.IOException;
@@ -8,11 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A fake Bot API and stores that share one {@link MutableClock}: sleeping advances the clock the server
+ * A fake Bot API and stores that share one {@link ManualClock}: sleeping advances the clock the server
  * stamps requests with, so pacing tests are exact and take no real time. Closes everything it made.
  */
 final class Harness implements AutoCloseable {
-    final MutableClock clock = new MutableClock();
+    final ManualClock clock = new ManualClock();
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     /**

@@ -1,5 +1,6 @@
 package io.tgcryptfs.backend.telegram;
 
+import io.tgcryptfs.backend.Sleeper;
 import io.tgcryptfs.backend.BackendException;
 import io.tgcryptfs.backend.BackendException.Kind;
 import io.tgcryptfs.backend.telegram.fake.FakeBotApi;

@@ -1,5 +1,7 @@
 package io.tgcryptfs.backend.telegram;
 
+import io.tgcryptfs.testing.ManualClock;
+import io.tgcryptfs.backend.Sleeper;
 import io.tgcryptfs.backend.BackendException;
 import io.tgcryptfs.backend.BackendException.Kind;
 import io.tgcryptfs.backend.telegram.fake.FakeBotApi;
@@ -76,7 +78,7 @@ class TelegramBlobStoreTest {
     }
 
     private TelegramBlobStore store(TelegramSettings settings) {
-        return store(settings, Clock.systemUTC(), Sleeper.system());
+        return store(settings, Clock.systemUTC(), Sleeper.REAL);
     }
 
     private TelegramBlobStore store(TelegramSettings settings, Clock clock, Sleeper sleeper) {
@@ -172,7 +174,7 @@ class TelegramBlobStoreTest {
     @Test
     void objects_putByEachBot_areReadBackThroughThatBot() throws Exception {
         FakeBotApi fake = fastFake(CHAT_A, CHAT_B);
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         TelegramBlobStore store = store(fast(fake, List.of(TOKEN, TOKEN_2), List.of(CHAT_A, CHAT_B)),
                 clock, clock.sleeper());
         Map<String, Path> refs = new HashMap<>();
@@ -239,7 +241,7 @@ class TelegramBlobStoreTest {
 
     @Test
     void put_answered429_throwsRateLimitedWithTelegramsRetryAfter_andPausesThatBotOnEveryChat() throws Exception {
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         FakeBotApi fake = fastFake(clock, CHAT_A, CHAT_B);
         TelegramBlobStore store = store(fast(fake, List.of(TOKEN, TOKEN_2), List.of(CHAT_A, CHAT_B)), clock,
                 clock.sleeper());
@@ -280,7 +282,7 @@ class TelegramBlobStoreTest {
 
     @Test
     void put_whenEveryChatIsPaused_waitsForThePauseInsteadOfFailing() throws Exception {
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         FakeBotApi fake = fastFake(clock, CHAT_A);
         TelegramBlobStore store = store(fast(fake), clock, clock.sleeper());
         fake.rateLimitNextSend(CHAT_A, 5);
@@ -295,7 +297,7 @@ class TelegramBlobStoreTest {
 
     @Test
     void put_fasterThanTheServerAllows_surfacesTheServersRetryAfter() throws Exception {
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         FakeBotApi fake = fake(FakeBotApi.builder().bot(TOKEN).chat(CHAT_A).clock(clock)
                 .perChatPerSecond(1).perChatPerMinute(20).perBotPerSecond(30));
         TelegramSettings tooFast = fast(fake).withRates(100, 1_000, 1_000);
@@ -350,7 +352,7 @@ class TelegramBlobStoreTest {
 
     @Test
     void puts_keepToThePerMinuteLimit() throws Exception {
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         FakeBotApi fake = fake(FakeBotApi.builder().bot(TOKEN).chat(CHAT_A).clock(clock)
                 .perChatPerSecond(100).perChatPerMinute(3).perBotPerSecond(100));
         TelegramBlobStore store = store(fast(fake).withRates(100, 3, 100), clock, clock.sleeper());
@@ -368,7 +370,7 @@ class TelegramBlobStoreTest {
 
     @Test
     void puts_keepToThePerBotLimitAcrossChats() throws Exception {
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         long[] chats = {CHAT_A, CHAT_B, -1001000000003L, -1001000000004L};
         FakeBotApi.Builder b = FakeBotApi.builder().bot(TOKEN).clock(clock)
                 .perChatPerSecond(100).perChatPerMinute(1_000).perBotPerSecond(2);
@@ -465,7 +467,7 @@ class TelegramBlobStoreTest {
     @Test
     void statusLines_showPausedAndRefusingChats_andTheLastPermanentError() throws Exception {
         FakeBotApi fake = fastFake(CHAT_A, CHAT_B);
-        MutableClock clock = new MutableClock();
+        ManualClock clock = new ManualClock();
         TelegramBlobStore store = store(fast(fake, List.of(TOKEN), List.of(CHAT_A, CHAT_B)), clock, clock.sleeper());
         Path f = randomFile(tmp, "p", 100, 1);
         fake.setRejectsBot(CHAT_B, true);
@@ -720,7 +722,7 @@ class TelegramBlobStoreTest {
     void check_warnsAboutLimitsAboveTheCloudApis() {
         TelegramSettings s = new TelegramSettings(URI.create("https://api.telegram.org"), List.of(TOKEN),
                 List.of(CHAT_A), 5, 20, 30, 60_000_000, 25_000_000, Duration.ofSeconds(1), Duration.ZERO);
-        List<CheckResult> results = new TelegramBlobStore(s, Clock.systemUTC(), Sleeper.system()).checkSettings();
+        List<CheckResult> results = new TelegramBlobStore(s, Clock.systemUTC(), Sleeper.REAL).checkSettings();
         long warnings = results.stream().filter(r -> r.outcome() == CheckResult.Outcome.WARNING).count();
         assertEquals(3, warnings, results.toString());
     }

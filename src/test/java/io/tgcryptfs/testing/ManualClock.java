@@ -1,4 +1,6 @@
-package io.tgcryptfs.backend.telegram;
+package io.tgcryptfs.testing;
+
+import io.tgcryptfs.backend.Sleeper;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -8,23 +10,23 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** A clock tests move by hand; {@link #sleeper()} advances it instead of waiting. */
-final class MutableClock extends Clock {
+public final class ManualClock extends Clock {
     private final AtomicReference<Instant> now;
 
-    MutableClock(Instant start) {
+    public ManualClock(Instant start) {
         this.now = new AtomicReference<>(start);
     }
 
-    MutableClock() {
+    public ManualClock() {
         this(Instant.parse("2025-01-01T00:00:00Z"));
     }
 
-    void advance(Duration d) {
+    public void advance(Duration d) {
         now.updateAndGet(t -> t.plus(d));
     }
 
     /** Sleeping on this clock moves it forward by the requested time. */
-    Sleeper sleeper() {
+    public Sleeper sleeper() {
         return this::advance;
     }
 

@@ -1,0 +1,208 @@
+package io.tgcryptfs.gateway;
+
+import io.tgcryptfs.chunk.BlockGeometry;
+import io.tgcryptfs.chunk.ChunkStore;
+import io.tgcryptfs.engine.Band;
+import io.tgcryptfs.engine.BandKey;
+import io.tgcryptfs.engine.DirtyRegions;
+import io.tgcryptfs.engine.Done;
+import io.tgcryptfs.engine.EntityRegistry;
+import io.tgcryptfs.engine.FsResult;
+import io.tgcryptfs.engine.OpenInode;
+import io.tgcryptfs.fs.FsError;
+import io.tgcryptfs.fs.FsException;
+import io.tgcryptfs.fs.Inode;
+import io.tgcryptfs.fs.Timestamp;
+import io.tgcryptfs.journal.LocalSync;
+import io.tgcryptfs.meta.MetaStore;
+import org.apache.pekko.actor.typed.ActorRef;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * The data path of open files: reads (clean bands straight from stored chunks, dirty ones through their
+ * Band actor), writes (size first, then the bands), fsync (journal, then local sync) and flushes.
+ */
+final class FileData {
+    /** A reader entering a block gets the packs of the next this-many bytes fetched in the background. */
+    private static final int READ_AHEAD_BYTES = 32 << 20;
+    /**
+     * File times move in steps of this much, like the kernel's coarse clock behind ext4's mtime: a write
+     * within a step of the last one that does not grow the file changes no metadata, so it costs no inode
+     * actor round trip and no LMDB transaction.
+     */
+    static final Duration TIME_STEP = Duration.ofMillis(4);
+
+    private final Asker asker;
+    private final MetaStore meta;
+    private final LocalSync localSync;
+    private final ChunkStore chunks;
+    private final BlockGeometry geometry;
+    private final DirtyRegions dirtyRegions;
+    private final ActorRef<EntityRegistry.Command> inodes;
+    private final ActorRef<EntityRegistry.Command> bands;
+    private final Duration dataTimeout;
+    private final Executor prefetcher;
+    private final Clock clock;
+
+    FileData(Asker asker, MetaStore meta, LocalSync localSync, ChunkStore chunks, BlockGeometry geometry,
+             DirtyRegions dirtyRegions, ActorRef<EntityRegistry.Command> inodes, ActorRef<EntityRegistry.Command> bands,
+             Duration dataTimeout, Executor prefetcher, Clock clock) {
+        this.asker = asker;
+        this.meta = meta;
+        this.localSync = localSync;
+        this.chunks = chunks;
+        this.geometry = geometry;
+        this.dirtyRegions = dirtyRegions;
+        this.inodes = inodes;
+        this.bands = bands;
+        this.dataTimeout = dataTimeout;
+        this.prefetcher = prefetcher;
+        this.clock = clock;
+    }
+
+    byte[] read(long ino, long offset, int length) {
+        long size = inode(ino).size();
+        if (offset >= size || length <= 0) {
+            return new byte[0];
+        }
+        int n = (int) Math.min(length, size - offset);
+        List<long[]> pieces = splitByBand(offset, n);
+        List<CompletableFuture<FsResult<byte[]>>> answers = new ArrayList<>();
+        for (long[] p : pieces) {
+            BandKey key = new BandKey(ino, geometry.bandIndex(p[0]));
+            answers.add(dirtyRegions.isClean(key)
+                    ? CompletableFuture.completedFuture(null)
+                    : asker.ask(bands, r -> new EntityRegistry.Deliver<>(key, new Band.Read(p[0], (int) p[1], r)), dataTimeout));
+        }
+        byte[] out = new byte[n];
+        int at = 0;
+        for (int i = 0; i < pieces.size(); i++) {
+            FsResult<byte[]> answer = asker.await(answers.get(i), dataTimeout);
+            if (answer == null) {
+                readCommitted(ino, pieces.get(i)[0], out, at, (int) pieces.get(i)[1]);
+            } else {
+                byte[] part = answer.orThrow();
+                System.arraycopy(part, 0, out, at, part.length);
+            }
+            at += (int) pieces.get(i)[1];
+        }
+        return out;
+    }
+
+    /** A clean band: everything acknowledged is in LMDB, so read it here without the actor. */
+    private void readCommitted(long ino, long offset, byte[] out, int outOffset, int length) {
+        int blockSize = geometry.blockSize();
+        int done = 0;
+        while (done < length) {
+            long pos = offset + done;
+            int inBlock = (int) (pos % blockSize);
+            int n = Math.min(blockSize - inBlock, length - done);
+            long index = pos / blockSize;
+            if (inBlock == 0) {
+                chunks.prefetchAfter(ino, index, READ_AHEAD_BYTES / blockSize, prefetcher);
+            }
+            chunks.readBlock(ino, index, inBlock, out, outOffset + done, n);
+            done += n;
+        }
+    }
+
+    void write(long ino, long offset, byte[] data) {
+        if (data.length == 0) {
+            return;
+        }
+        if (offset < 0 || offset + data.length < 0) {
+            throw new FsException(FsError.TOO_BIG, "offset beyond the largest file size");
+        }
+        if (changesMetadata(ino, offset + data.length)) {
+            // size first: a block sealed before the size moved would look like it lies past the end. With
+            // the data timeout: seals waiting for outbox room can hold every blocking thread the inode actor
+            // needs, and a write must wait for room (backpressure), not fail after the ask timeout
+            CompletableFuture<FsResult<Done>> extended = asker.ask(inodes,
+                    r -> new EntityRegistry.Deliver<Long, OpenInode.Command>(ino, new OpenInode.Extend(offset + data.length, r)),
+                    dataTimeout);
+            asker.await(extended, dataTimeout).orThrow();
+        }
+        List<long[]> pieces = splitByBand(offset, data.length);
+        List<CompletableFuture<FsResult<Done>>> answers = new ArrayList<>();
+        for (long[] p : pieces) {
+            BandKey key = new BandKey(ino, geometry.bandIndex(p[0]));
+            byte[] slice = pieces.size() == 1 ? data
+                    : java.util.Arrays.copyOfRange(data, (int) (p[0] - offset), (int) (p[0] - offset + p[1]));
+            answers.add(asker.ask(bands, r -> new EntityRegistry.Deliver<>(key, new Band.Write(p[0], slice, r)), dataTimeout));
+        }
+        for (CompletableFuture<FsResult<Done>> a : answers) {
+            asker.await(a, dataTimeout).orThrow();
+        }
+    }
+
+    /**
+     * Whether a write ending at {@code end} must move the size or the file times. Read from committed
+     * metadata: a size or time another write is moving right now is at most one step behind, which is
+     * what a coarse clock shows anyway; a truncate racing a write has no order to keep.
+     */
+    private boolean changesMetadata(long ino, long end) {
+        Optional<Inode> inode = meta.read(r -> r.inode(ino));
+        if (inode.isEmpty() || inode.get().size() < end) {
+            return true;
+        }
+        Timestamp now = Timestamp.of(clock.instant());
+        return !withinStep(inode.get().mtime(), now) || !withinStep(inode.get().ctime(), now);
+    }
+
+    private static boolean withinStep(Timestamp time, Timestamp now) {
+        long ageNanos = (now.seconds() - time.seconds()) * 1_000_000_000L + (now.nanos() - time.nanos());
+        return ageNanos >= 0 && ageNanos < TIME_STEP.toNanos();
+    }
+
+    /** The file's changed blocks journaled, then data and metadata forced to local disk. */
+    void fsync(long ino) {
+        List<FsResult<Done>> answers = asker.await(asker.ask(bands,
+                r -> new EntityRegistry.GroupAsk<Band.Command, FsResult<Done>>(ino, Band.Journal::new, r),
+                dataTimeout), dataTimeout);
+        answers.forEach(FsResult::orThrow);
+        localSync.sync();
+    }
+
+    /** Seals every dirty block of every file and makes it durable (sync, unmount). */
+    void syncAll() {
+        List<FsResult<Done>> answers = asker.await(asker.ask(bands,
+                r -> new EntityRegistry.AskAll<BandKey, Band.Command, FsResult<Done>>(k -> true, Band.Flush::new, r),
+                dataTimeout), dataTimeout);
+        answers.forEach(FsResult::orThrow);
+        localSync.sync();
+    }
+
+    /** Seals the dirty blocks of one file (before a truncate moves its size). */
+    void flushBands(long ino) {
+        List<FsResult<Done>> answers = asker.await(asker.ask(bands,
+                r -> new EntityRegistry.GroupAsk<Band.Command, FsResult<Done>>(ino, Band.Flush::new, r),
+                dataTimeout), dataTimeout);
+        answers.forEach(FsResult::orThrow);
+    }
+
+    /** [offset, length] pieces of a range, none crossing a band boundary. */
+    private List<long[]> splitByBand(long offset, long length) {
+        List<long[]> pieces = new ArrayList<>();
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end) {
+            long bandEnd = geometry.bandStart(geometry.bandIndex(pos) + 1);
+            long n = Math.min(end, bandEnd) - pos;
+            pieces.add(new long[] {pos, n});
+            pos += n;
+        }
+        return pieces;
+    }
+
+    private Inode inode(long ino) {
+        return meta.read(r -> r.inode(ino))
+                .orElseThrow(() -> new FsException(FsError.NOT_FOUND, "inode " + ino + " is gone"));
+    }
+}
