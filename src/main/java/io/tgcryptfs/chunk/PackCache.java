@@ -16,6 +16,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -47,6 +48,7 @@ public final class PackCache {
     private final java.util.concurrent.atomic.AtomicLong downloadedBytes = new java.util.concurrent.atomic.AtomicLong();
 
     private final io.tgcryptfs.backend.Retry retry;
+    private final OpenPacks channels = new OpenPacks();
 
     public PackCache(Path outboxDir, Path cacheDir, MetaStore meta, BlobStore backend, long maxBytes,
                      int downloadConcurrency, Metrics metrics, io.tgcryptfs.backend.Retry retry) throws IOException {
@@ -64,25 +66,35 @@ public final class PackCache {
 
     /** Reads {@code length} bytes at {@code offset} of the pack. */
     public byte[] read(PackId pack, long offset, int length) {
-        Path file = locate(pack);
         byte[] out = new byte[length];
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.wrap(out);
-            long pos = offset;
-            while (buf.hasRemaining()) {
-                int n = ch.read(buf, pos);
-                if (n < 0) {
-                    throw new FsException(FsError.INTEGRITY, "pack " + pack + " is truncated");
+        for (int attempt = 0; ; attempt++) {
+            try {
+                readFully(pack, channels.get(pack, () -> FileChannel.open(locate(pack), StandardOpenOption.READ)),
+                        out, offset);
+                return out;
+            } catch (NoSuchFileException | ClosedChannelException e) {
+                // evicted between locate and open, or its channel closed under us: once more, downloading
+                // it again if need be
+                channels.forget(pack);
+                if (attempt > 0) {
+                    throw new FsException(FsError.IO, "cannot read pack " + pack + ": " + e, e);
                 }
-                pos += n;
+            } catch (IOException e) {
+                throw new FsException(FsError.IO, "cannot read pack " + pack + ": " + e.getMessage(), e);
             }
-        } catch (NoSuchFileException e) {
-            // evicted between locate and open: try once more, it will be downloaded again
-            return read(pack, offset, length);
-        } catch (IOException e) {
-            throw new FsException(FsError.IO, "cannot read pack " + pack + ": " + e.getMessage(), e);
         }
-        return out;
+    }
+
+    private static void readFully(PackId pack, FileChannel ch, byte[] out, long offset) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(out);
+        long pos = offset;
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                throw new FsException(FsError.INTEGRITY, "pack " + pack + " is truncated");
+            }
+            pos += n;
+        }
     }
 
     /**
@@ -114,6 +126,7 @@ public final class PackCache {
     /** Drops a cached copy that failed verification, so the next read downloads it again. */
     public void discard(PackId pack) {
         Path file = cacheDir.resolve(PackFormat.fileName(pack));
+        channels.forget(pack);
         synchronized (this) {
             Long size = cached.remove(pack);
             if (size != null) {
@@ -147,6 +160,7 @@ public final class PackCache {
     public synchronized long clear() throws IOException {
         long freed = 0;
         for (Map.Entry<PackId, Long> e : cached.entrySet()) {
+            channels.forget(e.getKey());
             Files.deleteIfExists(cacheDir.resolve(PackFormat.fileName(e.getKey())));
             freed += e.getValue();
         }
@@ -260,6 +274,7 @@ public final class PackCache {
                 cachedBytes -= eldest.getValue();
                 cached.remove(victim);
             }
+            channels.forget(victim);
             try {
                 Files.deleteIfExists(cacheDir.resolve(PackFormat.fileName(victim)));
             } catch (IOException ignored) {
