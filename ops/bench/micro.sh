@@ -44,7 +44,7 @@ cp "$ROOT/ops/bench/jmh/target/benchmarks.jar" "$WORK/benchmarks.jar"
 
 ARGS=("$@")
 if [ ${#ARGS[@]} -eq 0 ]; then
-    ARGS=(-wi 2 -w 2s -i 3 -r 1s -f 1)
+    ARGS=(-wi 2 -w 1s -i 3 -r 1s -f 1)
 fi
 # JMH forks inherit these JVM options (java.io.tmpdir included), so every benchmark volume lands in $WORK
 cd "$WORK"
