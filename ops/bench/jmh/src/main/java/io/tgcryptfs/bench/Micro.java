@@ -20,7 +20,9 @@ import java.util.stream.Collectors;
 /**
  * Runs the benchmarks (JMH command-line options accepted, e.g. {@code -wi 2 -i 3 -f 1 Seal}) and prints
  * one table: throughput, MB/s (or puts/s) and the ratio to the baseline measured in the same run
- * (the {@link Row#baseline} method of the same class with the same parameters).
+ * (the {@link Row#baseline} method of the same class with the same parameters): "x baseline" divides
+ * medians of the measurement iterations, "x best" the fastest iterations (on a shared machine other load
+ * only ever slows an iteration down, so the best ones are the least disturbed).
  */
 public final class Micro {
     private Micro() {
@@ -42,7 +44,7 @@ public final class Micro {
 
     static String table(Collection<RunResult> results) throws ClassNotFoundException {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"benchmark", "params", "ops/s", "min-max", "throughput", "baseline", "x baseline"});
+        rows.add(new String[] {"benchmark", "params", "ops/s", "min-max", "throughput", "baseline", "x baseline", "x best"});
         for (RunResult run : results) {
             BenchmarkParams params = run.getParams();
             String full = params.getBenchmark();
@@ -59,13 +61,14 @@ public final class Micro {
             }
             String baseline = row == null ? "" : row.baseline();
             String ratio = "1.00";
+            String best = "1.00";
             if (!baseline.isEmpty()) {
                 Optional<RunResult> base = results.stream()
                         .filter(r -> r.getParams().getBenchmark().equals(cls + "." + baseline))
                         .filter(r -> sameParams(r.getParams(), params))
                         .findFirst();
-                ratio = base.map(b -> ratio(ops / median(scores(b))))
-                        .orElse("n/a");
+                ratio = base.map(b -> ratio(ops / median(scores(b)))).orElse("n/a");
+                best = base.map(b -> ratio(max(scores) / max(scores(b)))).orElse("n/a");
             }
             rows.add(new String[] {
                 cls.substring(cls.lastIndexOf('.') + 1) + "." + method,
@@ -74,7 +77,8 @@ public final class Micro {
                 String.format(Locale.ROOT, "%s-%s", round(scores[0]), round(scores[scores.length - 1])),
                 throughput,
                 baseline.isEmpty() ? "(baseline)" : baseline,
-                ratio});
+                ratio,
+                best});
         }
         return markdown(rows);
     }
@@ -90,6 +94,10 @@ public final class Micro {
     private static double median(double[] sorted) {
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static double max(double[] sorted) {
+        return sorted[sorted.length - 1];
     }
 
     private static String round(double v) {
