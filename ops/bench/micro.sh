@@ -31,6 +31,7 @@ mvn_any() { # offline first; online if something is not in ~/.m2 yet
     mvn -B -q -o "$@" || mvn -B -q "$@"
 }
 
+JAR_GIVEN=${JAR:-}
 if [ -z "${JAR:-}" ]; then
     echo "building tgcryptfs.jar in $ROOT" >&2
     (cd "$ROOT" && mvn_any -DskipTests package)
@@ -46,6 +47,13 @@ ARGS=("$@")
 if [ ${#ARGS[@]} -eq 0 ]; then
     ARGS=(-wi 2 -w 1s -i 3 -r 1s -f 1)
 fi
+if [ -z "${JAR_GIVEN:-}" ] && git -C "$ROOT" rev-parse --short HEAD >/dev/null 2>&1; then
+    WHAT="commit $(git -C "$ROOT" rev-parse --short HEAD)"
+    git -C "$ROOT" diff --quiet HEAD -- src pom.xml || WHAT="$WHAT + uncommitted changes under src/ or pom.xml"
+else
+    WHAT="$JAR_GIVEN"
+fi
+echo "tgcryptfs micro.sh: $(date -u '+%Y-%m-%d %H:%M UTC'), $WHAT, JMH ${ARGS[*]}"
 # JMH forks inherit these JVM options (java.io.tmpdir included), so every benchmark volume lands in $WORK
 cd "$WORK"
 java -Djava.io.tmpdir="$WORK" -cp "$WORK/benchmarks.jar:$WORK/tgcryptfs.jar" io.tgcryptfs.bench.Micro "${ARGS[@]}"
