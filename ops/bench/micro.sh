@@ -28,7 +28,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 mvn_any() { # offline first; online if something is not in ~/.m2 yet
-    mvn -B -q -o "$@" || mvn -B -q "$@"
+    mvn -B -q -Dstyle.color=never -o "$@" || mvn -B -q -Dstyle.color=never "$@"
 }
 
 JAR_GIVEN=${JAR:-}

@@ -13,7 +13,7 @@ final class Blocks {
     private Blocks() {
     }
 
-    /** "compressible": seeded pseudo-text (LZ4 about 2:1); "incompressible": seeded random bytes. */
+    /** "compressible": seeded pseudo-text (LZ4 about 1.7:1); "incompressible": seeded random bytes. */
     static byte[] of(String kind, int length) {
         SplittableRandom random = new SplittableRandom(7);
         byte[] block = new byte[length];
