@@ -27,8 +27,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mvn_any() { # offline first; online if something is not in ~/.m2 yet
-    mvn -B -q -Dstyle.color=never -o "$@" || mvn -B -q -Dstyle.color=never "$@"
+mvn_any() { # offline first; online if something is not in ~/.m2 yet. Build output to stderr: stdout is the report
+    mvn -B -q -Dstyle.color=never -o "$@" >&2 || mvn -B -q -Dstyle.color=never "$@" >&2
 }
 
 JAR_GIVEN=${JAR:-}
