@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 /**
- * What the process costs the machine: resident memory, open file descriptors, heap in use and CPU time.
+ * What the process costs the machine: resident memory, open file descriptors, heap in use, CPU and GC time.
  * Kamon's JVM module covers GC, threads and memory pools; its process module is not used, because its
  * file descriptor counts read 0 on Linux here and its hiccup monitor wakes a thread every millisecond.
  * Reads {@code /proc/self}: on other systems those two gauges stay at 0.
@@ -25,6 +25,9 @@ final class ProcessGauges {
         metrics.gauge("process-resident-bytes", ProcessGauges::residentBytes);
         metrics.gauge("process-open-fds", ProcessGauges::openFds);
         metrics.gauge("jvm-heap-used-bytes", () -> memory.getHeapMemoryUsage().getUsed());
+        // Kamon's GC histogram appears with the first collection; this total exists from the start
+        metrics.secondsTotal("jvm-gc", () -> ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(gc -> Math.max(0, gc.getCollectionTime())).sum() * 1_000_000);
         if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
             metrics.secondsTotal("process-cpu", os::getProcessCpuTime);
         }

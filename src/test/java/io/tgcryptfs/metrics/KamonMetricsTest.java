@@ -130,7 +130,8 @@ class KamonMetricsTest {
         assertTrue(ProcessGauges.residentBytes() > 1 << 20, "resident memory of a JVM");
         assertTrue(ProcessGauges.openFds() > 2, "a JVM has more than stdin, stdout and stderr open");
         for (String name : List.of("jvm_threads_total", "jvm_memory_used_bytes", "tgcryptfs_jvm_heap_used_bytes",
-                "tgcryptfs_process_resident_bytes", "tgcryptfs_process_open_fds", "tgcryptfs_process_cpu_seconds_total")) {
+                "tgcryptfs_process_resident_bytes", "tgcryptfs_process_open_fds", "tgcryptfs_process_cpu_seconds_total",
+                "tgcryptfs_jvm_gc_seconds_total")) {
             if (body.lines().noneMatch(l -> l.startsWith(name))) {
                 fail(name + " is missing:\n" + body);
             }
