@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
  * Debian's Prometheus scrapes a mount under load with the shipped {@code ops/prometheus/prometheus.yml}
  * (target and intervals adjusted), and every expression of {@code ops/grafana/tgcryptfs-dashboard.json}
  * returns data through Prometheus's query API. The first burst of an operation must be visible to
- * {@code increase()}: its series exists at zero before the burst.
+ * {@code increase()}: its series exists at zero before the burst. A second mount on the taken metrics
+ * port comes up anyway, with a warning.
  *
  * <p>Leaves the main panels' data of the run in {@code target/prometheus-panels/} for
  * {@code ops/prometheus/plot-panels.sh}, which draws {@code docs/dashboard-panels.png}.
@@ -147,6 +148,17 @@ class PrometheusIT {
         long sealed = (round + 1L) * BURST_BYTES * 99 / 100;
         awaitValue("burst " + round + " sealed and uploaded", "sum(tgcryptfs_plain_bytes_total) >= " + sealed
                 + " and sum(tgcryptfs_outbox_bytes) + sum(tgcryptfs_outbox_packs) == 0", v -> true);
+    }
+
+    @Test
+    void aSecondMountOnATakenMetricsPort_comesUpWithAWarning() throws Exception {
+        try (MountFixture second = new MountFixture().withProperty("metrics.port", Integer.toString(METRICS_PORT))) {
+            second.start();
+            Files.writeString(second.root().resolve("works"), "yes");
+            assertEquals("yes", Files.readString(second.root().resolve("works")));
+            assertTrue(second.log().contains("warning: metrics port 127.0.0.1:" + METRICS_PORT + " is not available")
+                    && second.log().contains("running without metrics"), "no warning about the taken port\n" + second.log());
+        }
     }
 
     /** Every {@code expr} of a panel target and every {@code label_values} query of a variable, with Grafana's variables filled in. */
