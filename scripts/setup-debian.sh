@@ -8,7 +8,8 @@ command -v mvn >/dev/null 2>&1 || packages+=(maven)
 # jnr-fuse binds libfuse 2 (libfuse.so.2); fuse3 provides fusermount and /etc/fuse.conf
 # samba (smbd, testparm), its vfs modules (fruit, streams_xattr), smbclient and samba-testsuite
 # (smbtorture): the Time Machine share and its integration test, SambaTimeMachineIT
-for p in fuse3 libfuse2 attr python3 samba samba-vfs-modules smbclient samba-testsuite; do
+# prometheus: PrometheusIT scrapes a mount with it (its own process on loopback; the service is not used)
+for p in fuse3 libfuse2 attr python3 samba samba-vfs-modules smbclient samba-testsuite prometheus; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || packages+=("$p")
 done
 

@@ -17,8 +17,12 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.random.RandomGenerator;
 
 /**
@@ -44,6 +48,8 @@ public final class Outbox {
     private long openCounter;
     private final List<PackFormat.IndexEntry> openIndex = new ArrayList<>();
     private long waitingBytes;
+    /** Packs waiting for upload, oldest first, with the time their file was last written (sealed). */
+    private final Map<PackId, Instant> waitingPacks = new LinkedHashMap<>();
 
     public Outbox(Path dir, MetaStore meta, MetadataCipher metadataCipher, RandomGenerator random,
                   long targetSize, long maxBytes) throws IOException {
@@ -107,6 +113,7 @@ public final class Outbox {
             for (PackRecord p : sealed) {
                 waitingBytes += p.size();
                 ids.add(p.id());
+                waitingPacks.put(p.id(), sealedAt(p.id()));
             }
         }
         return ids;
@@ -194,10 +201,28 @@ public final class Outbox {
     }
 
     /** The pipeline confirms an upload: the pack no longer counts against the outbox limit. */
-    public void uploaded(long packBytes) {
+    public void uploaded(PackId pack, long packBytes) {
         synchronized (lock) {
             waitingBytes = Math.max(0, waitingBytes - packBytes);
+            waitingPacks.remove(pack);
             lock.notifyAll();
+        }
+    }
+
+    /** Sealed packs not yet uploaded. */
+    public int waitingPacks() {
+        synchronized (lock) {
+            return waitingPacks.size();
+        }
+    }
+
+    /** How long the oldest pack waiting for upload has waited since it was sealed; zero when none waits. */
+    public Duration oldestWaitingAge(Instant now) {
+        synchronized (lock) {
+            return waitingPacks.values().stream().findFirst()
+                    .map(sealed -> Duration.between(sealed, now))
+                    .filter(age -> !age.isNegative())
+                    .orElse(Duration.ZERO);
         }
     }
 
@@ -257,11 +282,21 @@ public final class Outbox {
             return null;
         });
         waitingBytes += size;
+        waitingPacks.put(id, sealedAt(id));
         openPack = null;
         openChannel = null;
         openSize = 0;
         openIndex.clear();
         return id;
+    }
+
+    /** The pack file's modification time: when it was sealed, known again after a restart without a clock here. */
+    private Instant sealedAt(PackId id) {
+        try {
+            return Files.getLastModifiedTime(dir.resolve(PackFormat.fileName(id))).toInstant();
+        } catch (IOException e) {
+            return Instant.EPOCH;
+        }
     }
 
     private long writeTrailer(FileChannel ch, PackId id, List<PackFormat.IndexEntry> index, long at) throws IOException {

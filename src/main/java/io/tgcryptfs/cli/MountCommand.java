@@ -67,8 +67,10 @@ final class MountCommand implements Callable<Integer> {
                 RestoreRunner.restore(settings, backend, password, random, System.out);
             }
             if (settings.metricsEnabled()) {
-                kamon = KamonMetrics.start(settings.raw(), settings.metricsPort());
-                metrics = kamon;
+                // a taken port (a second mount, another program) costs the metrics, not the mount
+                kamon = KamonMetrics.startOrWarn(settings.raw(), settings.metricsPort(),
+                        w -> System.err.println("tgcryptfs: " + w)).orElse(null);
+                metrics = kamon == null ? Metrics.NONE : kamon;
             }
             volume = Volume.open(settings, backend, password, Clock.systemUTC(), System::nanoTime, random,
                     metrics, Sleeper.REAL);

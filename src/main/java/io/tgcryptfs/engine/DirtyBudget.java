@@ -2,6 +2,7 @@ package io.tgcryptfs.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * The global bound on dirty blocks held in memory. A band that cannot reserve room waits (its writes
@@ -15,6 +16,9 @@ public final class DirtyBudget {
     private Runnable pressureHook = () -> { };
     private boolean pressureSignalled;
     private volatile boolean storageFull;
+    private LongSupplier nanoTime = () -> 0;
+    private long waitingSince;
+    private long waitedNanos;
 
     public DirtyBudget(long budgetBytes, int blockSize) {
         this.blockSize = blockSize;
@@ -25,6 +29,19 @@ public final class DirtyBudget {
         this.pressureHook = hook;
     }
 
+    /** Times on {@code nanoTime} how long writes wait for room, for {@link #waitedNanos()}. */
+    public synchronized void timeWaitsWith(LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
+    }
+
+    /**
+     * Nanoseconds so far during which at least one write waited for room (the budget full because
+     * sealing, or the upload behind it, is slower than the writes): what backpressure costs writers.
+     */
+    public synchronized long waitedNanos() {
+        return waiters.isEmpty() ? waitedNanos : waitedNanos + nanoTime.getAsLong() - waitingSince;
+    }
+
     /** Reserves {@code blocks} blocks, or registers {@code whenFreed} and returns false. */
     public boolean tryReserve(int blocks, Runnable whenFreed) {
         Runnable hook = null;
@@ -32,6 +49,9 @@ public final class DirtyBudget {
             if (reserved + blocks <= maxBlocks || reserved == 0) {
                 reserved += blocks;
                 return true;
+            }
+            if (waiters.isEmpty()) {
+                waitingSince = nanoTime.getAsLong();
             }
             waiters.add(whenFreed);
             if (!pressureSignalled) {
@@ -54,7 +74,7 @@ public final class DirtyBudget {
                 return;
             }
             wake = new ArrayList<>(waiters);
-            waiters.clear();
+            stopWaiting();
             pressureSignalled = false;
         }
         wake.forEach(Runnable::run);
@@ -74,7 +94,7 @@ public final class DirtyBudget {
             List<Runnable> wake;
             synchronized (this) {
                 wake = new ArrayList<>(waiters);
-                waiters.clear();
+                stopWaiting();
             }
             wake.forEach(Runnable::run);
         }
@@ -82,6 +102,13 @@ public final class DirtyBudget {
 
     public boolean isStorageFull() {
         return storageFull;
+    }
+
+    private void stopWaiting() {
+        if (!waiters.isEmpty()) {
+            waitedNanos += nanoTime.getAsLong() - waitingSince;
+            waiters.clear();
+        }
     }
 
     public synchronized long dirtyBytes() {

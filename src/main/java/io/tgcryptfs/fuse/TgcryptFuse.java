@@ -12,6 +12,7 @@ import io.tgcryptfs.gateway.FsGateway;
 import io.tgcryptfs.gateway.FsStats;
 import io.tgcryptfs.gateway.Listing;
 import io.tgcryptfs.metrics.Metrics;
+import jnr.constants.platform.Errno;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
 import org.slf4j.Logger;
@@ -388,21 +389,20 @@ public final class TgcryptFuse extends FuseStubFS {
 
     private int run(String op, Callable<Integer> call) {
         long start = System.nanoTime();
-        boolean failed = false;
+        int result = 0;
         try {
-            return call.call();
+            return result = call.call();
         } catch (FsException e) {
-            failed = true;
             if (!Errnos.expected(e.error())) {
                 log.warn("{} failed: {} ({})", op, e.getMessage(), e.error());
             }
-            return Errnos.of(e.error());
+            return result = Errnos.of(e.error());
         } catch (Throwable t) {
-            failed = true;
             log.error("{} failed unexpectedly", op, t);
-            return -ErrorCodes.EIO();
+            return result = -ErrorCodes.EIO();
         } finally {
-            metrics.fuseCall(op, System.nanoTime() - start, failed);
+            // metrics get the errno's name: numbers stay in this adapter
+            metrics.fuseCall(op, System.nanoTime() - start, result < 0 ? Errno.valueOf(-result).name() : null);
         }
     }
 

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigValueFactory;
 import kamon.Kamon;
 import kamon.metric.Counter;
 import kamon.metric.Gauge;
+import kamon.metric.MeasurementUnit;
 import kamon.metric.Timer;
 import scala.jdk.javaapi.FutureConverters;
 
@@ -16,10 +17,12 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -29,14 +32,23 @@ import java.util.function.LongSupplier;
  *
  * <p>Prometheus names (Kamon appends the unit and {@code _total} for counters):
  * <ul>
- *   <li>{@code tgcryptfs_fuse_call_seconds} histogram, labels {@code op}, {@code failed}</li>
+ *   <li>{@code tgcryptfs_fuse_calls_total} labels {@code op}, {@code failed}; {@code tgcryptfs_fuse_call_seconds}
+ *       histogram with the same labels (latency; a histogram appears only once it holds a value)</li>
+ *   <li>{@code tgcryptfs_fuse_failures_total} labels {@code op}, {@code errno} (a class from a fixed set)</li>
  *   <li>{@code tgcryptfs_upload_bytes_total}, {@code tgcryptfs_download_bytes_total}</li>
  *   <li>{@code tgcryptfs_retries_total} label {@code cause}; {@code tgcryptfs_integrity_failures_total}</li>
  *   <li>{@code tgcryptfs_chunks_sealed_total} label {@code dedup}; {@code tgcryptfs_plain_bytes_total},
  *       {@code tgcryptfs_stored_bytes_total}</li>
  *   <li>{@code tgcryptfs_plaintext_cache_total} label {@code hit}</li>
- *   <li>one gauge {@code tgcryptfs_<name>} per {@link #gauge} call ({@code -} becomes {@code _})</li>
+ *   <li>one gauge {@code tgcryptfs_<name>} per {@link #gauge} call ({@code -} becomes {@code _}), one counter
+ *       {@code tgcryptfs_<name>_seconds_total} per {@link #secondsTotal} call</li>
+ *   <li>{@link ProcessGauges}, and Kamon's JVM metrics ({@code jvm_*}); Kamon's host metrics stay off, since
+ *       they would stat every mounted file system, this one included</li>
  * </ul>
+ *
+ * <p>Every series of a known label value (each FUSE op with and without failure, each errno class, each
+ * retry cause) exists at zero from the start: Prometheus's {@code rate()} only sees a rise between two
+ * samples, so a series born with its first burst would show that burst as nothing.
  *
  * <p>Kamon is a process-wide singleton, so at most one instance runs at a time.
  */
@@ -54,9 +66,12 @@ public final class KamonMetrics implements Metrics, AutoCloseable {
     private final Duration gaugeRefresh;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    private final Map<String, Timer> fuseCalls = new ConcurrentHashMap<>();
+    private final Map<String, Timer> fuseLatencies = new ConcurrentHashMap<>();
+    private final Map<String, Counter> fuseCalls = new ConcurrentHashMap<>();
+    private final Map<String, Counter> fuseFailures = new ConcurrentHashMap<>();
     private final Map<String, Counter> retries = new ConcurrentHashMap<>();
     private final List<Gauge> gauges = new CopyOnWriteArrayList<>();
+    private final List<Counter> followers = new CopyOnWriteArrayList<>();
     private final Counter uploadBytes;
     private final Counter downloadBytes;
     private final Counter integrityFailures;
@@ -85,6 +100,29 @@ public final class KamonMetrics implements Metrics, AutoCloseable {
         var cache = Kamon.counter("tgcryptfs_plaintext_cache", "Lookups in the in-memory plaintext block cache");
         cacheHit = cache.withTag("hit", true);
         cacheMiss = cache.withTag("hit", false);
+        for (String op : FuseOps.ALL) {
+            fuseCallCounter(op, false);
+            fuseCallCounter(op, true);
+            for (String errno : ErrnoClasses.ALL) {
+                fuseFailureCounter(op, errno);
+            }
+        }
+        RetryCauses.ALL.forEach(this::retryCounter);
+        ProcessGauges.register(this);
+    }
+
+    /**
+     * Starts metrics as a mount wants them: when the port is taken (another mount, another program),
+     * {@code warn} is told so and nothing starts; the mount runs on without metrics.
+     */
+    public static Optional<KamonMetrics> startOrWarn(Config config, int port, Consumer<String> warn) {
+        try {
+            return Optional.of(start(config, port));
+        } catch (PortTakenException e) {
+            warn.accept("warning: " + e.getMessage() + "; running without metrics (set tgcryptfs.metrics.port to a"
+                    + " free port, or tgcryptfs.metrics.enabled = false)");
+            return Optional.empty();
+        }
     }
 
     /**
@@ -94,7 +132,8 @@ public final class KamonMetrics implements Metrics, AutoCloseable {
      * {@code 127.0.0.1}) and {@code tgcryptfs.metrics.tick-interval} (how often Kamon snapshots metrics for
      * the scrape endpoint, default 10s). Any {@code kamon.*} keys in {@code config} apply as well.
      *
-     * @throws IllegalStateException if metrics are already running in this JVM or the port is taken
+     * @throws PortTakenException if the port is taken
+     * @throws IllegalStateException if metrics are already running in this JVM
      */
     public static KamonMetrics start(Config config, int port) {
         if (port < 1 || port > 65535) {
@@ -107,11 +146,11 @@ public final class KamonMetrics implements Metrics, AutoCloseable {
         if (tick.isZero() || tick.isNegative()) {
             throw new IllegalArgumentException("tgcryptfs.metrics.tick-interval must be positive");
         }
+        ensurePortFree(host, port);
         if (!RUNNING.compareAndSet(false, true)) {
             throw new IllegalStateException("metrics are already running in this process");
         }
         try {
-            ensurePortFree(host, port);
             Config kamon = ConfigFactory.empty()
                     .withValue("kamon.init.hide-banner", ConfigValueFactory.fromAnyRef(true))
                     .withValue("kamon.init.attach-instrumentation", ConfigValueFactory.fromAnyRef(false))
@@ -121,7 +160,10 @@ public final class KamonMetrics implements Metrics, AutoCloseable {
                     .withValue("kamon.prometheus.embedded-server.hostname", ConfigValueFactory.fromAnyRef(host))
                     .withValue("kamon.prometheus.embedded-server.port", ConfigValueFactory.fromAnyRef(port))
                     .withValue("kamon.prometheus.embedded-server.metrics-path",
-                            ConfigValueFactory.fromAnyRef("/metrics"));
+                            ConfigValueFactory.fromAnyRef("/metrics"))
+                    .withValue("kamon.modules.host-metrics.enabled", ConfigValueFactory.fromAnyRef(false))
+                    .withValue("kamon.modules.process-metrics.enabled", ConfigValueFactory.fromAnyRef(false))
+                    .withValue("kamon.modules.jvm-metrics.interval", ConfigValueFactory.fromAnyRef(tick.toMillis() + "ms"));
             // FUSE calls take microseconds to seconds; Kamon's default time buckets start at 5 ms.
             Config defaults = ConfigFactory.parseString("kamon.prometheus.buckets.custom {\n"
                     + "  tgcryptfs_fuse_call = " + FUSE_CALL_BUCKETS + "\n}");
@@ -152,6 +194,9 @@ public final class KamonMetrics implements Metrics, AutoCloseable {
             for (Gauge g : gauges) {
                 g.remove();
             }
+            for (Counter c : followers) {
+                c.remove();
+            }
             FutureConverters.asJava(Kamon.stop()).toCompletableFuture()
                     .get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -169,10 +214,13 @@ public final class KamonMetrics implements Metrics, AutoCloseable {
     }
 
     @Override
-    public void fuseCall(String op, long nanos, boolean failed) {
-        String key = failed ? op + "\u0000f" : op;
-        fuseCalls.computeIfAbsent(key, k -> Kamon.timer("tgcryptfs_fuse_call", "Latency of FUSE callbacks")
-                .withTag("op", op).withTag("failed", failed)).record(Math.max(0, nanos));
+    public void fuseCall(String op, long nanos, String errno) {
+        boolean failed = errno != null;
+        fuseCallCounter(op, failed).increment();
+        fuseTimer(op, failed).record(Math.max(0, nanos));
+        if (failed) {
+            fuseFailureCounter(op, ErrnoClasses.of(errno)).increment();
+        }
     }
 
     @Override
@@ -187,8 +235,7 @@ public final class KamonMetrics implements Metrics, AutoCloseable {
 
     @Override
     public void retry(String cause) {
-        retries.computeIfAbsent(cause, c -> Kamon.counter("tgcryptfs_retries", "Backend operations retried, by cause")
-                .withTag("cause", c)).increment();
+        retryCounter(cause).increment();
     }
 
     @Override
@@ -214,11 +261,46 @@ public final class KamonMetrics implements Metrics, AutoCloseable {
      */
     @Override
     public void gauge(String name, LongSupplier value) {
-        String metric = "tgcryptfs_" + name.replaceAll("[^A-Za-z0-9_]", "_");
-        Gauge g = Kamon.gauge(metric).withoutTags();
+        Gauge g = Kamon.gauge(metricName(name)).withoutTags();
         g.update(value.getAsLong());
         Consumer<Gauge> refresh = x -> x.update(value.getAsLong());
         gauges.add(g.autoUpdate(refresh, gaugeRefresh));
+    }
+
+    @Override
+    public void secondsTotal(String name, LongSupplier nanos) {
+        Counter c = Kamon.counter(metricName(name), MeasurementUnit.time().nanoseconds()).withoutTags();
+        AtomicLong reported = new AtomicLong(nanos.getAsLong());
+        // the total is kept elsewhere; the counter adds what it grew by since the last look
+        followers.add(c.autoUpdate(x -> {
+            long now = nanos.getAsLong();
+            add(x, now - reported.getAndSet(now));
+        }, gaugeRefresh));
+    }
+
+    private Timer fuseTimer(String op, boolean failed) {
+        return fuseLatencies.computeIfAbsent(failed ? op + "\u0000f" : op,
+                k -> Kamon.timer("tgcryptfs_fuse_call", "Latency of FUSE callbacks").withTag("op", op).withTag("failed", failed));
+    }
+
+    private Counter fuseCallCounter(String op, boolean failed) {
+        return fuseCalls.computeIfAbsent(failed ? op + "\u0000f" : op,
+                k -> Kamon.counter("tgcryptfs_fuse_calls", "FUSE callbacks").withTag("op", op).withTag("failed", failed));
+    }
+
+    private Counter fuseFailureCounter(String op, String errnoClass) {
+        return fuseFailures.computeIfAbsent(op + "\u0000" + errnoClass,
+                k -> Kamon.counter("tgcryptfs_fuse_failures", "Failed FUSE callbacks by errno class")
+                        .withTag("op", op).withTag("errno", errnoClass));
+    }
+
+    private Counter retryCounter(String cause) {
+        return retries.computeIfAbsent(cause, c -> Kamon.counter("tgcryptfs_retries", "Backend operations retried, by cause")
+                .withTag("cause", c));
+    }
+
+    private static String metricName(String name) {
+        return "tgcryptfs_" + name.replaceAll("[^A-Za-z0-9_]", "_");
     }
 
     private static void add(Counter counter, long n) {
@@ -235,14 +317,20 @@ public final class KamonMetrics implements Metrics, AutoCloseable {
         return v.isBlank() ? fallback : v;
     }
 
-    /** Kamon logs and carries on when its server cannot bind; fail loudly here instead. */
+    /** Kamon logs and carries on when its server cannot bind; say so here instead. */
     private static void ensurePortFree(String host, int port) {
         try (ServerSocket probe = new ServerSocket()) {
             probe.setReuseAddress(true);
             probe.bind(new InetSocketAddress(InetAddress.getByName(host), port));
         } catch (IOException e) {
-            throw new IllegalStateException("metrics port " + host + ":" + port + " is not available: "
-                    + e.getMessage(), e);
+            throw new PortTakenException("metrics port " + host + ":" + port + " is not available: " + e.getMessage(), e);
+        }
+    }
+
+    /** The scrape endpoint's port is in use. */
+    public static final class PortTakenException extends IllegalStateException {
+        PortTakenException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 }

@@ -10,7 +10,12 @@ public interface Metrics {
     Metrics NONE = new Metrics() {
     };
 
-    default void fuseCall(String op, long nanos, boolean failed) {
+    /**
+     * One FUSE callback.
+     *
+     * @param errno the name of the errno it failed with ({@code "ENOENT"}), or null when it succeeded
+     */
+    default void fuseCall(String op, long nanos, String errno) {
     }
 
     default void uploaded(long bytes) {
@@ -19,6 +24,7 @@ public interface Metrics {
     default void downloaded(long bytes) {
     }
 
+    /** A backend call retried; {@code cause} is one of {@link RetryCauses#ALL}. */
     default void retry(String cause) {
     }
 
@@ -31,6 +37,14 @@ public interface Metrics {
     default void plaintextCache(boolean hit) {
     }
 
+    /** A gauge read from {@code value}; the supplier must be cheap and must not block. */
     default void gauge(String name, LongSupplier value) {
+    }
+
+    /**
+     * A counter of seconds that follows a growing total of nanoseconds kept elsewhere (time spent
+     * waiting, say); the supplier must be cheap and must not block.
+     */
+    default void secondsTotal(String name, LongSupplier nanos) {
     }
 }

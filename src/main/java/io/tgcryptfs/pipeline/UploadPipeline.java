@@ -230,7 +230,7 @@ public final class UploadPipeline implements PackSealedListener, AutoCloseable {
             w.putPack(current.uploaded(ref));
             return null;
         });
-        outbox.uploaded(size);
+        outbox.uploaded(pack, size);
         cache.adoptUploaded(pack);
         uploadedPacks.incrementAndGet();
         uploadedBytes.addAndGet(size);

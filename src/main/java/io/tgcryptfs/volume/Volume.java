@@ -44,6 +44,7 @@ import io.tgcryptfs.gateway.FsGateway;
 import io.tgcryptfs.meta.MetaStore;
 import io.tgcryptfs.meta.lmdb.LmdbMetaStore;
 import io.tgcryptfs.metrics.Metrics;
+import io.tgcryptfs.metrics.RetryCauses;
 import io.tgcryptfs.backend.Backoff;
 import io.tgcryptfs.backend.Sleeper;
 import io.tgcryptfs.pipeline.UploadPipeline;
@@ -289,7 +290,7 @@ public final class Volume implements AutoCloseable {
             // a reader waits at most about the gateway's timeout: a handful of backoffs from min-backoff
             PackCache packCache = new PackCache(settings.outboxDir(), settings.cacheDir(), meta, backend,
                     settings.cacheMaxSize(), settings.downloadConcurrency(), metrics,
-                    new Retry(backoff, sleeper, random, DOWNLOAD_ATTEMPTS, (cause, e) -> metrics.retry("download-" + cause)));
+                    new Retry(backoff, sleeper, random, DOWNLOAD_ATTEMPTS, (cause, e) -> metrics.retry(RetryCauses.download(cause))));
             BlockGeometry geometry = new BlockGeometry(header.blockSize(), Math.max(settings.bandSize(), header.blockSize())
                     / header.blockSize() * header.blockSize());
             ChunkStore chunks = new ChunkStore(header.blockSize(), meta, keys.chunkIds(), keys.chunkCipher(),
@@ -358,6 +359,10 @@ public final class Volume implements AutoCloseable {
             metrics.gauge("outbox-bytes", outbox::waitingBytes);
             metrics.gauge("cache-bytes", packCache::cachedBytes);
             metrics.gauge("metadata-backup-age-seconds", points::newestAgeSeconds);
+            metrics.gauge("outbox-packs", outbox::waitingPacks);
+            metrics.gauge("outbox-oldest-pack-age-seconds", () -> outbox.oldestWaitingAge(clock.instant()).toSeconds());
+            budget.timeWaitsWith(nanoTime);
+            metrics.secondsTotal("write-wait", budget::waitedNanos);
             Volume volume = new Volume(settings, lockChannel, lock, keys, header, backend, meta, outbox, packCache, system,
                     uploads, uploadThreads, gateway, nanoTime, backendSync, points, garbage, snapshot, journal);
             if (snapshot) {

@@ -234,7 +234,7 @@ class ChunkStoreTest {
             return null;
         });
         assertEquals(PackState.UPLOADED, stores.meta.read(r -> r.pack(pack)).orElseThrow().state());
-        stores.outbox.uploaded(Files.size(file));
+        stores.outbox.uploaded(pack, Files.size(file));
         stores.cache.adoptUploaded(pack);
     }
 

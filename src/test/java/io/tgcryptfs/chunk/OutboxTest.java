@@ -217,7 +217,7 @@ class OutboxTest {
         Await.parked(writer);
         assertEquals(1, appended.getCount(), "append went through although the outbox is full");
 
-        outbox.uploaded(waiting);
+        outbox.uploaded(first.pack(), waiting);
         assertTrue(appended.await(10, TimeUnit.SECONDS), "append did not resume after the upload");
         assertNull(failure.get());
         writer.join(10_000);
@@ -226,9 +226,28 @@ class OutboxTest {
     @Test
     void uploaded_neverTakesWaitingBytesBelowZero() throws Exception {
         Outbox outbox = outbox(1000, 1L << 30);
-        outbox.uploaded(5000);
+        outbox.uploaded(PackId.random(random), 5000);
         assertEquals(0, outbox.waitingBytes());
         outbox.append(chunkId(), bytes(10), 10);
         assertEquals(8 + 10, outbox.waitingBytes(), "the open pack counts as waiting");
+    }
+
+    @Test
+    void waitingPacks_countSealedPacks_untilUploaded_andTheOldestAgesFromItsSeal() throws Exception {
+        Outbox outbox = outbox(1000, 1L << 30);
+        assertEquals(0, outbox.waitingPacks());
+        assertEquals(java.time.Duration.ZERO, outbox.oldestWaitingAge(java.time.Instant.now()));
+        ChunkLocation first = outbox.append(chunkId(), bytes(1100), 1100);
+        ChunkLocation second = outbox.append(chunkId(), bytes(1100), 1100);
+        assertEquals(2, outbox.waitingPacks());
+        java.time.Instant sealed = Files.getLastModifiedTime(dir.resolve("outbox").resolve(PackFormat.fileName(first.pack())))
+                .toInstant();
+        assertEquals(java.time.Duration.ofMinutes(5), outbox.oldestWaitingAge(sealed.plusSeconds(300)));
+
+        outbox.uploaded(first.pack(), pack(first.pack()).size());
+        assertEquals(1, outbox.waitingPacks());
+        outbox.uploaded(second.pack(), pack(second.pack()).size());
+        assertEquals(0, outbox.waitingPacks());
+        assertEquals(java.time.Duration.ZERO, outbox.oldestWaitingAge(sealed.plusSeconds(300)));
     }
 }

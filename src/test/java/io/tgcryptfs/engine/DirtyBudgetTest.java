@@ -72,4 +72,20 @@ class DirtyBudgetTest {
         budget.release(3);
         assertEquals(0, budget.dirtyBytes());
     }
+
+    @Test
+    void waitedNanos_countsTheTimeAnyWriteWaitedForRoom_includingAWaitUnderWay() {
+        DirtyBudget budget = new DirtyBudget(4 * 4096, 4096);
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000);
+        budget.timeWaitsWith(now::get);
+        assertTrue(budget.tryReserve(4, () -> { }));
+        assertFalse(budget.tryReserve(1, () -> { }));
+        now.addAndGet(300);
+        assertFalse(budget.tryReserve(1, () -> { }), "a second waiter during the same wait");
+        now.addAndGet(200);
+        assertEquals(500, budget.waitedNanos(), "the wait under way counts");
+        budget.release(1);
+        now.addAndGet(10_000);
+        assertEquals(500, budget.waitedNanos(), "no waiter, no waiting");
+    }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Kamon is one per JVM, so every behaviour here shares one running instance. */
@@ -25,12 +26,14 @@ class KamonMetricsTest {
     private static final Duration DEADLINE = Duration.ofSeconds(20);
     private static KamonMetrics metrics;
     private static final AtomicLong dirty = new AtomicLong(4096);
+    private static final AtomicLong waited = new AtomicLong(7_000_000_000L);
 
     @BeforeAll
     static void start() throws IOException {
         Config config = ConfigFactory.parseString("tgcryptfs.metrics.tick-interval = 200ms");
         metrics = KamonMetrics.start(config, freePort());
         metrics.gauge("dirty-bytes", dirty::get);
+        metrics.secondsTotal("write-wait", waited::get);
     }
 
     @AfterAll
@@ -41,8 +44,8 @@ class KamonMetricsTest {
 
     @Test
     void recordedValues_appearOnTheScrapeEndpoint_underPrometheusNames() throws Exception {
-        metrics.fuseCall("write", 1_500_000, false);
-        metrics.fuseCall("getattr", 20_000, true);
+        metrics.fuseCall("write", 1_500_000, null);
+        metrics.fuseCall("getattr", 20_000, "ENOENT");
         metrics.uploaded(16 << 20);
         metrics.downloaded(1 << 20);
         metrics.retry("http_5xx");
@@ -79,7 +82,73 @@ class KamonMetricsTest {
 
     @Test
     void startingTwice_isRefused() {
-        assertThrows(IllegalStateException.class, () -> KamonMetrics.start(ConfigFactory.empty(), metrics.port()));
+        assertThrows(IllegalStateException.class, () -> KamonMetrics.start(ConfigFactory.empty(), freePort()));
+    }
+
+    @Test
+    void everyKnownSeries_existsFromTheStart_soAFirstBurstIsARise() throws Exception {
+        List<String> expected = new java.util.ArrayList<>();
+        for (String op : FuseOps.ALL) {
+            expected.add("tgcryptfs_fuse_calls_total{op=\"" + op + "\",failed=\"false\"}");
+            expected.add("tgcryptfs_fuse_calls_total{op=\"" + op + "\",failed=\"true\"}");
+            for (String errno : ErrnoClasses.ALL) {
+                expected.add("tgcryptfs_fuse_failures_total{op=\"" + op + "\",errno=\"" + errno + "\"}");
+            }
+        }
+        for (String cause : RetryCauses.ALL) {
+            expected.add("tgcryptfs_retries_total{cause=\"" + cause + "\"}");
+        }
+        String body = awaitScrape(List.of("tgcryptfs_retries_total{cause=\"not-found\"} 0",
+                "tgcryptfs_fuse_failures_total{op=\"symlink\",errno=\"ENOSPC\"} 0"));
+        List<String> series = body.lines().map(l -> l.substring(0, Math.max(0, l.lastIndexOf(' ')))).toList();
+        List<String> missing = expected.stream().filter(e -> !series.contains(e)).toList();
+        assertEquals(List.of(), missing, "series missing before their first event");
+    }
+
+    @Test
+    void failedCalls_countByErrnoClass_andUnlistedErrnosCountAsOther() throws Exception {
+        metrics.fuseCall("mkdir", 30_000, "EEXIST");
+        metrics.fuseCall("mkdir", 30_000, "EEXIST");
+        metrics.fuseCall("read", 30_000, "EINTR");
+        awaitScrape(List.of(
+                "tgcryptfs_fuse_failures_total{op=\"mkdir\",errno=\"EEXIST\"} 2",
+                "tgcryptfs_fuse_failures_total{op=\"read\",errno=\"other\"} 1",
+                "tgcryptfs_fuse_calls_total{op=\"mkdir\",failed=\"true\"} 2",
+                "tgcryptfs_fuse_call_seconds_count{op=\"mkdir\",failed=\"true\"} 2"));
+    }
+
+    @Test
+    void secondsTotals_followTheirNanosecondTotal() throws Exception {
+        awaitScrape(List.of("tgcryptfs_write_wait_seconds_total 0"));
+        waited.addAndGet(1_500_000_000L);
+        awaitScrape(List.of("tgcryptfs_write_wait_seconds_total 1.5"));
+    }
+
+    @Test
+    void jvmAndProcessMetrics_areExported() throws Exception {
+        String body = awaitScrape(List.of());
+        assertTrue(ProcessGauges.residentBytes() > 1 << 20, "resident memory of a JVM");
+        assertTrue(ProcessGauges.openFds() > 2, "a JVM has more than stdin, stdout and stderr open");
+        for (String name : List.of("jvm_threads_total", "jvm_memory_used_bytes", "tgcryptfs_jvm_heap_used_bytes",
+                "tgcryptfs_process_resident_bytes", "tgcryptfs_process_open_fds", "tgcryptfs_process_cpu_seconds_total",
+                "tgcryptfs_jvm_gc_seconds_total")) {
+            if (body.lines().noneMatch(l -> l.startsWith(name))) {
+                fail(name + " is missing:\n" + body);
+            }
+        }
+    }
+
+    @Test
+    void aTakenPort_isAWarning_notAFailure() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            List<String> warnings = new java.util.ArrayList<>();
+            var started = KamonMetrics.startOrWarn(ConfigFactory.empty(), taken.getLocalPort(), warnings::add);
+            assertEquals(java.util.Optional.empty(), started);
+            assertEquals(1, warnings.size());
+            if (!warnings.get(0).contains("127.0.0.1:" + taken.getLocalPort()) || !warnings.get(0).contains("without metrics")) {
+                fail("the warning does not say which port and what happens: " + warnings.get(0));
+            }
+        }
     }
 
     @Test
