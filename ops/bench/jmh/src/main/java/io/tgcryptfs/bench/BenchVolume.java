@@ -66,7 +66,7 @@ final class BenchVolume implements AutoCloseable {
                     Path file = outboxDir.resolve(PackFormat.fileName(pack));
                     long size = Files.size(file);
                     Files.delete(file);
-                    outbox.uploaded(size);
+                    outbox.uploaded(pack, size);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

@@ -1,6 +1,7 @@
 package io.tgcryptfs.bench;
 
 import io.tgcryptfs.chunk.ChunkLocation;
+import io.tgcryptfs.chunk.ChunkFormat;
 import io.tgcryptfs.chunk.Compressor;
 import io.tgcryptfs.crypto.ChunkCipher;
 import io.tgcryptfs.crypto.ChunkIdHasher;
@@ -22,7 +23,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Sealing one 256 KiB block. {@code sealPath}: what ChunkStore does between the dedup check and the
- * LMDB commit (keyed id, LZ4 with its skip for incompressible data, AES-GCM, outbox append).
+ * LMDB commit (keyed id, per-frame LZ4 with its skip for incompressible data, AES-GCM per 32 KiB frame
+ * under the pack's key, outbox append).
  * {@code chunkStoreSeal}: the whole ChunkStore.seal, LMDB lookup and commit included. Each op seals
  * a block no earlier op sealed (a counter in its first 8 bytes), so nothing deduplicates.
  */
@@ -82,8 +84,7 @@ public class SealBench {
     public ChunkLocation sealPath() {
         Blocks.stamp(block, ++counter);
         ChunkId id = hasher.idOf(block, 0, block.length);
-        Compressor.Payload payload = compressor.compress(block, block.length);
-        byte[] sealed = cipher.seal(id, payload.flags(), payload.bytes(), 0, payload.length());
+        byte[] sealed = ChunkFormat.seal(cipher, compressor, id, block, block.length, volume.outbox.reserveSlot());
         return volume.outbox.append(id, sealed, block.length);
     }
 
