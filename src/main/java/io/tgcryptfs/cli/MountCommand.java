@@ -83,7 +83,9 @@ final class MountCommand implements Callable<Integer> {
             throw new CliException(e.getMessage() == null ? e.toString() : e.getMessage());
         }
         ControlServer control = ControlServer.start(settings.controlSocket(), (request, out) -> {
-            switch (request) {
+            String verb = request.split(" ", 2)[0];
+            String argument = request.substring(verb.length()).strip();
+            switch (verb) {
                 case "status" -> volume.statusLines().forEach(out::println);
                 case "sync" -> volume.syncToBackend(s -> out.println(SyncCommand.progressLine(s)));
                 case "sync-replace-newer-root" -> volume.syncReplacingNewerRoot(s -> out.println(SyncCommand.progressLine(s)));
@@ -93,6 +95,7 @@ final class MountCommand implements Callable<Integer> {
                         throw new IllegalStateException("some chunks are damaged (see above)");
                     }
                 }
+                case UsageRequest.VERB -> UsageRequest.answer(volume, target, argument, out);
                 default -> throw new IllegalArgumentException("unknown request '" + request + "'");
             }
         });
