@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "timemachine", mixinStandardHelpOptions = true,
-        subcommands = {TimeMachineInit.class, TimeMachineShare.class, TimeMachineCommand.Create.class,
+        subcommands = {TimeMachineInit.class, TimeMachineShare.class, TimeMachineCommand.Create.class, TimeMachineMount.class,
                 TimeMachineSync.class, TimeMachineStatus.class},
         description = "Time Machine destinations on the mount: Samba shares and sparse bundles. "
                 + "See docs/timemachine.md for the whole set-up.")
