@@ -51,6 +51,7 @@ final class ShareCompanion implements MountCompanion {
                 return;
             }
             started = process;
+            started.onExit(this::exited);
         }
         try {
             boolean listening = started.awaitListening(served.ports(), STARTUP);
@@ -64,13 +65,19 @@ final class ShareCompanion implements MountCompanion {
                         .map(s -> "[" + s.name() + "] (" + s.path() + ")").collect(Collectors.joining(", "))
                         + " with smbd (pid " + started.pid() + ", " + config + ", port "
                         + served.ports().stream().map(String::valueOf).collect(Collectors.joining(" ")) + ")");
-            } else {
-                System.err.println("tgcryptfs: smbd " + (started.isAlive() ? "does not listen after " + STARTUP.toSeconds() + " s"
-                        : "exited with code " + started.exitValue()) + " (see its messages above and its log file):"
-                        + " the share is not served; the mount stays up");
+            } else if (started.isAlive()) { // an smbd that exited is reported by exited()
+                System.err.println("tgcryptfs: smbd does not listen after " + STARTUP.toSeconds() + " s (see its log file);"
+                        + " the mount stays up");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private synchronized void exited(int code) {
+        if (!stopped) {
+            System.err.println("tgcryptfs: smbd exited with code " + code + ": the share is no longer served;"
+                    + " the mount stays up (restart it to serve again)");
         }
     }
 
@@ -84,9 +91,14 @@ final class ShareCompanion implements MountCompanion {
         if (process == null) {
             return false;
         }
-        System.out.println("stopping smbd (pid " + process.pid() + ") before unmounting");
-        process.stop();
-        System.out.println("smbd stopped");
+        boolean running = process.isAlive();
+        if (running) {
+            System.out.println("stopping smbd (pid " + process.pid() + ") before unmounting");
+        }
+        process.stop(); // also the smbds serving connections, which may outlive their parent
+        if (running) {
+            System.out.println("smbd stopped");
+        }
         return true;
     }
 }

@@ -56,6 +56,11 @@ public final class SmbdProcess {
         return smbd.exitValue();
     }
 
+    /** Runs {@code action} with smbd's exit code when it exits, for whatever reason. */
+    public void onExit(java.util.function.IntConsumer action) {
+        smbd.onExit().thenAccept(p -> action.accept(p.exitValue()));
+    }
+
     /**
      * Waits until smbd listens on one of {@code ports} (true), or exits (false), or {@code deadline}
      * passes (false). Reads the kernel's socket table, so any address smbd binds counts.
