@@ -40,6 +40,11 @@ final class MountCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return mount(MountCompanion.NONE);
+    }
+
+    /** Mounts as above, with {@code companion} served while the mount is up (timemachine mount --share). */
+    int mount(MountCompanion companion) throws Exception {
         Settings settings = options.settings();
         Path target = mountpoint.toAbsolutePath().normalize();
         if (!Files.isDirectory(target)) {
@@ -85,7 +90,9 @@ final class MountCommand implements Callable<Integer> {
             throw new CliException(e.getMessage() == null ? e.toString() : e.getMessage());
         }
         ControlServer control = ControlServer.start(settings.controlSocket(), (request, out) -> {
-            switch (request) {
+            String verb = request.split(" ", 2)[0];
+            String argument = request.substring(verb.length()).strip();
+            switch (verb) {
                 case "status" -> volume.statusLines().forEach(out::println);
                 case "sync" -> volume.syncToBackend(s -> out.println(SyncCommand.progressLine(s)));
                 case "sync-replace-newer-root" -> volume.syncReplacingNewerRoot(s -> out.println(SyncCommand.progressLine(s)));
@@ -95,26 +102,47 @@ final class MountCommand implements Callable<Integer> {
                         throw new IllegalStateException("some chunks are damaged (see above)");
                     }
                 }
+                case UsageRequest.VERB -> UsageRequest.answer(volume, target, argument, out);
+                case "stop-share" -> {
+                    // `tgcryptfs unmount` found the mount busy: a share's smbd holds it until it stops
+                    if (!Path.of(argument).equals(target)) {
+                        throw new IllegalArgumentException("this volume is mounted at " + target + ", not " + argument);
+                    }
+                    if (!companion.stop()) {
+                        throw new IllegalStateException("this mount serves no share");
+                    }
+                }
                 default -> throw new IllegalArgumentException("unknown request '" + request + "'");
             }
         });
         try {
             TgcryptFuse fuse = new TgcryptFuse(volume.gateway(), metrics, volume.blockSize(),
-                    () -> System.out.println("mounted at " + target + " (state in " + settings.stateDir() + ")"));
-            Signal.handle(new Signal("TERM"), s -> fuse.umount());
-            Signal.handle(new Signal("INT"), s -> fuse.umount());
+                    () -> {
+                        System.out.println("mounted at " + target + " (state in " + settings.stateDir() + ")");
+                        companion.mounted();
+                    });
+            Signal.handle(new Signal("TERM"), s -> stop(companion, fuse));
+            Signal.handle(new Signal("INT"), s -> stop(companion, fuse));
             fuse.mount(target, true, settings.fuse().debug(), FuseOptions.of(settings.fuse(), mayAllowOther(settings)));
+            companion.stop(); // unmounted from outside: nothing may serve the empty mount point meanwhile
             System.out.println("unmounted; uploading what is left to the backend");
             volume.syncToBackend(MountCommand::progress);
             System.out.println("everything is on the backend");
             return 0;
         } finally {
+            companion.stop();
             control.close();
             volume.close();
             if (kamon != null) {
                 kamon.stop();
             }
         }
+    }
+
+    /** What serves files of the mount stops first: while it holds them open, the mount is busy. */
+    private static void stop(MountCompanion companion, TgcryptFuse fuse) {
+        companion.stop();
+        fuse.umount();
     }
 
     static boolean mayAllowOther(Settings settings) {

@@ -2,11 +2,7 @@ package io.tgcryptfs.cli;
 
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
-import io.tgcryptfs.config.Settings;
-import io.tgcryptfs.control.ControlClient;
 import io.tgcryptfs.timemachine.BundleOwner;
-import io.tgcryptfs.timemachine.Coverage;
-import io.tgcryptfs.timemachine.LatestBackup;
 import io.tgcryptfs.timemachine.SparseBundle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,14 +12,11 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "timemachine", mixinStandardHelpOptions = true,
-        subcommands = {TimeMachineInit.class, TimeMachineShare.class, TimeMachineCommand.Create.class,
-                TimeMachineSync.class, TimeMachineCommand.Status.class},
+        subcommands = {TimeMachineInit.class, TimeMachineShare.class, TimeMachineCommand.Create.class, TimeMachineMount.class,
+                TimeMachineSync.class, TimeMachineStatus.class},
         description = "Time Machine destinations on the mount: Samba shares and sparse bundles. "
                 + "See docs/timemachine.md for the whole set-up.")
 final class TimeMachineCommand implements Runnable {
@@ -97,52 +90,6 @@ final class TimeMachineCommand implements Runnable {
             } catch (ConfigException e) {
                 throw new CliException("cannot read size '" + text + "' (try 500g or 2t)");
             }
-        }
-    }
-
-    @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Show a sparse bundle's size, bands, last band write and latest backup, the volume's stored "
-                + "and pending bytes, and whether the newest restore point on the backend covers the last write.")
-    static final class Status implements Callable<Integer> {
-        @Mixin
-        VolumeOptions options;
-
-        @Parameters(paramLabel = "BUNDLE", description = "The .sparsebundle directory.")
-        Path bundle;
-
-        @Override
-        public Integer call() {
-            SparseBundle.Summary s;
-            Optional<java.time.Instant> backup;
-            try {
-                s = SparseBundle.at(bundle).summary();
-                backup = LatestBackup.of(bundle);
-            } catch (IOException e) {
-                throw new CliException("cannot read " + bundle + ": " + e.getMessage());
-            }
-            System.out.printf("bundle: %s%n", bundle.toAbsolutePath().normalize());
-            System.out.printf("size: %.1f GiB, band size %d MiB%n", s.sizeBytes() / 1073741824.0, s.bandSize() >> 20);
-            System.out.printf("bands: %d, %.1f MiB written%n", s.bands(), s.bandBytes() / 1048576.0);
-            System.out.println("last band write: " + s.lastActivity().map(Object::toString).orElse("never"));
-            System.out.println("latest backup: " + backup.map(d -> d + " (Time Machine's snapshot history)")
-                    .orElse("unknown (no Time Machine snapshot history in the bundle)"));
-            Settings settings = options.settings();
-            List<String> volume = new ArrayList<>();
-            try {
-                String error = ControlClient.request(settings.controlSocket(), "status", volume::add);
-                volume.forEach(line -> System.out.println("volume " + line));
-                if (error != null) {
-                    System.out.println("volume: " + error);
-                }
-            } catch (IOException e) {
-                System.out.println("volume: not mounted with these settings (no stored/pending numbers)");
-                return 0;
-            }
-            // a point captured by `tgcryptfs sync` or unmount seals first, so the write itself is the bound;
-            // a periodic capture may miss blocks written in its last dirty.expiry, which the next point covers
-            s.lastChange().ifPresent(last -> System.out.println("on the backend: " + Coverage.verdict(
-                    last.toInstant(), volume, java.time.Instant.now(), java.time.Duration.ZERO)));
-            return 0;
         }
     }
 }

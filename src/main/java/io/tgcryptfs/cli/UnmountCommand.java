@@ -1,5 +1,6 @@
 package io.tgcryptfs.cli;
 
+import io.tgcryptfs.control.ControlClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -25,6 +26,9 @@ final class UnmountCommand implements Callable<Integer> {
             throw new CliException(target + " is not mounted");
         }
         String failure = tryUnmount("fusermount", "-u", target.toString());
+        if (failure != null && MountTable.isMounted(target) && stoppedShare(target)) {
+            failure = tryUnmount("fusermount", "-u", target.toString());
+        }
         if (failure != null && MountTable.isMounted(target)) {
             String second = tryUnmount("umount", target.toString());
             if (second != null && MountTable.isMounted(target)) {
@@ -33,6 +37,22 @@ final class UnmountCommand implements Callable<Integer> {
         }
         System.out.println("unmounted " + target + "; the mount process is uploading what is left and will exit");
         return 0;
+    }
+
+    /**
+     * A mount serving a share ({@code timemachine mount --share}) is busy while its smbd runs: asks it to
+     * stop smbd. True if it did, so unmounting again can succeed.
+     */
+    private boolean stoppedShare(Path target) {
+        try {
+            if (ControlClient.request(options.settings().controlSocket(), "stop-share " + target, line -> { }) == null) {
+                System.out.println("stopped the share's smbd");
+                return true;
+            }
+        } catch (IOException e) {
+            // no mount listening with these settings: nothing to stop
+        }
+        return false;
     }
 
     /** Runs the command; null on success, else its output. */

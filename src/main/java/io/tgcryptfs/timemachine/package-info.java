@@ -14,10 +14,13 @@
  *       changed files only, crash-safe.</li>
  *   <li>{@link io.tgcryptfs.timemachine.LatestBackup} and {@link io.tgcryptfs.timemachine.Coverage}: the
  *       last backup Time Machine recorded, and whether the newest restore point covers the last write.</li>
+ *   <li>{@link io.tgcryptfs.timemachine.ServedShares}, {@link io.tgcryptfs.timemachine.ListeningPorts} and
+ *       {@link io.tgcryptfs.timemachine.SmbdProcess}: for {@code timemachine mount --share}, the shares of an
+ *       smb.conf, whether their port is taken, and smbd as a child process that is stopped before unmounting.</li>
  * </ul>
  *
  * <p><b>Enters:</b> paths, sizes, names, and the mount's status lines. <b>Leaves:</b> files written through
- * the ordinary file API, configuration text, summaries. <b>May import:</b> only the JDK; it runs
- * {@code testparm} when Samba is installed.
+ * the ordinary file API, configuration text, summaries, an smbd child process. <b>May import:</b> only the
+ * JDK; it runs {@code testparm} when Samba is installed, and {@code smbd}.
  */
 package io.tgcryptfs.timemachine;

@@ -484,6 +484,11 @@ public final class Volume implements AutoCloseable {
         return lines;
     }
 
+    /** Stored and not-yet-uploaded bytes of the files under {@code names}, a path from the root (timemachine status). */
+    public StoredUsage usage(List<String> names) {
+        return StoredUsage.of(meta, names, header.blockSize());
+    }
+
     /** Drops cached packs the backend has confirmed (cache clear). */
     public long clearCache() throws IOException {
         return packCache.clear();

@@ -9,7 +9,9 @@
  * ({@code <state>/lock}), keys unlocked, LMDB open, outbox recovered, the actor system, registries, upload
  * pipeline and {@code FsGateway} wired together. While mounted, {@code BackendSync} keeps restore
  * points moving on one thread (the metadata log, package {@code backup}); {@code syncToBackend} seals
- * every dirty block and waits until a restore point covering everything written is published. Failures are {@link io.tgcryptfs.volume.VolumeException}s with a one-line reason ("wrong
+ * every dirty block and waits until a restore point covering everything written is published.
+ * {@link io.tgcryptfs.volume.StoredUsage} sums a directory's stored and not-yet-uploaded bytes from its
+ * block maps. Failures are {@link io.tgcryptfs.volume.VolumeException}s with a one-line reason ("wrong
  * password", "already mounted by another process", ...).
  *
  * <p><b>May import:</b> everything below the CLI except FUSE: {@code config}, {@code crypto},

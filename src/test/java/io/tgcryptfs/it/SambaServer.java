@@ -52,6 +52,16 @@ final class SambaServer implements AutoCloseable {
 
     /** Writes the private smb.conf including {@code shareFiles}, adds the user, starts smbd, waits for its port. */
     SambaServer start(List<Path> shareFiles) {
+        configure(shareFiles);
+        launch();
+        return this;
+    }
+
+    /**
+     * Writes the private smb.conf including {@code shareFiles} and adds the user, without starting smbd:
+     * for {@code timemachine mount --share}, which runs smbd itself with {@link #config()}.
+     */
+    SambaServer configure(List<Path> shareFiles) {
         shares = List.copyOf(shareFiles);
         try {
             for (String d : List.of("run", "lock", "state", "cache", "private")) {
@@ -89,6 +99,10 @@ final class SambaServer implements AutoCloseable {
         }
         MountFixture.run(List.of("sh", "-c", "printf '%s\\n%s\\n' \"$PW\" \"$PW\" | smbpasswd -c \"$CONF\" -s -a " + USER),
                 MountFixture.TOOL_DEADLINE, Map.of("PW", PASSWORD, "CONF", config().toString()), dir).assertOk();
+        return this;
+    }
+
+    private void launch() {
         try {
             // a session of its own: smbd signals its whole process group when it stops, which must not
             // be the test JVM's (setsid execs smbd in place, so this Process is smbd itself)
@@ -111,7 +125,6 @@ final class SambaServer implements AutoCloseable {
                 return false;
             }
         });
-        return this;
     }
 
     /** Starts again with the same shares, after {@link #stop}. */
