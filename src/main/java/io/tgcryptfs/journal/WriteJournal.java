@@ -128,9 +128,8 @@ public final class WriteJournal implements AutoCloseable {
     /** Makes every appended record durable. */
     public synchronized void force() throws IOException {
         if (dirtySinceForce) {
-            for (JournalSegment s : closed) {
-                s.force(); // cheap when already forced at rotation
-            }
+            // closed segments were forced when they were closed (rotate): an fdatasync of a clean file
+            // still costs a fifth of a millisecond here, on every fsync, for every closed segment
             current.force();
             dirtySinceForce = false;
         }
