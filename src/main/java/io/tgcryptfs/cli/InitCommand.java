@@ -3,6 +3,7 @@ package io.tgcryptfs.cli;
 import io.tgcryptfs.backend.BlobStore;
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.volume.Volume;
+import io.tgcryptfs.volume.VolumeSetup;
 import io.tgcryptfs.volume.VolumeException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,7 +23,7 @@ final class InitCommand implements Callable<Integer> {
         try (BlobStore backend = options.backend(settings)) {
             char[] password = options.password(true);
             try {
-                Volume.create(settings, backend, password, new SecureRandom());
+                VolumeSetup.create(settings, backend, password, new SecureRandom());
             } catch (VolumeException e) {
                 throw new CliException(e.getMessage());
             }

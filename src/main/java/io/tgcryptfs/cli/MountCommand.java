@@ -10,6 +10,7 @@ import io.tgcryptfs.metrics.Metrics;
 import io.tgcryptfs.backend.Sleeper;
 import io.tgcryptfs.pipeline.UploadStatus;
 import io.tgcryptfs.volume.Volume;
+import io.tgcryptfs.volume.VolumeSetup;
 import io.tgcryptfs.volume.VolumeException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,12 +64,12 @@ final class MountCommand implements Callable<Integer> {
         KamonMetrics kamon = null;
         Metrics metrics = Metrics.NONE;
         try {
-            boolean fresh = !Volume.existsLocally(settings) && !Volume.existsOnBackend(backend);
+            boolean fresh = !VolumeSetup.existsLocally(settings) && !VolumeSetup.existsOnBackend(backend);
             char[] password = options.password(fresh);
             if (fresh) {
-                Volume.create(settings, backend, password, random);
+                VolumeSetup.create(settings, backend, password, random);
                 System.out.println("created a new volume in " + settings.stateDir());
-            } else if (!Volume.existsLocally(settings)) {
+            } else if (!VolumeSetup.existsLocally(settings)) {
                 RestoreRunner.restore(settings, backend, password, random, System.out);
             }
             if (settings.metricsEnabled()) {

@@ -3,6 +3,7 @@ package io.tgcryptfs.cli;
 import io.tgcryptfs.backend.BlobStore;
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.volume.Volume;
+import io.tgcryptfs.volume.VolumeSetup;
 import io.tgcryptfs.volume.VolumeException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,7 +33,7 @@ final class PasswdCommand implements Callable<Integer> {
             char[] old = options.password(false);
             char[] fresh = VolumeOptions.password(newPasswordFile, NEW_PASSWORD_VARIABLE, "New password", true);
             try {
-                Volume.changePassword(settings, backend, old, fresh, new SecureRandom());
+                VolumeSetup.changePassword(settings, backend, old, fresh, new SecureRandom());
             } catch (VolumeException e) {
                 throw new CliException(e.getMessage());
             }

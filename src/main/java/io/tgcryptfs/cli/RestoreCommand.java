@@ -3,6 +3,7 @@ package io.tgcryptfs.cli;
 import io.tgcryptfs.backend.BlobStore;
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.volume.Volume;
+import io.tgcryptfs.volume.VolumeSetup;
 import io.tgcryptfs.volume.VolumeException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,7 +22,7 @@ final class RestoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Settings settings = options.settings();
         try (BlobStore backend = options.backend(settings)) {
-            if (Volume.existsLocally(settings)) {
+            if (VolumeSetup.existsLocally(settings)) {
                 throw new CliException("a volume already exists in " + settings.stateDir()
                         + "; restore needs an empty state directory (set tgcryptfs.state-dir or XDG_DATA_HOME)");
             }

@@ -7,6 +7,7 @@ import io.tgcryptfs.timemachine.BundleOwner;
 import io.tgcryptfs.timemachine.SambaShare;
 import io.tgcryptfs.timemachine.SmbConfInclude;
 import io.tgcryptfs.volume.Volume;
+import io.tgcryptfs.volume.VolumeSetup;
 import io.tgcryptfs.volume.VolumeException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -107,12 +108,12 @@ final class TimeMachineInit implements Callable<Integer> {
     }
 
     private void volume(Settings settings) {
-        if (Volume.existsLocally(settings)) {
+        if (VolumeSetup.existsLocally(settings)) {
             step("volume in " + settings.stateDir() + " already there");
             return;
         }
         try (BlobStore backend = options.backend(settings)) {
-            Volume.create(settings, backend, options.password(true), new SecureRandom());
+            VolumeSetup.create(settings, backend, options.password(true), new SecureRandom());
         } catch (VolumeException e) {
             throw new CliException(e.getMessage());
         } catch (Exception e) {

@@ -7,8 +7,6 @@ import io.tgcryptfs.backup.PointCapture;
 import io.tgcryptfs.backup.PointPublisher;
 import io.tgcryptfs.backup.RestorePoints;
 import io.tgcryptfs.backup.Retention;
-import io.tgcryptfs.backup.RootBody;
-import io.tgcryptfs.backup.RootRecord;
 import io.tgcryptfs.backend.Retry;
 import io.tgcryptfs.journal.JournalFiles;
 import io.tgcryptfs.journal.LocalSync;
@@ -24,8 +22,6 @@ import io.tgcryptfs.chunk.PlaintextCache;
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.crypto.IntegrityException;
 import io.tgcryptfs.crypto.JitWarmup;
-import io.tgcryptfs.crypto.KdfParams;
-import io.tgcryptfs.crypto.NewVolume;
 import io.tgcryptfs.crypto.VolumeHeader;
 import io.tgcryptfs.crypto.VolumeKeys;
 import io.tgcryptfs.crypto.WrongPasswordException;
@@ -60,16 +56,12 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
@@ -152,85 +144,6 @@ public final class Volume implements AutoCloseable {
         this.chunks = gateway.chunks();
     }
 
-    /** Whether a volume exists locally. */
-    public static boolean existsLocally(Settings settings) {
-        return Files.isRegularFile(settings.headerFile());
-    }
-
-    /** Whether the backend holds a volume (a root record). */
-    public static boolean existsOnBackend(BlobStore backend) throws VolumeException {
-        try {
-            return backend.getRoot().isPresent();
-        } catch (BackendException e) {
-            throw new VolumeException("cannot reach the backend: " + e.getMessage(), e);
-        }
-    }
-
-    /** Creates a new volume: header locally and on the backend. */
-    public static void create(Settings settings, BlobStore backend, char[] password, SecureRandom random) throws VolumeException {
-        if (existsLocally(settings)) {
-            throw new VolumeException("a volume already exists in " + settings.stateDir());
-        }
-        if (existsOnBackend(backend)) {
-            throw new VolumeException("the backend already holds a volume; mount it with its password to restore it here");
-        }
-        KdfParams params = new KdfParams(settings.kdfMemoryKiB(), settings.kdfIterations(), settings.kdfParallelism(),
-                salt(random));
-        NewVolume created;
-        try {
-            created = VolumeKeys.create(password, settings.blockSize(), params, random);
-        } catch (IllegalArgumentException e) {
-            throw new VolumeException("cannot create the volume: " + e.getMessage(), e);
-        }
-        try (VolumeKeys keys = created.keys()) {
-            Files.createDirectories(settings.stateDir());
-            writeAtomically(settings.headerFile(), created.header().encode());
-            backend.putRoot(RootRecord.seal(created.header().encode(), RootBody.EMPTY, keys.metadataCipher()));
-        } catch (IOException e) {
-            throw new VolumeException("cannot write the volume header: " + e.getMessage(), e);
-        } catch (BackendException e) {
-            throw new VolumeException("cannot publish the volume header to the backend: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Changes the password of a volume that is not mounted: the master key is rewrapped under the new
-     * password (fresh salt, current KDF settings), so no data is re-encrypted. The backend's root record
-     * gets the new header first, then the local header; the old password stops working.
-     */
-    public static void changePassword(Settings settings, BlobStore backend, char[] oldPassword, char[] newPassword,
-                                      SecureRandom random) throws VolumeException {
-        if (!existsLocally(settings)) {
-            throw new VolumeException("no volume in " + settings.stateDir());
-        }
-        try (FileChannel lockChannel = FileChannel.open(settings.stateDir().resolve("lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE); FileLock lock = tryLock(lockChannel)) {
-            if (lock == null) {
-                throw new VolumeException("the volume is mounted; unmount it first");
-            }
-            VolumeHeader header = VolumeHeader.decode(Files.readAllBytes(settings.headerFile()));
-            try (VolumeKeys keys = VolumeKeys.unlock(header, oldPassword, random)) {
-                KdfParams params = new KdfParams(settings.kdfMemoryKiB(), settings.kdfIterations(),
-                        settings.kdfParallelism(), salt(random));
-                VolumeHeader rewrapped = keys.rewrap(header, newPassword, params, random);
-                Optional<byte[]> root = backend.getRoot();
-                if (root.isPresent()) {
-                    RootRecord record = RootRecord.decode(root.get());
-                    backend.putRoot(new RootRecord(rewrapped.encode(), record.sealedBody()).encode());
-                }
-                writeAtomically(settings.headerFile(), rewrapped.encode());
-            }
-        } catch (WrongPasswordException e) {
-            throw new VolumeException("wrong password");
-        } catch (IntegrityException e) {
-            throw new VolumeException("the volume header is damaged: " + e.getMessage(), e);
-        } catch (BackendException e) {
-            throw new VolumeException("backend: " + e.getMessage() + " (nothing was changed locally)", e);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new VolumeException("cannot change the password: " + e.getMessage(), e);
-        }
-    }
-
     /**
      * Unlocks and starts the volume. A volume that exists only on the backend must be restored first
      * ({@link VolumeRestore}).
@@ -270,12 +183,12 @@ public final class Volume implements AutoCloseable {
         WriteJournal journal = null;
         try {
             lockChannel = FileChannel.open(settings.stateDir().resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = tryLock(lockChannel);
+            FileLock lock = VolumeSetup.tryLock(lockChannel);
             if (lock == null) {
                 throw new VolumeException("the volume in " + settings.stateDir() + " is already mounted by another process");
             }
-            if (!existsLocally(settings)) {
-                throw new VolumeException(existsOnBackend(backend)
+            if (!VolumeSetup.existsLocally(settings)) {
+                throw new VolumeException(VolumeSetup.existsOnBackend(backend)
                         ? "no local copy of the volume: run `tgcryptfs restore` first"
                         : "no volume here yet: run `tgcryptfs init` (or mount, which offers to create one)");
             }
@@ -534,14 +447,6 @@ public final class Volume implements AutoCloseable {
         });
     }
 
-    private static FileLock tryLock(FileChannel channel) throws IOException {
-        try {
-            return channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            return null;
-        }
-    }
-
     private static void release(FileChannel channel, FileLock lock) {
         try {
             lock.release();
@@ -578,22 +483,5 @@ public final class Volume implements AutoCloseable {
         }
     }
 
-    private static byte[] salt(SecureRandom random) {
-        byte[] salt = new byte[16];
-        random.nextBytes(salt);
-        return salt;
-    }
 
-    static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, bytes);
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
 }

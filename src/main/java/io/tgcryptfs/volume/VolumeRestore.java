@@ -120,7 +120,7 @@ public final class VolumeRestore {
     private static Report restore(Settings settings, BlobStore backend, char[] password, SecureRandom random,
                                   Sleeper sleeper, Metrics metrics, Step step) throws VolumeException, InterruptedException {
         Retry retry = retry(settings, sleeper, random, metrics);
-        if (Volume.existsLocally(settings)) {
+        if (VolumeSetup.existsLocally(settings)) {
             throw new VolumeException("a volume already exists in " + settings.stateDir() + "; restore needs an empty state directory");
         }
         try {
@@ -142,7 +142,7 @@ public final class VolumeRestore {
                 MetadataRestore restore = new MetadataRestore(backend, keys.metadataCipher(), settings.stateDir(), retry);
                 RootBody body = RootRecord.readBody(root, keys.metadataCipher()).orElseThrow();
                 Report report = step.run(restore, body, header);
-                Volume.writeAtomically(settings.headerFile(), header.encode());
+                VolumeSetup.writeAtomically(settings.headerFile(), header.encode());
                 return report;
             }
         } catch (WrongPasswordException e) {

@@ -18,6 +18,7 @@ import io.tgcryptfs.backend.Retry;
 import io.tgcryptfs.backend.Sleeper;
 import io.tgcryptfs.testing.SyntheticVolume;
 import io.tgcryptfs.volume.Volume;
+import io.tgcryptfs.volume.VolumeSetup;
 import io.tgcryptfs.volume.VolumeRestore;
 
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ public final class MetadataScaleDriver {
         try (BlobStore backend = TelegramBlobStore.create(TelegramSettings.from(settings.raw()))) {
             switch (args[0]) {
                 case "create" -> {
-                    Volume.create(settings, backend, password, random);
+                    VolumeSetup.create(settings, backend, password, random);
                     try (Writer w = new Writer(settings, backend, password, random)) {
                         SyntheticVolume.build(w.meta, w.keys.chunkIds(), Integer.parseInt(args[1]), Long.parseLong(args[2]), 2_000);
                         System.out.println("built-millis " + (System.nanoTime() - start) / 1_000_000);
