@@ -81,6 +81,8 @@ public final class Band extends AbstractBehavior<Band.Command> {
     }
 
     private final BandKey key;
+    /** For callbacks on other threads, which must not touch the actor context. */
+    private final ActorRef<Command> self;
     private final EngineContext ctx;
     private final ActorRef<EntityRegistry.Command> registry;
     private final int blockSize;
@@ -101,6 +103,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
         this.key = key;
         this.ctx = ctx;
         this.registry = registry;
+        this.self = context.getSelf();
         this.blockSize = ctx.geometry().blockSize();
         this.lastActivityNanos = ctx.nanoTime().getAsLong();
         timers.startTimerWithFixedDelay(Tick.INSTANCE, ctx.sealPolicy().checkInterval());
@@ -167,8 +170,14 @@ public final class Band extends AbstractBehavior<Band.Command> {
         return true;
     }
 
+    /** pipeToSelf hands over the future's CompletionException; the handlers want what failed. */
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+    }
+
     private void budgetFreed() {
-        getContext().getSelf().tell(BudgetFreed.INSTANCE);
+        self.tell(BudgetFreed.INSTANCE);
     }
 
     private Behavior<Command> onBudgetFreed() {
@@ -254,14 +263,21 @@ public final class Band extends AbstractBehavior<Band.Command> {
             awaitSeals(j.replyTo(), inFlight);
             return this;
         }
-        CompletableFuture.runAsync(() -> {
+        CompletableFuture<Void> appended = CompletableFuture.runAsync(() -> {
             try {
                 ctx.journal().append(records);
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        }, ctx.blocking()).whenComplete((ok, failure) ->
-                getContext().getSelf().tell(new Journaled(j.replyTo(), inFlight, failure)));
+        }, ctx.blocking());
+        if (inFlight.isEmpty()) {
+            // nothing to wait for here: answer from the appending thread, one hand-off less per band on
+            // every fsync (a file's fsync asks each of its bands)
+            appended.whenComplete((ok, failure) -> j.replyTo().tell(
+                    failure == null ? FsResult.ok(Done.INSTANCE) : FsResult.from(failure)));
+        } else {
+            getContext().pipeToSelf(appended, (ok, failure) -> new Journaled(j.replyTo(), inFlight, unwrap(failure)));
+        }
         return this;
     }
 
@@ -327,11 +343,10 @@ public final class Band extends AbstractBehavior<Band.Command> {
         long ino = key.ino();
         io.tgcryptfs.journal.WriteJournal.BlockKey journalKey = blockKey(b);
         long supersedes = ctx.journal().sealStarting(journalKey); // on the actor: after every record of this version
-        CompletableFuture.runAsync(() -> {
+        getContext().pipeToSelf(CompletableFuture.runAsync(() -> {
             sealBlock(ino, b, block);
             ctx.journal().sealed(journalKey, supersedes);
-        }, ctx.blocking())
-                .whenComplete((ok, failure) -> getContext().getSelf().tell(new Sealed(b, block, failure)));
+        }, ctx.blocking()), (ok, failure) -> new Sealed(b, block, unwrap(failure)));
     }
 
     /** Runs on the blocking executor. The overlay lands on whatever is stored now. */
