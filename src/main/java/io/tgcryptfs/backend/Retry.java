@@ -6,10 +6,12 @@ import java.util.function.BiConsumer;
 import java.util.random.RandomGenerator;
 
 /**
- * The retry policy for one backend call (metadata objects, the root record, pack downloads): a 429
- * waits exactly the server's {@code retry_after}, a transient failure backs off with jitter, a missing
- * object or a permanent refusal is not retried. Gives up after {@code maxAttempts} and rethrows the
- * last failure. (Pack uploads never give up; their loop is in {@code UploadPipeline}.)
+ * The one retry policy of backend calls. A 429 waits exactly the server's {@code retry_after}, a transient
+ * failure backs off with jitter. Bounded ({@link #Retry}: metadata objects, the root record, pack
+ * downloads): a missing object or a permanent refusal is not retried, and the last failure is rethrown
+ * after {@code maxAttempts}. {@link #untilDone} (pack uploads, which must never give up on data): every
+ * failure is retried, a permanent refusal (bot removed from the chat) at the longest backoff, so work
+ * resumes by itself once access returns.
  */
 public final class Retry {
     /** A backend call that may be repeated. */
@@ -23,15 +25,31 @@ public final class Retry {
     private final RandomGenerator random;
     private final int maxAttempts;
     private final BiConsumer<String, BackendException> onRetry;
+    private final boolean untilDone;
 
     /** @param onRetry told the cause of each retry (for metrics and logs) */
     public Retry(Backoff backoff, Sleeper sleeper, RandomGenerator random, int maxAttempts,
                  BiConsumer<String, BackendException> onRetry) {
+        this(backoff, sleeper, random, maxAttempts, onRetry, false);
+    }
+
+    private Retry(Backoff backoff, Sleeper sleeper, RandomGenerator random, int maxAttempts,
+                  BiConsumer<String, BackendException> onRetry, boolean untilDone) {
         this.backoff = backoff;
         this.sleeper = sleeper;
         this.random = random;
         this.maxAttempts = maxAttempts;
         this.onRetry = onRetry;
+        this.untilDone = untilDone;
+    }
+
+    /**
+     * Retries every backend failure until the call succeeds; it ends otherwise only by an interrupt or an
+     * exception the call throws that is not a {@link BackendException}.
+     */
+    public static Retry untilDone(Backoff backoff, Sleeper sleeper, RandomGenerator random,
+                                  BiConsumer<String, BackendException> onRetry) {
+        return new Retry(backoff, sleeper, random, Integer.MAX_VALUE, onRetry, true);
     }
 
     public <T> T call(Call<T> call) throws BackendException, InterruptedException {
@@ -39,9 +57,9 @@ public final class Retry {
             try {
                 return call.run();
             } catch (BackendException e) {
-                boolean retryable = e.kind() == BackendException.Kind.TRANSIENT
+                boolean retryable = untilDone || e.kind() == BackendException.Kind.TRANSIENT
                         || e.kind() == BackendException.Kind.RATE_LIMITED;
-                if (!retryable || attempt + 1 >= maxAttempts) {
+                if (!retryable || (!untilDone && attempt + 1 >= maxAttempts)) {
                     throw e;
                 }
                 onRetry.accept(cause(e), e);
@@ -51,7 +69,11 @@ public final class Retry {
     }
 
     private Duration delay(BackendException e, int attempt) {
-        return e.kind() == BackendException.Kind.RATE_LIMITED ? e.retryAfter() : backoff.delay(attempt, random);
+        return switch (e.kind()) {
+            case RATE_LIMITED -> e.retryAfter();
+            case PERMANENT -> backoff.max();
+            case TRANSIENT, NOT_FOUND -> backoff.delay(attempt, random);
+        };
     }
 
     /** The retry cause as metrics and status name it. */
