@@ -2,6 +2,7 @@ package io.tgcryptfs.pipeline;
 
 import io.tgcryptfs.backend.BackendException;
 import io.tgcryptfs.backend.Backoff;
+import io.tgcryptfs.backend.Retry;
 import io.tgcryptfs.backend.BlobStore;
 import io.tgcryptfs.backend.Sleeper;
 import io.tgcryptfs.chunk.Outbox;
@@ -45,10 +46,11 @@ import java.util.random.RandomGenerator;
 /**
  * Uploads sealed packs: a bounded queue of pack ids (refilled from LMDB after a restart) ->
  * {@code mapAsyncUnordered(upload.concurrency)} -> put with retries -> the remote reference committed
- * in LMDB -> the pack file moves from the outbox to the cache. Retries never give up on a pack:
- * rate limits wait exactly as long as the backend asks, transient failures back off with jitter, and
- * permanent refusals (bot removed from the chat) are reported and retried at the longest backoff, so
- * uploads resume by themselves once access returns. Nothing local is deleted before the backend
+ * in LMDB -> the pack file moves from the outbox to the cache. Retries never give up on a pack
+ * ({@link Retry#untilDone}, the backend's one retry policy): rate limits wait exactly as long as the
+ * backend asks, transient and local failures back off with jitter, and permanent refusals (bot removed
+ * from the chat) are reported and retried at the longest backoff, so uploads resume by themselves once
+ * access returns. Nothing local is deleted before the backend
  * confirmed the object.
  */
 public final class UploadPipeline implements PackSealedListener, AutoCloseable {
@@ -171,50 +173,50 @@ public final class UploadPipeline implements PackSealedListener, AutoCloseable {
     }
 
     private PackId upload(PackId pack) {
-        int attempt = 0;
-        while (!closed) {
-            try {
-                uploadOnce(pack);
-                blockedReason.set(null);
-                pending.remove(pack);
+        Retry retry = Retry.untilDone(backoff, sleeper, random, (cause, e) -> retried(pack, cause, e));
+        try {
+            retry.call(() -> {
+                if (closed) {
+                    throw new PipelineClosed();
+                }
+                try {
+                    uploadOnce(pack);
+                } catch (IOException | RuntimeException e) {
+                    // a local failure (the outbox file, LMDB): retried like a transient backend one
+                    log.error("upload of pack {} failed locally: {}", pack, e.toString());
+                    throw BackendException.transientFailure("local: " + e, e);
+                }
                 return pack;
-            } catch (BackendException e) {
-                Duration wait = switch (e.kind()) {
-                    case RATE_LIMITED -> e.retryAfter();
-                    case TRANSIENT, NOT_FOUND -> backoff.delay(attempt, random);
-                    case PERMANENT -> {
-                        if (blockedReason.getAndSet(e.getMessage()) == null) {
-                            log.error("uploads stopped: {} (data stays in the outbox; retrying)", e.getMessage());
-                        }
-                        yield backoff.max();
-                    }
-                };
-                String cause = e.kind().name().toLowerCase().replace('_', '-');
-                retries.computeIfAbsent(cause, k -> new AtomicLong()).incrementAndGet();
-                metrics.retry(cause);
-                if (e.kind() != BackendException.Kind.PERMANENT) {
-                    log.warn("upload of pack {} failed ({}), retrying in {} ms: {}", pack, cause, wait.toMillis(), e.getMessage());
-                }
-                attempt++;
-                try {
-                    sleeper.sleep(wait);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            } catch (IOException | RuntimeException e) {
-                log.error("upload of pack {} failed locally: {}", pack, e.toString());
-                retries.computeIfAbsent("local", k -> new AtomicLong()).incrementAndGet();
-                attempt++;
-                try {
-                    sleeper.sleep(backoff.delay(attempt, random));
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
+            });
+            blockedReason.set(null);
+            pending.remove(pack);
+        } catch (PipelineClosed e) {
+            // the pack stays SEALED in LMDB and is queued again at the next start
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (BackendException e) {
+            throw new IllegalStateException("a retry that never gives up gave up", e);
         }
         return pack;
+    }
+
+    private void retried(PackId pack, String cause, BackendException e) {
+        retries.computeIfAbsent(cause, k -> new AtomicLong()).incrementAndGet();
+        metrics.retry(cause);
+        if (e.kind() == BackendException.Kind.PERMANENT) {
+            if (blockedReason.getAndSet(e.getMessage()) == null) {
+                log.error("uploads stopped: {} (data stays in the outbox; retrying)", e.getMessage());
+            }
+        } else {
+            log.warn("upload of pack {} failed ({}), retrying: {}", pack, cause, e.getMessage());
+        }
+    }
+
+    /** Thrown into the retry loop once the pipeline closes, so a waiting upload ends instead of retrying. */
+    private static final class PipelineClosed extends RuntimeException {
+        PipelineClosed() {
+            super("upload pipeline closed", null, false, false);
+        }
     }
 
     private void uploadOnce(PackId pack) throws BackendException, IOException {
