@@ -49,6 +49,8 @@ public final class PackCache {
 
     private final io.tgcryptfs.backend.Retry retry;
     private final OpenPacks channels = new OpenPacks();
+    /** Tries of one read whose pack file vanished (evicted, moved) under it. */
+    private static final int READ_ATTEMPTS = 8;
 
     public PackCache(Path outboxDir, Path cacheDir, MetaStore meta, BlobStore backend, long maxBytes,
                      int downloadConcurrency, Metrics metrics, io.tgcryptfs.backend.Retry retry) throws IOException {
@@ -67,22 +69,28 @@ public final class PackCache {
     /** Reads {@code length} bytes at {@code offset} of the pack. */
     public byte[] read(PackId pack, long offset, int length) {
         byte[] out = new byte[length];
-        for (int attempt = 0; ; attempt++) {
+        for (int attempt = 1; ; attempt++) {
             try {
                 readFully(pack, channels.get(pack, () -> FileChannel.open(locate(pack), StandardOpenOption.READ)),
                         out, offset);
+                touch(pack);
                 return out;
             } catch (NoSuchFileException | ClosedChannelException e) {
-                // evicted between locate and open, or its channel closed under us: once more, downloading
-                // it again if need be
+                // evicted between locate and open, or its channel closed under us: again, downloading it
+                // if need be (a full cache under many readers can take it away more than once)
                 channels.forget(pack);
-                if (attempt > 0) {
+                if (attempt == READ_ATTEMPTS) {
                     throw new FsException(FsError.IO, "cannot read pack " + pack + ": " + e, e);
                 }
             } catch (IOException e) {
                 throw new FsException(FsError.IO, "cannot read pack " + pack + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    /** A read through an open channel still counts as a use: the LRU must not evict the packs being read. */
+    private synchronized void touch(PackId pack) {
+        cached.get(pack);
     }
 
     private static void readFully(PackId pack, FileChannel ch, byte[] out, long offset) throws IOException {
