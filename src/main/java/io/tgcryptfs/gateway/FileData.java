@@ -33,6 +33,11 @@ final class FileData {
     /** A reader entering a block gets the packs of the next this-many bytes fetched in the background. */
     private static final int READ_AHEAD_BYTES = 32 << 20;
     /**
+     * ...looked at again every this-many bytes: the look walks the block map and chunk records of the
+     * whole window, which at every block was a good part of a cold sequential read's time.
+     */
+    private static final int READ_AHEAD_STEP = 4 << 20;
+    /**
      * File times move in steps of this much, like the kernel's coarse clock behind ext4's mtime: a write
      * within a step of the last one that does not grow the file changes no metadata, so it costs no inode
      * actor round trip and no LMDB transaction.
@@ -105,7 +110,7 @@ final class FileData {
             int inBlock = (int) (pos % blockSize);
             int n = Math.min(blockSize - inBlock, length - done);
             long index = pos / blockSize;
-            if (inBlock == 0) {
+            if (inBlock == 0 && index % Math.max(1, READ_AHEAD_STEP / blockSize) == 0) {
                 chunks.prefetchAfter(ino, index, READ_AHEAD_BYTES / blockSize, prefetcher);
             }
             chunks.readBlock(ino, index, inBlock, out, outOffset + done, n);
