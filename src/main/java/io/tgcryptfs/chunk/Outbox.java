@@ -157,6 +157,17 @@ public final class Outbox {
         }
     }
 
+    /**
+     * Runs {@code metadataSync} (an LMDB sync) with every appended byte forced and no append in between,
+     * so no LMDB record becomes durable before the pack bytes it points at (MetaStore.setSyncOrder).
+     */
+    public void forceThen(Runnable metadataSync) {
+        synchronized (lock) {
+            force();
+            metadataSync.run();
+        }
+    }
+
     /** Closes the open pack even if small, so everything written so far can be uploaded (sync, unmount). */
     public void sealOpenPack() {
         PackId closed;
@@ -197,6 +208,7 @@ public final class Outbox {
         synchronized (lock) {
             if (openChannel != null) {
                 try {
+                    openChannel.force(false); // LMDB syncs at its close, after this: bytes before records
                     openChannel.close();
                 } catch (IOException ignored) {
                     // the pack stays OPEN in LMDB and is recovered at the next start

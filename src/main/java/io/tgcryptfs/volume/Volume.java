@@ -284,6 +284,7 @@ public final class Volume implements AutoCloseable {
             MetadataRestore.adoptLegacyCounter(meta, LEGACY_ROOT_SEQUENCE);
             Outbox outbox = new Outbox(settings.outboxDir(), meta, keys.metadataCipher(), random,
                     settings.packTargetSize(), settings.outboxMaxSize());
+            meta.setSyncOrder(outbox::forceThen); // every LMDB sync (capture, fsync, replay) forces packs first
             Backoff backoff = new Backoff(settings.retryMinBackoff(), settings.retryMaxBackoff(), settings.retryRandomFactor());
             // a reader waits at most about the gateway's timeout: a handful of backoffs from min-backoff
             PackCache packCache = new PackCache(settings.outboxDir(), settings.cacheDir(), meta, backend,

@@ -62,6 +62,7 @@ public final class LmdbMetaStore implements MetaStore {
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final ThreadLocal<Boolean> writing = ThreadLocal.withInitial(() -> Boolean.FALSE);
     private volatile boolean closed;
+    private volatile java.util.function.Consumer<Runnable> syncOrder = Runnable::run;
 
     private LmdbMetaStore(Path directory, Env<ByteBuffer> env, Dbi<ByteBuffer> dbi) {
         this.directory = directory;
@@ -175,15 +176,23 @@ public final class LmdbMetaStore implements MetaStore {
 
     @Override
     public void sync() {
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
-            env.sync(true);
-        } catch (LmdbException e) {
-            throw LmdbErrors.translate(e);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
+        // the order's lock first, then the lifecycle lock (as writes take them): no lock-order inversion
+        syncOrder.accept(() -> {
+            lifecycle.readLock().lock();
+            try {
+                ensureOpen();
+                env.sync(true);
+            } catch (LmdbException e) {
+                throw LmdbErrors.translate(e);
+            } finally {
+                lifecycle.readLock().unlock();
+            }
+        });
+    }
+
+    @Override
+    public void setSyncOrder(java.util.function.Consumer<Runnable> order) {
+        this.syncOrder = order;
     }
 
     @Override
