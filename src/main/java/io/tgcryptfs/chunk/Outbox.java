@@ -39,6 +39,7 @@ public final class Outbox {
     private PackId openPack;
     private FileChannel openChannel;
     private long openSize;
+    private long forcedSize; // openSize at the last force of the open pack
     private long openTarget;
     private final List<PackFormat.IndexEntry> openIndex = new ArrayList<>();
     private long waitingBytes;
@@ -147,9 +148,10 @@ public final class Outbox {
     /** Makes every appended byte durable (called by fsync before the metadata is synced). */
     public void force() {
         synchronized (lock) {
-            if (openChannel != null) {
+            if (openChannel != null && forcedSize < openSize) {
                 try {
                     openChannel.force(false);
+                    forcedSize = openSize;
                 } catch (IOException e) {
                     throw ioFailure(e);
                 }
@@ -231,6 +233,7 @@ public final class Outbox {
         });
         openPack = id;
         openSize = PackFormat.MAGIC.length;
+        forcedSize = openSize;
         // packs of one size are paced by Telegram's servers, and equal sizes say more than they must:
         // each pack closes somewhere in the top eighth of the target
         openTarget = targetSize - random.nextLong(Math.max(1, targetSize / 8));
@@ -241,6 +244,7 @@ public final class Outbox {
         PackId id = openPack;
         long size = writeTrailer(openChannel, id, openIndex, openSize);
         openChannel.force(true);
+        forcedSize = openSize; // forced and closed: the LMDB commit below must not force it again
         openChannel.close();
         meta.write(w -> {
             PackRecord current = w.pack(id).orElse(new PackRecord(id, PackState.OPEN, 0, 0, null));

@@ -280,7 +280,7 @@ public final class Volume implements AutoCloseable {
             VolumeHeader header = VolumeHeader.decode(Files.readAllBytes(settings.headerFile()));
             keys = VolumeKeys.unlock(header, password, random);
             JitWarmup.startInBackground();
-            meta = LmdbMetaStore.open(settings.metaDir(), settings.metadataMapSize());
+            meta = LmdbMetaStore.open(settings.metaDir(), settings.metadataMapSize(), settings.metadataSyncEveryCommit());
             MetadataRestore.adoptLegacyCounter(meta, LEGACY_ROOT_SEQUENCE);
             Outbox outbox = new Outbox(settings.outboxDir(), meta, keys.metadataCipher(), random,
                     settings.packTargetSize(), settings.outboxMaxSize());

@@ -182,6 +182,20 @@ class OutboxTest {
     }
 
     @Test
+    void syncEveryCommit_forcesThePackBeforeEachCommit_andClosingAPackStillWorks() throws Exception {
+        meta.close();
+        meta = LmdbMetaStore.open(dir.resolve("meta-every-commit"), 64L << 20, true);
+        Outbox o = outbox(1000, 1L << 30);
+        meta.setSyncOrder(o::forceThen);
+        ChunkLocation first = o.append(chunkId(), bytes(600), 600);
+        ChunkLocation second = assertDoesNotThrow(() -> o.append(chunkId(), bytes(600), 600)); // closes the pack
+        assertEquals(first.pack(), second.pack());
+        assertEquals(PackState.SEALED, pack(first.pack()).state());
+        assertDoesNotThrow(() -> meta.write(w -> w.addToCounter("x", 1)));
+        assertDoesNotThrow(meta::sync);
+    }
+
+    @Test
     void recover_openPackRecordWithoutAFile_doesNotPreventOpening() throws Exception {
         PackId orphan = PackId.random(random);
         meta.write(w -> {
