@@ -27,6 +27,7 @@ import java.util.random.RandomGenerator;
  * confirmed it. When waiting packs exceed the outbox limit, appends wait (backpressure).
  */
 public final class Outbox {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Outbox.class);
     private final Path dir;
     private final MetaStore meta;
     private final MetadataCipher metadataCipher;
@@ -71,7 +72,7 @@ public final class Outbox {
         List<PackRecord> open = meta.read(r -> r.packs(PackState.OPEN));
         for (PackRecord pack : open) {
             Path file = dir.resolve(PackFormat.fileName(pack.id()));
-            List<ChunkRecord> chunks = meta.read(r -> r.chunksInPack(pack.id()));
+            List<ChunkRecord> chunks = dropChunksPastTheEnd(pack, file, meta.read(r -> r.chunksInPack(pack.id())));
             if (chunks.isEmpty()) {
                 // nothing points into it (a crash right after it was opened): forget it
                 Files.deleteIfExists(file);
@@ -95,7 +96,8 @@ public final class Outbox {
                 long size = writeTrailer(ch, pack.id(), index, end);
                 ch.force(true);
                 meta.write(w -> {
-                    w.putPack(new PackRecord(pack.id(), PackState.SEALED, size, pack.liveBytes(), null));
+                    w.putPack(new PackRecord(pack.id(), PackState.SEALED, size,
+                            w.pack(pack.id()).map(PackRecord::liveBytes).orElse(pack.liveBytes()), null));
                     return null;
                 });
             }
@@ -109,6 +111,35 @@ public final class Outbox {
             }
         }
         return ids;
+    }
+
+    /**
+     * Chunks LMDB places past the end of a pack file left open: after a power loss in which LMDB's pages
+     * reached the disk and the pack's did not (kernel writeback in any order, under MDB_NOSYNC). Their
+     * records go (the blocks that named them read as holes) and the volume mounts; the loss is logged.
+     */
+    private List<ChunkRecord> dropChunksPastTheEnd(PackRecord pack, Path file, List<ChunkRecord> chunks) throws IOException {
+        long length = Files.exists(file) ? Files.size(file) : 0;
+        List<ChunkRecord> lost = chunks.stream().filter(c -> c.offset() + c.sealedLength() > length).toList();
+        if (lost.isEmpty()) {
+            return chunks;
+        }
+        log.error("pack {} is {} bytes long but LMDB places {} of its {} chunks past that (a power loss kept the records "
+                + "and not the bytes): their records are dropped, and the blocks that used them read as zeros",
+                pack.id(), length, lost.size(), chunks.size());
+        meta.write(w -> {
+            long sealed = 0;
+            for (ChunkRecord c : lost) {
+                w.deleteChunk(c.id());
+                w.addToCounter(ChunkStore.STORED_BYTES, -c.sealedLength());
+                w.addToCounter(ChunkStore.LOGICAL_BYTES, -(long) c.plainLength() * c.refcount());
+                sealed += c.sealedLength();
+            }
+            long gone = sealed;
+            w.pack(pack.id()).ifPresent(p -> w.putPack(p.withLiveBytes(Math.max(0, p.liveBytes() - gone))));
+            return null;
+        });
+        return chunks.stream().filter(c -> c.offset() + c.sealedLength() <= length).toList();
     }
 
     /** Appends a sealed chunk to the open pack, waiting while the outbox is over its limit. */
