@@ -31,7 +31,7 @@ public final class PowerCut implements AutoCloseable {
     /** Mounts a power-cut file system over {@code backing} at {@code mountpoint}; mode {@code drop} or {@code subset}. */
     public static PowerCut mount(Path backing, Path mountpoint, Path log, String mode, long seed, double keep) {
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-cp", System.getProperty("java.class.path"), PowerCutFs.class.getName(),
+                "-Xmx384m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), PowerCutFs.class.getName(),
                 backing.toString(), mountpoint.toString(), mode, Long.toString(seed), Double.toString(keep));
         try {
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -61,6 +61,29 @@ public final class PowerCut implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * After a cut and once nothing uses the mount any more: detaches it and mounts a fresh instance over
+     * the backing directory (the disk after the power loss) in the same process.
+     */
+    public void remount() {
+        MountFixture.run(List.of("fusermount", "-u", "-z", mountpoint.toString()), Duration.ofSeconds(20), Map.of(),
+                Path.of("/"));
+        MountFixture.await("the power-cut fs to detach", Duration.ofSeconds(20),
+                () -> !MountInfo.mountPoints().contains(mountpoint));
+        try {
+            in.write("remount\n".getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            String line = out.readLine();
+            if (!"mounted".equals(line)) {
+                fail("power-cut fs did not mount again: " + line);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        MountFixture.await("the power-cut fs at " + mountpoint, Duration.ofSeconds(20),
+                () -> MountInfo.mountPoints().contains(mountpoint));
     }
 
     /** Kills the file system process and detaches its mount (after a cut: nothing more reaches the backing dir). */

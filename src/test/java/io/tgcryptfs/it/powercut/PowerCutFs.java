@@ -68,7 +68,7 @@ import ru.serce.jnrfuse.struct.Timespec;
  *   the rest is lost: kernel writeback and a disk cache that persist some of what was not synced, in any
  *   order. After a cut every operation fails with EIO; the process prints {@code cut} and waits to be
  *   killed, and the caller detaches the mount. The backing directory is then the disk after the power
- *   loss: mount it again with a new instance.</li>
+ *   loss: {@code remount} mounts a new instance over it (as a new process would, with a warm JIT).</li>
  * </ul>
  *
  * <p>Every operation holds one lock: simple and obviously atomic with respect to the cut; fast enough
@@ -143,7 +143,8 @@ public final class PowerCutFs extends FuseStubFS {
         boolean subset = args.length > 2 && args[2].equals("subset");
         long seed = args.length > 3 ? Long.parseLong(args[3]) : 1;
         double keep = args.length > 4 ? Double.parseDouble(args[4]) : 0.5;
-        PowerCutFs fs = new PowerCutFs(backing, subset, seed, keep);
+        Random seeds = new Random(seed);
+        PowerCutFs fs = new PowerCutFs(backing, subset, seeds.nextLong(), keep);
         fs.mount(mountpoint, false, false, new String[] {"-o", "fsname=powercut,subtype=powercut"});
         System.out.println("mounted");
         System.out.flush();
@@ -153,6 +154,21 @@ public final class PowerCutFs extends FuseStubFS {
             if (line.trim().equals("cut")) {
                 String what = fs.cut();
                 System.out.println("cut " + what);
+                System.out.flush();
+            } else if (line.trim().equals("remount")) {
+                // after a cut, once the caller detached the dead mount: a new instance over the backing
+                // directory knows nothing of the old one (the same as a new process, with a warm JIT)
+                if (!fs.cut) {
+                    fs.cut();
+                }
+                try {
+                    fs.umount();
+                } catch (RuntimeException e) {
+                    System.err.println("powercut: umount: " + e);
+                }
+                fs = new PowerCutFs(backing, subset, seeds.nextLong(), keep);
+                fs.mount(mountpoint, false, false, new String[] {"-o", "fsname=powercut,subtype=powercut"});
+                System.out.println("mounted");
                 System.out.flush();
             } else if (line.trim().equals("stats")) {
                 System.out.println("stats " + fs.stats());
