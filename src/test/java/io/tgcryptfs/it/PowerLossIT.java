@@ -31,10 +31,10 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>Blocks are sealed after 1 s ({@code dirty.expiry}) and a restore point is captured every second
  * ({@code metadata.max-unbacked = 2s}), so seals, journal marks and captures (which sync LMDB) run all
- * the time. Each round is one of: a cut at a random moment while writing and fsyncing; a cut a little
- * after the last fsync once the files were closed (their blocks sealed, the journal records superseded
- * by marks in LMDB, a capture synced LMDB, the pack still open and unforced); a cut as soon as a
- * capture starts writing its segment. Seeded: {@code -Dpowerloss.seed}, {@code -Dpowerloss.rounds};
+ * the time. Each round is one of: a cut at a random moment while writing and fsyncing; a cut after the
+ * last fsync once the files were closed (their blocks sealed, the journal records superseded by marks in
+ * LMDB), as soon as the next capture has synced LMDB and starts writing its segment, before the pack
+ * is forced; a cut as soon as a capture starts writing its segment while writing goes on. Seeded: {@code -Dpowerloss.seed}, {@code -Dpowerloss.rounds};
  * {@code -Dpowerloss.subset=true} also runs the same rounds in mode {@code subset} (a random part of
  * what was not synced survives, as kernel writeback would leave it).
  */
@@ -197,9 +197,10 @@ class PowerLossIT {
                 String what;
                 String cut;
                 if (kind == 1) {
-                    // fsync, close (the release seals the blocks and supersedes the journal records), let a
-                    // capture sync LMDB, then cut: the pack's bytes were never forced
-                    what = "after seals";
+                    // fsync, close (the release seals the blocks and supersedes the journal records), cut as
+                    // soon as the next capture (which syncs LMDB first) writes its segment: the pack's new
+                    // bytes were never forced (a little later the publisher closes, and so forces, the pack)
+                    what = "after seals, at the next capture";
                     Random w = new Random(writerSeed);
                     int writes = 5 + w.nextInt(40);
                     for (int i = 0; i < writes; i++) {
@@ -213,7 +214,8 @@ class PowerLossIT {
                         t.fsync();
                         t.closeQuietly();
                     }
-                    Thread.sleep(1500 + delay / 2);
+                    Thread.sleep(100 + delay / 10);
+                    awaitNewSegment(backing, 10_000);
                     cut = disk.cut();
                 } else {
                     AtomicBoolean stop = new AtomicBoolean();
