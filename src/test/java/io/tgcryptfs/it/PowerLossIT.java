@@ -59,6 +59,49 @@ class PowerLossIT {
         run("subset", 0.5, Boolean.parseBoolean(System.getProperty("powerloss.sync-every-commit", "true")));
     }
 
+    /** Small files created and fsync'd: each must come back whole (its name too: LMDB is synced by the fsync). */
+    private static final class SmallFiles {
+        final Path dir;
+        final java.util.Map<Path, byte[]> durable = new java.util.concurrent.ConcurrentHashMap<>();
+        final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+
+        SmallFiles(Path dir) {
+            this.dir = dir;
+        }
+
+        /** Creates one, writes it, fsyncs it, sometimes not: only a returned fsync makes it count. */
+        void create(Random random) throws IOException {
+            Path p = dir.resolve("small-" + next.incrementAndGet());
+            byte[] data = new byte[1 + random.nextInt(20_000)];
+            random.nextBytes(data);
+            boolean fsync = random.nextInt(3) != 0;
+            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer b = ByteBuffer.wrap(data);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                if (fsync) {
+                    ch.force(false);
+                    durable.put(p, data);
+                }
+            }
+        }
+
+        void verify(String round) throws IOException {
+            for (var e : durable.entrySet()) {
+                if (!Files.exists(e.getKey())) {
+                    fail(round + ": " + e.getKey().getFileName() + " was created and fsync'd, and is gone");
+                }
+                byte[] actual = Files.readAllBytes(e.getKey());
+                if (!Arrays.equals(e.getValue(), actual)) {
+                    fail(round + ": " + e.getKey().getFileName() + " was fsync'd with " + e.getValue().length
+                            + " bytes and holds " + actual.length + " others (first difference at "
+                            + Arrays.mismatch(e.getValue(), actual) + ")");
+                }
+            }
+        }
+    }
+
     /** A file under test: its content at the last fsync that returned, and the writes since. */
     private static final class Tracked {
         final Path path;
@@ -180,6 +223,7 @@ class PowerLossIT {
             fs.start();
             Path dir = fs.newDir("power");
             Tracked[] files = {new Tracked(dir.resolve("band-0")), new Tracked(dir.resolve("band-1"))};
+            SmallFiles small = new SmallFiles(dir);
             for (Tracked t : files) {
                 t.open();
                 t.fsync();
@@ -204,6 +248,9 @@ class PowerLossIT {
                     Random w = new Random(writerSeed);
                     int writes = 5 + w.nextInt(40);
                     for (int i = 0; i < writes; i++) {
+                        if (w.nextInt(8) == 0) {
+                            small.create(w);
+                        }
                         Tracked t = files[w.nextInt(files.length)];
                         t.write(w);
                         if (w.nextInt(4) == 0) {
@@ -219,7 +266,7 @@ class PowerLossIT {
                     cut = disk.cut();
                 } else {
                     AtomicBoolean stop = new AtomicBoolean();
-                    Thread writer = new Thread(() -> writeUntilStopped(files, new Random(writerSeed), stop), "writer");
+                    Thread writer = new Thread(() -> writeUntilStopped(files, small, new Random(writerSeed), stop), "writer");
                     writer.start();
                     if (kind == 0) {
                         what = "random moment";
@@ -252,8 +299,9 @@ class PowerLossIT {
                     fsyncs += t.fsyncs;
                     t.verify("round " + round + " (" + what + ")");
                 }
-                System.out.printf("[PowerLossIT] round %d (%s): %d writes, %d fsyncs so far; %s; cut+kill %d ms, "
-                                + "power-cut fs up %d ms, mount %d ms, %s%n", round, what, writes, fsyncs, cut, (t1 - t0) / 1_000_000,
+                small.verify("round " + round + " (" + what + ")");
+                System.out.printf("[PowerLossIT] round %d (%s): %d writes, %d fsyncs, %d small files fsync'd so far; %s; cut+kill %d ms, "
+                                + "power-cut fs up %d ms, mount %d ms, %s%n", round, what, writes, fsyncs, small.durable.size(), cut, (t1 - t0) / 1_000_000,
                         (tDisk - t1) / 1_000_000, (t2 - tDisk) / 1_000_000, fs.log().contains("replayed") ? "journal replayed" : "nothing to replay");
             }
             fs.stop();
@@ -275,9 +323,12 @@ class PowerLossIT {
     }
 
     /** Writes and fsyncs until stopped or the file system dies under it. */
-    private static void writeUntilStopped(Tracked[] files, Random random, AtomicBoolean stop) {
+    private static void writeUntilStopped(Tracked[] files, SmallFiles small, Random random, AtomicBoolean stop) {
         try {
             while (!stop.get()) {
+                if (random.nextInt(8) == 0) {
+                    small.create(random);
+                }
                 Tracked t = files[random.nextInt(files.length)];
                 t.write(random);
                 if (random.nextInt(3) == 0) {
