@@ -33,6 +33,9 @@ import java.util.random.RandomGenerator;
  * ones' segments are part of its chain anyway.
  */
 public final class PointPublisher {
+    /** {@code L log/root-intent}: sequence:i64 | manifest name (UTF-8) of the last root about to be published. */
+    static final String ROOT_INTENT = "log/root-intent";
+
     private static final Logger log = LoggerFactory.getLogger(PointPublisher.class);
 
     private final MetaStore meta;
@@ -174,6 +177,7 @@ public final class PointPublisher {
                 LogBook.putSegment(w, entry, segment.uploaded(ref));
                 return null;
             });
+            meta.sync(); // the ref durable before the file goes: a power loss must not lose both
             Files.deleteIfExists(file);
         }
     }
@@ -227,14 +231,21 @@ public final class PointPublisher {
         long lastPublished = meta.read(r -> LogBook.number(r, LogBook.ROOT_SEQUENCE));
         Optional<RootBody> current = RootRecord.readBody(retry.call(backend::getRoot), cipher);
         long backendSequence = current.map(RootBody::sequence).orElse(0L);
-        if (backendSequence > lastPublished) {
+        // our own publish whose local record a power loss took back (the intent below was synced first)
+        boolean ownLostPublish = current.isPresent() && meta.read(r -> r.local(ROOT_INTENT)).map(v -> {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(v);
+            long sequence = b.getLong();
+            String name = java.nio.charset.StandardCharsets.UTF_8.decode(b).toString();
+            return sequence == backendSequence && name.equals(current.get().latest().name());
+        }).orElse(false);
+        if (backendSequence > lastPublished && !ownLostPublish) {
             throw new NewerRootException("the backend holds restore point #" + backendSequence
                     + ", newer than #" + lastPublished + ", the last one this machine published or restored "
                     + "(another machine writes to this volume, or this one was restored from an older point); "
                     + "not publishing over it. If this machine is the volume's only writer, "
                     + "`tgcryptfs sync --replace-newer-root` publishes over it");
         }
-        if (backendSequence < lastPublished) {
+        if (backendSequence < lastPublished && !ownLostPublish) {
             rollbackSeen.run();
             log.error("the backend's root record (restore point #{}) is older than the last one this machine published "
                     + "(#{}): it was replayed or rolled back; publishing #{} replaces it", backendSequence, lastPublished,
@@ -246,6 +257,16 @@ public final class PointPublisher {
                 : keptBefore.get(keptBefore.size() - 1).pointRef();
         RootBody body = new RootBody(RootBody.VERSION, point.sequence(), published.pointRef(), previous);
         byte[] root = RootRecord.seal(header, body, cipher);
+        // durable before the backend names the point: what this machine captured and is about to publish
+        // (the point, its segments, the manifest) and the intent, so a power loss after the publish cannot
+        // make the backend's root look like another writer's
+        byte[] nameBytes = manifest.name().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] intent = java.nio.ByteBuffer.allocate(8 + nameBytes.length).putLong(point.sequence()).put(nameBytes).array();
+        meta.write(w -> {
+            w.putLocal(ROOT_INTENT, intent);
+            return null;
+        });
+        meta.sync();
         retry.call(() -> {
             backend.putRoot(root);
             return null;

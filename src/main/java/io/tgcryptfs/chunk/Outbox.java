@@ -32,6 +32,7 @@ import java.util.random.RandomGenerator;
  * confirmed it. When waiting packs exceed the outbox limit, appends wait (backpressure).
  */
 public final class Outbox {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Outbox.class);
     private final Path dir;
     private final MetaStore meta;
     private final MetadataCipher metadataCipher;
@@ -44,6 +45,7 @@ public final class Outbox {
     private PackId openPack;
     private FileChannel openChannel;
     private long openSize;
+    private long forcedSize; // openSize at the last force of the open pack
     private long openTarget;
     private long openCounter;
     private final List<PackFormat.IndexEntry> openIndex = new ArrayList<>();
@@ -78,7 +80,7 @@ public final class Outbox {
         List<PackRecord> open = meta.read(r -> r.packs(PackState.OPEN));
         for (PackRecord pack : open) {
             Path file = dir.resolve(PackFormat.fileName(pack.id()));
-            List<ChunkRecord> chunks = meta.read(r -> r.chunksInPack(pack.id()));
+            List<ChunkRecord> chunks = dropChunksPastTheEnd(pack, file, meta.read(r -> r.chunksInPack(pack.id())));
             if (chunks.isEmpty()) {
                 // nothing points into it (a crash right after it was opened): forget it
                 Files.deleteIfExists(file);
@@ -102,7 +104,8 @@ public final class Outbox {
                 long size = writeTrailer(ch, pack.id(), index, end);
                 ch.force(true);
                 meta.write(w -> {
-                    w.putPack(new PackRecord(pack.id(), PackState.SEALED, size, pack.liveBytes(), null));
+                    w.putPack(new PackRecord(pack.id(), PackState.SEALED, size,
+                            w.pack(pack.id()).map(PackRecord::liveBytes).orElse(pack.liveBytes()), null));
                     return null;
                 });
             }
@@ -135,6 +138,35 @@ public final class Outbox {
             }
             return new KeySlot(openPack.bytes(), openCounter++);
         }
+    }
+
+    /**
+     * Chunks LMDB places past the end of a pack file left open: after a power loss in which LMDB's pages
+     * reached the disk and the pack's did not (kernel writeback in any order, under MDB_NOSYNC). Their
+     * records go (the blocks that named them read as holes) and the volume mounts; the loss is logged.
+     */
+    private List<ChunkRecord> dropChunksPastTheEnd(PackRecord pack, Path file, List<ChunkRecord> chunks) throws IOException {
+        long length = Files.exists(file) ? Files.size(file) : 0;
+        List<ChunkRecord> lost = chunks.stream().filter(c -> c.offset() + c.sealedLength() > length).toList();
+        if (lost.isEmpty()) {
+            return chunks;
+        }
+        log.error("pack {} is {} bytes long but LMDB places {} of its {} chunks past that (a power loss kept the records "
+                + "and not the bytes): their records are dropped, and the blocks that used them read as zeros",
+                pack.id(), length, lost.size(), chunks.size());
+        meta.write(w -> {
+            long sealed = 0;
+            for (ChunkRecord c : lost) {
+                w.deleteChunk(c.id());
+                w.addToCounter(ChunkStore.STORED_BYTES, -c.sealedLength());
+                w.addToCounter(ChunkStore.LOGICAL_BYTES, -(long) c.plainLength() * c.refcount());
+                sealed += c.sealedLength();
+            }
+            long gone = sealed;
+            w.pack(pack.id()).ifPresent(p -> w.putPack(p.withLiveBytes(Math.max(0, p.liveBytes() - gone))));
+            return null;
+        });
+        return chunks.stream().filter(c -> c.offset() + c.sealedLength() <= length).toList();
     }
 
     /** Appends a sealed chunk to the open pack, waiting while the outbox is over its limit. */
@@ -174,13 +206,25 @@ public final class Outbox {
     /** Makes every appended byte durable (called by fsync before the metadata is synced). */
     public void force() {
         synchronized (lock) {
-            if (openChannel != null) {
+            if (openChannel != null && forcedSize < openSize) {
                 try {
                     openChannel.force(false);
+                    forcedSize = openSize;
                 } catch (IOException e) {
                     throw ioFailure(e);
                 }
             }
+        }
+    }
+
+    /**
+     * Runs {@code metadataSync} (an LMDB sync) with every appended byte forced and no append in between,
+     * so no LMDB record becomes durable before the pack bytes it points at (MetaStore.setSyncOrder).
+     */
+    public void forceThen(Runnable metadataSync) {
+        synchronized (lock) {
+            force();
+            metadataSync.run();
         }
     }
 
@@ -242,6 +286,7 @@ public final class Outbox {
         synchronized (lock) {
             if (openChannel != null) {
                 try {
+                    openChannel.force(false); // LMDB syncs at its close, after this: bytes before records
                     openChannel.close();
                 } catch (IOException ignored) {
                     // the pack stays OPEN in LMDB and is recovered at the next start
@@ -264,6 +309,7 @@ public final class Outbox {
         });
         openPack = id;
         openSize = PackFormat.MAGIC.length;
+        forcedSize = openSize;
         // packs of one size are paced by Telegram's servers, and equal sizes say more than they must:
         // each pack closes somewhere in the top eighth of the target
         openTarget = targetSize - random.nextLong(Math.max(1, targetSize / 8));
@@ -275,6 +321,7 @@ public final class Outbox {
         PackId id = openPack;
         long size = writeTrailer(openChannel, id, openIndex, openSize);
         openChannel.force(true);
+        forcedSize = openSize; // forced and closed: the LMDB commit below must not force it again
         openChannel.close();
         meta.write(w -> {
             PackRecord current = w.pack(id).orElse(new PackRecord(id, PackState.OPEN, 0, 0, null));

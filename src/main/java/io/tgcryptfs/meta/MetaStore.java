@@ -16,6 +16,13 @@ public interface MetaStore extends AutoCloseable {
     void sync();
 
     /**
+     * Wraps every later {@link #sync} (also the one {@link #capture} starts with, and none at close):
+     * {@code order} must run the sync it is given after making durable whatever committed records point
+     * at, and keep that from growing until the sync is done (the outbox: pack bytes before the records).
+     */
+    void setSyncOrder(java.util.function.Consumer<Runnable> order);
+
+    /**
      * Makes every commit durable, starts a new change generation, then runs {@code fn} on a read view
      * that sees every change marked up to the generation it reports. Later writes are marked in the new
      * generation, so {@link #forgetChanges} of the view's generation never drops a change the view

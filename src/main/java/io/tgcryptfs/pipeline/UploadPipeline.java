@@ -232,6 +232,7 @@ public final class UploadPipeline implements PackSealedListener, AutoCloseable {
             w.putPack(current.uploaded(ref));
             return null;
         });
+        meta.sync(); // UPLOADED durable before the file leaves the outbox: a power loss must not strand it in the cache
         outbox.uploaded(pack, size);
         cache.adoptUploaded(pack);
         uploadedPacks.incrementAndGet();

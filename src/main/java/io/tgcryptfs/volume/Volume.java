@@ -195,10 +195,11 @@ public final class Volume implements AutoCloseable {
             VolumeHeader header = VolumeHeader.decode(Files.readAllBytes(settings.headerFile()));
             keys = VolumeKeys.unlock(header, password, random);
             JitWarmup.startInBackground();
-            meta = LmdbMetaStore.open(settings.metaDir(), settings.metadataMapSize());
+            meta = LmdbMetaStore.open(settings.metaDir(), settings.metadataMapSize(), settings.metadataSyncEveryCommit());
             MetadataRestore.adoptLegacyCounter(meta, LEGACY_ROOT_SEQUENCE);
             Outbox outbox = new Outbox(settings.outboxDir(), meta, keys.metadataCipher(), random,
                     settings.packTargetSize(), settings.outboxMaxSize());
+            meta.setSyncOrder(outbox::forceThen); // every LMDB sync (capture, fsync, replay) forces packs first
             Backoff backoff = new Backoff(settings.retryMinBackoff(), settings.retryMaxBackoff(), settings.retryRandomFactor());
             // a reader waits at most about the gateway's timeout: a handful of backoffs from min-backoff
             PackCache packCache = new PackCache(settings.outboxDir(), settings.cacheDir(), meta, backend,

@@ -182,6 +182,55 @@ class OutboxTest {
     }
 
     @Test
+    void recover_packShorterThanItsChunks_dropsTheLostChunks_andStillOpens() throws Exception {
+        // a power loss kept LMDB's records of two chunks but only the bytes of the first
+        Outbox before = outbox(1 << 20, 1L << 30);
+        ChunkId a = chunkId();
+        ChunkId b = chunkId();
+        ChunkLocation la = before.append(a, bytes(300), 3000);
+        ChunkLocation lb = before.append(b, bytes(200), 2000);
+        PackId openId = la.pack();
+        meta.write(w -> {
+            w.putChunk(new ChunkRecord(a, openId, la.offset(), la.sealedLength(), 3000, 1));
+            w.putChunk(new ChunkRecord(b, openId, lb.offset(), lb.sealedLength(), 2000, 2));
+            w.putPack(pack(openId).withLiveBytes(500));
+            w.addToCounter(ChunkStore.STORED_BYTES, 500);
+            w.addToCounter(ChunkStore.LOGICAL_BYTES, 3000 + 2 * 2000);
+            return null;
+        });
+        before.close();
+        Path openFile = dir.resolve("outbox").resolve(PackFormat.fileName(openId));
+        try (var ch = java.nio.channels.FileChannel.open(openFile, StandardOpenOption.WRITE)) {
+            ch.truncate(lb.offset() + 50); // b's bytes never reached the disk
+        }
+
+        List<PackId> waiting = assertDoesNotThrow(() -> outbox(1 << 20, 1L << 30).recover());
+
+        assertTrue(waiting.contains(openId));
+        assertEquals(PackState.SEALED, pack(openId).state());
+        assertEquals(300, pack(openId).liveBytes());
+        assertTrue(meta.read(r -> r.chunk(a)).isPresent());
+        assertTrue(meta.read(r -> r.chunk(b)).isEmpty(), "a chunk whose bytes are gone is forgotten");
+        assertEquals(List.of(new PackFormat.IndexEntry(a, la.offset(), 300, 3000)), readIndex(openId));
+        assertEquals(300L, (long) meta.read(r -> r.counter(ChunkStore.STORED_BYTES)));
+        assertEquals(3000L, (long) meta.read(r -> r.counter(ChunkStore.LOGICAL_BYTES)));
+    }
+
+    @Test
+    void syncEveryCommit_forcesThePackBeforeEachCommit_andClosingAPackStillWorks() throws Exception {
+        meta.close();
+        meta = LmdbMetaStore.open(dir.resolve("meta-every-commit"), 64L << 20, true);
+        Outbox o = outbox(1000, 1L << 30);
+        meta.setSyncOrder(o::forceThen);
+        ChunkLocation first = o.append(chunkId(), bytes(600), 600);
+        ChunkLocation second = assertDoesNotThrow(() -> o.append(chunkId(), bytes(600), 600)); // closes the pack
+        assertEquals(first.pack(), second.pack());
+        assertEquals(PackState.SEALED, pack(first.pack()).state());
+        assertDoesNotThrow(() -> meta.write(w -> w.addToCounter("x", 1)));
+        assertDoesNotThrow(meta::sync);
+    }
+
+    @Test
     void recover_openPackRecordWithoutAFile_doesNotPreventOpening() throws Exception {
         PackId orphan = PackId.random(random);
         meta.write(w -> {

@@ -62,8 +62,12 @@ public final class LmdbMetaStore implements MetaStore {
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final ThreadLocal<Boolean> writing = ThreadLocal.withInitial(() -> Boolean.FALSE);
     private volatile boolean closed;
+    private volatile java.util.function.Consumer<Runnable> syncOrder = Runnable::run;
+    private final boolean syncEveryCommit;
+    private static final Runnable NOTHING = () -> { };
 
-    private LmdbMetaStore(Path directory, Env<ByteBuffer> env, Dbi<ByteBuffer> dbi) {
+    private LmdbMetaStore(Path directory, Env<ByteBuffer> env, Dbi<ByteBuffer> dbi, boolean syncEveryCommit) {
+        this.syncEveryCommit = syncEveryCommit;
         this.directory = directory;
         this.env = env;
         this.dbi = dbi;
@@ -74,6 +78,16 @@ public final class LmdbMetaStore implements MetaStore {
      * metadata may grow to; the file grows only as pages are used.
      */
     public static LmdbMetaStore open(Path directory, long mapSizeBytes) {
+        return open(directory, mapSizeBytes, false);
+    }
+
+    /**
+     * With {@code syncEveryCommit}: {@code MDB_NOMETASYNC} instead of {@code MDB_NOSYNC} (each commit
+     * flushes its data pages before writing its meta page, so no partial writeback can leave a meta page
+     * pointing at pages that are not on disk), and the sync order runs before each write transaction
+     * begins, so the pack bytes a commit names are forced before it.
+     */
+    public static LmdbMetaStore open(Path directory, long mapSizeBytes, boolean syncEveryCommit) {
         if (mapSizeBytes <= 0) {
             throw new IllegalArgumentException("map size must be positive: " + mapSizeBytes);
         }
@@ -88,14 +102,15 @@ public final class LmdbMetaStore implements MetaStore {
                     .setMapSize(mapSizeBytes)
                     .setMaxDbs(1)
                     .setMaxReaders(MAX_READERS)
-                    .open(directory.toFile(), FILE_MODE, EnvFlags.MDB_NOSYNC, EnvFlags.MDB_NOTLS);
+                    .open(directory.toFile(), FILE_MODE,
+                            syncEveryCommit ? EnvFlags.MDB_NOMETASYNC : EnvFlags.MDB_NOSYNC, EnvFlags.MDB_NOTLS);
         } catch (LmdbException e) {
             throw LmdbErrors.translate(e);
         }
         try {
             env.readerCheck(); // clear reader slots left by a crashed process
             Dbi<ByteBuffer> dbi = env.openDbi(DB_NAME, DbiFlags.MDB_CREATE);
-            LmdbMetaStore store = new LmdbMetaStore(directory, env, dbi);
+            LmdbMetaStore store = new LmdbMetaStore(directory, env, dbi, syncEveryCommit);
             store.checkFormat();
             return store;
         } catch (LmdbException e) {
@@ -145,6 +160,9 @@ public final class LmdbMetaStore implements MetaStore {
         if (writing.get()) {
             throw new IllegalStateException("write() called inside write() on the same thread");
         }
+        if (syncEveryCommit) {
+            syncOrder.accept(NOTHING); // what this commit may name (pack bytes appended before it) is forced
+        }
         lifecycle.readLock().lock();
         try {
             ensureOpen();
@@ -175,15 +193,23 @@ public final class LmdbMetaStore implements MetaStore {
 
     @Override
     public void sync() {
-        lifecycle.readLock().lock();
-        try {
-            ensureOpen();
-            env.sync(true);
-        } catch (LmdbException e) {
-            throw LmdbErrors.translate(e);
-        } finally {
-            lifecycle.readLock().unlock();
-        }
+        // the order's lock first, then the lifecycle lock (as writes take them): no lock-order inversion
+        syncOrder.accept(() -> {
+            lifecycle.readLock().lock();
+            try {
+                ensureOpen();
+                env.sync(true);
+            } catch (LmdbException e) {
+                throw LmdbErrors.translate(e);
+            } finally {
+                lifecycle.readLock().unlock();
+            }
+        });
+    }
+
+    @Override
+    public void setSyncOrder(java.util.function.Consumer<Runnable> order) {
+        this.syncOrder = order;
     }
 
     @Override
