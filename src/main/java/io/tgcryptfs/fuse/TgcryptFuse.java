@@ -46,6 +46,12 @@ public final class TgcryptFuse extends FuseStubFS {
     private static final int FLAG_NULLPATH_OK = 1;
     private static final int FLAG_UTIME_OMIT_OK = 4;
 
+    /**
+     * Threads serving FUSE requests: enough for reads, writes and Samba's clients to overlap while some
+     * wait for a download or the dirty budget (libfuse's own loop allowed up to 10 idle ones).
+     */
+    private static final int WORKERS = 12;
+
     private final FsGateway gateway;
     private final Metrics metrics;
     private final int blockSize;
@@ -59,6 +65,45 @@ public final class TgcryptFuse extends FuseStubFS {
         // jnr-fuse models these bitfields as padding; set them by hand so that libfuse passes a NULL
         // path for unlinked-but-open files (we use the handle) and hands UTIME_NOW/UTIME_OMIT through
         Struct.getMemory(fuseOperations).putInt(flagsOffset(), FLAG_NULLPATH_OK | FLAG_UTIME_OMIT_OK);
+    }
+
+    /**
+     * A blocking mount serves requests on {@link FuseLoop}'s Java threads instead of libfuse's native ones
+     * (see there why); a non-blocking one is left to jnr-fuse.
+     */
+    @Override
+    public void mount(java.nio.file.Path mountPoint, boolean blocking, boolean debug, String[] fuseOpts) {
+        if (!blocking) {
+            super.mount(mountPoint, false, debug, fuseOpts);
+            return;
+        }
+        if (!mounted.compareAndSet(false, true)) {
+            throw new ru.serce.jnrfuse.FuseException("already mounted");
+        }
+        this.mountPoint = mountPoint;
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(getFSName(), "-f"));
+        if (debug) {
+            args.add("-d");
+        }
+        args.add(mountPoint.toAbsolutePath().toString());
+        args.addAll(java.util.List.of(fuseOpts));
+        Thread unmountAtExit = new Thread(this::umount, "tgcryptfs-unmount-at-exit");
+        Runtime.getRuntime().addShutdownHook(unmountAtExit);
+        try {
+            if (FuseLoop.run(args.toArray(String[]::new), fuseOperations, WORKERS) != 0) {
+                throw new ru.serce.jnrfuse.FuseException("Unable to mount FS");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ru.serce.jnrfuse.FuseException("interrupted while serving the mount", e);
+        } finally {
+            mounted.set(false);
+            try {
+                Runtime.getRuntime().removeShutdownHook(unmountAtExit);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or about to: nothing to remove
+            }
+        }
     }
 
     private long flagsOffset() {
