@@ -10,11 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
+import io.tgcryptfs.testing.ManualClock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -135,30 +132,6 @@ class FakeBotApiTest {
         assertTrue(retry >= 59 && retry <= 60, "retry_after " + retry);
     }
 
-    /** A clock the test moves by hand. */
-    private static final class StepClock extends Clock {
-        private volatile Instant now = Instant.parse("2025-01-01T00:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
     private HttpResponse<String> call(String token, String method, String json) throws Exception {
         return post("/bot" + token + "/" + method, "application/json", json);
     }
@@ -224,7 +197,7 @@ class FakeBotApiTest {
 
     @Test
     void failNext_answersTheNextCallsOfAMethod429_andEachPausesItsBotOnEveryChat() throws Exception {
-        StepClock clock = new StepClock();
+        ManualClock clock = new ManualClock();
         fake = FakeBotApi.builder().bot(TOKEN).bot(OTHER_TOKEN).chat(CHAT).chat(OTHER_CHAT).unlimited().clock(clock)
                 .pauseGrace(Duration.ZERO).start();
         fake.failNext("pinChatMessage", 2, 3);
@@ -258,7 +231,7 @@ class FakeBotApiTest {
 
     @Test
     void aRequestInFlightWhenThe429WentOut_isRefusedButNotCountedAsAViolation() throws Exception {
-        StepClock clock = new StepClock();
+        ManualClock clock = new ManualClock();
         fake = FakeBotApi.builder().bot(TOKEN).chat(CHAT).unlimited().clock(clock).start(); // grace 100 ms
         fake.failNext("sendMessage", 1, 2);
         assertEquals(429, sendMessage("a").statusCode());
@@ -274,7 +247,7 @@ class FakeBotApiTest {
 
     @Test
     void theRateLimits429_pauseTheBotToo() throws Exception {
-        StepClock clock = new StepClock();
+        ManualClock clock = new ManualClock();
         fake = FakeBotApi.builder().bot(TOKEN).chat(CHAT).chat(OTHER_CHAT).clock(clock).pauseGrace(Duration.ZERO)
                 .start();
         assertEquals(200, sendMessage("one").statusCode());
@@ -288,7 +261,7 @@ class FakeBotApiTest {
 
     @Test
     void withADeleteAgeLimit_oldMessagesCannotBeDeleted() throws Exception {
-        StepClock clock = new StepClock();
+        ManualClock clock = new ManualClock();
         fake = FakeBotApi.builder().bot(TOKEN).chat(CHAT).unlimited().clock(clock)
                 .deleteAgeLimit(Duration.ofHours(48)).start();
         long old = sent(sendMessage("old"));
