@@ -17,6 +17,7 @@ import java.util.Map;
 final class ChunkFrames {
     /** Frame tables kept: about 150 bytes each. */
     private static final int LAYOUTS_CACHED = 8192;
+    /** A format 1 chunk has no frame table: its {@link Frames} carry this instead of a layout. */
     private static final ChunkFormat.Layout LEGACY = null;
 
     private final int blockSize;

@@ -96,4 +96,26 @@ class CompressorTest {
         assertThrows(IllegalArgumentException.class, () -> lz4.decompressFrame(longer, 4096));
         assertThrows(IllegalArgumentException.class, () -> lz4.decompressFrame(good, 5000));
     }
+
+    /** Format 1 payloads (chunks written before frames): [plainLength:int][lz4 block]. */
+    private static byte[] format1Payload(byte[] plain) {
+        var lz4 = net.jpountz.lz4.LZ4Factory.fastestInstance().fastCompressor();
+        byte[] out = new byte[4 + lz4.maxCompressedLength(plain.length)];
+        java.nio.ByteBuffer.wrap(out).putInt(plain.length);
+        int n = lz4.compress(plain, 0, plain.length, out, 4, out.length - 4);
+        return Arrays.copyOf(out, 4 + n);
+    }
+
+    @Test
+    void format1Payload_decompresses_andAWrongLengthOrTruncationIsIllegalArgument() {
+        byte[] plain = text(5000);
+        byte[] payload = format1Payload(plain);
+        assertArrayEquals(plain, lz4.decompress(Compressor.FLAG_LZ4, payload));
+        byte[] longer = payload.clone();
+        java.nio.ByteBuffer.wrap(longer).putInt(6000);
+        assertThrows(IllegalArgumentException.class, () -> lz4.decompress(Compressor.FLAG_LZ4, longer));
+        byte[] truncated = Arrays.copyOf(payload, payload.length / 2);
+        assertThrows(IllegalArgumentException.class, () -> lz4.decompress(Compressor.FLAG_LZ4, truncated));
+        assertSame(payload, lz4.decompress(0, payload));
+    }
 }
