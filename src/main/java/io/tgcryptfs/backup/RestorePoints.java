@@ -72,15 +72,23 @@ public final class RestorePoints {
     }
 
     public List<String> statusLines() {
-        List<String> pending = meta.read(r -> r.localNames(LogBook.POINTS));
+        // the names and the oldest point in one read: the publisher may delete a point between two reads
+        record Waiting(int count, java.util.Optional<PendingPoint> oldest) {
+        }
+        Waiting waiting = meta.read(r -> {
+            List<String> names = r.localNames(LogBook.POINTS);
+            return new Waiting(names.size(), names.isEmpty() ? java.util.Optional.empty()
+                    : r.local(names.get(0)).map(PendingPoint::decode));
+        });
         List<String> lines = new ArrayList<>();
         long last = lastPublished();
         lines.add(last == 0 ? "restore points: none published yet"
                 : "newest restore point: #" + last + newestAge().map(a -> ", captured " + human(a) + " ago").orElse(""));
-        if (!pending.isEmpty()) {
-            PendingPoint oldest = meta.read(r -> PendingPoint.decode(r.local(pending.get(0)).orElseThrow()));
+        if (waiting.oldest().isPresent()) {
+            PendingPoint oldest = waiting.oldest().get();
+            int count = waiting.count();
             lines.add(String.format("metadata not on the backend yet: %d restore points waiting for %d packs, oldest captured %s ago",
-                    pending.size(), oldest.packs().size(), human(Duration.ofMillis(clock.millis() - oldest.createdMillis()))));
+                    count, oldest.packs().size(), human(Duration.ofMillis(clock.millis() - oldest.createdMillis()))));
         }
         return lines;
     }
