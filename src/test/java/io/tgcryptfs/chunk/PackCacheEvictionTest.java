@@ -1,8 +1,6 @@
 package io.tgcryptfs.chunk;
 
 import io.tgcryptfs.backend.Backoff;
-import io.tgcryptfs.backend.BackendException;
-import io.tgcryptfs.backend.BlobStore;
 import io.tgcryptfs.backend.Retry;
 import io.tgcryptfs.fs.PackId;
 import io.tgcryptfs.meta.MetaStore;
@@ -10,6 +8,7 @@ import io.tgcryptfs.meta.PackRecord;
 import io.tgcryptfs.meta.PackState;
 import io.tgcryptfs.meta.lmdb.LmdbMetaStore;
 import io.tgcryptfs.metrics.Metrics;
+import io.tgcryptfs.testing.FakeBlobStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,11 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,8 +33,7 @@ class PackCacheEvictionTest {
     Path dir;
     private MetaStore meta;
     private final SplittableRandom random = new SplittableRandom(3);
-    private final Map<String, byte[]> objects = new HashMap<>();
-    private final AtomicInteger downloads = new AtomicInteger();
+    private final FakeBlobStore backend = new FakeBlobStore();
 
     @BeforeEach
     void setUp() {
@@ -51,14 +45,15 @@ class PackCacheEvictionTest {
         meta.close();
     }
 
-    private PackId uploadedPack(int fill) {
+    private PackId uploadedPack(int fill) throws Exception {
         PackId id = PackId.random(random);
         byte[] bytes = new byte[PACK_BYTES];
         java.util.Arrays.fill(bytes, (byte) fill);
         System.arraycopy(PackFormat.MAGIC, 0, bytes, 0, PackFormat.MAGIC.length);
-        objects.put(id.hex(), bytes);
+        Path file = Files.write(dir.resolve(id.hex()), bytes);
+        String ref = backend.put(id.hex(), file);
         meta.write(w -> {
-            w.putPack(new PackRecord(id, PackState.SEALED, PACK_BYTES, PACK_BYTES, null).uploaded(id.hex()));
+            w.putPack(new PackRecord(id, PackState.SEALED, PACK_BYTES, PACK_BYTES, null).uploaded(ref));
             return null;
         });
         return id;
@@ -67,7 +62,7 @@ class PackCacheEvictionTest {
     private PackCache cacheHolding(int packs) throws IOException {
         Retry once = new Retry(new Backoff(Duration.ZERO, Duration.ZERO, 0), d -> { }, new java.util.Random(1), 1,
                 (cause, e) -> { });
-        return new PackCache(dir.resolve("outbox"), dir.resolve("cache"), meta, new MapStore(), (long) packs * PACK_BYTES,
+        return new PackCache(dir.resolve("outbox"), dir.resolve("cache"), meta, backend, (long) packs * PACK_BYTES,
                 2, Metrics.NONE, once);
     }
 
@@ -90,7 +85,7 @@ class PackCacheEvictionTest {
         assertArrayEquals(expected(2, 10), cache.read(b, 100, 10)); // over the bound: a goes
         assertFalse(cached(a));
         assertArrayEquals(expected(1, 10), cache.read(a, 200, 10));
-        assertEquals(3, downloads.get());
+        assertEquals(3, backend.gets());
     }
 
     @Test
@@ -105,46 +100,6 @@ class PackCacheEvictionTest {
         cache.read(c, 100, 10);
         assertTrue(cached(a), "the pack being read stays");
         assertFalse(cached(b), "the least recently read one goes");
-        assertEquals(3, downloads.get());
-    }
-
-    /** Serves the packs of {@link #objects}, counting downloads. */
-    private final class MapStore implements BlobStore {
-        @Override
-        public void get(String ref, Path target) throws BackendException {
-            downloads.incrementAndGet();
-            try {
-                Files.write(target, objects.get(ref));
-            } catch (IOException e) {
-                throw BackendException.transientFailure(e.getMessage(), e);
-            }
-        }
-
-        @Override
-        public String put(String name, Path file) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void delete(String ref) {
-        }
-
-        @Override
-        public Optional<byte[]> getRoot() {
-            return Optional.empty();
-        }
-
-        @Override
-        public void putRoot(byte[] root) {
-        }
-
-        @Override
-        public long maxObjectBytes() {
-            return Long.MAX_VALUE;
-        }
-
-        @Override
-        public void close() {
-        }
+        assertEquals(3, backend.gets());
     }
 }
