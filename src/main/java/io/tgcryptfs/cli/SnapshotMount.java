@@ -52,6 +52,7 @@ final class SnapshotMount {
         });
         try {
             TgcryptFuse fuse = new TgcryptFuse(volume.gateway(), Metrics.NONE, volume.blockSize(),
+                    settings.fuse().attrTimeout(),
                     () -> System.out.println("restore point #" + id + " mounted read-only at " + target));
             Signal.handle(new Signal("TERM"), s -> fuse.umount());
             Signal.handle(new Signal("INT"), s -> fuse.umount());

@@ -18,7 +18,8 @@ import java.util.List;
  * every FUSE operation then paid for a new {@code java.lang.Thread}, and every thread-local (an AES-GCM
  * {@code Cipher}, LMDB's read transaction) was built again. Measured here: 6,000 attach/detach pairs for
  * 10,000 cold {@code stat}s. Here a fixed set of Java threads reads requests from the channel and hands
- * each to libfuse, which calls back on the same, already attached thread.
+ * each to libfuse, which calls back on the same, already attached thread, and writes the reply through
+ * the worker's own {@link ReplyChannel}.
  */
 final class FuseLoop {
     private static final int EINTR = 4;
@@ -43,6 +44,12 @@ final class FuseLoop {
         void fuse_session_exit(Pointer session);
 
         void fuse_teardown(Pointer fuse, Pointer mountpoint);
+
+        int fuse_chan_fd(Pointer channel);
+
+        Pointer fuse_chan_new(Pointer ops, int fd, long bufsize, Pointer data);
+
+        void fuse_chan_destroy(Pointer channel);
     }
 
     private FuseLoop() {
@@ -52,10 +59,13 @@ final class FuseLoop {
      * Mounts with {@code args} (as for {@code fuse_main}: name, options, mount point; must hold
      * {@code -f}), serves requests on {@code workers} threads until unmounted, then tears down.
      *
+     * @param validity how long the kernel may keep attributes of directories and single-link files
      * @return 0 after a clean unmount, 1 if libfuse could not mount or the channel failed
      */
-    static int run(String[] args, FuseOperations operations, int workers) throws InterruptedException {
+    static int run(String[] args, FuseOperations operations, int workers, AttrValidity validity)
+            throws InterruptedException {
         LibFuseSession lib = LibraryLoader.create(LibFuseSession.class).failImmediately().load("fuse");
+        ReplyChannel.LibC libc = LibraryLoader.create(ReplyChannel.LibC.class).failImmediately().load("c");
         PointerByReference mountpoint = new PointerByReference();
         Pointer fuse = lib.fuse_setup(args.length, args, operations, Struct.size(operations), mountpoint,
                 new IntByReference(), null);
@@ -68,9 +78,13 @@ final class FuseLoop {
         Runtime runtime = Runtime.getRuntime(lib);
         int[] failed = new int[1];
         List<Thread> threads = new ArrayList<>();
+        int fd = lib.fuse_chan_fd(channel);
+        List<ReplyChannel> replies = new ArrayList<>();
         for (int i = 0; i < workers; i++) {
+            ReplyChannel reply = new ReplyChannel(lib, libc, fd, bufferSize, validity);
+            replies.add(reply);
             Thread t = new Thread(() -> {
-                if (!serve(lib, session, channel, Memory.allocateDirect(runtime, bufferSize), bufferSize)) {
+                if (!serve(lib, session, channel, reply, Memory.allocateDirect(runtime, bufferSize), bufferSize)) {
                     synchronized (failed) {
                         failed[0] = 1;
                     }
@@ -83,6 +97,7 @@ final class FuseLoop {
         for (Thread t : threads) {
             t.join();
         }
+        replies.forEach(r -> r.close(lib));
         lib.fuse_teardown(fuse, mountpoint.getValue());
         synchronized (failed) {
             return failed[0];
@@ -90,7 +105,8 @@ final class FuseLoop {
     }
 
     /** One worker: read a request, let libfuse process it, until the session ends. False on a channel error. */
-    private static boolean serve(LibFuseSession lib, Pointer session, Pointer channel, Pointer buffer, long size) {
+    private static boolean serve(LibFuseSession lib, Pointer session, Pointer channel, ReplyChannel reply,
+                                 Pointer buffer, long size) {
         while (lib.fuse_session_exited(session) == 0) {
             PointerByReference ch = new PointerByReference(channel);
             int n = lib.fuse_chan_recv(ch, buffer, size);
@@ -102,7 +118,8 @@ final class FuseLoop {
                 lib.fuse_session_exit(session);
                 return n == 0;
             }
-            lib.fuse_session_process(session, buffer, n, ch.getValue());
+            reply.receiving(buffer, n);
+            lib.fuse_session_process(session, buffer, n, reply.pointer());
         }
         return true;
     }

@@ -28,7 +28,9 @@ public final class FuseOptions {
                 // no hard_remove: libfuse keeps an unlinked open file reachable under a hidden name, which
                 // fstat (a GETATTR without a handle) needs; the engine hides those names (HiddenNames)
                 "entry_timeout=" + fuse.entryTimeout(),
-                "attr_timeout=" + fuse.attrTimeout(),
+                // libfuse's one timeout covers every reply, hard-linked files too; AttrValidity raises it
+                // reply by reply where that is safe
+                "attr_timeout=0",
                 "negative_timeout=0"));
         if (fuse.allowOther() && mayAllowOther) {
             o.add("allow_other");

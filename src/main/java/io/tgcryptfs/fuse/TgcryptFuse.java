@@ -56,12 +56,15 @@ public final class TgcryptFuse extends FuseStubFS {
     private final Metrics metrics;
     private final int blockSize;
     private final Runnable onMounted;
+    private final AttrValidity attrValidity;
 
-    public TgcryptFuse(FsGateway gateway, Metrics metrics, int blockSize, Runnable onMounted) {
+    /** @param attrSeconds how long the kernel may keep attributes of directories and single-link files */
+    public TgcryptFuse(FsGateway gateway, Metrics metrics, int blockSize, double attrSeconds, Runnable onMounted) {
         this.gateway = gateway;
         this.metrics = metrics;
         this.blockSize = blockSize;
         this.onMounted = onMounted;
+        this.attrValidity = new AttrValidity(attrSeconds);
         // jnr-fuse models these bitfields as padding; set them by hand so that libfuse passes a NULL
         // path for unlinked-but-open files (we use the handle) and hands UTIME_NOW/UTIME_OMIT through
         Struct.getMemory(fuseOperations).putInt(flagsOffset(), FLAG_NULLPATH_OK | FLAG_UTIME_OMIT_OK);
@@ -90,7 +93,7 @@ public final class TgcryptFuse extends FuseStubFS {
         Thread unmountAtExit = new Thread(this::umount, "tgcryptfs-unmount-at-exit");
         Runtime.getRuntime().addShutdownHook(unmountAtExit);
         try {
-            if (FuseLoop.run(args.toArray(String[]::new), fuseOperations, WORKERS) != 0) {
+            if (FuseLoop.run(args.toArray(String[]::new), fuseOperations, WORKERS, attrValidity) != 0) {
                 throw new ru.serce.jnrfuse.FuseException("Unable to mount FS");
             }
         } catch (InterruptedException e) {

@@ -8,7 +8,8 @@
  * {@code Errnos} (one exhaustive switch over {@code FsError}). Expected errors are not logged; unexpected
  * ones are logged once here; anything else becomes {@code -EIO}. Each call's latency goes to
  * {@code Metrics.fuseCall}. {@link io.tgcryptfs.fuse.FuseOptions} builds the mount options ({@code use_ino},
- * {@code big_writes}, {@code attr_timeout=0} so link counts are never stale).
+ * {@code big_writes}); {@code FuseLoop} serves libfuse's channel on Java threads and
+ * {@code AttrValidity} decides, reply by reply, how long the kernel may keep attributes.
  *
  * <p><b>May import:</b> {@code ru.serce.jnrfuse}, {@code jnr.ffi}, {@code io.tgcryptfs.gateway},
  * {@code io.tgcryptfs.fs}, small value types of {@code io.tgcryptfs.engine} ({@code TimeChange},

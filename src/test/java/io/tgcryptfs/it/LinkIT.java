@@ -16,6 +16,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,33 @@ class LinkIT {
         assertEquals(2, sa.nlink(), "nlink of the original name right after link");
         assertEquals(2, sb.nlink(), "nlink of the new name");
         assertEquals(sa.ino(), sb.ino(), "both names show the same inode number");
+    }
+
+    /**
+     * The kernel keeps attributes of single-link files for a second, and libfuse's path API gives each
+     * name its own kernel inode: a change through one name must still show under the other at once.
+     */
+    @Test
+    void changesThroughOneName_showUnderTheOtherImmediately() throws IOException {
+        Path dir = fs.newDir("linkcache");
+        Path a = dir.resolve("a");
+        Files.writeString(a, "one");
+        Stat before = Stat.of(a);
+        assertEquals(1, before.nlink(), "a single name, so its attributes may be cached");
+        Path b = Files.createLink(dir.resolve("b"), a);
+        Files.writeString(b, "grown through b", StandardOpenOption.APPEND);
+        Files.setPosixFilePermissions(b, PosixFilePermissions.fromString("rw-------"));
+        Stat sa = Stat.of(a);
+        assertEquals(2, sa.nlink(), "nlink of a after link");
+        assertEquals("onegrown through b".length(), sa.size(), "size of a after appending through b");
+        assertEquals(0600, sa.mode() & 07777, "mode of a after chmod through b");
+
+        Files.delete(b);
+        assertEquals(1, Stat.of(a).nlink(), "nlink of a after unlinking b (cached again from here)");
+        Path c = Files.createLink(dir.resolve("c"), a);
+        assertEquals(2, Stat.of(a).nlink(), "nlink of a after linking again, with a's attributes cached");
+        Files.writeString(c, "cut");
+        assertEquals(3, Stat.of(a).size(), "size of a after truncating and writing through c");
     }
 
     @Test
