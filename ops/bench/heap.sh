@@ -262,10 +262,12 @@ live_heap() { # key: full GC + class histogram of the mount process
 phase() { # fs key cmd...: times cmd, records fs key t0 t1 rc load pid
   local fs=$1 key=$2 t0 t1 rc
   shift 2
-  [ "$fs" = tgcryptfs ] && sample_now
   log "$fs: $key"
-  t0=$(ms); "$@"; rc=$?; t1=$(ms)
+  t0=$(ms)
+  [ "$fs" = tgcryptfs ] && sample_now   # inside the window: short phases get a sample too
+  "$@"; rc=$?
   [ "$fs" = tgcryptfs ] && sample_now
+  t1=$(ms)
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$fs" "$key" "$t0" "$t1" "$rc" "$(cut -d' ' -f1 /proc/loadavg)" "${MOUNT_PID:-}" >> "$work/phases.tsv"
   [ "$rc" = 0 ] || { FAILED=1; log "$fs: $key failed"; }
   return "$rc"
