@@ -188,9 +188,9 @@ do_rm_tree() { T rm -rf "$1/tree"; }
 # ---------------------------------------------------------------- sampling
 sample_now() { # one RSS sample of the mount process into rss.log
   [ -n "$MOUNT_PID" ] || return 0
-  local k v _ rss="" hwm=""
-  while read -r k v _; do case $k in VmRSS:) rss=$v ;; VmHWM:) hwm=$v ;; esac; done < "/proc/$MOUNT_PID/status" 2>/dev/null
-  [ -n "$rss" ] && echo "$(ms) $MOUNT_PID $rss $hwm" >> "$work/rss.log"
+  local k v _ rss="" hwm="" anon=""
+  while read -r k v _; do case $k in VmRSS:) rss=$v ;; VmHWM:) hwm=$v ;; RssAnon:) anon=$v ;; esac; done < "/proc/$MOUNT_PID/status" 2>/dev/null
+  [ -n "$rss" ] && echo "$(ms) $MOUNT_PID $rss $hwm ${anon:-0}" >> "$work/rss.log"
   return 0
 }
 
@@ -336,13 +336,13 @@ for line in open(os.path.join(work, "phases.tsv")):
     fs, key, t0, t1, rc, load, pid = (line.rstrip("\n").split("\t") + [""] * 7)[:7]
     phases.append(dict(fs=fs, key=key, t0=int(t0), t1=int(t1), rc=int(rc), load=load, pid=pid))
 
-rss = []  # (ms, rss_kib, hwm_kib)
+rss = []  # (ms, rss_kib, hwm_kib, anon_kib)
 p = os.path.join(work, "rss.log")
 if os.path.exists(p):
     for line in open(p):
         f = line.split()
-        if len(f) >= 4 and f[3].isdigit():
-            rss.append((int(f[0]), int(f[2]), int(f[3])))
+        if len(f) >= 5 and f[3].isdigit():
+            rss.append((int(f[0]), int(f[2]), int(f[3]), int(f[4])))
 
 heap = []  # (ms, used_bytes)
 p = os.path.join(work, "heap.log")
@@ -413,7 +413,7 @@ def fmt_rate(ph):
 
 rows = []
 head = ["phase", "plain s", "plain rate", "tgcryptfs s", "tgcryptfs rate", "tg/plain",
-        "peak RSS", "VmHWM", "heap used peak/max", "heap after GC", "live after", "GC pauses"]
+        "peak RSS (anon)", "VmHWM", "heap used peak/max", "heap after GC", "live after", "GC pauses"]
 for ph in phases:
     if ph["fs"] != "tgcryptfs":
         continue
@@ -430,7 +430,7 @@ for ph in phases:
     gs = [g for g in gc if win(g[0]) and "Heap Inspection" not in g[1]]
     dur = max(1, ph["t1"] - ph["t0"])
     rows.append([k, ps, pr, ts, tr, ratio,
-                 "%d MiB" % (max(r[1] for r in rs) // 1024) if rs else "-",
+                 "%d (%d) MiB" % (max(r[1] for r in rs) // 1024, max(r[3] for r in rs) // 1024) if rs else "-",
                  "%d MiB" % (max(r[2] for r in rs) // 1024) if rs else "-",
                  ("%d/%d MiB" % (max(hs) // MiB, mx // MiB)) if hs else ("-/%d MiB" % (mx // MiB)),
                  "%d MiB" % (max(g[2] for g in gs) // MiB) if gs else "-",
@@ -447,8 +447,8 @@ if loads:
     print("load: 1-minute load average at the end of the phases min/max %.1f/%.1f on %d cores" % (min(loads), max(loads), os.cpu_count()))
 print("tg/plain: the plain directory's time divided by tgcryptfs's (> 1 means tgcryptfs is faster); the plain")
 print("  directory's read includes the same SHA-256 as tgcryptfs's, and its 'remount' is a dropped page cache.")
-print("peak RSS: highest VmRSS sampled in the phase; VmHWM: the process's high-water mark so far (it counts")
-print("  LMDB's mapped pages too). heap used: S0U+S1U+EU+OU from jstat (garbage included, G1 fills the heap before")
+print("peak RSS: highest VmRSS sampled in the phase, (anon): highest RssAnon, the part that is not mapped files")
+print("  (LMDB's pages, the jar); VmHWM: the process's high-water mark so far, mapped files included. heap used: S0U+S1U+EU+OU from jstat (garbage included, G1 fills the heap before")
 print("  it collects); heap after GC: highest heap after a GC pause in the phase (GC log); live after: heap after the")
 print("  full GC of `jcmd GC.class_histogram` once the phase ended. GC pauses: count, total, share of the phase.")
 print("heap pressure (full GCs not asked for, evacuation failures): %s" % (len(pressure) if pressure else "none"))
