@@ -448,9 +448,10 @@ if loads:
 print("tg/plain: the plain directory's time divided by tgcryptfs's (> 1 means tgcryptfs is faster); the plain")
 print("  directory's read includes the same SHA-256 as tgcryptfs's, and its 'remount' is a dropped page cache.")
 print("peak RSS: highest VmRSS sampled in the phase, (anon): highest RssAnon, the part that is not mapped files")
-print("  (LMDB's pages, the jar); VmHWM: the process's high-water mark so far, mapped files included. heap used: S0U+S1U+EU+OU from jstat (garbage included, G1 fills the heap before")
-print("  it collects); heap after GC: highest heap after a GC pause in the phase (GC log); live after: heap after the")
-print("  full GC of `jcmd GC.class_histogram` once the phase ended. GC pauses: count, total, share of the phase.")
+print("  (LMDB's pages, the jar); VmHWM: the process's high-water mark so far, mapped files included.")
+print("heap used: S0U+S1U+EU+OU from jstat (garbage included, G1 fills the heap before it collects); heap after GC:")
+print("  highest heap after a GC pause in the phase (GC log); live after: heap after the full GC of")
+print("  `jcmd GC.class_histogram` once the phase ended. GC pauses: count, total, share of the phase.")
 print("heap pressure (full GCs not asked for, evacuation failures): %s" % (len(pressure) if pressure else "none"))
 for l in pressure[:5]:
     print("  " + l)
