@@ -189,7 +189,7 @@ do_rm_tree() { T rm -rf "$1/tree"; }
 sample_now() { # one RSS sample of the mount process into rss.log
   [ -n "$MOUNT_PID" ] || return 0
   local k v _ rss="" hwm="" anon=""
-  while read -r k v _; do case $k in VmRSS:) rss=$v ;; VmHWM:) hwm=$v ;; RssAnon:) anon=$v ;; esac; done < "/proc/$MOUNT_PID/status" 2>/dev/null
+  { while read -r k v _; do case $k in VmRSS:) rss=$v ;; VmHWM:) hwm=$v ;; RssAnon:) anon=$v ;; esac; done < "/proc/$MOUNT_PID/status"; } 2>/dev/null
   [ -n "$rss" ] && echo "$(ms) $MOUNT_PID $rss $hwm ${anon:-0}" >> "$work/rss.log"
   return 0
 }
@@ -456,7 +456,7 @@ print("heap pressure (full GCs not asked for, evacuation failures): %s" % (len(p
 for l in pressure[:5]:
     print("  " + l)
 PY
-echo "mount processes: $(awk '{printf "%s%s", sep, $1; sep=", "}' "$work/maxheap.tsv" 2>/dev/null), max heap $(awk '{printf "%d MiB", $2/1048576; exit}' "$work/maxheap.tsv" 2>/dev/null)"
+[ -s "$work/maxheap.tsv" ] && echo "mount processes: $(awk '{printf "%s%s", sep, $1; sep=", "}' "$work/maxheap.tsv"), max heap $(awk '{printf "%d MiB", $2/1048576; exit}' "$work/maxheap.tsv")"
 if [ -n "$OOM" ] || [ "$DUMPS" -gt 0 ]; then
   echo "OutOfMemoryError: YES"
   [ -n "$OOM" ] && echo "$OOM"
