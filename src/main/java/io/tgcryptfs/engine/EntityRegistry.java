@@ -21,6 +21,11 @@ import java.util.function.Predicate;
  * messages for that key and sends the entity {@code stop}; the entity either stops (having handled all
  * earlier messages, since delivery is ordered) or says it is busy after all. When it has stopped,
  * buffered messages go to a fresh entity.
+ *
+ * <p>Past {@code maxLive} entities the registry starts the same handshake itself, with the entities it
+ * delivered to least recently: without a cap, the live entities are every key touched within the
+ * entities' idle time, so a fast enough stream of new files (a tree being copied in) holds an actor
+ * per file of the last passivate-after seconds, unbounded by the heap. A busy entity stays, as above.
  */
 public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.Command> {
     public interface Command {
@@ -95,25 +100,41 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
     private final M stop;
     private final Props props;
     private final String namePrefix;
-    private final Map<K, Entry> entities = new HashMap<>();
+    /** Access order: the first entries are the ones delivered to least recently. */
+    private final Map<K, Entry> entities = new java.util.LinkedHashMap<>(16, 0.75f, true);
+    private final int maxLive;
     private final java.util.function.Function<K, Object> groupOf;
     private final Map<Object, java.util.Set<K>> groups = new HashMap<>();
     private long spawned;
 
     public static <K, M> Behavior<Command> create(String namePrefix, BiFunction<K, ActorRef<Command>, Behavior<M>> factory,
                                                   M stop, Props props) {
-        return create(namePrefix, factory, stop, props, key -> key);
+        return create(namePrefix, factory, stop, props, key -> key, Integer.MAX_VALUE);
     }
 
     /** @param groupOf the group a key belongs to, for {@link GroupBroadcast} and {@link GroupAsk} */
     public static <K, M> Behavior<Command> create(String namePrefix, BiFunction<K, ActorRef<Command>, Behavior<M>> factory,
                                                   M stop, Props props, java.util.function.Function<K, Object> groupOf) {
-        return Behaviors.setup(ctx -> new EntityRegistry<>(ctx, namePrefix, factory, stop, props, groupOf));
+        return create(namePrefix, factory, stop, props, groupOf, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param maxLive past this many live entities, the least recently used ones are asked to stop (see
+     *                the class comment); at least 1
+     */
+    public static <K, M> Behavior<Command> create(String namePrefix, BiFunction<K, ActorRef<Command>, Behavior<M>> factory,
+                                                  M stop, Props props, java.util.function.Function<K, Object> groupOf,
+                                                  int maxLive) {
+        if (maxLive < 1) {
+            throw new IllegalArgumentException("maxLive must be at least 1");
+        }
+        return Behaviors.setup(ctx -> new EntityRegistry<>(ctx, namePrefix, factory, stop, props, groupOf, maxLive));
     }
 
     private EntityRegistry(ActorContext<Command> ctx, String namePrefix, BiFunction<K, ActorRef<Command>, Behavior<M>> factory,
-                           M stop, Props props, java.util.function.Function<K, Object> groupOf) {
+                           M stop, Props props, java.util.function.Function<K, Object> groupOf, int maxLive) {
         super(ctx);
+        this.maxLive = maxLive;
         this.groupOf = groupOf;
         this.namePrefix = namePrefix;
         this.factory = factory;
@@ -143,9 +164,26 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
         Entry entry = entities.get(key);
         if (entry == null) {
             entry = spawn(key);
+            shed();
         }
         entry.deliver(message);
         return this;
+    }
+
+    /**
+     * Past {@code maxLive}, starts the handshake with the least recently used entities, one per entity
+     * over the cap; entities already mid-passivation count as leaving. One that answers {@link StayAlive}
+     * moves to the most recently used end.
+     */
+    private void shed() {
+        int excess = entities.size() - maxLive;
+        for (java.util.Iterator<Entry> it = entities.values().iterator(); excess > 0 && it.hasNext(); excess--) {
+            Entry entry = it.next();
+            if (!entry.passivating()) {
+                entry.buffer = new ArrayList<>();
+                entry.ref.tell(stop);
+            }
+        }
     }
 
     @SuppressWarnings("unchecked")

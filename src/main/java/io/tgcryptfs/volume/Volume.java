@@ -230,10 +230,10 @@ public final class Volume implements AutoCloseable {
             ActorRef<Namespace.Command> namespace = system.systemActorOf(Namespace.create(ctx, openFiles), "namespace", onBlocking);
             ActorRef<EntityRegistry.Command> inodes = system.systemActorOf(
                     EntityRegistry.<Long, OpenInode.Command>create("inode", (ino, reg) -> OpenInode.create(ino, ctx, reg),
-                            OpenInode.Stop.INSTANCE, onBlocking), "inodes", Props.empty());
+                            OpenInode.Stop.INSTANCE, onBlocking, ino -> ino, settings.maxLiveActors()), "inodes", Props.empty());
             ActorRef<EntityRegistry.Command> bands = system.systemActorOf(
                     EntityRegistry.<BandKey, Band.Command>create("band", (key, reg) -> Band.create(key, ctx, reg),
-                            Band.Stop.INSTANCE, Props.empty(), BandKey::ino), "bands", Props.empty());
+                            Band.Stop.INSTANCE, Props.empty(), BandKey::ino, settings.maxLiveActors()), "bands", Props.empty());
             budget.onPressure(() -> bands.tell(new EntityRegistry.Broadcast<BandKey, Band.Command>(k -> true, Band.SealAll.INSTANCE)));
 
             ExecutorService uploadThreads = Executors.newFixedThreadPool(settings.uploadConcurrency(), r -> {

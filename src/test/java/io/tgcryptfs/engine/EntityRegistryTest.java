@@ -126,6 +126,58 @@ class EntityRegistryTest {
         countLive(); // the registry handles messages in order: the Passivate was queued before this
     }
 
+    private void capAt(int maxLive) {
+        registry = testKit.spawn(EntityRegistry.<String, Msg>create("capped", this::entity, Stop.INSTANCE, Props.empty(),
+                k -> k, maxLive));
+    }
+
+    private void awaitLive(TestProbe<?> probe, int expected) {
+        probe.awaitAssert(Duration.ofSeconds(5), () -> {
+            assertEquals(expected, countLive());
+            return null;
+        });
+    }
+
+    @Test
+    void pastTheCap_theLeastRecentlyUsedEntityStops_andComesBackOnItsNextMessage() {
+        capAt(2);
+        TestProbe<Reply> probe = testKit.createTestProbe();
+        deliver("a", new Echo(1, probe.getRef()));
+        deliver("b", new Echo(2, probe.getRef()));
+        deliver("a", new Echo(3, probe.getRef())); // b is now the least recently used
+        deliver("c", new Echo(4, probe.getRef()));
+        assertEquals(java.util.Set.of(new Reply("a", 1, 1), new Reply("b", 1, 2), new Reply("a", 1, 3), new Reply("c", 1, 4)),
+                new java.util.HashSet<>(probe.receiveSeveralMessages(4))); // entities answer in any order among themselves
+        awaitLive(probe, 2);
+
+        deliver("b", new Echo(5, probe.getRef()));
+        assertEquals(new Reply("b", 2, 5), probe.receiveMessage(), "a fresh b gets the message");
+        awaitLive(probe, 2); // and a, now the least recently used, went
+        deliver("c", new Echo(6, probe.getRef()));
+        assertEquals(new Reply("c", 1, 6), probe.receiveMessage());
+        assertEquals(1, incarnations.get("a").get());
+    }
+
+    @Test
+    void pastTheCap_aBusyEntityStays_andTheNextOnesInLineGo() {
+        capAt(2);
+        TestProbe<Reply> probe = testKit.createTestProbe();
+        deliver("a", StayBusy.INSTANCE);
+        deliver("a", new Echo(1, probe.getRef()));
+        deliver("b", new Echo(2, probe.getRef()));
+        deliver("c", new Echo(3, probe.getRef())); // a is asked first and refuses
+        probe.receiveSeveralMessages(3);
+        deliver("a", new Echo(4, probe.getRef()));
+        assertEquals(new Reply("a", 1, 4), probe.receiveMessage(), "the busy entity kept its incarnation and its messages");
+        deliver("d", new Echo(5, probe.getRef())); // b and c are now the least recently used
+        assertEquals(new Reply("d", 1, 5), probe.receiveMessage());
+        awaitLive(probe, 2);
+        deliver("a", new Echo(6, probe.getRef()));
+        assertEquals(new Reply("a", 1, 6), probe.receiveMessage());
+        assertEquals(1, incarnations.get("b").get());
+        assertEquals(1, incarnations.get("c").get());
+    }
+
     @Test
     void deliver_spawnsOneEntityPerKey() {
         TestProbe<Reply> probe = testKit.createTestProbe();

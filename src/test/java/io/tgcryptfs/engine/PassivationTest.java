@@ -97,6 +97,27 @@ class PassivationTest {
     }
 
     @Test
+    void pastMaxLiveActors_idleActorsStopEarly_andEveryFileReadsBack() {
+        int cap = 4;
+        // actors never idle long enough to passivate on their own: only the cap stops them
+        vol = TestVolume.open(dir, quickPassivation(Duration.ofHours(1), Duration.ofMillis(40)).maxLiveActors(cap));
+        Random random = new Random(5);
+        byte[][] contents = new byte[30][];
+        for (int i = 0; i < contents.length; i++) {
+            contents[i] = new byte[1 + random.nextInt(2 * BAND)];
+            random.nextBytes(contents[i]);
+            vol.writeFile("/f" + i, contents[i]);
+        }
+        Await.until(() -> vol.budget.dirtyBytes() == 0, "every block to be sealed");
+        vol.writeFile("/last", new byte[] {7}); // one more spawn: the bands that were busy before are idle now
+        Await.until(() -> vol.liveBands() <= cap && vol.liveInodes() <= cap, "live actors down to the cap");
+        for (int i = 0; i < contents.length; i++) {
+            assertArrayEquals(contents[i], vol.readFile("/f" + i), "file " + i);
+        }
+        assertEquals(0640, vol.gateway.chmod("/f0", 0640).mode() & 07777, "a fresh inode actor serves the next change");
+    }
+
+    @Test
     void flushes_sentWhileBandsPassivate_areAllAnswered() throws Exception {
         vol = TestVolume.open(dir, quickPassivation(Duration.ofMillis(5), Duration.ofMillis(10)));
         vol.writeFile("/f", new byte[8 * BAND]);

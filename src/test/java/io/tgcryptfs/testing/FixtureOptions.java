@@ -19,6 +19,8 @@ public final class FixtureOptions {
     /** Defaults to the expiry itself: tests that set a short expiry expect blocks sealed after it, written or not. */
     public Duration dirtyMaxAge = Duration.ZERO;
     public Duration passivateAfter = Duration.ofSeconds(30);
+    /** As engine.max-live-actors. */
+    public int maxLiveActors = 10000;
     public Duration askTimeout = Duration.ofSeconds(20);
     public boolean compress = true;
     public boolean uploads = true;
@@ -80,6 +82,11 @@ public final class FixtureOptions {
 
     public FixtureOptions passivateAfter(Duration v) {
         passivateAfter = v;
+        return this;
+    }
+
+    public FixtureOptions maxLiveActors(int v) {
+        maxLiveActors = v;
         return this;
     }
 

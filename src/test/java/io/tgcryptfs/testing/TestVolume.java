@@ -122,12 +122,12 @@ public final class TestVolume implements AutoCloseable {
         ActorRef<Namespace.Command> namespace = testKit.spawn(Namespace.create(ctx, openFiles), "namespace", onBlocking);
         ActorRef<EntityRegistry.Command> inodes = testKit.spawn(
                 EntityRegistry.<Long, OpenInode.Command>create("inode", (ino, reg) -> OpenInode.create(ino, ctx, reg),
-                        OpenInode.Stop.INSTANCE, onBlocking), "inodes");
+                        OpenInode.Stop.INSTANCE, onBlocking, ino -> ino, options.maxLiveActors), "inodes");
         ActorRef<EntityRegistry.Command> bands = testKit.spawn(
                 EntityRegistry.<BandKey, Band.Command>create("band", (key, reg) -> {
                     bandIncarnations.incrementAndGet();
                     return Band.create(key, ctx, reg);
-                }, Band.Stop.INSTANCE, Props.empty(), BandKey::ino), "bands");
+                }, Band.Stop.INSTANCE, Props.empty(), BandKey::ino, options.maxLiveActors), "bands");
         budget.onPressure(() -> bands.tell(new EntityRegistry.Broadcast<BandKey, Band.Command>(k -> true, Band.SealAll.INSTANCE)));
 
         Sleeper sleeper = options.sleeper != null ? options.sleeper : new RecordingSleeper();
