@@ -19,6 +19,7 @@ import io.tgcryptfs.chunk.Outbox;
 import io.tgcryptfs.chunk.PackCache;
 import io.tgcryptfs.chunk.PackCompactor;
 import io.tgcryptfs.chunk.PlaintextCache;
+import io.tgcryptfs.chunk.SealRoundTrip;
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.crypto.IntegrityException;
 import io.tgcryptfs.crypto.JitWarmup;
@@ -194,7 +195,7 @@ public final class Volume implements AutoCloseable {
             }
             VolumeHeader header = VolumeHeader.decode(Files.readAllBytes(settings.headerFile()));
             keys = VolumeKeys.unlock(header, password, random);
-            JitWarmup.startInBackground();
+            JitWarmup.startInBackground(new SealRoundTrip());
             meta = LmdbMetaStore.open(settings.metaDir(), settings.metadataMapSize(), settings.metadataSyncEveryCommit());
             MetadataRestore.adoptLegacyCounter(meta, LEGACY_ROOT_SEQUENCE);
             Outbox outbox = new Outbox(settings.outboxDir(), meta, keys.metadataCipher(), random,
