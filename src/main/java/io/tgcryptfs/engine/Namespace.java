@@ -51,7 +51,7 @@ public final class Namespace extends AbstractBehavior<Namespace.Command> {
                          ActorRef<FsResult<Done>> replyTo) implements Command {
     }
 
-    /** The last handle of {@code ino} was closed: delete it if no name points to it any more. */
+    /** The last handle of {@code ino}, which lost its last name while open, was closed: delete it. */
     public record Released(long ino, ActorRef<FsResult<Done>> replyTo) implements Command {
     }
 
@@ -170,7 +170,7 @@ public final class Namespace extends AbstractBehavior<Namespace.Command> {
             w.deleteEntry(m.parent(), m.name());
             if (inode.nlink() == 0) {
                 // libfuse removing its hidden name after the last close: the link was dropped at hide time
-                if (!openFiles.isOpen(ino)) {
+                if (!openFiles.keepUnlinked(ino)) {
                     purge(w, inode);
                 }
                 return Done.INSTANCE;
@@ -305,7 +305,7 @@ public final class Namespace extends AbstractBehavior<Namespace.Command> {
         Inode dropped = inode.withNlink(inode.nlink() - 1, now);
         if (dropped.nlink() > 0) {
             w.putInode(dropped);
-        } else if (openFiles.isOpen(inode.ino())) {
+        } else if (openFiles.keepUnlinked(inode.ino())) {
             w.putInode(dropped);
             w.addOrphan(inode.ino());
         } else {

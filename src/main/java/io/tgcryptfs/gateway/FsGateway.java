@@ -54,7 +54,7 @@ public final class FsGateway {
     private final Duration timeout;
     private final long capacityBytes;
     private final AtomicLong nextHandle = new AtomicLong(1);
-    private final ConcurrentHashMap<Long, Long> handles = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, OpenHandle> handles = new ConcurrentHashMap<>();
 
     public FsGateway(ActorSystem<?> system, MetaStore meta, LocalSync localSync, ChunkStore chunks, BlockGeometry geometry,
                      DirtyRegions dirtyRegions, ActorRef<Namespace.Command> namespace, ActorRef<EntityRegistry.Command> inodes,
@@ -249,7 +249,7 @@ public final class FsGateway {
     private long newHandle(long ino) {
         long handle = nextHandle.getAndIncrement();
         openFiles.opened(ino);
-        handles.put(handle, ino);
+        handles.put(handle, new OpenHandle(ino));
         return handle;
     }
 
@@ -258,7 +258,9 @@ public final class FsGateway {
     }
 
     public void write(long handle, long offset, byte[] bytes) {
-        data.write(inoOf(handle), offset, bytes);
+        OpenHandle open = handleOf(handle);
+        open.wrote(); // before the bands hold the data: a close racing this write must seal it
+        data.write(open.ino, offset, bytes);
     }
 
     /**
@@ -278,12 +280,20 @@ public final class FsGateway {
         inoOf(handle);
     }
 
+    /**
+     * Seals what this handle wrote, and deletes the file if this was its last handle and it lost its
+     * last name while open. Closing a file that was neither written nor unlinked does no more than
+     * forget the handle.
+     */
     public void release(long handle) {
-        Long ino = handles.remove(handle);
-        if (ino == null) {
+        OpenHandle open = handles.remove(handle);
+        if (open == null) {
             throw new FsException(FsError.BAD_HANDLE, "unknown handle " + handle);
         }
-        bands.tell(new EntityRegistry.GroupBroadcast<Band.Command>(ino, Band.SealAll.INSTANCE));
+        long ino = open.ino;
+        if (open.hasWritten()) {
+            bands.tell(new EntityRegistry.GroupBroadcast<Band.Command>(ino, Band.SealAll.INSTANCE));
+        }
         if (openFiles.released(ino)) {
             this.<Namespace.Command, Done>ask(namespace, r -> new Namespace.Released(ino, r));
         }
@@ -306,11 +316,15 @@ public final class FsGateway {
     }
 
     private long inoOf(long handle) {
-        Long ino = handles.get(handle);
-        if (ino == null) {
+        return handleOf(handle).ino;
+    }
+
+    private OpenHandle handleOf(long handle) {
+        OpenHandle open = handles.get(handle);
+        if (open == null) {
             throw new FsException(FsError.BAD_HANDLE, "unknown handle " + handle);
         }
-        return ino;
+        return open;
     }
 
     private long resolveDir(String path) {
