@@ -7,82 +7,43 @@ import io.tgcryptfs.fs.Inode;
 import io.tgcryptfs.fs.Timestamp;
 import io.tgcryptfs.meta.MetaReader;
 import io.tgcryptfs.meta.MetaWriter;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.actor.typed.javadsl.Receive;
 
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * The directory tree: every change to names and link counts, each as one LMDB transaction, one at a
- * time. Keeping them in one place is what makes rename, link and unlink consistent with each other.
- * A directory stores its parent under the name ".." so rename can refuse to move a directory into
+ * The directory tree: every change to names and link counts, each as one LMDB transaction. A rename,
+ * link or unlink touches entries and link counts of several inodes at once; doing each in a single write
+ * transaction makes them consistent with each other, because LMDB admits one write transaction at a
+ * time and each one reads what it changes inside itself.
+ *
+ * <p>Not an actor: it runs on the calling thread, a FUSE thread that would otherwise block waiting for
+ * an actor to run the very same transaction. That hand-off to the blocking dispatcher and back was
+ * most of the cost of a create or an unlink (two thread wake-ups, an ask's temporary actor and timer).
+ * The open-file table it consults is updated atomically per inode (see {@link OpenFiles}), so an
+ * unlink racing the last close still deletes the inode exactly once.
+ *
+ * <p>A directory stores its parent under the name ".." so rename can refuse to move a directory into
  * itself; readdir hides it.
  */
-public final class Namespace extends AbstractBehavior<Namespace.Command> {
+public final class Namespace {
     public static final long ROOT = 1;
     public static final String PARENT = "..";
     public static final String NEXT_INODE = "next-inode";
     public static final String INODES = "inodes";
 
-    public interface Command {
-    }
-
-    /** Create a file, directory, symlink or special file named {@code name} in {@code parent}. */
+    /** A file, directory, symlink or special file named {@code name} to be created in {@code parent}. */
     public record MakeNode(long parent, String name, FileKind kind, int mode, int uid, int gid, long rdev,
-                           String symlinkTarget, ActorRef<FsResult<Inode>> replyTo) implements Command {
-    }
-
-    public record Link(long ino, long newParent, String newName, ActorRef<FsResult<Inode>> replyTo) implements Command {
-    }
-
-    public record Unlink(long parent, String name, ActorRef<FsResult<Done>> replyTo) implements Command {
-    }
-
-    public record RemoveDirectory(long parent, String name, ActorRef<FsResult<Done>> replyTo) implements Command {
-    }
-
-    public record Rename(long oldParent, String oldName, long newParent, String newName,
-                         ActorRef<FsResult<Done>> replyTo) implements Command {
-    }
-
-    /** The last handle of {@code ino}, which lost its last name while open, was closed: delete it. */
-    public record Released(long ino, ActorRef<FsResult<Done>> replyTo) implements Command {
+                           String symlinkTarget) {
     }
 
     private final EngineContext ctx;
     private final OpenFiles openFiles;
 
-    public static Behavior<Command> create(EngineContext ctx, OpenFiles openFiles) {
-        return Behaviors.setup(context -> new Namespace(context, ctx, openFiles));
-    }
-
-    private Namespace(ActorContext<Command> context, EngineContext ctx, OpenFiles openFiles) {
-        super(context);
+    public Namespace(EngineContext ctx, OpenFiles openFiles) {
         this.ctx = ctx;
         this.openFiles = openFiles;
-    }
-
-    @Override
-    public Receive<Command> createReceive() {
-        return newReceiveBuilder()
-                .onMessage(MakeNode.class, m -> reply(m.replyTo(), () -> makeNode(m)))
-                .onMessage(Link.class, m -> reply(m.replyTo(), () -> link(m)))
-                .onMessage(Unlink.class, m -> reply(m.replyTo(), () -> unlink(m)))
-                .onMessage(RemoveDirectory.class, m -> reply(m.replyTo(), () -> rmdir(m)))
-                .onMessage(Rename.class, m -> reply(m.replyTo(), () -> rename(m)))
-                .onMessage(Released.class, m -> reply(m.replyTo(), () -> released(m.ino())))
-                .build();
-    }
-
-    private <T> Behavior<Command> reply(ActorRef<FsResult<T>> replyTo, java.util.function.Supplier<T> body) {
-        replyTo.tell(FsResult.of(body));
-        return this;
     }
 
     /** Creates the root directory of a new volume; idempotent. */
@@ -99,7 +60,7 @@ public final class Namespace extends AbstractBehavior<Namespace.Command> {
         });
     }
 
-    private Inode makeNode(MakeNode m) {
+    public Inode makeNode(MakeNode m) {
         return ctx.meta().write(w -> {
             Inode parent = directory(w, m.parent());
             if (w.lookup(m.parent(), m.name()).isPresent()) {
@@ -131,43 +92,45 @@ public final class Namespace extends AbstractBehavior<Namespace.Command> {
         });
     }
 
-    private Inode link(Link m) {
+    /** Adds the name {@code newName} in {@code newParent} for the existing non-directory {@code ino}. */
+    public Inode link(long ino, long newParent, String newName) {
         return ctx.meta().write(w -> {
-            Inode inode = w.inode(m.ino()).orElseThrow(() -> notFound("source"));
+            Inode inode = w.inode(ino).orElseThrow(() -> notFound("source"));
             if (inode.isDirectory()) {
                 throw new FsException(FsError.NOT_PERMITTED, "cannot hard-link a directory");
             }
             if (inode.nlink() == 0) {
                 throw new FsException(FsError.NOT_FOUND, "source was unlinked");
             }
-            Inode parent = directory(w, m.newParent());
-            if (w.lookup(m.newParent(), m.newName()).isPresent()) {
-                throw new FsException(FsError.EXISTS, m.newName() + " exists");
+            Inode parent = directory(w, newParent);
+            if (w.lookup(newParent, newName).isPresent()) {
+                throw new FsException(FsError.EXISTS, newName + " exists");
             }
             Timestamp now = ctx.now();
             Inode linked = inode.withNlink(inode.nlink() + 1, now);
             w.putInode(linked);
-            w.putEntry(m.newParent(), m.newName(), m.ino());
+            w.putEntry(newParent, newName, ino);
             w.putInode(withParentChange(parent, 0, now));
             return linked;
         });
     }
 
-    private Done unlink(Unlink m) {
-        return ctx.meta().write(w -> {
-            Inode parent = directory(w, m.parent());
-            long ino = w.lookup(m.parent(), m.name()).orElseThrow(() -> notFound(m.name()));
+    /** Removes the name of a non-directory; the inode goes with its last link, or at its last close if open. */
+    public void unlink(long parentIno, String name) {
+        ctx.meta().write(w -> {
+            Inode parent = directory(w, parentIno);
+            long ino = w.lookup(parentIno, name).orElseThrow(() -> notFound(name));
             Optional<Inode> found = w.inode(ino);
             if (found.isEmpty()) {
                 // a hidden name whose inode was already deleted at its last close
-                w.deleteEntry(m.parent(), m.name());
+                w.deleteEntry(parentIno, name);
                 return Done.INSTANCE;
             }
             Inode inode = found.get();
             if (inode.isDirectory()) {
-                throw new FsException(FsError.IS_DIRECTORY, m.name() + " is a directory");
+                throw new FsException(FsError.IS_DIRECTORY, name + " is a directory");
             }
-            w.deleteEntry(m.parent(), m.name());
+            w.deleteEntry(parentIno, name);
             if (inode.nlink() == 0) {
                 // libfuse removing its hidden name after the last close: the link was dropped at hide time
                 if (!openFiles.keepUnlinked(ino)) {
@@ -182,21 +145,22 @@ public final class Namespace extends AbstractBehavior<Namespace.Command> {
         });
     }
 
-    private Done rmdir(RemoveDirectory m) {
-        return ctx.meta().write(w -> {
-            if (m.name().equals(".")) {
+    /** Removes an empty directory. */
+    public void removeDirectory(long parentIno, String name) {
+        ctx.meta().write(w -> {
+            if (name.equals(".")) {
                 throw new FsException(FsError.INVALID, "cannot remove .");
             }
-            Inode parent = directory(w, m.parent());
-            long ino = w.lookup(m.parent(), m.name()).orElseThrow(() -> notFound(m.name()));
-            Inode dir = w.inode(ino).orElseThrow(() -> notFound(m.name()));
+            Inode parent = directory(w, parentIno);
+            long ino = w.lookup(parentIno, name).orElseThrow(() -> notFound(name));
+            Inode dir = w.inode(ino).orElseThrow(() -> notFound(name));
             if (!dir.isDirectory()) {
-                throw new FsException(FsError.NOT_DIRECTORY, m.name() + " is not a directory");
+                throw new FsException(FsError.NOT_DIRECTORY, name + " is not a directory");
             }
             requireEmpty(w, ino);
             Timestamp now = ctx.now();
             dropHiddenEntries(w, ino);
-            w.deleteEntry(m.parent(), m.name());
+            w.deleteEntry(parentIno, name);
             w.deleteEntry(ino, PARENT);
             w.putInode(withParentChange(parent, -1, now));
             removeInode(w, dir);
@@ -204,8 +168,16 @@ public final class Namespace extends AbstractBehavior<Namespace.Command> {
         });
     }
 
-    private Done rename(Rename m) {
-        return ctx.meta().write(w -> {
+    /** Moves {@code oldName} in {@code oldParent} to {@code newName} in {@code newParent}, replacing what is there. */
+    public void rename(long oldParent, String oldName, long newParent, String newName) {
+        rename(new Rename(oldParent, oldName, newParent, newName));
+    }
+
+    private record Rename(long oldParent, String oldName, long newParent, String newName) {
+    }
+
+    private void rename(Rename m) {
+        ctx.meta().write(w -> {
             Inode oldParent = directory(w, m.oldParent());
             Inode newParent = directory(w, m.newParent());
             long ino = w.lookup(m.oldParent(), m.oldName()).orElseThrow(() -> notFound(m.oldName()));
@@ -279,15 +251,15 @@ public final class Namespace extends AbstractBehavior<Namespace.Command> {
         }
     }
 
-    private Done released(long ino) {
+    /** The last handle of {@code ino}, which lost its last name while open, was closed: delete it. */
+    public void released(long ino) {
         if (openFiles.isOpen(ino)) {
-            return Done.INSTANCE;
+            return;
         }
         ctx.meta().write(w -> {
             w.inode(ino).filter(i -> i.nlink() == 0).ifPresent(i -> purge(w, i));
             return null;
         });
-        return Done.INSTANCE;
     }
 
     /** Deletes every inode left unlinked-but-open when the volume last stopped (nothing is open now). */

@@ -39,7 +39,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * The synchronous facade FUSE calls: resolves paths, asks the actors and waits for their answers with
  * a timeout. The only place that blocks on actors. Reads of committed metadata (getattr, readdir,
  * getxattr) go straight to LMDB: every change is committed in one transaction, so a read transaction
- * always sees a consistent state.
+ * always sees a consistent state. Name changes (create, link, unlink, rename, rmdir) run their one
+ * write transaction right here on the FUSE thread, through {@link Namespace}: asking an actor to run
+ * it and waiting would add two thread hand-offs and gain nothing.
  */
 public final class FsGateway {
     private final Asker asker;
@@ -47,7 +49,7 @@ public final class FsGateway {
     private final MetaStore meta;
     private final ChunkStore chunks;
     private final BlockGeometry geometry;
-    private final ActorRef<Namespace.Command> namespace;
+    private final Namespace namespace;
     private final ActorRef<EntityRegistry.Command> inodes;
     private final ActorRef<EntityRegistry.Command> bands;
     private final OpenFiles openFiles;
@@ -57,7 +59,7 @@ public final class FsGateway {
     private final ConcurrentHashMap<Long, OpenHandle> handles = new ConcurrentHashMap<>();
 
     public FsGateway(ActorSystem<?> system, MetaStore meta, LocalSync localSync, ChunkStore chunks, BlockGeometry geometry,
-                     DirtyRegions dirtyRegions, ActorRef<Namespace.Command> namespace, ActorRef<EntityRegistry.Command> inodes,
+                     DirtyRegions dirtyRegions, Namespace namespace, ActorRef<EntityRegistry.Command> inodes,
                      ActorRef<EntityRegistry.Command> bands, OpenFiles openFiles, Duration timeout, Duration dataTimeout,
                      long capacityBytes, Executor prefetcher, Clock clock) {
         this.asker = new Asker(system);
@@ -141,32 +143,32 @@ public final class FsGateway {
     public Inode mknod(String path, FileKind kind, int mode, long rdev, Caller caller) {
         String[] pn = PathNames.split(path);
         long parent = resolveDir(pn[0]);
-        return ask(namespace, r -> new Namespace.MakeNode(parent, pn[1], kind, mode, caller.uid(), caller.gid(), rdev, null, r));
+        return namespace.makeNode(new Namespace.MakeNode(parent, pn[1], kind, mode, caller.uid(), caller.gid(), rdev, null));
     }
 
     public Inode symlink(String target, String path, Caller caller) {
         String[] pn = PathNames.split(path);
         long parent = resolveDir(pn[0]);
-        return ask(namespace, r -> new Namespace.MakeNode(parent, pn[1], FileKind.SYMLINK, 0777, caller.uid(), caller.gid(), 0, target, r));
+        return namespace.makeNode(new Namespace.MakeNode(parent, pn[1], FileKind.SYMLINK, 0777, caller.uid(), caller.gid(), 0, target));
     }
 
     public Inode link(String existing, String newPath) {
         long ino = meta.read(r -> resolve(r, existing));
         String[] pn = PathNames.split(newPath);
         long parent = resolveDir(pn[0]);
-        return ask(namespace, r -> new Namespace.Link(ino, parent, pn[1], r));
+        return namespace.link(ino, parent, pn[1]);
     }
 
     public void unlink(String path) {
         String[] pn = PathNames.split(path);
         long parent = resolveDir(pn[0]);
-        this.<Namespace.Command, Done>ask(namespace, r -> new Namespace.Unlink(parent, pn[1], r));
+        namespace.unlink(parent, pn[1]);
     }
 
     public void rmdir(String path) {
         String[] pn = PathNames.split(path);
         long parent = resolveDir(pn[0]);
-        this.<Namespace.Command, Done>ask(namespace, r -> new Namespace.RemoveDirectory(parent, pn[1], r));
+        namespace.removeDirectory(parent, pn[1]);
     }
 
     public void rename(String from, String to) {
@@ -174,7 +176,7 @@ public final class FsGateway {
         String[] b = PathNames.split(to);
         long oldParent = resolveDir(a[0]);
         long newParent = resolveDir(b[0]);
-        this.<Namespace.Command, Done>ask(namespace, r -> new Namespace.Rename(oldParent, a[1], newParent, b[1], r));
+        namespace.rename(oldParent, a[1], newParent, b[1]);
     }
 
     // ---- attributes ----------------------------------------------------------------------------
@@ -295,7 +297,7 @@ public final class FsGateway {
             bands.tell(new EntityRegistry.GroupBroadcast<Band.Command>(ino, Band.SealAll.INSTANCE));
         }
         if (openFiles.released(ino)) {
-            this.<Namespace.Command, Done>ask(namespace, r -> new Namespace.Released(ino, r));
+            namespace.released(ino);
         }
     }
 
@@ -356,10 +358,6 @@ public final class FsGateway {
     private <T> T askInode(long ino, Function<ActorRef<FsResult<T>>, OpenInode.Command> question) {
         CompletableFuture<FsResult<T>> answer = askFuture(inodes, r -> new EntityRegistry.Deliver<>(ino, question.apply(r)));
         return await(answer).orThrow();
-    }
-
-    private <Q, T> T ask(RecipientRef<Q> target, Function<ActorRef<FsResult<T>>, Q> question) {
-        return await(askFuture(target, question)).orThrow();
     }
 
     private <Q, R> CompletableFuture<R> askFuture(RecipientRef<Q> target, Function<ActorRef<R>, Q> question) {
