@@ -34,7 +34,7 @@ public final class Namespace {
     public static final String INODES = "inodes";
 
     /** A file, directory, symlink or special file named {@code name} to be created in {@code parent}. */
-    public record MakeNode(long parent, String name, FileKind kind, int mode, int uid, int gid, long rdev,
+    public record MakeNode(Lookup parent, String name, FileKind kind, int mode, int uid, int gid, long rdev,
                            String symlinkTarget) {
     }
 
@@ -62,8 +62,9 @@ public final class Namespace {
 
     public Inode makeNode(MakeNode m) {
         return ctx.meta().write(w -> {
-            Inode parent = directory(w, m.parent());
-            if (w.lookup(m.parent(), m.name()).isPresent()) {
+            long parentIno = m.parent().in(w);
+            Inode parent = directory(w, parentIno);
+            if (w.lookup(parentIno, m.name()).isPresent()) {
                 throw new FsException(FsError.EXISTS, m.name() + " exists");
             }
             Timestamp now = ctx.now();
@@ -82,9 +83,9 @@ public final class Namespace {
             Inode inode = new Inode(ino, m.kind(), mode, m.uid(), gid, dir ? 2 : 1, size, m.rdev(), now, now, now,
                     m.symlinkTarget());
             w.putInode(inode);
-            w.putEntry(m.parent(), m.name(), ino);
+            w.putEntry(parentIno, m.name(), ino);
             if (dir) {
-                w.putEntry(ino, PARENT, m.parent());
+                w.putEntry(ino, PARENT, parentIno);
             }
             touchParent(w, parent, dir ? 1 : 0, now);
             w.addToCounter(INODES, 1);
@@ -92,9 +93,10 @@ public final class Namespace {
         });
     }
 
-    /** Adds the name {@code newName} in {@code newParent} for the existing non-directory {@code ino}. */
-    public Inode link(long ino, long newParent, String newName) {
+    /** Adds the name {@code newName} in {@code newParentDir} for the existing non-directory {@code source}. */
+    public Inode link(Lookup source, Lookup newParentDir, String newName) {
         return ctx.meta().write(w -> {
+            long ino = source.in(w);
             Inode inode = w.inode(ino).orElseThrow(() -> notFound("source"));
             if (inode.isDirectory()) {
                 throw new FsException(FsError.NOT_PERMITTED, "cannot hard-link a directory");
@@ -102,6 +104,7 @@ public final class Namespace {
             if (inode.nlink() == 0) {
                 throw new FsException(FsError.NOT_FOUND, "source was unlinked");
             }
+            long newParent = newParentDir.in(w);
             Inode parent = directory(w, newParent);
             if (w.lookup(newParent, newName).isPresent()) {
                 throw new FsException(FsError.EXISTS, newName + " exists");
@@ -116,8 +119,9 @@ public final class Namespace {
     }
 
     /** Removes the name of a non-directory; the inode goes with its last link, or at its last close if open. */
-    public void unlink(long parentIno, String name) {
+    public void unlink(Lookup parentDir, String name) {
         ctx.meta().write(w -> {
+            long parentIno = parentDir.in(w);
             Inode parent = directory(w, parentIno);
             long ino = w.lookup(parentIno, name).orElseThrow(() -> notFound(name));
             Optional<Inode> found = w.inode(ino);
@@ -146,8 +150,9 @@ public final class Namespace {
     }
 
     /** Removes an empty directory. */
-    public void removeDirectory(long parentIno, String name) {
+    public void removeDirectory(Lookup parentDir, String name) {
         ctx.meta().write(w -> {
+            long parentIno = parentDir.in(w);
             if (name.equals(".")) {
                 throw new FsException(FsError.INVALID, "cannot remove .");
             }
@@ -169,64 +174,66 @@ public final class Namespace {
     }
 
     /** Moves {@code oldName} in {@code oldParent} to {@code newName} in {@code newParent}, replacing what is there. */
-    public void rename(long oldParent, String oldName, long newParent, String newName) {
-        rename(new Rename(oldParent, oldName, newParent, newName));
+    public void rename(Lookup oldParentDir, String oldName, Lookup newParentDir, String newName) {
+        ctx.meta().write(w -> {
+            long oldParent = oldParentDir.in(w);
+            long newParent = newParentDir.in(w);
+            return rename(w, new Rename(oldParent, oldName, newParent, newName));
+        });
     }
 
     private record Rename(long oldParent, String oldName, long newParent, String newName) {
     }
 
-    private void rename(Rename m) {
-        ctx.meta().write(w -> {
-            Inode oldParent = directory(w, m.oldParent());
-            Inode newParent = directory(w, m.newParent());
-            long ino = w.lookup(m.oldParent(), m.oldName()).orElseThrow(() -> notFound(m.oldName()));
-            Inode moving = w.inode(ino).orElseThrow(() -> notFound(m.oldName()));
-            OptionalLong target = w.lookup(m.newParent(), m.newName());
-            if (target.isPresent() && target.getAsLong() == ino) {
-                return Done.INSTANCE; // both names are links to the same file: POSIX says do nothing
+    private Done rename(MetaWriter w, Rename m) {
+        Inode oldParent = directory(w, m.oldParent());
+        Inode newParent = directory(w, m.newParent());
+        long ino = w.lookup(m.oldParent(), m.oldName()).orElseThrow(() -> notFound(m.oldName()));
+        Inode moving = w.inode(ino).orElseThrow(() -> notFound(m.oldName()));
+        OptionalLong target = w.lookup(m.newParent(), m.newName());
+        if (target.isPresent() && target.getAsLong() == ino) {
+            return Done.INSTANCE; // both names are links to the same file: POSIX says do nothing
+        }
+        if (target.isEmpty() && !moving.isDirectory() && moving.nlink() > 0 && openFiles.isOpen(ino)
+                && HiddenNames.isHidden(m.newName())) {
+            return hide(w, oldParent, m, moving);
+        }
+        if (moving.isDirectory() && m.newParent() != m.oldParent() && isAncestor(w, ino, m.newParent())) {
+            throw new FsException(FsError.INVALID, "cannot move a directory into itself");
+        }
+        Timestamp now = ctx.now();
+        if (target.isPresent()) {
+            Inode replaced = w.inode(target.getAsLong()).orElseThrow(() -> notFound(m.newName()));
+            if (moving.isDirectory() && !replaced.isDirectory()) {
+                throw new FsException(FsError.NOT_DIRECTORY, m.newName() + " is not a directory");
             }
-            if (target.isEmpty() && !moving.isDirectory() && moving.nlink() > 0 && openFiles.isOpen(ino)
-                    && HiddenNames.isHidden(m.newName())) {
-                return hide(w, oldParent, m, moving);
+            if (!moving.isDirectory() && replaced.isDirectory()) {
+                throw new FsException(FsError.IS_DIRECTORY, m.newName() + " is a directory");
             }
-            if (moving.isDirectory() && m.newParent() != m.oldParent() && isAncestor(w, ino, m.newParent())) {
-                throw new FsException(FsError.INVALID, "cannot move a directory into itself");
-            }
-            Timestamp now = ctx.now();
-            if (target.isPresent()) {
-                Inode replaced = w.inode(target.getAsLong()).orElseThrow(() -> notFound(m.newName()));
-                if (moving.isDirectory() && !replaced.isDirectory()) {
-                    throw new FsException(FsError.NOT_DIRECTORY, m.newName() + " is not a directory");
-                }
-                if (!moving.isDirectory() && replaced.isDirectory()) {
-                    throw new FsException(FsError.IS_DIRECTORY, m.newName() + " is a directory");
-                }
-                if (replaced.isDirectory()) {
-                    requireEmpty(w, replaced.ino());
-                    dropHiddenEntries(w, replaced.ino());
-                    w.deleteEntry(replaced.ino(), PARENT);
-                    newParent = withParentChange(newParent, -1, now);
-                    removeInode(w, replaced);
-                } else {
-                    dropLink(w, replaced, now);
-                }
-            }
-            w.deleteEntry(m.oldParent(), m.oldName());
-            w.putEntry(m.newParent(), m.newName(), ino);
-            int dirDelta = moving.isDirectory() ? 1 : 0;
-            if (m.oldParent() == m.newParent()) {
-                w.putInode(withParentChange(newParent, 0, now));
+            if (replaced.isDirectory()) {
+                requireEmpty(w, replaced.ino());
+                dropHiddenEntries(w, replaced.ino());
+                w.deleteEntry(replaced.ino(), PARENT);
+                newParent = withParentChange(newParent, -1, now);
+                removeInode(w, replaced);
             } else {
-                w.putInode(withParentChange(oldParent, -dirDelta, now));
-                w.putInode(withParentChange(newParent, dirDelta, now));
-                if (moving.isDirectory()) {
-                    w.putEntry(ino, PARENT, m.newParent());
-                }
+                dropLink(w, replaced, now);
             }
-            w.putInode(w.inode(ino).orElseThrow().withChanged(now));
-            return Done.INSTANCE;
-        });
+        }
+        w.deleteEntry(m.oldParent(), m.oldName());
+        w.putEntry(m.newParent(), m.newName(), ino);
+        int dirDelta = moving.isDirectory() ? 1 : 0;
+        if (m.oldParent() == m.newParent()) {
+            w.putInode(withParentChange(newParent, 0, now));
+        } else {
+            w.putInode(withParentChange(oldParent, -dirDelta, now));
+            w.putInode(withParentChange(newParent, dirDelta, now));
+            if (moving.isDirectory()) {
+                w.putEntry(ino, PARENT, m.newParent());
+            }
+        }
+        w.putInode(w.inode(ino).orElseThrow().withChanged(now));
+        return Done.INSTANCE;
     }
 
     /**

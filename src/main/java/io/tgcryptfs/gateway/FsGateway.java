@@ -9,6 +9,7 @@ import io.tgcryptfs.engine.Done;
 import io.tgcryptfs.engine.EntityRegistry;
 import io.tgcryptfs.engine.FsResult;
 import io.tgcryptfs.engine.HiddenNames;
+import io.tgcryptfs.engine.Lookup;
 import io.tgcryptfs.engine.Namespace;
 import io.tgcryptfs.engine.OpenFiles;
 import io.tgcryptfs.engine.OpenInode;
@@ -140,43 +141,38 @@ public final class FsGateway {
 
     // ---- namespace -----------------------------------------------------------------------------
 
+    // Paths are resolved inside the namespace's write transaction: one transaction instead of a read
+    // followed by a write, and the directory found is the one changed.
+
     public Inode mknod(String path, FileKind kind, int mode, long rdev, Caller caller) {
         String[] pn = PathNames.split(path);
-        long parent = resolveDir(pn[0]);
-        return namespace.makeNode(new Namespace.MakeNode(parent, pn[1], kind, mode, caller.uid(), caller.gid(), rdev, null));
+        return namespace.makeNode(new Namespace.MakeNode(directory(pn[0]), pn[1], kind, mode, caller.uid(), caller.gid(), rdev, null));
     }
 
     public Inode symlink(String target, String path, Caller caller) {
         String[] pn = PathNames.split(path);
-        long parent = resolveDir(pn[0]);
-        return namespace.makeNode(new Namespace.MakeNode(parent, pn[1], FileKind.SYMLINK, 0777, caller.uid(), caller.gid(), 0, target));
+        return namespace.makeNode(new Namespace.MakeNode(directory(pn[0]), pn[1], FileKind.SYMLINK, 0777, caller.uid(), caller.gid(), 0, target));
     }
 
     public Inode link(String existing, String newPath) {
-        long ino = meta.read(r -> resolve(r, existing));
         String[] pn = PathNames.split(newPath);
-        long parent = resolveDir(pn[0]);
-        return namespace.link(ino, parent, pn[1]);
+        return namespace.link(r -> resolve(r, existing), directory(pn[0]), pn[1]);
     }
 
     public void unlink(String path) {
         String[] pn = PathNames.split(path);
-        long parent = resolveDir(pn[0]);
-        namespace.unlink(parent, pn[1]);
+        namespace.unlink(directory(pn[0]), pn[1]);
     }
 
     public void rmdir(String path) {
         String[] pn = PathNames.split(path);
-        long parent = resolveDir(pn[0]);
-        namespace.removeDirectory(parent, pn[1]);
+        namespace.removeDirectory(directory(pn[0]), pn[1]);
     }
 
     public void rename(String from, String to) {
         String[] a = PathNames.split(from);
         String[] b = PathNames.split(to);
-        long oldParent = resolveDir(a[0]);
-        long newParent = resolveDir(b[0]);
-        namespace.rename(oldParent, a[1], newParent, b[1]);
+        namespace.rename(directory(a[0]), a[1], directory(b[0]), b[1]);
     }
 
     // ---- attributes ----------------------------------------------------------------------------
@@ -329,14 +325,15 @@ public final class FsGateway {
         return open;
     }
 
-    private long resolveDir(String path) {
-        return meta.read(r -> {
+    /** The directory at {@code path}, found in the transaction that uses it. */
+    private static Lookup directory(String path) {
+        return r -> {
             long ino = resolve(r, path);
             if (!inode(r, ino).isDirectory()) {
                 throw new FsException(FsError.NOT_DIRECTORY, path + " is not a directory");
             }
             return ino;
-        });
+        };
     }
 
     private static long resolve(MetaReader r, String path) {
