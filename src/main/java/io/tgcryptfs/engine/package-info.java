@@ -8,8 +8,9 @@
  *
  * <p><b>What leaves:</b> replies, LMDB transactions and sealed blocks handed to {@code chunk}.
  *
- * <p><b>Roles:</b> {@link io.tgcryptfs.engine.Namespace} (one actor) owns every name and link-count change
- * (create, link, unlink, rename, rmdir, purge of released orphans), each in one LMDB transaction.
+ * <p><b>Roles:</b> {@link io.tgcryptfs.engine.Namespace} (not an actor: it runs on the caller's thread)
+ * owns every name and link-count change (create, link, unlink, rename, rmdir, purge of released orphans),
+ * each in one LMDB transaction; {@link io.tgcryptfs.engine.OpenFiles} tells it which inodes are open.
  * {@link io.tgcryptfs.engine.OpenInode} (one per active inode) owns size, mode, owner, times, truncate and
  * xattrs. {@link io.tgcryptfs.engine.Band} (one per active (inode, band)) owns that region's dirty blocks:
  * writes land as overlays (never waiting for a download), blocks are sealed on the blocking executor when

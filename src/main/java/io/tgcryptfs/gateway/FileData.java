@@ -9,6 +9,7 @@ import io.tgcryptfs.engine.Done;
 import io.tgcryptfs.engine.EntityRegistry;
 import io.tgcryptfs.engine.FsResult;
 import io.tgcryptfs.engine.OpenInode;
+import io.tgcryptfs.engine.TimeStep;
 import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
 import io.tgcryptfs.fs.Inode;
@@ -37,13 +38,6 @@ final class FileData {
      * whole window, which at every block was a good part of a cold sequential read's time.
      */
     private static final int READ_AHEAD_STEP = 4 << 20;
-    /**
-     * File times move in steps of this much, like the kernel's coarse clock behind ext4's mtime: a write
-     * within a step of the last one that does not grow the file changes no metadata, so it costs no inode
-     * actor round trip and no LMDB transaction.
-     */
-    static final Duration TIME_STEP = Duration.ofMillis(4);
-
     private final Asker asker;
     private final MetaStore meta;
     private final LocalSync localSync;
@@ -157,13 +151,10 @@ final class FileData {
         if (inode.isEmpty() || inode.get().size() < end) {
             return true;
         }
+        // a write within a time step of the last one that does not grow the file changes no metadata,
+        // so it costs no inode actor round trip and no LMDB transaction
         Timestamp now = Timestamp.of(clock.instant());
-        return !withinStep(inode.get().mtime(), now) || !withinStep(inode.get().ctime(), now);
-    }
-
-    private static boolean withinStep(Timestamp time, Timestamp now) {
-        long ageNanos = (now.seconds() - time.seconds()) * 1_000_000_000L + (now.nanos() - time.nanos());
-        return ageNanos >= 0 && ageNanos < TIME_STEP.toNanos();
+        return !TimeStep.within(inode.get().mtime(), now) || !TimeStep.within(inode.get().ctime(), now);
     }
 
     /** The file's changed blocks journaled, then data and metadata forced to local disk. */

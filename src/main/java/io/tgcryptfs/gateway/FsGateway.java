@@ -9,6 +9,7 @@ import io.tgcryptfs.engine.Done;
 import io.tgcryptfs.engine.EntityRegistry;
 import io.tgcryptfs.engine.FsResult;
 import io.tgcryptfs.engine.HiddenNames;
+import io.tgcryptfs.engine.Lookup;
 import io.tgcryptfs.engine.Namespace;
 import io.tgcryptfs.engine.OpenFiles;
 import io.tgcryptfs.engine.OpenInode;
@@ -39,7 +40,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * The synchronous facade FUSE calls: resolves paths, asks the actors and waits for their answers with
  * a timeout. The only place that blocks on actors. Reads of committed metadata (getattr, readdir,
  * getxattr) go straight to LMDB: every change is committed in one transaction, so a read transaction
- * always sees a consistent state.
+ * always sees a consistent state. Name changes (create, link, unlink, rename, rmdir) run their one
+ * write transaction right here on the FUSE thread, through {@link Namespace}: asking an actor to run
+ * it and waiting would add two thread hand-offs and gain nothing.
  */
 public final class FsGateway {
     private final Asker asker;
@@ -47,17 +50,17 @@ public final class FsGateway {
     private final MetaStore meta;
     private final ChunkStore chunks;
     private final BlockGeometry geometry;
-    private final ActorRef<Namespace.Command> namespace;
+    private final Namespace namespace;
     private final ActorRef<EntityRegistry.Command> inodes;
     private final ActorRef<EntityRegistry.Command> bands;
     private final OpenFiles openFiles;
     private final Duration timeout;
     private final long capacityBytes;
     private final AtomicLong nextHandle = new AtomicLong(1);
-    private final ConcurrentHashMap<Long, Long> handles = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, OpenHandle> handles = new ConcurrentHashMap<>();
 
     public FsGateway(ActorSystem<?> system, MetaStore meta, LocalSync localSync, ChunkStore chunks, BlockGeometry geometry,
-                     DirtyRegions dirtyRegions, ActorRef<Namespace.Command> namespace, ActorRef<EntityRegistry.Command> inodes,
+                     DirtyRegions dirtyRegions, Namespace namespace, ActorRef<EntityRegistry.Command> inodes,
                      ActorRef<EntityRegistry.Command> bands, OpenFiles openFiles, Duration timeout, Duration dataTimeout,
                      long capacityBytes, Executor prefetcher, Clock clock) {
         this.asker = new Asker(system);
@@ -138,43 +141,38 @@ public final class FsGateway {
 
     // ---- namespace -----------------------------------------------------------------------------
 
+    // Paths are resolved inside the namespace's write transaction: one transaction instead of a read
+    // followed by a write, and the directory found is the one changed.
+
     public Inode mknod(String path, FileKind kind, int mode, long rdev, Caller caller) {
         String[] pn = PathNames.split(path);
-        long parent = resolveDir(pn[0]);
-        return ask(namespace, r -> new Namespace.MakeNode(parent, pn[1], kind, mode, caller.uid(), caller.gid(), rdev, null, r));
+        return namespace.makeNode(new Namespace.MakeNode(directory(pn[0]), pn[1], kind, mode, caller.uid(), caller.gid(), rdev, null));
     }
 
     public Inode symlink(String target, String path, Caller caller) {
         String[] pn = PathNames.split(path);
-        long parent = resolveDir(pn[0]);
-        return ask(namespace, r -> new Namespace.MakeNode(parent, pn[1], FileKind.SYMLINK, 0777, caller.uid(), caller.gid(), 0, target, r));
+        return namespace.makeNode(new Namespace.MakeNode(directory(pn[0]), pn[1], FileKind.SYMLINK, 0777, caller.uid(), caller.gid(), 0, target));
     }
 
     public Inode link(String existing, String newPath) {
-        long ino = meta.read(r -> resolve(r, existing));
         String[] pn = PathNames.split(newPath);
-        long parent = resolveDir(pn[0]);
-        return ask(namespace, r -> new Namespace.Link(ino, parent, pn[1], r));
+        return namespace.link(r -> resolve(r, existing), directory(pn[0]), pn[1]);
     }
 
     public void unlink(String path) {
         String[] pn = PathNames.split(path);
-        long parent = resolveDir(pn[0]);
-        this.<Namespace.Command, Done>ask(namespace, r -> new Namespace.Unlink(parent, pn[1], r));
+        namespace.unlink(directory(pn[0]), pn[1]);
     }
 
     public void rmdir(String path) {
         String[] pn = PathNames.split(path);
-        long parent = resolveDir(pn[0]);
-        this.<Namespace.Command, Done>ask(namespace, r -> new Namespace.RemoveDirectory(parent, pn[1], r));
+        namespace.removeDirectory(directory(pn[0]), pn[1]);
     }
 
     public void rename(String from, String to) {
         String[] a = PathNames.split(from);
         String[] b = PathNames.split(to);
-        long oldParent = resolveDir(a[0]);
-        long newParent = resolveDir(b[0]);
-        this.<Namespace.Command, Done>ask(namespace, r -> new Namespace.Rename(oldParent, a[1], newParent, b[1], r));
+        namespace.rename(directory(a[0]), a[1], directory(b[0]), b[1]);
     }
 
     // ---- attributes ----------------------------------------------------------------------------
@@ -249,7 +247,7 @@ public final class FsGateway {
     private long newHandle(long ino) {
         long handle = nextHandle.getAndIncrement();
         openFiles.opened(ino);
-        handles.put(handle, ino);
+        handles.put(handle, new OpenHandle(ino));
         return handle;
     }
 
@@ -258,7 +256,9 @@ public final class FsGateway {
     }
 
     public void write(long handle, long offset, byte[] bytes) {
-        data.write(inoOf(handle), offset, bytes);
+        OpenHandle open = handleOf(handle);
+        open.wrote(); // before the bands hold the data: a close racing this write must seal it
+        data.write(open.ino, offset, bytes);
     }
 
     /**
@@ -278,14 +278,22 @@ public final class FsGateway {
         inoOf(handle);
     }
 
+    /**
+     * Seals what this handle wrote, and deletes the file if this was its last handle and it lost its
+     * last name while open. Closing a file that was neither written nor unlinked does no more than
+     * forget the handle.
+     */
     public void release(long handle) {
-        Long ino = handles.remove(handle);
-        if (ino == null) {
+        OpenHandle open = handles.remove(handle);
+        if (open == null) {
             throw new FsException(FsError.BAD_HANDLE, "unknown handle " + handle);
         }
-        bands.tell(new EntityRegistry.GroupBroadcast<Band.Command>(ino, Band.SealAll.INSTANCE));
+        long ino = open.ino;
+        if (open.hasWritten()) {
+            bands.tell(new EntityRegistry.GroupBroadcast<Band.Command>(ino, Band.SealAll.INSTANCE));
+        }
         if (openFiles.released(ino)) {
-            this.<Namespace.Command, Done>ask(namespace, r -> new Namespace.Released(ino, r));
+            namespace.released(ino);
         }
     }
 
@@ -306,21 +314,26 @@ public final class FsGateway {
     }
 
     private long inoOf(long handle) {
-        Long ino = handles.get(handle);
-        if (ino == null) {
-            throw new FsException(FsError.BAD_HANDLE, "unknown handle " + handle);
-        }
-        return ino;
+        return handleOf(handle).ino;
     }
 
-    private long resolveDir(String path) {
-        return meta.read(r -> {
+    private OpenHandle handleOf(long handle) {
+        OpenHandle open = handles.get(handle);
+        if (open == null) {
+            throw new FsException(FsError.BAD_HANDLE, "unknown handle " + handle);
+        }
+        return open;
+    }
+
+    /** The directory at {@code path}, found in the transaction that uses it. */
+    private static Lookup directory(String path) {
+        return r -> {
             long ino = resolve(r, path);
             if (!inode(r, ino).isDirectory()) {
                 throw new FsException(FsError.NOT_DIRECTORY, path + " is not a directory");
             }
             return ino;
-        });
+        };
     }
 
     private static long resolve(MetaReader r, String path) {
@@ -342,10 +355,6 @@ public final class FsGateway {
     private <T> T askInode(long ino, Function<ActorRef<FsResult<T>>, OpenInode.Command> question) {
         CompletableFuture<FsResult<T>> answer = askFuture(inodes, r -> new EntityRegistry.Deliver<>(ino, question.apply(r)));
         return await(answer).orThrow();
-    }
-
-    private <Q, T> T ask(RecipientRef<Q> target, Function<ActorRef<FsResult<T>>, Q> question) {
-        return await(askFuture(target, question)).orThrow();
     }
 
     private <Q, R> CompletableFuture<R> askFuture(RecipientRef<Q> target, Function<ActorRef<R>, Q> question) {

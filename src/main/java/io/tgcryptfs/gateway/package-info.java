@@ -10,9 +10,9 @@
  *
  * <p><b>How:</b> paths are resolved and committed metadata is read (getattr, readdir, getxattr, listxattr,
  * statfs) straight from an LMDB read transaction: every change commits in one transaction, so a snapshot
- * is always consistent. Changes are asked of the owning actor: names and link counts of the Namespace,
- * attributes and xattrs of the inode's OpenInode, data of the Band(s) a range covers (a range is split
- * at band boundaries and the pieces run in parallel). A write first asks the inode to extend the size,
+ * is always consistent. Names and link counts change through the Namespace, on the calling thread. Other
+ * changes are asked of the owning actor: attributes and xattrs of the inode's OpenInode, data of the
+ * Band(s) a range covers (a range is split at band boundaries and the pieces run in parallel). A write first asks the inode to extend the size,
  * then the bands; truncate flushes the inode's bands first; fsync flushes them, forces the outbox and
  * syncs LMDB. Also owns the open-handle table.
  *

@@ -228,7 +228,7 @@ public final class Volume implements AutoCloseable {
 
             Props onBlocking = DispatcherSelector.fromConfig(BLOCKING_DISPATCHER);
             OpenFiles openFiles = new OpenFiles();
-            ActorRef<Namespace.Command> namespace = system.systemActorOf(Namespace.create(ctx, openFiles), "namespace", onBlocking);
+            Namespace namespace = new Namespace(ctx, openFiles);
             ActorRef<EntityRegistry.Command> inodes = system.systemActorOf(
                     EntityRegistry.<Long, OpenInode.Command>create("inode", (ino, reg) -> OpenInode.create(ino, ctx, reg),
                             OpenInode.Stop.INSTANCE, onBlocking, ino -> ino, settings.maxLiveActors()), "inodes", Props.empty());

@@ -1,5 +1,6 @@
 package io.tgcryptfs.gateway;
 
+import io.tgcryptfs.engine.TimeStep;
 import io.tgcryptfs.fs.Inode;
 import io.tgcryptfs.fs.Timestamp;
 import io.tgcryptfs.testing.FixtureOptions;
@@ -17,7 +18,10 @@ import java.time.Instant;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** A write's size and times: updated like a coarse kernel clock, never skipped when the file grows. */
+/**
+ * A write's size and times, and a directory's times when entries come and go: updated like a coarse
+ * kernel clock, never skipped when the file grows or the directory's link count changes.
+ */
 class FileTimesTest {
     private static final Instant START = Instant.parse("2026-11-28T10:00:00Z");
 
@@ -49,14 +53,14 @@ class FileTimesTest {
         Timestamp written = attrs(h).mtime();
         assertEquals(Timestamp.of(START), written);
 
-        clock.advance(FileData.TIME_STEP.minusNanos(1));
+        clock.advance(TimeStep.STEP.minusNanos(1));
         gw.write(h, 100, new byte[] {1, 2, 3});
         assertEquals(written, attrs(h).mtime(), "same step: no metadata change");
         assertEquals(written, attrs(h).ctime());
 
         clock.advance(Duration.ofNanos(1));
         gw.write(h, 200, new byte[] {4});
-        Timestamp later = Timestamp.of(START.plus(FileData.TIME_STEP));
+        Timestamp later = Timestamp.of(START.plus(TimeStep.STEP));
         assertEquals(later, attrs(h).mtime());
         assertEquals(later, attrs(h).ctime());
         byte[] back = gw.read(h, 100, 101);
@@ -83,5 +87,33 @@ class FileTimesTest {
         gw.write(h, 0, new byte[] {1});
         assertEquals(Timestamp.of(START.minusSeconds(10)), attrs(h).mtime());
         gw.release(h);
+    }
+    @Test
+    void createsAndUnlinksWithinOneTimeStep_leaveTheDirectoryTimes_afterTheStep_moveThem() {
+        gw.mknod("/d", io.tgcryptfs.fs.FileKind.DIRECTORY, 0755, 0, Caller.ROOT);
+        Timestamp made = gw.getattr("/d").mtime();
+        clock.advance(TimeStep.STEP.minusNanos(1));
+        gw.release(gw.create("/d/a", 0644, Caller.ROOT));
+        gw.unlink("/d/a");
+        assertEquals(made, gw.getattr("/d").mtime(), "same step: the directory keeps its times");
+        assertEquals(made, gw.getattr("/d").ctime());
+
+        clock.advance(Duration.ofNanos(1));
+        gw.release(gw.create("/d/b", 0644, Caller.ROOT));
+        Timestamp later = Timestamp.of(START.plus(TimeStep.STEP));
+        assertEquals(later, gw.getattr("/d").mtime());
+        assertEquals(later, gw.getattr("/d").ctime());
+        clock.advance(TimeStep.STEP);
+        gw.unlink("/d/b");
+        assertEquals(Timestamp.of(START.plus(TimeStep.STEP.multipliedBy(2))), gw.getattr("/d").mtime());
+    }
+
+    @Test
+    void mkdirWithinOneTimeStep_stillCountsTheSubdirectoryInTheParentsLinks() {
+        gw.mknod("/d", io.tgcryptfs.fs.FileKind.DIRECTORY, 0755, 0, Caller.ROOT);
+        gw.mknod("/d/sub", io.tgcryptfs.fs.FileKind.DIRECTORY, 0755, 0, Caller.ROOT);
+        assertEquals(3, gw.getattr("/d").nlink());
+        gw.rmdir("/d/sub");
+        assertEquals(2, gw.getattr("/d").nlink());
     }
 }

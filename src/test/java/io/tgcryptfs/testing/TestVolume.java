@@ -52,7 +52,7 @@ public final class TestVolume implements AutoCloseable {
     public final DirtyBudget budget;
     public final EngineContext ctx;
     public final OpenFiles openFiles;
-    public final ActorRef<Namespace.Command> namespace;
+    public final Namespace namespace;
     public final ActorRef<EntityRegistry.Command> inodes;
     public final ActorRef<EntityRegistry.Command> bands;
     public final FsGateway gateway;
@@ -64,7 +64,7 @@ public final class TestVolume implements AutoCloseable {
     private final ExecutorService uploadThreads;
 
     private TestVolume(TestStores stores, FixtureOptions options, ActorTestKit testKit, BlockGeometry geometry,
-                       DirtyBudget budget, EngineContext ctx, OpenFiles openFiles, ActorRef<Namespace.Command> namespace,
+                       DirtyBudget budget, EngineContext ctx, OpenFiles openFiles, Namespace namespace,
                        ActorRef<EntityRegistry.Command> inodes, ActorRef<EntityRegistry.Command> bands, FsGateway gateway,
                        UploadPipeline uploads, Sleeper sleeper, AtomicInteger bandIncarnations, ExecutorService uploadThreads) {
         this.stores = stores;
@@ -119,7 +119,7 @@ public final class TestVolume implements AutoCloseable {
         Props onBlocking = DispatcherSelector.fromConfig(BLOCKING_DISPATCHER);
         OpenFiles openFiles = new OpenFiles();
         AtomicInteger bandIncarnations = new AtomicInteger();
-        ActorRef<Namespace.Command> namespace = testKit.spawn(Namespace.create(ctx, openFiles), "namespace", onBlocking);
+        Namespace namespace = new Namespace(ctx, openFiles);
         ActorRef<EntityRegistry.Command> inodes = testKit.spawn(
                 EntityRegistry.<Long, OpenInode.Command>create("inode", (ino, reg) -> OpenInode.create(ino, ctx, reg),
                         OpenInode.Stop.INSTANCE, onBlocking, ino -> ino, options.maxLiveActors), "inodes");

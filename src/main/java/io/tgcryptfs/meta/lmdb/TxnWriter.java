@@ -201,8 +201,13 @@ final class TxnWriter extends TxnReader implements MetaWriter {
 
     private void markChanged(byte[] key) {
         if (markChanges && Keys.replicated(key)) {
-            byte[] changed = Keys.changed(generation(), key);
-            dbi.reserve(txn, direct(changed), MARK.length).put(0, MARK[0]);
+            ByteBuffer changed = direct(Keys.changed(generation(), key));
+            // A key changed again in the same generation (a directory's inode, the inode counters) is
+            // marked already. Putting the same mark again would still copy its page and write it at
+            // commit; looking it up only reads.
+            if (dbi.get(txn, changed) == null) {
+                dbi.reserve(txn, changed, MARK.length).put(0, MARK[0]);
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
 import io.tgcryptfs.fs.Inode;
 import io.tgcryptfs.meta.ChunkRecord;
+import io.tgcryptfs.meta.MetaRecord;
 import io.tgcryptfs.meta.MetaStore;
 import io.tgcryptfs.meta.MetaStoreContract;
 import io.tgcryptfs.meta.PackRecord;
@@ -188,5 +189,47 @@ class LmdbMetaStoreTest extends MetaStoreContract {
 
         FsException e = assertThrows(FsException.class, () -> Codecs.decodeInode(5, truncated));
         assertEquals(FsError.INTEGRITY, e.error());
+    }
+    @Test
+    void aKeyChangedTwiceInOneGeneration_isShippedOnce_withItsLastValue() throws Exception {
+        store.forgetChanges(store.capture(view -> view.generation())); // what opening the store wrote
+        store.write(w -> {
+            w.setCounter("n", 1);
+            return null;
+        });
+        store.write(w -> {
+            w.setCounter("n", 2);
+            return null;
+        });
+        List<MetaRecord> changes = changes();
+        assertEquals(1, changes.size());
+        assertArrayEquals(Codecs.encodeLong(2), changes.get(0).value());
+    }
+
+    @Test
+    void aKeyChangedAgainAfterACapture_isAmongTheNextCapturesChanges() throws Exception {
+        store.write(w -> {
+            w.setCounter("n", 1);
+            w.setCounter("other", 1);
+            return null;
+        });
+        long first = store.capture(view -> view.generation());
+        store.forgetChanges(first);
+        store.write(w -> {
+            w.setCounter("n", 2);
+            return null;
+        });
+        List<MetaRecord> changes = changes();
+        assertEquals(1, changes.size(), "only what changed since the capture");
+        assertArrayEquals(Keys.counter("n"), changes.get(0).key());
+        assertArrayEquals(Codecs.encodeLong(2), changes.get(0).value());
+    }
+
+    private List<MetaRecord> changes() throws java.io.IOException {
+        return store.capture(view -> {
+            List<MetaRecord> out = new java.util.ArrayList<>();
+            view.changes(out::add);
+            return out;
+        });
     }
 }
