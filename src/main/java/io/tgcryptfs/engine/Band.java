@@ -1,6 +1,7 @@
 package io.tgcryptfs.engine;
 
 import io.tgcryptfs.fs.FsError;
+import io.tgcryptfs.journal.JournalRecord;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * One band of one file: owns that region's dirty blocks and applies writes in arrival order. A block
@@ -31,8 +33,12 @@ public final class Band extends AbstractBehavior<Band.Command> {
     public interface Command {
     }
 
-    /** Write {@code data} at file offset {@code offset}; the range lies within this band. */
-    public record Write(long offset, byte[] data, ActorRef<FsResult<Done>> replyTo) implements Command {
+    /**
+     * Write {@code data} at file offset {@code offset}; the range lies within this band. {@code applied}
+     * runs on the actor once the bytes are in the band (readable, journaled by the next fsync): writers
+     * hand writes over without waiting for the actor (see {@code gateway.WriteBehind}).
+     */
+    public record Write(long offset, byte[] data, Consumer<FsResult<Done>> applied) implements Command {
     }
 
     /** Read [offset, offset + length) of the file; the range lies within this band. */
@@ -44,10 +50,12 @@ public final class Band extends AbstractBehavior<Band.Command> {
     }
 
     /**
-     * fsync: append every dirty or sealing block written since its last journal record to the write
-     * journal; reply once appended (the caller forces the journal). Nothing is sealed for it.
+     * fsync: a numbered journal record for every dirty block written since its last record, in the reply
+     * once every seal already under way has committed (their blocks are durable with the LMDB sync that
+     * follows). The caller appends all its bands' records at once and forces the journal. Nothing is
+     * sealed for it.
      */
-    public record Journal(ActorRef<FsResult<Done>> replyTo) implements Command {
+    public record Journal(ActorRef<FsResult<List<JournalRecord>>> replyTo) implements Command {
     }
 
     /** Budget pressure: seal everything now. */
@@ -71,13 +79,8 @@ public final class Band extends AbstractBehavior<Band.Command> {
     private record Sealed(long block, DirtyBlock version, Throwable failure) implements Command {
     }
 
-    /** The journal append of an fsync finished; it still waits for the seals that were under way. */
-    private record Journaled(ActorRef<FsResult<Done>> replyTo, Set<DirtyBlock> inFlight, Throwable failure)
-            implements Command {
-    }
-
     /** A flush waits only for the block versions that existed when it arrived, not for later writes. */
-    private record FlushWaiter(ActorRef<FsResult<Done>> replyTo, Set<DirtyBlock> pending) {
+    private record FlushWaiter(Consumer<FsResult<Done>> reply, Set<DirtyBlock> pending) {
     }
 
     private final BandKey key;
@@ -88,7 +91,12 @@ public final class Band extends AbstractBehavior<Band.Command> {
     private final int blockSize;
     private final TreeMap<Long, DirtyBlock> dirty = new TreeMap<>();
     private final Map<Long, DirtyBlock> sealing = new HashMap<>();
-    private final ArrayDeque<Write> waitingForBudget = new ArrayDeque<>();
+    /**
+     * Commands that arrived while a write waited for budget room, in arrival order. Reads, flushes and
+     * journal requests wait behind the write too: its writer was told the write is done, so what comes
+     * after it must see it.
+     */
+    private final ArrayDeque<Command> stashed = new ArrayDeque<>();
     private final List<FlushWaiter> flushWaiters = new ArrayList<>();
     private long lastActivityNanos;
     private boolean passivationRequested;
@@ -112,11 +120,10 @@ public final class Band extends AbstractBehavior<Band.Command> {
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(Write.class, this::onWrite)
-                .onMessage(Read.class, this::onRead)
-                .onMessage(Flush.class, this::onFlush)
-                .onMessage(Journal.class, this::onJournal)
-                .onMessage(Journaled.class, this::onJournaled)
+                .onMessage(Write.class, w -> stashOr(w, this::onWrite))
+                .onMessage(Read.class, r -> stashOr(r, this::onRead))
+                .onMessage(Flush.class, f -> stashOr(f, this::onFlush))
+                .onMessage(Journal.class, j -> stashOr(j, this::onJournal))
                 .onMessage(Sealed.class, this::onSealed)
                 .onMessageEquals(SealAll.INSTANCE, this::onSealAll)
                 .onMessageEquals(BudgetFreed.INSTANCE, this::onBudgetFreed)
@@ -125,10 +132,18 @@ public final class Band extends AbstractBehavior<Band.Command> {
                 .build();
     }
 
-    private Behavior<Command> onWrite(Write w) {
+    private <C extends Command> Behavior<Command> stashOr(C command, java.util.function.Function<C, Behavior<Command>> handler) {
         touch();
-        if (!waitingForBudget.isEmpty() || !tryApply(w)) {
-            waitingForBudget.add(w);
+        if (!stashed.isEmpty()) {
+            stashed.add(command);
+            return this;
+        }
+        return handler.apply(command);
+    }
+
+    private Behavior<Command> onWrite(Write w) {
+        if (!tryApply(w)) {
+            stashed.add(w);
             sealAll();
         }
         return this;
@@ -146,7 +161,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
         }
         if (newBlocks > 0 && !ctx.budget().tryReserve(newBlocks, this::budgetFreed)) {
             if (ctx.budget().isStorageFull()) {
-                w.replyTo().tell(FsResult.failed(FsError.NO_SPACE, "no space left for sealing data on the local disk"));
+                w.applied().accept(FsResult.failed(FsError.NO_SPACE, "no space left for sealing data on the local disk"));
                 return true;
             }
             return false;
@@ -166,7 +181,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
             }
         }
         publishUnsealed();
-        w.replyTo().tell(FsResult.ok(Done.INSTANCE));
+        w.applied().accept(FsResult.ok(Done.INSTANCE));
         return true;
     }
 
@@ -181,17 +196,27 @@ public final class Band extends AbstractBehavior<Band.Command> {
     }
 
     private Behavior<Command> onBudgetFreed() {
-        while (!waitingForBudget.isEmpty()) {
-            if (!tryApply(waitingForBudget.peek())) {
-                return this;
+        while (!stashed.isEmpty()) {
+            Command next = stashed.peek();
+            if (next instanceof Write w) {
+                if (!tryApply(w)) {
+                    return this;
+                }
+            } else if (next instanceof Read r) {
+                onRead(r);
+            } else if (next instanceof Flush f) {
+                onFlush(f);
+            } else if (next instanceof Journal j) {
+                onJournal(j);
+            } else if (next == SealAll.INSTANCE) {
+                sealAll();
             }
-            waitingForBudget.poll();
+            stashed.poll();
         }
         return this;
     }
 
     private Behavior<Command> onRead(Read r) {
-        touch();
         long first = r.offset() / blockSize;
         long last = (r.offset() + r.length() - 1) / blockSize;
         List<BlockRead> parts = new ArrayList<>();
@@ -237,7 +262,6 @@ public final class Band extends AbstractBehavior<Band.Command> {
     }
 
     private Behavior<Command> onFlush(Flush f) {
-        touch();
         Set<DirtyBlock> pending = Collections.newSetFromMap(new IdentityHashMap<>());
         pending.addAll(dirty.values());
         pending.addAll(sealing.values());
@@ -246,71 +270,44 @@ public final class Band extends AbstractBehavior<Band.Command> {
             return this;
         }
         dirty.values().forEach(b -> b.sealRequested = true);
-        flushWaiters.add(new FlushWaiter(f.replyTo(), pending));
+        flushWaiters.add(new FlushWaiter(f.replyTo()::tell, pending));
         sealAll();
         return this;
     }
 
     private Behavior<Command> onJournal(Journal j) {
-        touch();
-        List<io.tgcryptfs.journal.JournalRecord> records = new ArrayList<>();
+        List<JournalRecord> records = new ArrayList<>();
         journalChanged(dirty, records);
         // blocks being sealed are not journaled: their seal, already under way, makes them durable (the
-        // caller syncs LMDB next), so the fsync waits for it; a record for them would stay live for ever
+        // caller syncs LMDB next), so the answer waits for it; a record for them would stay live for ever
         Set<DirtyBlock> inFlight = Collections.newSetFromMap(new IdentityHashMap<>());
         inFlight.addAll(sealing.values());
-        if (records.isEmpty()) {
-            awaitSeals(j.replyTo(), inFlight);
-            return this;
-        }
-        CompletableFuture<Void> appended = CompletableFuture.runAsync(() -> {
-            try {
-                ctx.journal().append(records);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }, ctx.blocking());
-        if (inFlight.isEmpty()) {
-            // nothing to wait for here: answer from the appending thread, one hand-off less per band on
-            // every fsync (a file's fsync asks each of its bands)
-            appended.whenComplete((ok, failure) -> j.replyTo().tell(
-                    failure == null ? FsResult.ok(Done.INSTANCE) : FsResult.from(failure)));
-        } else {
-            getContext().pipeToSelf(appended, (ok, failure) -> new Journaled(j.replyTo(), inFlight, unwrap(failure)));
-        }
-        return this;
-    }
-
-    private Behavior<Command> onJournaled(Journaled j) {
-        if (j.failure() != null) {
-            j.replyTo().tell(FsResult.from(j.failure()));
-        } else {
-            awaitSeals(j.replyTo(), j.inFlight());
-        }
+        awaitSeals(result -> j.replyTo().tell(result instanceof FsResult.Failed<Done> f
+                ? FsResult.failed(f.error(), f.message()) : FsResult.ok(records)), inFlight);
         return this;
     }
 
     /** Replies once every one of {@code versions} still being sealed has committed. */
-    private void awaitSeals(ActorRef<FsResult<Done>> replyTo, Set<DirtyBlock> versions) {
+    private void awaitSeals(Consumer<FsResult<Done>> reply, Set<DirtyBlock> versions) {
         Set<DirtyBlock> stillSealing = Collections.newSetFromMap(new IdentityHashMap<>());
         stillSealing.addAll(sealing.values());
         versions.retainAll(stillSealing);
         if (versions.isEmpty()) {
-            replyTo.tell(FsResult.ok(Done.INSTANCE));
+            reply.accept(FsResult.ok(Done.INSTANCE));
         } else {
-            flushWaiters.add(new FlushWaiter(replyTo, versions));
+            flushWaiters.add(new FlushWaiter(reply, versions));
         }
     }
 
     /** Numbers a record (on this actor, so it orders against seals started here) for each changed block. */
-    private void journalChanged(Map<Long, DirtyBlock> blocks, List<io.tgcryptfs.journal.JournalRecord> out) {
+    private void journalChanged(Map<Long, DirtyBlock> blocks, List<JournalRecord> out) {
         for (Map.Entry<Long, DirtyBlock> e : blocks.entrySet()) {
             DirtyBlock block = e.getValue();
             if (!block.changedSinceJournal()) {
                 continue;
             }
             long sequence = ctx.journal().nextSequence(blockKey(e.getKey()));
-            out.add(new io.tgcryptfs.journal.JournalRecord(sequence, key.ino(), e.getKey(), block.takeJournalRanges()));
+            out.add(new JournalRecord(sequence, key.ino(), e.getKey(), block.takeJournalRanges()));
         }
     }
 
@@ -320,6 +317,11 @@ public final class Band extends AbstractBehavior<Band.Command> {
 
     private Behavior<Command> onSealAll() {
         sealAll();
+        if (!stashed.isEmpty()) {
+            // the writes waiting for room are done as far as their writers know (a close may have sent
+            // this): they get sealed too once they are in
+            stashed.add(SealAll.INSTANCE);
+        }
         return this;
     }
 
@@ -377,7 +379,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
             if (failed instanceof FsResult.Failed<Done> f && f.error() == FsError.NO_SPACE) {
                 ctx.budget().storageFull(true);
             }
-            flushWaiters.forEach(w -> w.replyTo().tell(failed));
+            flushWaiters.forEach(w -> w.reply().accept(failed));
             flushWaiters.clear();
             return this;
         }
@@ -391,7 +393,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
         flushWaiters.removeIf(w -> {
             w.pending().remove(s.version());
             if (w.pending().isEmpty()) {
-                w.replyTo().tell(FsResult.ok(Done.INSTANCE));
+                w.reply().accept(FsResult.ok(Done.INSTANCE));
                 return true;
             }
             return false;
@@ -427,7 +429,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
     }
 
     private boolean idle() {
-        return dirty.isEmpty() && sealing.isEmpty() && waitingForBudget.isEmpty() && flushWaiters.isEmpty();
+        return dirty.isEmpty() && sealing.isEmpty() && stashed.isEmpty() && flushWaiters.isEmpty();
     }
 
     private void touch() {

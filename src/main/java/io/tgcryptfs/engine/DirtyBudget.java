@@ -111,6 +111,10 @@ public final class DirtyBudget {
         }
     }
 
+    public long budgetBytes() {
+        return maxBlocks * blockSize;
+    }
+
     public synchronized long dirtyBytes() {
         return reserved * blockSize;
     }

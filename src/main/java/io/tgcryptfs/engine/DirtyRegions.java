@@ -3,13 +3,25 @@ package io.tgcryptfs.engine;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Which bands hold data not yet committed to LMDB (dirty or sealing blocks). Each band publishes its
- * own count, before it acknowledges a write and after a seal commits, so a reader that finds a band
- * clean may read it straight from LMDB and the chunk store without asking the actor: everything
- * acknowledged is already there. That saves four thread hand-offs per read.
+ * Which bands hold data not yet committed to LMDB: writes handed to the band but not yet applied, and
+ * dirty or sealing blocks. Writers count their hand-overs; each band publishes its block count before
+ * it reports a write applied and after a seal commits. A reader that finds a band clean may read it
+ * straight from LMDB and the chunk store without asking the actor: every write that returned is
+ * already there. That saves four thread hand-offs per read.
  */
 public final class DirtyRegions {
+    private final ConcurrentHashMap<BandKey, Integer> handedOver = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<BandKey, Integer> unsealed = new ConcurrentHashMap<>();
+
+    /** A write is on its way to the band (called before it is sent). */
+    public void handedOver(BandKey band) {
+        handedOver.merge(band, 1, Integer::sum);
+    }
+
+    /** ...and the band applied it (called after the band published its blocks). */
+    public void applied(BandKey band) {
+        handedOver.computeIfPresent(band, (k, n) -> n == 1 ? null : n - 1);
+    }
 
     void publish(BandKey band, int unsealedBlocks) {
         if (unsealedBlocks == 0) {
@@ -20,6 +32,7 @@ public final class DirtyRegions {
     }
 
     public boolean isClean(BandKey band) {
-        return !unsealed.containsKey(band);
+        // hand-overs first: a write applied between the two looks shows in the blocks, not the other way
+        return !handedOver.containsKey(band) && !unsealed.containsKey(band);
     }
 }

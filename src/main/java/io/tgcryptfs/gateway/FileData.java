@@ -4,16 +4,19 @@ import io.tgcryptfs.chunk.BlockGeometry;
 import io.tgcryptfs.chunk.ChunkStore;
 import io.tgcryptfs.engine.Band;
 import io.tgcryptfs.engine.BandKey;
+import io.tgcryptfs.engine.DirtyBudget;
 import io.tgcryptfs.engine.DirtyRegions;
 import io.tgcryptfs.engine.Done;
+import io.tgcryptfs.engine.EngineContext;
 import io.tgcryptfs.engine.EntityRegistry;
 import io.tgcryptfs.engine.FsResult;
-import io.tgcryptfs.engine.OpenInode;
+import io.tgcryptfs.engine.InodeAttributes;
 import io.tgcryptfs.engine.TimeStep;
 import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
 import io.tgcryptfs.fs.Inode;
 import io.tgcryptfs.fs.Timestamp;
+import io.tgcryptfs.journal.JournalRecord;
 import io.tgcryptfs.journal.LocalSync;
 import io.tgcryptfs.meta.MetaStore;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -28,7 +31,8 @@ import java.util.concurrent.Executor;
 
 /**
  * The data path of open files: reads (clean bands straight from stored chunks, dirty ones through their
- * Band actor), writes (size first, then the bands), fsync (journal, then local sync) and flushes.
+ * Band actor), writes (size first, then handed to the bands: {@link WriteBehind}), fsync (journal, then
+ * local sync) and flushes.
  */
 final class FileData {
     /** A reader entering a block gets the packs of the next this-many bytes fetched in the background. */
@@ -44,26 +48,37 @@ final class FileData {
     private final ChunkStore chunks;
     private final BlockGeometry geometry;
     private final DirtyRegions dirtyRegions;
-    private final ActorRef<EntityRegistry.Command> inodes;
+    private final InodeAttributes attributes;
+    private final DirtyBudget budget;
+    private final WriteBehind writeBehind;
     private final ActorRef<EntityRegistry.Command> bands;
     private final Duration dataTimeout;
     private final Executor prefetcher;
     private final Clock clock;
 
-    FileData(Asker asker, MetaStore meta, LocalSync localSync, ChunkStore chunks, BlockGeometry geometry,
-             DirtyRegions dirtyRegions, ActorRef<EntityRegistry.Command> inodes, ActorRef<EntityRegistry.Command> bands,
-             Duration dataTimeout, Executor prefetcher, Clock clock) {
+    FileData(Asker asker, EngineContext ctx, LocalSync localSync, InodeAttributes attributes,
+             ActorRef<EntityRegistry.Command> bands, Duration dataTimeout, Executor prefetcher) {
         this.asker = asker;
-        this.meta = meta;
+        this.meta = ctx.meta();
         this.localSync = localSync;
-        this.chunks = chunks;
-        this.geometry = geometry;
-        this.dirtyRegions = dirtyRegions;
-        this.inodes = inodes;
+        this.chunks = ctx.chunks();
+        this.geometry = ctx.geometry();
+        this.dirtyRegions = ctx.dirtyRegions();
+        this.attributes = attributes;
+        this.budget = ctx.budget();
         this.bands = bands;
         this.dataTimeout = dataTimeout;
         this.prefetcher = prefetcher;
-        this.clock = clock;
+        this.clock = ctx.clock();
+        this.writeBehind = new WriteBehind(bands, dirtyRegions, asker, dataTimeout, writeWindow(ctx.budget()));
+    }
+
+    /**
+     * Bytes of writes on their way to the bands at once: an eighth of the dirty budget, so the writes
+     * waiting in the bands' mailboxes never hold more memory than a fraction of what the budget allows.
+     */
+    private static int writeWindow(DirtyBudget budget) {
+        return (int) Math.max(1 << 20, Math.min(Integer.MAX_VALUE, budget.budgetBytes() / 8));
     }
 
     byte[] read(long ino, long offset, int length) {
@@ -119,25 +134,18 @@ final class FileData {
         if (offset < 0 || offset + data.length < 0) {
             throw new FsException(FsError.TOO_BIG, "offset beyond the largest file size");
         }
+        writeBehind.reportFailure(ino);
         if (changesMetadata(ino, offset + data.length)) {
-            // size first: a block sealed before the size moved would look like it lies past the end. With
-            // the data timeout: seals waiting for outbox room can hold every blocking thread the inode actor
-            // needs, and a write must wait for room (backpressure), not fail after the ask timeout
-            CompletableFuture<FsResult<Done>> extended = asker.ask(inodes,
-                    r -> new EntityRegistry.Deliver<Long, OpenInode.Command>(ino, new OpenInode.Extend(offset + data.length, r)),
-                    dataTimeout);
-            asker.await(extended, dataTimeout).orThrow();
+            // size first: a block sealed before the size moved would look like it lies past the end
+            attributes.extend(ino, offset + data.length);
         }
+        boolean diskFull = budget.isStorageFull();
         List<long[]> pieces = splitByBand(offset, data.length);
-        List<CompletableFuture<FsResult<Done>>> answers = new ArrayList<>();
         for (long[] p : pieces) {
             BandKey key = new BandKey(ino, geometry.bandIndex(p[0]));
             byte[] slice = pieces.size() == 1 ? data
                     : java.util.Arrays.copyOfRange(data, (int) (p[0] - offset), (int) (p[0] - offset + p[1]));
-            answers.add(asker.ask(bands, r -> new EntityRegistry.Deliver<>(key, new Band.Write(p[0], slice, r)), dataTimeout));
-        }
-        for (CompletableFuture<FsResult<Done>> a : answers) {
-            asker.await(a, dataTimeout).orThrow();
+            writeBehind.send(ino, key, p[0], slice, diskFull);
         }
     }
 
@@ -157,13 +165,33 @@ final class FileData {
         return !TimeStep.within(inode.get().mtime(), now) || !TimeStep.within(inode.get().ctime(), now);
     }
 
-    /** The file's changed blocks journaled, then data and metadata forced to local disk. */
+    /**
+     * The file's changed blocks journaled in one append, then data and metadata forced to local disk.
+     * The records are appended even when a write failed, so a later fsync does not find them missing.
+     */
     void fsync(long ino) {
-        List<FsResult<Done>> answers = asker.await(asker.ask(bands,
-                r -> new EntityRegistry.GroupAsk<Band.Command, FsResult<Done>>(ino, Band.Journal::new, r),
+        List<FsResult<List<JournalRecord>>> answers = asker.await(asker.ask(bands,
+                r -> new EntityRegistry.GroupAsk<Band.Command, FsResult<List<JournalRecord>>>(ino, Band.Journal::new, r),
                 dataTimeout), dataTimeout);
-        answers.forEach(FsResult::orThrow);
-        localSync.sync();
+        List<JournalRecord> records = new ArrayList<>();
+        FsException failed = null;
+        for (FsResult<List<JournalRecord>> answer : answers) {
+            if (answer instanceof FsResult.Failed<List<JournalRecord>> f) {
+                failed = failed == null ? new FsException(f.error(), f.message()) : failed;
+            } else {
+                records.addAll(answer.orThrow());
+            }
+        }
+        localSync.sync(records);
+        if (failed != null) {
+            throw failed;
+        }
+        writeBehind.reportFailure(ino);
+    }
+
+    /** Close: reports a write of the file that failed after it returned, if the band has refused it by now. */
+    void flush(long ino) {
+        writeBehind.reportFailure(ino);
     }
 
     /** Seals every dirty block of every file and makes it durable (sync, unmount). */

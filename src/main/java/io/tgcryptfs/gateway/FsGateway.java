@@ -4,11 +4,11 @@ import io.tgcryptfs.chunk.BlockGeometry;
 import io.tgcryptfs.chunk.ChunkStore;
 import io.tgcryptfs.journal.LocalSync;
 import io.tgcryptfs.engine.Band;
-import io.tgcryptfs.engine.DirtyRegions;
-import io.tgcryptfs.engine.Done;
+import io.tgcryptfs.engine.EngineContext;
 import io.tgcryptfs.engine.EntityRegistry;
 import io.tgcryptfs.engine.FsResult;
 import io.tgcryptfs.engine.HiddenNames;
+import io.tgcryptfs.engine.InodeAttributes;
 import io.tgcryptfs.engine.Lookup;
 import io.tgcryptfs.engine.Namespace;
 import io.tgcryptfs.engine.OpenFiles;
@@ -27,7 +27,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.japi.function.Function;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +50,7 @@ public final class FsGateway {
     private final ChunkStore chunks;
     private final BlockGeometry geometry;
     private final Namespace namespace;
+    private final InodeAttributes attributes;
     private final ActorRef<EntityRegistry.Command> inodes;
     private final ActorRef<EntityRegistry.Command> bands;
     private final OpenFiles openFiles;
@@ -59,16 +59,15 @@ public final class FsGateway {
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final ConcurrentHashMap<Long, OpenHandle> handles = new ConcurrentHashMap<>();
 
-    public FsGateway(ActorSystem<?> system, MetaStore meta, LocalSync localSync, ChunkStore chunks, BlockGeometry geometry,
-                     DirtyRegions dirtyRegions, Namespace namespace, ActorRef<EntityRegistry.Command> inodes,
-                     ActorRef<EntityRegistry.Command> bands, OpenFiles openFiles, Duration timeout, Duration dataTimeout,
-                     long capacityBytes, Executor prefetcher, Clock clock) {
+    public FsGateway(ActorSystem<?> system, EngineContext ctx, LocalSync localSync, Namespace namespace,
+                     ActorRef<EntityRegistry.Command> inodes, ActorRef<EntityRegistry.Command> bands, OpenFiles openFiles,
+                     Duration timeout, Duration dataTimeout, long capacityBytes, Executor prefetcher) {
         this.asker = new Asker(system);
-        this.data = new FileData(asker, meta, localSync, chunks, geometry, dirtyRegions, inodes, bands, dataTimeout,
-                prefetcher, clock);
-        this.meta = meta;
-        this.chunks = chunks;
-        this.geometry = geometry;
+        this.attributes = new InodeAttributes(ctx);
+        this.data = new FileData(asker, ctx, localSync, attributes, bands, dataTimeout, prefetcher);
+        this.meta = ctx.meta();
+        this.chunks = ctx.chunks();
+        this.geometry = ctx.geometry();
         this.namespace = namespace;
         this.inodes = inodes;
         this.bands = bands;
@@ -178,18 +177,15 @@ public final class FsGateway {
     // ---- attributes ----------------------------------------------------------------------------
 
     public Inode chmod(String path, int mode) {
-        long ino = ino(path);
-        return askInode(ino, r -> new OpenInode.Chmod(mode, r));
+        return attributes.chmod(ino(path), mode);
     }
 
     public Inode chown(String path, int uid, int gid) {
-        long ino = ino(path);
-        return askInode(ino, r -> new OpenInode.Chown(uid, gid, r));
+        return attributes.chown(ino(path), uid, gid);
     }
 
     public Inode setTimes(String path, TimeChange atime, TimeChange mtime) {
-        long ino = ino(path);
-        return askInode(ino, r -> new OpenInode.SetTimes(atime, mtime, r));
+        return attributes.setTimes(ino(path), atime, mtime);
     }
 
     public Inode truncate(String path, long size) {
@@ -209,8 +205,7 @@ public final class FsGateway {
 
     public void setxattr(String path, String name, byte[] value, XattrMode mode) {
         PathNames.checked(name);
-        long ino = ino(path);
-        this.<Done>askInode(ino, r -> new OpenInode.SetXattr(name, value, mode, r));
+        attributes.setXattr(ino(path), name, value, mode);
     }
 
     public byte[] getxattr(String path, String name) {
@@ -227,8 +222,7 @@ public final class FsGateway {
 
     public void removexattr(String path, String name) {
         PathNames.checked(name);
-        long ino = ino(path);
-        this.<Done>askInode(ino, r -> new OpenInode.RemoveXattr(name, r));
+        attributes.removeXattr(ino(path), name);
     }
 
     // ---- file data -----------------------------------------------------------------------------
@@ -274,8 +268,9 @@ public final class FsGateway {
         data.syncAll();
     }
 
+    /** close(2): reports a write of the file that failed after it returned (see {@link WriteBehind}). */
     public void flush(long handle) {
-        inoOf(handle);
+        data.flush(inoOf(handle));
     }
 
     /**

@@ -24,6 +24,18 @@ public final class LocalSync {
     }
 
     public void sync() {
+        sync(java.util.List.of());
+    }
+
+    /** fsync: appends {@code records} to the journal, then {@link #sync()}. */
+    public void sync(java.util.List<JournalRecord> records) {
+        if (!records.isEmpty()) {
+            try {
+                journal.append(records);
+            } catch (IOException e) {
+                throw new FsException(FsError.IO, "cannot append to the write journal: " + e.getMessage(), e);
+            }
+        }
         long oldestLive = journal.oldestLive(); // before the sync: only seals committed by now become durable
         outbox.force();
         try {

@@ -114,9 +114,17 @@ public final class WriteJournal implements AutoCloseable {
         }
     }
 
-    /** Appends records (their sequences from {@link #nextSequence}); not yet durable: see {@link #force}. */
+    /**
+     * Appends records (their sequences from {@link #nextSequence}); not yet durable: see {@link #force}.
+     * A record whose block was sealed since it was numbered is left out: the seal holds its bytes and
+     * is durable with the next LMDB sync, and written now, after the journal may have started over
+     * without that block's mark, a replay would lay the older bytes over the sealed block.
+     */
     public synchronized void append(List<JournalRecord> records) throws IOException {
         for (JournalRecord r : records) {
+            if (!live.containsKey(r.sequence())) {
+                continue;
+            }
             if (current.size() >= segmentBytes) {
                 rotate();
             }

@@ -254,8 +254,8 @@ public final class Volume implements AutoCloseable {
             });
             JournalFiles.replayed(replayDir);
 
-            FsGateway gateway = new FsGateway(system, meta, new LocalSync(outbox, journal, meta), chunks, geometry, ctx.dirtyRegions(), namespace, inodes, bands, openFiles,
-                    settings.askTimeout(), settings.writeTimeout(), settings.statfsCapacity(), blocking, clock);
+            FsGateway gateway = new FsGateway(system, ctx, new LocalSync(outbox, journal, meta), namespace, inodes, bands,
+                    openFiles, settings.askTimeout(), settings.writeTimeout(), settings.statfsCapacity(), blocking);
             Retry retry = retryPolicy(backoff, sleeper, random, metrics);
             PointCapture capture = new PointCapture(meta, settings.metalogDir(), keys.metadataCipher(), random,
                     Math.min(settings.packTargetSize(), backend.maxObjectBytes()), clock,

@@ -82,10 +82,10 @@ class BandTest {
         byte[] b = bytes(100);
         byte[] c = bytes(100);
 
-        deliver(key, new Band.Write(0, a, writes.getRef()));
-        deliver(key, new Band.Write(1000, b, writes.getRef()));
+        deliver(key, new Band.Write(0, a, writes.getRef()::tell));
+        deliver(key, new Band.Write(1000, b, writes.getRef()::tell));
         deliver(key, new Band.Read(0, 8192, firstRead.getRef()));
-        deliver(key, new Band.Write(1000, c, writes.getRef()));
+        deliver(key, new Band.Write(1000, c, writes.getRef()::tell));
         deliver(key, new Band.Read(900, 300, secondRead.getRef()));
 
         for (int i = 0; i < 3; i++) {
@@ -109,8 +109,8 @@ class BandTest {
         TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
         byte[] first = bytes(5000); // block 0 (part), block 1 (part)
         byte[] second = bytes(50);  // block 2 (part)
-        deliver(key, new Band.Write(100, first, replies.getRef()));
-        deliver(key, new Band.Write(10_000, second, replies.getRef()));
+        deliver(key, new Band.Write(100, first, replies.getRef()::tell));
+        deliver(key, new Band.Write(10_000, second, replies.getRef()::tell));
         ok(replies.receiveMessage());
         ok(replies.receiveMessage());
         assertTrue(stored(ino, 0).isEmpty(), "partial blocks wait for a flush or the expiry");
@@ -148,7 +148,7 @@ class BandTest {
         open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
         long ino = file("f", BAND);
         TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
-        deliver(new BandKey(ino, 0), new Band.Write(BS, bytes(BS), replies.getRef()));
+        deliver(new BandKey(ino, 0), new Band.Write(BS, bytes(BS), replies.getRef()::tell));
         ok(replies.receiveMessage());
         Await.until(() -> stored(ino, 1).isPresent(), "block 1 sealed");
         Await.until(() -> vol.budget.dirtyBytes() == 0, "budget released");
@@ -159,7 +159,7 @@ class BandTest {
         open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMillis(100)));
         long ino = file("f", BAND);
         TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
-        deliver(new BandKey(ino, 0), new Band.Write(10, bytes(10), replies.getRef()));
+        deliver(new BandKey(ino, 0), new Band.Write(10, bytes(10), replies.getRef()::tell));
         ok(replies.receiveMessage());
         Await.until(() -> stored(ino, 0).isPresent(), "block 0 sealed after the expiry");
     }
@@ -173,13 +173,13 @@ class BandTest {
         byte[] whole = bytes(BS);
         byte[] base = bytes(BS);
         byte[] patch = bytes(10);
-        deliver(key, new Band.Write(0, whole, replies.getRef()));      // block 0: sealed
-        deliver(key, new Band.Write(BS, base, replies.getRef()));      // block 1: sealed...
+        deliver(key, new Band.Write(0, whole, replies.getRef()::tell));      // block 0: sealed
+        deliver(key, new Band.Write(BS, base, replies.getRef()::tell));      // block 1: sealed...
         deliver(key, new Band.Flush(replies.getRef()));
         for (int i = 0; i < 3; i++) {
             ok(replies.receiveMessage());
         }
-        deliver(key, new Band.Write(BS + 20, patch, replies.getRef())); // ...with a dirty patch on top
+        deliver(key, new Band.Write(BS + 20, patch, replies.getRef()::tell)); // ...with a dirty patch on top
         ok(replies.receiveMessage());
 
         TestProbe<FsResult<byte[]>> read = vol.testKit.createTestProbe();
@@ -203,8 +203,8 @@ class BandTest {
             byte[] full = bytes(BS);           // starts a seal
             byte[] patch = bytes(100);         // lands while that seal may still run
             int at = random.nextInt(BS - 100);
-            deliver(key, new Band.Write(0, full, replies.getRef()));
-            deliver(key, new Band.Write(at, patch, replies.getRef()));
+            deliver(key, new Band.Write(0, full, replies.getRef()::tell));
+            deliver(key, new Band.Write(at, patch, replies.getRef()::tell));
             System.arraycopy(full, 0, expected, 0, BS);
             System.arraycopy(patch, 0, expected, at, 100);
         }
@@ -228,10 +228,10 @@ class BandTest {
         TestProbe<FsResult<Done>> writes = vol.testKit.createTestProbe();
         TestProbe<FsResult<Done>> flush = vol.testKit.createTestProbe();
 
-        band.tell(new Band.Write(0, bytes(BS), writes.getRef()));   // a whole block: its seal is queued
+        band.tell(new Band.Write(0, bytes(BS), writes.getRef()::tell));   // a whole block: its seal is queued
         ok(writes.receiveMessage());
         band.tell(new Band.Flush(flush.getRef()));                  // waits for that seal
-        band.tell(new Band.Write(0, bytes(10), writes.getRef()));   // after the flush, same block
+        band.tell(new Band.Write(0, bytes(10), writes.getRef()::tell));   // after the flush, same block
         ok(writes.receiveMessage());
         gate.runQueued();                                           // the seal the flush waits for completes
 

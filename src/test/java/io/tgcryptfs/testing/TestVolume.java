@@ -145,8 +145,8 @@ public final class TestVolume implements AutoCloseable {
             stores.outbox.setListener(uploads);
             uploads.start(testKit.system(), waiting);
         }
-        FsGateway gateway = new FsGateway(testKit.system(), stores.meta, new LocalSync(stores.outbox, journal, stores.meta), stores.chunks, geometry, ctx.dirtyRegions(), namespace,
-                inodes, bands, openFiles, options.askTimeout, options.askTimeout, options.statfsCapacity, blocking, ctx.clock());
+        FsGateway gateway = new FsGateway(testKit.system(), ctx, new LocalSync(stores.outbox, journal, stores.meta), namespace,
+                inodes, bands, openFiles, options.askTimeout, options.askTimeout, options.statfsCapacity, blocking);
         return new TestVolume(stores, options, testKit, geometry, budget, ctx, openFiles, namespace, inodes, bands, gateway,
                 uploads, sleeper, bandIncarnations, uploadThreads);
     }
