@@ -55,7 +55,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
      * follows). The caller appends all its bands' records at once and forces the journal. Nothing is
      * sealed for it.
      */
-    public record Journal(ActorRef<FsResult<List<JournalRecord>>> replyTo) implements Command {
+    public record Journal(Consumer<FsResult<List<JournalRecord>>> reply) implements Command {
     }
 
     /** Budget pressure: seal everything now. */
@@ -282,7 +282,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
         // caller syncs LMDB next), so the answer waits for it; a record for them would stay live for ever
         Set<DirtyBlock> inFlight = Collections.newSetFromMap(new IdentityHashMap<>());
         inFlight.addAll(sealing.values());
-        awaitSeals(result -> j.replyTo().tell(result instanceof FsResult.Failed<Done> f
+        awaitSeals(result -> j.reply().accept(result instanceof FsResult.Failed<Done> f
                 ? FsResult.failed(f.error(), f.message()) : FsResult.ok(records)), inFlight);
         return this;
     }

@@ -68,6 +68,15 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
                                  ActorRef<List<R>> replyTo) implements Command {
     }
 
+    /**
+     * {@link GroupAsk} whose members answer through a plain callback and whose answers go to {@code done}
+     * on the thread of the last member to answer: for a caller that waits anyway (fsync), it saves the
+     * hand-offs of a gathering actor and of an ask.
+     */
+    public record GroupCall<M, R>(Object group, java.util.function.Function<java.util.function.Consumer<R>, M> question,
+                                  java.util.function.Consumer<List<R>> done) implements Command {
+    }
+
     public record CountLive(ActorRef<Integer> replyTo) implements Command {
     }
 
@@ -154,6 +163,7 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
                 .onMessage(AskAll.class, this::onAskAll)
                 .onMessage(GroupBroadcast.class, this::onGroupBroadcast)
                 .onMessage(GroupAsk.class, this::onGroupAsk)
+                .onMessage(GroupCall.class, this::onGroupCall)
                 .build();
     }
 
@@ -259,6 +269,43 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
     private Behavior<Command> onGroupAsk(GroupAsk g) {
         ask(members(g.group()), g.question(), g.replyTo());
         return this;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private Behavior<Command> onGroupCall(GroupCall g) {
+        List<Entry> targets = members(g.group());
+        if (targets.isEmpty()) {
+            g.done().accept(List.of());
+            return this;
+        }
+        Answers answers = new Answers(targets.size(), g.done());
+        for (Entry entry : targets) {
+            entry.deliver((M) g.question().apply((java.util.function.Consumer) answers::add));
+        }
+        return this;
+    }
+
+    /** {@link Gather} for callbacks: members answer on their own threads. */
+    private static final class Answers<R> {
+        private final List<R> answers;
+        private final int expected;
+        private final java.util.function.Consumer<List<R>> done;
+
+        Answers(int expected, java.util.function.Consumer<List<R>> done) {
+            this.answers = new ArrayList<>(expected);
+            this.expected = expected;
+            this.done = done;
+        }
+
+        void add(R answer) {
+            synchronized (this) {
+                answers.add(answer);
+                if (answers.size() < expected) {
+                    return;
+                }
+            }
+            done.accept(answers);
+        }
     }
 
     private List<Entry> members(Object group) {

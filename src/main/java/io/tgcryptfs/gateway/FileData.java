@@ -170,9 +170,10 @@ final class FileData {
      * The records are appended even when a write failed, so a later fsync does not find them missing.
      */
     void fsync(long ino) {
-        List<FsResult<List<JournalRecord>>> answers = asker.await(asker.ask(bands,
-                r -> new EntityRegistry.GroupAsk<Band.Command, FsResult<List<JournalRecord>>>(ino, Band.Journal::new, r),
-                dataTimeout), dataTimeout);
+        CompletableFuture<List<FsResult<List<JournalRecord>>>> journaled = new CompletableFuture<>();
+        bands.tell(new EntityRegistry.GroupCall<Band.Command, FsResult<List<JournalRecord>>>(ino, Band.Journal::new,
+                journaled::complete));
+        List<FsResult<List<JournalRecord>>> answers = asker.await(journaled, dataTimeout);
         List<JournalRecord> records = new ArrayList<>();
         FsException failed = null;
         for (FsResult<List<JournalRecord>> answer : answers) {

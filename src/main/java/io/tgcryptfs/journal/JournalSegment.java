@@ -59,14 +59,24 @@ final class JournalSegment implements AutoCloseable {
         return size;
     }
 
-    void append(JournalRecord record) throws IOException {
-        byte[] sealed = cipher.seal(label(fileId, record.sequence()), encode(record));
-        ByteBuffer frame = ByteBuffer.allocate(4 + 8 + sealed.length).putInt(8 + sealed.length)
-                .putLong(record.sequence()).put(sealed).flip();
-        while (frame.hasRemaining()) {
-            size += channel.write(frame, size);
+    /** Appends the records' frames with one write (an fsync's records are many small ones). */
+    void append(List<JournalRecord> records) throws IOException {
+        List<byte[]> sealed = new ArrayList<>(records.size());
+        int total = 0;
+        for (JournalRecord record : records) {
+            byte[] frame = cipher.seal(label(fileId, record.sequence()), encode(record));
+            sealed.add(frame);
+            total += 4 + 8 + frame.length;
         }
-        maxSequence = Math.max(maxSequence, record.sequence());
+        ByteBuffer frames = ByteBuffer.allocate(total);
+        for (int i = 0; i < records.size(); i++) {
+            frames.putInt(8 + sealed.get(i).length).putLong(records.get(i).sequence()).put(sealed.get(i));
+            maxSequence = Math.max(maxSequence, records.get(i).sequence());
+        }
+        frames.flip();
+        while (frames.hasRemaining()) {
+            size += channel.write(frames, size);
+        }
     }
 
     void force() throws IOException {

@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  * started ({@link #sealStarting}), which the seal commits as the block's mark {@code L jnl/<ino>/<block>}.
  * After a crash, {@link Replay} applies the records a mark does not cover.
  *
- * <p>Segments rotate at {@code segmentBytes}; a closed segment is deleted once no live record is in it
+ * <p>Segments rotate once past {@code segmentBytes} (an append is never split); a closed segment is deleted once no live record is in it
  * and the seals that superseded them are durable (LMDB synced after they committed).
  *
  * <p>Thread-safety: sequence numbers are taken on Band actors, appends and forces on the blocking pool;
@@ -121,15 +121,14 @@ public final class WriteJournal implements AutoCloseable {
      * without that block's mark, a replay would lay the older bytes over the sealed block.
      */
     public synchronized void append(List<JournalRecord> records) throws IOException {
-        for (JournalRecord r : records) {
-            if (!live.containsKey(r.sequence())) {
-                continue;
-            }
-            if (current.size() >= segmentBytes) {
-                rotate();
-            }
-            current.append(r);
+        List<JournalRecord> wanted = records.stream().filter(r -> live.containsKey(r.sequence())).toList();
+        if (wanted.isEmpty()) {
+            return;
         }
+        if (current.size() >= segmentBytes) {
+            rotate();
+        }
+        current.append(wanted);
         dirtySinceForce = true;
     }
 
