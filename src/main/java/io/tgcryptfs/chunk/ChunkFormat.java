@@ -36,8 +36,9 @@ public final class ChunkFormat {
 
     /**
      * Seals {@code plain[0, length)} under {@code slot}. When the first frame does not compress the others
-     * are not tried: LZ4 gives up fast on random bytes, but not for free, and a band of compressed video or
-     * of an encrypted disk image is incompressible from its first frame to its last.
+     * are not tried unless they {@linkplain Compressor#looksSparse look sparse}: LZ4 gives up fast on random
+     * bytes, but not for free, and a band of compressed video or of an encrypted disk image is
+     * incompressible from its first frame to its last, while a block written in pieces over a hole is not.
      */
     public static byte[] seal(ChunkCipher cipher, Compressor compressor, ChunkId id, byte[] plain, int length,
                               KeySlot slot) {
@@ -49,7 +50,8 @@ public final class ChunkFormat {
         for (int f = 0; f < frames; f++) {
             int from = f * frameSize;
             int n = Math.min(frameSize, length - from);
-            payloads[f] = compressible ? compressor.compressFrame(plain, from, n) : Compressor.stored(plain, from, n);
+            payloads[f] = compressible || Compressor.looksSparse(plain, from, n)
+                    ? compressor.compressFrame(plain, from, n) : Compressor.stored(plain, from, n);
             if (f == 0) {
                 compressible = payloads[0].flags() == Compressor.FLAG_LZ4;
             }

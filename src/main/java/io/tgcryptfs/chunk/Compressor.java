@@ -47,6 +47,29 @@ public final class Compressor {
         return new Payload(FLAG_LZ4, out, 0, n);
     }
 
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+    /** One word looked at per this many bytes. */
+    private static final int PROBE_STRIDE = 64;
+
+    /**
+     * Whether at least 1/16 of the frame looks like zeros, by one 8-byte word per 64 bytes (random bytes
+     * have none): a block partly written over a hole (a sparse band file, a file that grew by a small
+     * write) whose first frame held random bytes still gets its zero frames compressed, for half a
+     * microsecond per 32 KiB frame.
+     */
+    public static boolean looksSparse(byte[] plain, int from, int length) {
+        int words = 0;
+        int zeros = 0;
+        for (int at = from; at + 8 <= from + length; at += PROBE_STRIDE) {
+            words++;
+            if ((long) LONGS.get(plain, at) == 0) {
+                zeros++;
+            }
+        }
+        return words > 0 && zeros * 16 >= words;
+    }
+
     /** {@code plain[from, from + length)} as it is. */
     public static Payload stored(byte[] plain, int from, int length) {
         return new Payload(0, plain, from, length);

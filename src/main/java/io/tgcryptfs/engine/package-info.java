@@ -1,7 +1,7 @@
 /**
  * The actors (Pekko Typed): who may change what, one message at a time.
  *
- * <p><b>What enters:</b> commands from the gateway, asked with a timeout and answered with
+ * <p><b>What enters:</b> commands from the gateway, told (writes) or asked with a timeout and answered with
  * {@link io.tgcryptfs.engine.FsResult} (a value or an {@code FsError}; exceptions never cross an actor
  * boundary), and the shared {@link io.tgcryptfs.engine.EngineContext} (metadata store, chunk store, block
  * geometry, dirty budget, blocking executor, injected clocks).
@@ -11,8 +11,9 @@
  * <p><b>Roles:</b> {@link io.tgcryptfs.engine.Namespace} (not an actor: it runs on the caller's thread)
  * owns every name and link-count change (create, link, unlink, rename, rmdir, purge of released orphans),
  * each in one LMDB transaction; {@link io.tgcryptfs.engine.OpenFiles} tells it which inodes are open.
- * {@link io.tgcryptfs.engine.OpenInode} (one per active inode) owns size, mode, owner, times, truncate and
- * xattrs. {@link io.tgcryptfs.engine.Band} (one per active (inode, band)) owns that region's dirty blocks:
+ * {@link io.tgcryptfs.engine.InodeAttributes} (not an actor either) changes size, mode, owner, times and
+ * xattrs, each in one transaction; {@link io.tgcryptfs.engine.OpenInode} (one per inode being truncated)
+ * serializes truncates. {@link io.tgcryptfs.engine.Band} (one per active (inode, band)) owns that region's dirty blocks:
  * writes land as overlays (never waiting for a download), blocks are sealed on the blocking executor when
  * full, on flush, on expiry or under budget pressure, and results come back as messages.
  * {@link io.tgcryptfs.engine.EntityRegistry} spawns inode and band actors on demand and passivates idle

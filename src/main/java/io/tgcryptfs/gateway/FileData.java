@@ -55,6 +55,7 @@ final class FileData {
     private final Duration dataTimeout;
     private final Executor prefetcher;
     private final Clock clock;
+    private final Object[] fsyncLocks = new Object[64];
 
     FileData(Asker asker, EngineContext ctx, LocalSync localSync, InodeAttributes attributes,
              ActorRef<EntityRegistry.Command> bands, Duration dataTimeout, Executor prefetcher) {
@@ -70,6 +71,7 @@ final class FileData {
         this.dataTimeout = dataTimeout;
         this.prefetcher = prefetcher;
         this.clock = ctx.clock();
+        java.util.Arrays.setAll(fsyncLocks, i -> new Object());
         this.writeBehind = new WriteBehind(bands, dirtyRegions, asker, dataTimeout, writeWindow(ctx.budget()));
     }
 
@@ -170,6 +172,15 @@ final class FileData {
      * The records are appended even when a write failed, so a later fsync does not find them missing.
      */
     void fsync(long ino) {
+        // one fsync of a file at a time: its bands number the records, and the journal must hold each
+        // block's records in that order (replay applies them in file order; each holds only what changed
+        // since the previous one)
+        synchronized (fsyncLocks[Math.floorMod(Long.hashCode(ino), fsyncLocks.length)]) {
+            journalAndSync(ino);
+        }
+    }
+
+    private void journalAndSync(long ino) {
         CompletableFuture<List<FsResult<List<JournalRecord>>>> journaled = new CompletableFuture<>();
         bands.tell(new EntityRegistry.GroupCall<Band.Command, FsResult<List<JournalRecord>>>(ino, Band.Journal::new,
                 journaled::complete));

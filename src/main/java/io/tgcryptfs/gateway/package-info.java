@@ -10,11 +10,12 @@
  *
  * <p><b>How:</b> paths are resolved and committed metadata is read (getattr, readdir, getxattr, listxattr,
  * statfs) straight from an LMDB read transaction: every change commits in one transaction, so a snapshot
- * is always consistent. Names and link counts change through the Namespace, on the calling thread. Other
- * changes are asked of the owning actor: attributes and xattrs of the inode's OpenInode, data of the
- * Band(s) a range covers (a range is split at band boundaries and the pieces run in parallel). A write first asks the inode to extend the size,
- * then the bands; truncate flushes the inode's bands first; fsync flushes them, forces the outbox and
- * syncs LMDB. Also owns the open-handle table.
+ * is always consistent. Names and link counts change through the Namespace, attributes and xattrs through
+ * InodeAttributes, both on the calling thread. Writes are handed to the Band(s) a range covers without
+ * waiting ({@link io.tgcryptfs.gateway.WriteBehind}; a range is split at band boundaries), after the size
+ * is extended; reads of bands with unsealed data ask the Band; truncate flushes the inode's bands, then
+ * asks its OpenInode; fsync collects the bands' journal records, appends them at once and forces the
+ * journal, the outbox and LMDB. Also owns the open-handle table.
  *
  * <p><b>May import:</b> {@code java.*}, Pekko's ask pattern, {@code io.tgcryptfs.engine},
  * {@code io.tgcryptfs.meta}, {@code io.tgcryptfs.chunk} and {@code io.tgcryptfs.fs}.

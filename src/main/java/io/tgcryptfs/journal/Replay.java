@@ -15,7 +15,8 @@ import java.util.stream.Stream;
 
 /**
  * Start-up after a crash: every journal record no seal covers is laid over its stored block and sealed,
- * in sequence order, before the volume serves anything; then the journal and the marks go. A record of
+ * in journal order (for each block that is sequence order: fsyncs of a file append one at a time), before
+ * the volume serves anything; then the journal and the marks go. A record of
  * an inode that no longer exists, or of a block at or past the file's size (a truncate that came
  * later), is dropped by the seal itself.
  */

@@ -95,6 +95,27 @@ class ChunkFormatTest {
     }
 
     @Test
+    void aBlockWrittenInPiecesOverAHole_hasItsZeroFramesCompressed_evenAfterARandomFirstFrame() throws Exception {
+        byte[] plain = new byte[BLOCK];
+        byte[] noise = random(FRAME, 5);
+        System.arraycopy(noise, 0, plain, 0, FRAME);            // frame 0: random, does not compress
+        System.arraycopy(noise, 0, plain, 3 * FRAME + 100, 4096); // frame 3: a 4 KiB write into zeros
+        ChunkId id = idOf(plain, BLOCK);
+        byte[] sealed = ChunkFormat.seal(cipher, LZ4, id, plain, BLOCK, slot(1, 3));
+        assertTrue(sealed.length < FRAME + 4096 + FRAME / 2, "zero frames compressed: " + sealed.length);
+        assertArrayEquals(plain, openAll(id, sealed, BLOCK));
+    }
+
+    @Test
+    void looksSparse_onlyWhereZerosAre() {
+        assertFalse(Compressor.looksSparse(random(FRAME, 6), 0, FRAME), "random bytes");
+        byte[] mostlyRandom = random(FRAME, 7);
+        Arrays.fill(mostlyRandom, 0, FRAME / 8, (byte) 0);
+        assertTrue(Compressor.looksSparse(mostlyRandom, 0, FRAME), "an eighth of zeros");
+        assertTrue(Compressor.looksSparse(new byte[FRAME], 0, FRAME), "a hole");
+    }
+
+    @Test
     void oneFrame_opensAlone_fromOnlyItsOwnBytes() throws Exception {
         byte[] plain = random(BLOCK, 4);
         ChunkId id = idOf(plain, BLOCK);
