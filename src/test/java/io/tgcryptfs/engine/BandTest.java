@@ -144,14 +144,37 @@ class BandTest {
     }
 
     @Test
-    void wholeBlockWrite_isSealedWithoutAFlush() {
+    void blocksASequentialStreamFills_areSealedWithoutAFlush() {
         open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
         long ino = file("f", BAND);
         TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
-        deliver(new BandKey(ino, 0), new Band.Write(BS, bytes(BS), replies.getRef()::tell));
-        ok(replies.receiveMessage());
-        Await.until(() -> stored(ino, 1).isPresent(), "block 1 sealed");
+        // from block 1 on: a run that becomes a stream once longer than half the band
+        for (int b = 1; b < 4; b++) {
+            deliver(new BandKey(ino, 0), new Band.Write((long) b * BS, bytes(BS), replies.getRef()::tell));
+        }
+        for (int b = 1; b < 4; b++) {
+            ok(replies.receiveMessage());
+        }
+        Await.until(() -> stored(ino, 1).isPresent() && stored(ino, 2).isPresent() && stored(ino, 3).isPresent(),
+                "blocks 1 to 3 sealed, those written before the run was a stream too");
         Await.until(() -> vol.budget.dirtyBytes() == 0, "budget released");
+    }
+
+    @Test
+    void aBlockFilledByARandomWrite_staysDirtyUntilCold() {
+        open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
+        long ino = file("f", BAND);
+        BandKey key = new BandKey(ino, 0);
+        TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
+        deliver(key, new Band.Write(3 * BS, bytes(BS), replies.getRef()::tell)); // not where a stream would be
+        ok(replies.receiveMessage());
+        TestProbe<FsResult<java.util.List<io.tgcryptfs.journal.JournalRecord>>> journal = vol.testKit.createTestProbe();
+        deliver(key, new Band.Journal(journal.getRef()::tell));
+        // a block being sealed is not journaled: a record for it means it is still dirty
+        java.util.List<io.tgcryptfs.journal.JournalRecord> records = journal.receiveMessage().orThrow();
+        assertEquals(1, records.size());
+        assertEquals(3, records.get(0).block());
+        assertTrue(stored(ino, 3).isEmpty());
     }
 
     @Test
