@@ -56,7 +56,7 @@ public final class Compressor {
      * Whether at least 1/16 of the frame looks like zeros, by one 8-byte word per 64 bytes (random bytes
      * have none): a block partly written over a hole (a sparse band file, a file that grew by a small
      * write) whose first frame held random bytes still gets its zero frames compressed, for half a
-     * microsecond per 32 KiB frame.
+     * microsecond per 32 KiB.
      */
     public static boolean looksSparse(byte[] plain, int from, int length) {
         int words = 0;

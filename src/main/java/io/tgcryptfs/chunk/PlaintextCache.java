@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * Decrypted frames in memory, least recently used evicted first, bounded in bytes. Frames, not whole
- * blocks: a small random read caches what it decrypted, and 32 KiB arrays are cheap for the collector
+ * blocks: a small random read caches what it decrypted, and frame-sized arrays are cheap for the collector
  * to move where block-sized ones were a large share of a random read's CPU time.
  */
 public final class PlaintextCache {

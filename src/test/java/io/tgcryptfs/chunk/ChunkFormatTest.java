@@ -70,7 +70,7 @@ class ChunkFormatTest {
         byte[] out = new byte[length];
         for (int f = 0; f < layout.frames(); f++) {
             byte[] plain = layout.open(cipher, LZ4, f, sealed, (int) layout.offset(f));
-            System.arraycopy(plain, 0, out, f * FRAME, plain.length);
+            System.arraycopy(plain, 0, out, f * layout.frameSize(), plain.length);
         }
         return out;
     }
@@ -104,6 +104,15 @@ class ChunkFormatTest {
         byte[] sealed = ChunkFormat.seal(cipher, LZ4, id, plain, BLOCK, slot(1, 3));
         assertTrue(sealed.length < FRAME + 4096 + FRAME / 2, "zero frames compressed: " + sealed.length);
         assertArrayEquals(plain, openAll(id, sealed, BLOCK));
+    }
+
+    @Test
+    void chunksWrittenWithTheOlder32KiBFrames_stillOpen() throws Exception {
+        for (byte[] plain : new byte[][] {random(BLOCK, 8), text(BLOCK - 1000)}) {
+            ChunkId id = idOf(plain, plain.length);
+            byte[] sealed = ChunkFormat.seal(cipher, LZ4, id, plain, plain.length, slot(4, 1), 15);
+            assertArrayEquals(plain, openAll(id, sealed, plain.length));
+        }
     }
 
     @Test
