@@ -43,24 +43,35 @@ final class ChunkFrames {
         this.metrics = metrics;
     }
 
-    /** The frames of one stored chunk. */
-    Frames of(ChunkRecord record) throws IntegrityException {
+    /**
+     * The frames of one stored chunk, for a read of its plaintext [{@code plainFrom}, {@code plainEnd}).
+     * When the frame table is not cached and the read starts near the chunk's start (a sequential reader),
+     * one read takes the prefix and the frames up to {@code plainEnd} as if they did not compress
+     * (compressed ones are shorter, so they are in it too): reading the prefix alone first made every
+     * block of a cold sequential read two reads, the first a small one that waited for the disk. A read
+     * further in (a small random one) reads the prefix alone, so it does not read the frames before its own.
+     */
+    Frames of(ChunkRecord record, int plainFrom, int plainEnd) throws IntegrityException {
         ChunkFormat.Layout layout;
         synchronized (layouts) {
             layout = layouts.get(record.id());
         }
-        if (layout == null) {
-            int head = ChunkFormat.prefixReadLength(record.plainLength(), record.sealedLength());
-            byte[] prefix = packs.read(record.pack(), record.offset(), head);
-            if (ChunkFormat.version(prefix[0]) == ChunkCipher.VERSION) {
-                return new Frames(record, LEGACY);
-            }
-            layout = ChunkFormat.layout(record.id(), prefix, prefix.length, record.plainLength(), record.sealedLength());
-            synchronized (layouts) {
-                layouts.put(record.id(), layout);
-            }
+        if (layout != null) {
+            return new Frames(record, layout, null);
         }
-        return new Frames(record, layout);
+        int head = ChunkFormat.prefixReadLength(record.plainLength(), record.sealedLength());
+        boolean fromStart = plainFrom >> ChunkFormat.FRAME_SHIFT < 2;
+        int frames = fromStart ? ChunkFormat.frameCount(Math.max(1, plainEnd), ChunkFormat.FRAME_SHIFT) : 0;
+        long upTo = head + (long) frames * ((1 << ChunkFormat.FRAME_SHIFT) + ChunkCipher.tagLength());
+        byte[] start = packs.read(record.pack(), record.offset(), (int) Math.min(record.sealedLength(), upTo));
+        if (ChunkFormat.version(start[0]) == ChunkCipher.VERSION) {
+            return new Frames(record, LEGACY, null);
+        }
+        layout = ChunkFormat.layout(record.id(), start, start.length, record.plainLength(), record.sealedLength());
+        synchronized (layouts) {
+            layouts.put(record.id(), layout);
+        }
+        return new Frames(record, layout, start);
     }
 
     /** Drops what is remembered of a chunk whose pack copy turned out damaged. */
@@ -102,10 +113,13 @@ final class ChunkFrames {
     final class Frames {
         private final ChunkRecord record;
         private final ChunkFormat.Layout layout;
+        /** The chunk's first sealed bytes when they were just read for its table, else null. */
+        private final byte[] start;
 
-        private Frames(ChunkRecord record, ChunkFormat.Layout layout) {
+        private Frames(ChunkRecord record, ChunkFormat.Layout layout, byte[] start) {
             this.record = record;
             this.layout = layout;
+            this.start = start;
         }
 
         int shift() {
@@ -132,10 +146,12 @@ final class ChunkFrames {
             }
             long from = layout.offset(first);
             int span = (int) (layout.offset(end) + layout.sealedLength(end) - from);
-            byte[] sealed = packs.read(record.pack(), record.offset() + from, span);
+            boolean inStart = start != null && from + span <= start.length;
+            byte[] sealed = inStart ? start : packs.read(record.pack(), record.offset() + from, span);
+            long base = inStart ? 0 : from;
             byte[] wanted = null;
             for (int f = first; f <= end; f++) {
-                byte[] plain = layout.open(cipher, compressor, f, sealed, (int) (layout.offset(f) - from));
+                byte[] plain = layout.open(cipher, compressor, f, sealed, (int) (layout.offset(f) - base));
                 plaintexts.put(new PlaintextCache.Key(record.id(), f), plain);
                 if (f == first) {
                     wanted = plain;

@@ -149,7 +149,7 @@ public final class ChunkStore {
         if (from >= plainEnd) {
             return;
         }
-        ChunkFrames.Frames chunk = frames.of(c);
+        ChunkFrames.Frames chunk = frames.of(c, from, plainEnd);
         int shift = chunk.shift();
         for (int f = from >> shift; f <= (plainEnd - 1) >> shift; f++) {
             byte[] plain = chunk.frame(f, (plainEnd - 1) >> shift);

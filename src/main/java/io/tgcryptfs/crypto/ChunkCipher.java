@@ -83,23 +83,28 @@ public final class ChunkCipher {
         }
     }
 
+    /**
+     * Derived under the lock (an HKDF takes microseconds): a derive-then-recheck race would add a branch
+     * the JIT warm-up never takes, and taking it on a real read throws the compiled decrypt path away.
+     */
     private SubKey packKey(byte[] keyId) {
         key.ensureLive();
         String name = HexFormat.of().formatHex(keyId);
         synchronized (packKeys) {
             SubKey cached = packKeys.get(name);
-            if (cached != null) {
-                return cached;
+            if (cached == null) {
+                cached = derivePackKey(keyId);
+                packKeys.put(name, cached);
             }
+            return cached;
         }
+    }
+
+    private SubKey derivePackKey(byte[] keyId) {
         byte[] master = key.getEncoded();
         byte[] raw = Kdf.hkdfSha256(master, keyId, PACK_KEY_INFO);
         try {
-            SubKey derived = new SubKey("AES", raw);
-            synchronized (packKeys) {
-                SubKey raced = packKeys.putIfAbsent(name, derived);
-                return raced == null ? derived : raced;
-            }
+            return new SubKey("AES", raw);
         } finally {
             Arrays.fill(master, (byte) 0);
             Arrays.fill(raw, (byte) 0);
