@@ -137,10 +137,19 @@ final class TxnWriter extends TxnReader implements MetaWriter {
         put(Keys.counter(name), Codecs.encodeLong(value));
     }
 
+    /**
+     * A counter that comes back to 0 is deleted (a missing counter reads as 0): per-file counters such as
+     * a file's stored blocks would otherwise stay behind for every file ever deleted, locally and in every
+     * metadata checkpoint.
+     */
     @Override
     public long addToCounter(String name, long delta) {
         long value = counter(name) + delta;
-        setCounter(name, value);
+        if (value == 0) {
+            delete(Keys.counter(name));
+        } else {
+            setCounter(name, value);
+        }
         return value;
     }
 

@@ -225,6 +225,21 @@ class LmdbMetaStoreTest extends MetaStoreContract {
         assertArrayEquals(Codecs.encodeLong(2), changes.get(0).value());
     }
 
+    @Test
+    void aCounterBackAtZero_isDeleted_andReplicatedAsADeletion() throws Exception {
+        store.write(w -> w.addToCounter("blocks/7", 2));
+        store.forgetChanges(store.capture(view -> view.generation()));
+        store.write(w -> {
+            w.addToCounter("blocks/7", -1);
+            return w.addToCounter("blocks/7", -1);
+        });
+        assertEquals(0L, store.<Long>read(r -> r.counter("blocks/7")));
+        List<MetaRecord> changes = changes();
+        assertEquals(1, changes.size());
+        assertArrayEquals(Keys.counter("blocks/7"), changes.get(0).key());
+        assertTrue(changes.get(0).deleted(), "the key is gone, not kept at 0");
+    }
+
     private List<MetaRecord> changes() throws java.io.IOException {
         return store.capture(view -> {
             List<MetaRecord> out = new java.util.ArrayList<>();
