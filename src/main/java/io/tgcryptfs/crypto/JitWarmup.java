@@ -44,6 +44,7 @@ public final class JitWarmup {
     }
 
     static void run(RoundTrip roundTrip) {
+        loadLateClasses();
         // the production classes, key type and layouts: compiled code specialised for another key class
         // or call shape is thrown away (deoptimised) when the real calls arrive
         ChunkCipher cipher = new ChunkCipher(new SubKey("AES", new byte[SubKey.LENGTH]), new java.security.SecureRandom());
@@ -64,6 +65,19 @@ public final class JitWarmup {
             }
             cpu += used[0];
         }
+    }
+
+    /**
+     * Loads classes that would otherwise arrive later and throw the compiled crypto path away. HotSpot
+     * compiles {@code ByteBuffer.putLong} and its kin as direct calls while {@code HeapByteBuffer} has no
+     * subclass loaded; the first read-only heap buffer (the metrics reporter makes one at its first tick,
+     * seconds after the warm-up) invalidated every method compiled that way, the chunk format's seal and
+     * frame open among them (-XX:+LogCompilation: dependency_failed, witness HeapByteBufferR), and the
+     * first cold read then ran on interpreted and C1 code at ~360 MB/s until HotSpot compiled it again.
+     */
+    private static void loadLateClasses() {
+        java.nio.ByteBuffer.allocate(16).asReadOnlyBuffer().getLong(0);
+        java.nio.ByteBuffer.allocateDirect(16).asReadOnlyBuffer().getLong(0);
     }
 
     /**
