@@ -36,10 +36,14 @@ public final class SmbdProcess {
 
     /** Starts {@code smbd --foreground} with {@code config}; its messages go to this process's output. */
     public static SmbdProcess start(Path smbd, Path config) throws IOException {
+        // stdin from /dev/null, set after inheritIO (which would set it back to the mount's own stdin): an
+        // smbd in the foreground whose stdin is a pipe exits when the pipe closes, and a mount started by
+        // another program (a test, a supervisor) has its stdin closed when that program stops it, so smbd
+        // went away by itself, before the mount could stop it in order
         Process p = new ProcessBuilder("setsid", smbd.toString(), "--foreground", "--no-process-group",
                 "--configfile=" + config)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .inheritIO()
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();
         return new SmbdProcess(p);
     }
