@@ -30,7 +30,7 @@ import java.util.function.Consumer;
  * reads run on the blocking executor; their results come back as messages, so the actor never blocks.
  */
 public final class Band extends AbstractBehavior<Band.Command> {
-    /** A run of sequential writes longer than this (or than half a band) is a stream ({@link #streaming}). */
+    /** A run of sequential writes longer than this (or than half a band) is a stream ({@link #recordWrite}). */
     private static final long STREAM_BYTES = 1 << 20;
 
     public interface Command {
@@ -174,7 +174,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
         }
         int consumed = 0;
         long now = ctx.nanoTime().getAsLong();
-        boolean streaming = streaming(w.offset(), w.data().length);
+        boolean streaming = recordWrite(w.offset(), w.data().length);
         for (long b = first; b <= last; b++) {
             long blockStart = b * blockSize;
             int at = (int) Math.max(0, w.offset() - blockStart);
@@ -193,15 +193,15 @@ public final class Band extends AbstractBehavior<Band.Command> {
     }
 
     /**
-     * Whether the write at {@code offset} is part of a sequential stream: it continues a run of writes
-     * longer than {@link #STREAM_BYTES} (or half a band, if less), or starts at the band's start (a stream coming from the band
-     * before). Blocks a stream fills are sealed at once: nothing will change them soon, and sealing keeps
+     * Notes a write at {@code offset} and says whether it is part of a sequential stream: it continues a
+     * run of writes longer than {@link #STREAM_BYTES} (or half a band, if less), or starts at the band's
+     * start (a stream coming from the band before). Blocks a stream fills are sealed at once: nothing will change them soon, and sealing keeps
      * pace with the writer. Blocks filled otherwise wait like partial ones until they are cold: a random
      * write of up to 1 MiB (which the kernel hands over as sequential 128 KiB requests) filling blocks is
      * what a Time Machine band or a disk image gets, and sealing those at once resealed a good part of them
      * a moment later (the band workload uploaded 1.6 bytes per byte changed, 1.0 with this).
      */
-    private boolean streaming(long offset, int length) {
+    private boolean recordWrite(long offset, int length) {
         if (offset != lastWriteEnd) {
             runStart = offset;
         }

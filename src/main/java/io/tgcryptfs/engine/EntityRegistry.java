@@ -55,7 +55,6 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
                                   ActorRef<List<R>> replyTo) implements Command {
     }
 
-    /** How many entities are alive (for metrics and tests). */
     /**
      * {@link Broadcast} to the live entities of one group (for bands: one inode's), found through an
      * index instead of a scan of every live entity: per-file operations stay O(bands of the file).
@@ -77,6 +76,7 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
                                   java.util.function.Consumer<List<R>> done) implements Command {
     }
 
+    /** How many entities are alive (for metrics and tests). */
     public record CountLive(ActorRef<Integer> replyTo) implements Command {
     }
 
