@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -35,9 +34,10 @@ public final class ChunkCipher {
 
     private final SubKey key;
     private final SecureRandom random;
-    private final Map<String, SubKey> packKeys = new LinkedHashMap<>(PACK_KEYS_CACHED, 0.75f, true) {
+    /** By key id (a ByteBuffer compares content; a hex name cost a string per frame). */
+    private final Map<ByteBuffer, SubKey> packKeys = new LinkedHashMap<>(PACK_KEYS_CACHED, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, SubKey> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<ByteBuffer, SubKey> eldest) {
             if (size() > PACK_KEYS_CACHED) {
                 eldest.getValue().destroy();
                 return true;
@@ -89,12 +89,12 @@ public final class ChunkCipher {
      */
     private SubKey packKey(byte[] keyId) {
         key.ensureLive();
-        String name = HexFormat.of().formatHex(keyId);
+        ByteBuffer id = ByteBuffer.wrap(keyId);
         synchronized (packKeys) {
-            SubKey cached = packKeys.get(name);
+            SubKey cached = packKeys.get(id);
             if (cached == null) {
                 cached = derivePackKey(keyId);
-                packKeys.put(name, cached);
+                packKeys.put(ByteBuffer.wrap(keyId.clone()), cached);
             }
             return cached;
         }

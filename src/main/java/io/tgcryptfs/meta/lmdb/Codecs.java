@@ -55,7 +55,7 @@ final class Codecs {
 
     static Inode decodeInode(long ino, byte[] value) {
         try {
-            ByteBuffer b = open(value, "inode " + ino);
+            ByteBuffer b = open(value, "inode", ino);
             FileKind kind = FileKind.fromMode(b.getInt());
             int mode = b.getInt();
             int uid = b.getInt();
@@ -82,7 +82,7 @@ final class Codecs {
 
     static long decodeEntry(byte[] value) {
         try {
-            return open(value, "directory entry").getLong();
+            return open(value, "directory entry", null).getLong();
         } catch (RuntimeException e) {
             throw corrupt("directory entry", e);
         }
@@ -96,7 +96,7 @@ final class Codecs {
 
     static byte[] decodeXattr(byte[] value) {
         try {
-            ByteBuffer b = open(value, "xattr");
+            ByteBuffer b = open(value, "xattr", null);
             byte[] data = new byte[b.remaining()];
             b.get(data);
             return data;
@@ -113,7 +113,7 @@ final class Codecs {
 
     static ChunkId decodeBlock(byte[] value) {
         try {
-            ByteBuffer b = open(value, "block");
+            ByteBuffer b = open(value, "block", null);
             byte[] id = new byte[ChunkId.LENGTH];
             b.get(id);
             return ChunkId.of(id);
@@ -137,7 +137,7 @@ final class Codecs {
 
     static ChunkRecord decodeChunk(ChunkId id, byte[] value) {
         try {
-            ByteBuffer b = open(value, "chunk " + id);
+            ByteBuffer b = open(value, "chunk", id);
             byte[] pack = new byte[PackId.LENGTH];
             b.get(pack);
             return new ChunkRecord(id, PackId.of(pack), b.getLong(), b.getInt(), b.getInt(), b.getLong());
@@ -161,7 +161,7 @@ final class Codecs {
 
     static PackRecord decodePack(PackId id, byte[] value) {
         try {
-            ByteBuffer b = open(value, "pack " + id);
+            ByteBuffer b = open(value, "pack", id);
             PackState state = stateOf(b.get());
             long size = b.getLong();
             long live = b.getLong();
@@ -199,7 +199,7 @@ final class Codecs {
 
     static long decodeLong(byte[] value) {
         try {
-            return open(value, "counter").getLong();
+            return open(value, "counter", null).getLong();
         } catch (RuntimeException e) {
             throw corrupt("counter", e);
         }
@@ -213,8 +213,10 @@ final class Codecs {
 
     // ---- helpers
 
-    private static ByteBuffer open(byte[] value, String what) {
+    /** {@code kind} and {@code subject} name the value in an error; the name is built only then. */
+    private static ByteBuffer open(byte[] value, String kind, Object subject) {
         if (value.length == 0 || value[0] != V1) {
+            String what = subject == null ? kind : kind + " " + subject;
             throw new FsException(FsError.INTEGRITY, what + ": unknown value format "
                     + (value.length == 0 ? "(empty)" : Byte.toString(value[0])));
         }

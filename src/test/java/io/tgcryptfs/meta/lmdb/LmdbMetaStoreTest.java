@@ -166,6 +166,62 @@ class LmdbMetaStoreTest extends MetaStoreContract {
     }
 
     @Test
+    void aReadAfterACommit_seesIt_thoughReadTransactionsAreReused() {
+        for (int i = 1; i <= 3 * ReadTxnPool.KEPT; i++) {
+            long value = i;
+            store.write(w -> {
+                w.setCounter("c", value);
+                return null;
+            });
+            assertEquals(value, (long) store.read(r -> r.counter("c")));
+        }
+    }
+
+    @Test
+    void readsOnMoreThreadsThanTransactionsKept_allSucceed_andTheStoreClosesAndReopens() throws Exception {
+        store.write(w -> {
+            w.setCounter("c", 7);
+            return null;
+        });
+        int threads = ReadTxnPool.KEPT * 2;
+        var start = new java.util.concurrent.CountDownLatch(1);
+        var inside = new java.util.concurrent.CountDownLatch(threads);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<Long>> reads = new java.util.ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                // every read holds its transaction until all are open at once, so none can be reused
+                reads.add(pool.submit(() -> store.read(r -> {
+                    inside.countDown();
+                    await(start);
+                    return r.counter("c");
+                })));
+            }
+            assertTrue(inside.await(30, java.util.concurrent.TimeUnit.SECONDS));
+            start.countDown();
+            for (var read : reads) {
+                assertEquals(7L, read.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        store.close();
+        try (LmdbMetaStore reopened = LmdbMetaStore.open(dir, MAP_SIZE)) {
+            assertEquals(7L, (long) reopened.read(r -> r.counter("c")));
+        }
+    }
+
+    private static void await(java.util.concurrent.CountDownLatch latch) {
+        try {
+            if (!latch.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("timed out");
+            }
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void xattrValuesOver64KiB_areRejectedAsTooBig() {
         assertError(FsError.TOO_BIG, () -> store.write(w -> {
             w.putXattr(1, "user.huge", new byte[64 * 1024 + 1]);
