@@ -49,7 +49,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
     }
 
     /** Seal every dirty block; reply once they are all committed to LMDB. */
-    public record Flush(ActorRef<FsResult<Done>> replyTo) implements Command {
+    public record Flush(Consumer<FsResult<Done>> reply) implements Command {
     }
 
     /**
@@ -301,11 +301,11 @@ public final class Band extends AbstractBehavior<Band.Command> {
         pending.addAll(dirty.values());
         pending.addAll(sealing.values());
         if (pending.isEmpty()) {
-            f.replyTo().tell(FsResult.ok(Done.INSTANCE));
+            f.reply().accept(FsResult.ok(Done.INSTANCE));
             return this;
         }
         dirty.values().forEach(b -> b.sealRequested = true);
-        flushWaiters.add(new FlushWaiter(f.replyTo()::tell, pending));
+        flushWaiters.add(new FlushWaiter(f.reply(), pending));
         sealAll();
         return this;
     }

@@ -13,6 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -48,11 +50,12 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
     }
 
     /**
-     * Ask every entity whose key matches (including ones mid-passivation) and reply with all answers.
-     * Used for flushes: only entities that exist can hold dirty data.
+     * Ask every entity whose key matches (including ones mid-passivation); their answers go, all at once,
+     * to {@code done} on the thread of the last to answer. Used for flushes: only entities that exist can
+     * hold dirty data.
      */
-    public record AskAll<K, M, R>(Predicate<K> keys, java.util.function.Function<ActorRef<R>, M> question,
-                                  ActorRef<List<R>> replyTo) implements Command {
+    public record CallAll<K, M, R>(Predicate<K> keys, Function<Consumer<R>, M> question,
+                                   Consumer<List<R>> done) implements Command {
     }
 
     /**
@@ -62,18 +65,9 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
     public record GroupBroadcast<M>(Object group, M message) implements Command {
     }
 
-    /** {@link AskAll} for the live entities of one group. */
-    public record GroupAsk<M, R>(Object group, java.util.function.Function<ActorRef<R>, M> question,
-                                 ActorRef<List<R>> replyTo) implements Command {
-    }
-
-    /**
-     * {@link GroupAsk} whose members answer through a plain callback and whose answers go to {@code done}
-     * on the thread of the last member to answer: for a caller that waits anyway (fsync), it saves the
-     * hand-offs of a gathering actor and of an ask.
-     */
-    public record GroupCall<M, R>(Object group, java.util.function.Function<java.util.function.Consumer<R>, M> question,
-                                  java.util.function.Consumer<List<R>> done) implements Command {
+    /** {@link CallAll} for the live entities of one group. */
+    public record GroupCall<M, R>(Object group, Function<Consumer<R>, M> question,
+                                  Consumer<List<R>> done) implements Command {
     }
 
     /** How many entities are alive (for metrics and tests). */
@@ -112,7 +106,7 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
     /** Access order: the first entries are the ones delivered to least recently. */
     private final Map<K, Entry> entities = new java.util.LinkedHashMap<>(16, 0.75f, true);
     private final int maxLive;
-    private final java.util.function.Function<K, Object> groupOf;
+    private final Function<K, Object> groupOf;
     private final Map<Object, java.util.Set<K>> groups = new HashMap<>();
     private long spawned;
 
@@ -121,9 +115,9 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
         return create(namePrefix, factory, stop, props, key -> key, Integer.MAX_VALUE);
     }
 
-    /** @param groupOf the group a key belongs to, for {@link GroupBroadcast} and {@link GroupAsk} */
+    /** @param groupOf the group a key belongs to, for {@link GroupBroadcast} and {@link GroupCall} */
     public static <K, M> Behavior<Command> create(String namePrefix, BiFunction<K, ActorRef<Command>, Behavior<M>> factory,
-                                                  M stop, Props props, java.util.function.Function<K, Object> groupOf) {
+                                                  M stop, Props props, Function<K, Object> groupOf) {
         return create(namePrefix, factory, stop, props, groupOf, Integer.MAX_VALUE);
     }
 
@@ -132,7 +126,7 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
      *                the class comment); at least 1
      */
     public static <K, M> Behavior<Command> create(String namePrefix, BiFunction<K, ActorRef<Command>, Behavior<M>> factory,
-                                                  M stop, Props props, java.util.function.Function<K, Object> groupOf,
+                                                  M stop, Props props, Function<K, Object> groupOf,
                                                   int maxLive) {
         if (maxLive < 1) {
             throw new IllegalArgumentException("maxLive must be at least 1");
@@ -141,7 +135,7 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
     }
 
     private EntityRegistry(ActorContext<Command> ctx, String namePrefix, BiFunction<K, ActorRef<Command>, Behavior<M>> factory,
-                           M stop, Props props, java.util.function.Function<K, Object> groupOf, int maxLive) {
+                           M stop, Props props, Function<K, Object> groupOf, int maxLive) {
         super(ctx);
         this.maxLive = maxLive;
         this.groupOf = groupOf;
@@ -160,9 +154,8 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
                 .onMessage(StayAlive.class, this::onStayAlive)
                 .onMessage(Stopped.class, this::onStopped)
                 .onMessage(CountLive.class, this::onCountLive)
-                .onMessage(AskAll.class, this::onAskAll)
+                .onMessage(CallAll.class, this::onCallAll)
                 .onMessage(GroupBroadcast.class, this::onGroupBroadcast)
-                .onMessage(GroupAsk.class, this::onGroupAsk)
                 .onMessage(GroupCall.class, this::onGroupCall)
                 .build();
     }
@@ -245,15 +238,15 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private Behavior<Command> onAskAll(AskAll a) {
-        Predicate<K> keys = a.keys();
+    private Behavior<Command> onCallAll(CallAll c) {
+        Predicate<K> keys = c.keys();
         List<Entry> targets = new ArrayList<>();
         entities.forEach((key, entry) -> {
             if (keys.test(key)) {
                 targets.add(entry);
             }
         });
-        ask(targets, a.question(), a.replyTo());
+        call(targets, c.question(), c.done());
         return this;
     }
 
@@ -266,32 +259,34 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private Behavior<Command> onGroupAsk(GroupAsk g) {
-        ask(members(g.group()), g.question(), g.replyTo());
-        return this;
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
     private Behavior<Command> onGroupCall(GroupCall g) {
-        List<Entry> targets = members(g.group());
-        if (targets.isEmpty()) {
-            g.done().accept(List.of());
-            return this;
-        }
-        Answers answers = new Answers(targets.size(), g.done());
-        for (Entry entry : targets) {
-            entry.deliver((M) g.question().apply((java.util.function.Consumer) answers::add));
-        }
+        call(members(g.group()), g.question(), g.done());
         return this;
     }
 
-    /** {@link Gather} for callbacks: members answer on their own threads. */
+    /**
+     * Members answer through a plain callback, on their own threads: for a caller that waits anyway (fsync,
+     * a flush), no gathering actor and no ask to hand the answers over.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void call(List<Entry> targets, Function question, Consumer done) {
+        if (targets.isEmpty()) {
+            done.accept(List.of());
+            return;
+        }
+        Answers answers = new Answers(targets.size(), done);
+        for (Entry entry : targets) {
+            entry.deliver((M) question.apply((Consumer) answers::add));
+        }
+    }
+
+    /** Collects a known number of answers, then hands all of them over once. */
     private static final class Answers<R> {
         private final List<R> answers;
         private final int expected;
-        private final java.util.function.Consumer<List<R>> done;
+        private final Consumer<List<R>> done;
 
-        Answers(int expected, java.util.function.Consumer<List<R>> done) {
+        Answers(int expected, Consumer<List<R>> done) {
             this.answers = new ArrayList<>(expected);
             this.expected = expected;
             this.done = done;
@@ -318,39 +313,12 @@ public final class EntityRegistry<K, M> extends AbstractBehavior<EntityRegistry.
         return out;
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private void ask(List<Entry> targets, java.util.function.Function question, ActorRef replyTo) {
-        if (targets.isEmpty()) {
-            replyTo.tell(List.of());
-            return;
-        }
-        ActorRef collector = getContext().spawnAnonymous(Gather.create(targets.size(), replyTo));
-        for (Entry entry : targets) {
-            entry.deliver((M) question.apply(collector));
-        }
-    }
-
     private void remove(K key) {
         entities.remove(key);
         Object group = groupOf.apply(key);
         java.util.Set<K> members = groups.get(group);
         if (members != null && members.remove(key) && members.isEmpty()) {
             groups.remove(group);
-        }
-    }
-
-    /** Collects a known number of answers, then replies once with all of them and stops. */
-    private static final class Gather {
-        static <R> Behavior<R> create(int expected, ActorRef<List<R>> replyTo) {
-            List<R> answers = new ArrayList<>(expected);
-            return Behaviors.receive((ctx, answer) -> {
-                answers.add(answer);
-                if (answers.size() == expected) {
-                    replyTo.tell(answers);
-                    return Behaviors.stopped();
-                }
-                return Behaviors.same();
-            });
         }
     }
 

@@ -208,19 +208,18 @@ final class FileData {
 
     /** Seals every dirty block of every file and makes it durable (sync, unmount). */
     void syncAll() {
-        List<FsResult<Done>> answers = asker.await(asker.ask(bands,
-                r -> new EntityRegistry.AskAll<BandKey, Band.Command, FsResult<Done>>(k -> true, Band.Flush::new, r),
-                dataTimeout), dataTimeout);
-        answers.forEach(FsResult::orThrow);
+        CompletableFuture<List<FsResult<Done>>> flushed = new CompletableFuture<>();
+        bands.tell(new EntityRegistry.CallAll<BandKey, Band.Command, FsResult<Done>>(k -> true, Band.Flush::new,
+                flushed::complete));
+        asker.await(flushed, dataTimeout).forEach(FsResult::orThrow);
         localSync.sync();
     }
 
     /** Seals the dirty blocks of one file (before a truncate moves its size). */
     void flushBands(long ino) {
-        List<FsResult<Done>> answers = asker.await(asker.ask(bands,
-                r -> new EntityRegistry.GroupAsk<Band.Command, FsResult<Done>>(ino, Band.Flush::new, r),
-                dataTimeout), dataTimeout);
-        answers.forEach(FsResult::orThrow);
+        CompletableFuture<List<FsResult<Done>>> flushed = new CompletableFuture<>();
+        bands.tell(new EntityRegistry.GroupCall<Band.Command, FsResult<Done>>(ino, Band.Flush::new, flushed::complete));
+        asker.await(flushed, dataTimeout).forEach(FsResult::orThrow);
     }
 
     /** [offset, length] pieces of a range, none crossing a band boundary. */

@@ -116,7 +116,7 @@ class BandTest {
         assertTrue(stored(ino, 0).isEmpty(), "partial blocks wait for a flush or the expiry");
         assertTrue(vol.budget.dirtyBytes() > 0);
 
-        deliver(key, new Band.Flush(replies.getRef()));
+        deliver(key, new Band.Flush(replies.getRef()::tell));
         ok(replies.receiveMessage());
 
         for (long blk = 0; blk <= 2; blk++) {
@@ -139,7 +139,7 @@ class BandTest {
         open(FixtureOptions.defaults());
         long ino = file("f", BAND);
         TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
-        deliver(new BandKey(ino, 0), new Band.Flush(replies.getRef()));
+        deliver(new BandKey(ino, 0), new Band.Flush(replies.getRef()::tell));
         ok(replies.receiveMessage());
     }
 
@@ -198,7 +198,7 @@ class BandTest {
         byte[] patch = bytes(10);
         deliver(key, new Band.Write(0, whole, replies.getRef()::tell));      // block 0: sealed
         deliver(key, new Band.Write(BS, base, replies.getRef()::tell));      // block 1: sealed...
-        deliver(key, new Band.Flush(replies.getRef()));
+        deliver(key, new Band.Flush(replies.getRef()::tell));
         for (int i = 0; i < 3; i++) {
             ok(replies.receiveMessage());
         }
@@ -231,7 +231,7 @@ class BandTest {
             System.arraycopy(full, 0, expected, 0, BS);
             System.arraycopy(patch, 0, expected, at, 100);
         }
-        deliver(key, new Band.Flush(replies.getRef()));
+        deliver(key, new Band.Flush(replies.getRef()::tell));
         for (int i = 0; i < 41; i++) {
             ok(replies.receiveMessage());
         }
@@ -253,7 +253,7 @@ class BandTest {
 
         band.tell(new Band.Write(0, bytes(BS), writes.getRef()::tell));   // a whole block: its seal is queued
         ok(writes.receiveMessage());
-        band.tell(new Band.Flush(flush.getRef()));                  // waits for that seal
+        band.tell(new Band.Flush(flush.getRef()::tell));                  // waits for that seal
         band.tell(new Band.Write(0, bytes(10), writes.getRef()::tell));   // after the flush, same block
         ok(writes.receiveMessage());
         gate.runQueued();                                           // the seal the flush waits for completes

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -26,7 +27,7 @@ class EntityRegistryTest {
     interface Msg {
     }
 
-    record Echo(int n, ActorRef<Reply> replyTo) implements Msg {
+    record Echo(int n, Consumer<Reply> reply) implements Msg {
     }
 
     /** The entity asks to passivate, then confirms to {@code replyTo}. */
@@ -81,7 +82,7 @@ class EntityRegistryTest {
             boolean[] holdStop = {false};
             return Behaviors.receive(Msg.class)
                     .onMessage(Echo.class, m -> {
-                        m.replyTo().tell(new Reply(key, incarnation, m.n()));
+                        m.reply().accept(new Reply(key, incarnation, m.n()));
                         return Behaviors.same();
                     })
                     .onMessage(GoIdle.class, m -> {
@@ -142,18 +143,18 @@ class EntityRegistryTest {
     void pastTheCap_theLeastRecentlyUsedEntityStops_andComesBackOnItsNextMessage() {
         capAt(2);
         TestProbe<Reply> probe = testKit.createTestProbe();
-        deliver("a", new Echo(1, probe.getRef()));
-        deliver("b", new Echo(2, probe.getRef()));
-        deliver("a", new Echo(3, probe.getRef())); // b is now the least recently used
-        deliver("c", new Echo(4, probe.getRef()));
+        deliver("a", new Echo(1, probe.getRef()::tell));
+        deliver("b", new Echo(2, probe.getRef()::tell));
+        deliver("a", new Echo(3, probe.getRef()::tell)); // b is now the least recently used
+        deliver("c", new Echo(4, probe.getRef()::tell));
         assertEquals(java.util.Set.of(new Reply("a", 1, 1), new Reply("b", 1, 2), new Reply("a", 1, 3), new Reply("c", 1, 4)),
                 new java.util.HashSet<>(probe.receiveSeveralMessages(4))); // entities answer in any order among themselves
         awaitLive(probe, 2);
 
-        deliver("b", new Echo(5, probe.getRef()));
+        deliver("b", new Echo(5, probe.getRef()::tell));
         assertEquals(new Reply("b", 2, 5), probe.receiveMessage(), "a fresh b gets the message");
         awaitLive(probe, 2); // and a, now the least recently used, went
-        deliver("c", new Echo(6, probe.getRef()));
+        deliver("c", new Echo(6, probe.getRef()::tell));
         assertEquals(new Reply("c", 1, 6), probe.receiveMessage());
         assertEquals(1, incarnations.get("a").get());
     }
@@ -163,16 +164,16 @@ class EntityRegistryTest {
         capAt(2);
         TestProbe<Reply> probe = testKit.createTestProbe();
         deliver("a", StayBusy.INSTANCE);
-        deliver("a", new Echo(1, probe.getRef()));
-        deliver("b", new Echo(2, probe.getRef()));
-        deliver("c", new Echo(3, probe.getRef())); // a is asked first and refuses
+        deliver("a", new Echo(1, probe.getRef()::tell));
+        deliver("b", new Echo(2, probe.getRef()::tell));
+        deliver("c", new Echo(3, probe.getRef()::tell)); // a is asked first and refuses
         probe.receiveSeveralMessages(3);
-        deliver("a", new Echo(4, probe.getRef()));
+        deliver("a", new Echo(4, probe.getRef()::tell));
         assertEquals(new Reply("a", 1, 4), probe.receiveMessage(), "the busy entity kept its incarnation and its messages");
-        deliver("d", new Echo(5, probe.getRef())); // b and c are now the least recently used
+        deliver("d", new Echo(5, probe.getRef()::tell)); // b and c are now the least recently used
         assertEquals(new Reply("d", 1, 5), probe.receiveMessage());
         awaitLive(probe, 2);
-        deliver("a", new Echo(6, probe.getRef()));
+        deliver("a", new Echo(6, probe.getRef()::tell));
         assertEquals(new Reply("a", 1, 6), probe.receiveMessage());
         assertEquals(1, incarnations.get("b").get());
         assertEquals(1, incarnations.get("c").get());
@@ -181,9 +182,9 @@ class EntityRegistryTest {
     @Test
     void deliver_spawnsOneEntityPerKey() {
         TestProbe<Reply> probe = testKit.createTestProbe();
-        deliver("a", new Echo(1, probe.getRef()));
-        deliver("b", new Echo(2, probe.getRef()));
-        deliver("a", new Echo(3, probe.getRef()));
+        deliver("a", new Echo(1, probe.getRef()::tell));
+        deliver("b", new Echo(2, probe.getRef()::tell));
+        deliver("a", new Echo(3, probe.getRef()::tell));
         List<Reply> replies = probe.receiveSeveralMessages(3);
         assertEquals(3, replies.size());
         assertEquals(2, countLive());
@@ -194,12 +195,12 @@ class EntityRegistryTest {
     @Test
     void messagesSentDuringPassivation_reachAFreshEntity_inOrder() {
         TestProbe<Reply> probe = testKit.createTestProbe();
-        deliver("k", new Echo(0, probe.getRef()));
+        deliver("k", new Echo(0, probe.getRef()::tell));
         assertEquals(new Reply("k", 1, 0), probe.receiveMessage());
 
         passivate("k", probe);
         for (int i = 1; i <= 200; i++) {
-            deliver("k", new Echo(i, probe.getRef()));
+            deliver("k", new Echo(i, probe.getRef()::tell));
         }
         List<Reply> replies = probe.receiveSeveralMessages(200);
         for (int i = 1; i <= 200; i++) {
@@ -214,7 +215,7 @@ class EntityRegistryTest {
         deliver("k", StayBusy.INSTANCE);
         passivate("k", probe);
         for (int i = 1; i <= 50; i++) {
-            deliver("k", new Echo(i, probe.getRef()));
+            deliver("k", new Echo(i, probe.getRef()::tell));
         }
         List<Reply> replies = probe.receiveSeveralMessages(50);
         for (int i = 1; i <= 50; i++) {
@@ -226,8 +227,8 @@ class EntityRegistryTest {
     @Test
     void passivatedEntity_leavesTheLiveCount() {
         TestProbe<Reply> probe = testKit.createTestProbe();
-        deliver("a", new Echo(1, probe.getRef()));
-        deliver("b", new Echo(1, probe.getRef()));
+        deliver("a", new Echo(1, probe.getRef()::tell));
+        deliver("b", new Echo(1, probe.getRef()::tell));
         probe.receiveSeveralMessages(2);
         passivate("a", probe);
         probe.awaitAssert(Duration.ofSeconds(5), () -> {
@@ -237,18 +238,18 @@ class EntityRegistryTest {
     }
 
     @Test
-    void askAll_reachesEveryMatchingEntity_includingOneMidPassivation() {
+    void callAll_reachesEveryMatchingEntity_includingOneMidPassivation() {
         TestProbe<Reply> probe = testKit.createTestProbe();
         for (String k : List.of("x1", "x2", "y1")) {
-            deliver(k, new Echo(0, probe.getRef()));
+            deliver(k, new Echo(0, probe.getRef()::tell));
         }
         probe.receiveSeveralMessages(3);
         deliver("x2", HoldStop.INSTANCE);
         passivate("x2", probe); // x2 now holds its Stop: the registry buffers for it
 
         TestProbe<List<Reply>> answers = testKit.createTestProbe();
-        registry.tell(new EntityRegistry.AskAll<String, Msg, Reply>(k -> k.startsWith("x"), r -> new Echo(7, r),
-                answers.getRef()));
+        registry.tell(new EntityRegistry.CallAll<String, Msg, Reply>(k -> k.startsWith("x"), r -> new Echo(7, r),
+                answers.getRef()::tell));
         answers.expectNoMessage(Duration.ofMillis(100)); // x2's question waits in the buffer
         current.get("x2").tell(ReallyStop.INSTANCE);
 
@@ -258,9 +259,9 @@ class EntityRegistryTest {
     }
 
     @Test
-    void askAll_withNoMatchingEntity_answersAnEmptyList_withoutSpawning() {
+    void callAll_withNoMatchingEntity_answersAnEmptyList_withoutSpawning() {
         TestProbe<List<Reply>> answers = testKit.createTestProbe();
-        registry.tell(new EntityRegistry.AskAll<String, Msg, Reply>(k -> true, r -> new Echo(7, r), answers.getRef()));
+        registry.tell(new EntityRegistry.CallAll<String, Msg, Reply>(k -> true, r -> new Echo(7, r), answers.getRef()::tell));
         assertEquals(List.of(), answers.receiveMessage());
         assertEquals(0, countLive());
     }
@@ -268,10 +269,10 @@ class EntityRegistryTest {
     @Test
     void broadcast_reachesLiveMatchingEntities_only() {
         TestProbe<Reply> probe = testKit.createTestProbe();
-        deliver("a1", new Echo(0, probe.getRef()));
-        deliver("b1", new Echo(0, probe.getRef()));
+        deliver("a1", new Echo(0, probe.getRef()::tell));
+        deliver("b1", new Echo(0, probe.getRef()::tell));
         probe.receiveSeveralMessages(2);
-        registry.tell(new EntityRegistry.Broadcast<String, Msg>(k -> k.startsWith("a"), new Echo(5, probe.getRef())));
+        registry.tell(new EntityRegistry.Broadcast<String, Msg>(k -> k.startsWith("a"), new Echo(5, probe.getRef()::tell)));
         assertEquals(new Reply("a1", 1, 5), probe.receiveMessage());
         probe.expectNoMessage(Duration.ofMillis(100));
         assertEquals(2, countLive());
@@ -283,19 +284,19 @@ class EntityRegistryTest {
                 this::entity, Stop.INSTANCE, Props.empty(), key -> key.substring(0, 1)));
         TestProbe<Reply> replies = testKit.createTestProbe();
         for (String key : List.of("a1", "a2", "b1")) {
-            grouped.tell(new EntityRegistry.Deliver<>(key, new Echo(0, replies.getRef())));
+            grouped.tell(new EntityRegistry.Deliver<>(key, new Echo(0, replies.getRef()::tell)));
             replies.expectMessageClass(Reply.class);
         }
         TestProbe<List<Reply>> answers = testKit.createTestProbe();
-        grouped.tell(new EntityRegistry.GroupAsk<Msg, Reply>("a", r -> new Echo(7, r), answers.getRef()));
+        grouped.tell(new EntityRegistry.GroupCall<Msg, Reply>("a", r -> new Echo(7, r), answers.getRef()::tell));
         List<Reply> fromA = answers.receiveMessage();
         assertEquals(List.of("a1", "a2"), fromA.stream().map(Reply::key).sorted().toList());
 
-        grouped.tell(new EntityRegistry.GroupBroadcast<Msg>("b", new Echo(9, replies.getRef())));
+        grouped.tell(new EntityRegistry.GroupBroadcast<Msg>("b", new Echo(9, replies.getRef()::tell)));
         assertEquals("b1", replies.receiveMessage().key());
         replies.expectNoMessage(Duration.ofMillis(100));
 
-        grouped.tell(new EntityRegistry.GroupAsk<Msg, Reply>("z", r -> new Echo(1, r), answers.getRef()));
+        grouped.tell(new EntityRegistry.GroupCall<Msg, Reply>("z", r -> new Echo(1, r), answers.getRef()::tell));
         assertEquals(List.of(), answers.receiveMessage(), "a group with no live entity answers at once");
     }
 }

@@ -130,7 +130,7 @@ class PassivationTest {
         int sent = 0;
         for (int round = 0; round < 200; round++) {
             for (int band = 0; band < 8; band++) {
-                vol.bands.tell(new EntityRegistry.Deliver<>(new BandKey(ino, band), new Band.Flush(replies.getRef())));
+                vol.bands.tell(new EntityRegistry.Deliver<>(new BandKey(ino, band), new Band.Flush(replies.getRef()::tell)));
                 sent++;
             }
             if (round % 20 == 0) {
