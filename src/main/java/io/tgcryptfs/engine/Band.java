@@ -30,9 +30,6 @@ import java.util.function.Consumer;
  * reads run on the blocking executor; their results come back as messages, so the actor never blocks.
  */
 public final class Band extends AbstractBehavior<Band.Command> {
-    /** A run of sequential writes longer than this (or than half a band) is a stream ({@link #recordWrite}). */
-    private static final long STREAM_BYTES = 1 << 20;
-
     public interface Command {
     }
 
@@ -103,9 +100,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
     private final List<FlushWaiter> flushWaiters = new ArrayList<>();
     private long lastActivityNanos;
     private boolean passivationRequested;
-    /** Where the last write to this band ended, and where the run of writes it continued began. */
-    private long lastWriteEnd = -1;
-    private long runStart = -1;
+    private final WriteRun run;
 
     public static Behavior<Command> create(BandKey key, EngineContext ctx, ActorRef<EntityRegistry.Command> registry) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> new Band(context, timers, key, ctx, registry)));
@@ -119,6 +114,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
         this.registry = registry;
         this.self = context.getSelf();
         this.blockSize = ctx.geometry().blockSize();
+        this.run = new WriteRun(ctx.geometry().bandStart(key.band()), ctx.geometry().bandStart(key.band() + 1));
         this.lastActivityNanos = ctx.nanoTime().getAsLong();
         timers.startTimerWithFixedDelay(Tick.INSTANCE, ctx.sealPolicy().checkInterval());
     }
@@ -174,7 +170,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
         }
         int consumed = 0;
         long now = ctx.nanoTime().getAsLong();
-        boolean streaming = recordWrite(w.offset(), w.data().length);
+        boolean streaming = run.streaming(w.offset(), w.data().length);
         for (long b = first; b <= last; b++) {
             long blockStart = b * blockSize;
             int at = (int) Math.max(0, w.offset() - blockStart);
@@ -190,25 +186,6 @@ public final class Band extends AbstractBehavior<Band.Command> {
         publishUnsealed();
         w.applied().accept(FsResult.ok(Done.INSTANCE));
         return true;
-    }
-
-    /**
-     * Notes a write at {@code offset} and says whether it is part of a sequential stream: it continues a
-     * run of writes longer than {@link #STREAM_BYTES} (or half a band, if less), or starts at the band's
-     * start (a stream coming from the band before). Blocks a stream fills are sealed at once: nothing will change them soon, and sealing keeps
-     * pace with the writer. Blocks filled otherwise wait like partial ones until they are cold: a random
-     * write of up to 1 MiB (which the kernel hands over as sequential 128 KiB requests) filling blocks is
-     * what a Time Machine band or a disk image gets, and sealing those at once resealed a good part of them
-     * a moment later (the band workload uploaded 1.6 bytes per byte changed, 1.0 with this).
-     */
-    private boolean recordWrite(long offset, int length) {
-        if (offset != lastWriteEnd) {
-            runStart = offset;
-        }
-        lastWriteEnd = offset + length;
-        long bandStart = ctx.geometry().bandStart(key.band());
-        long stream = Math.min(STREAM_BYTES, (ctx.geometry().bandStart(key.band() + 1) - bandStart) / 2);
-        return offset == bandStart || lastWriteEnd - runStart > stream;
     }
 
     /** A stream is going on: every full block is done (those of the run before it was one too). */

@@ -1,0 +1,45 @@
+package io.tgcryptfs.engine;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class WriteRunTest {
+    private static final int K128 = 128 << 10;
+    private static final long BAND = 8L << 20;
+
+    @Test
+    void sequentialWrites_becomeAStream_onlyOncePastOneMiB() {
+        WriteRun run = new WriteRun(BAND, 2 * BAND);
+        long at = BAND + 4096;
+        for (int i = 0; i < 8; i++, at += K128) {
+            assertFalse(run.streaming(at, K128), "write " + i + " ends the run at " + (i + 1) * 128 + " KiB");
+        }
+        assertTrue(run.streaming(at, K128), "the ninth 128 KiB write takes the run past 1 MiB");
+    }
+
+    @Test
+    void aWriteAtTheBandsStart_continuesAStreamFromTheBandBefore() {
+        assertTrue(new WriteRun(BAND, 2 * BAND).streaming(BAND, K128));
+    }
+
+    @Test
+    void aRandomWriteOfOneMiB_inRequestsOf128KiB_isNoStream_andAJumpStartsANewRun() {
+        WriteRun run = new WriteRun(BAND, 2 * BAND);
+        long at = BAND + (3 << 20);
+        for (int i = 0; i < 8; i++, at += K128) {
+            assertFalse(run.streaming(at, K128));
+        }
+        assertFalse(run.streaming(BAND + (1 << 20), K128), "a write elsewhere starts over");
+    }
+
+    @Test
+    void inASmallBand_halfTheBandIsAStream() {
+        long small = 1 << 20;
+        WriteRun run = new WriteRun(small, 2 * small);
+        assertFalse(run.streaming(small + 4096, 256 << 10));
+        assertFalse(run.streaming(small + 4096 + (256 << 10), 256 << 10), "512 KiB is half of a 1 MiB band");
+        assertTrue(run.streaming(small + 4096 + (512 << 10), 256 << 10), "768 KiB is past half");
+    }
+}
