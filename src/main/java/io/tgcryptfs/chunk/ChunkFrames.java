@@ -57,7 +57,7 @@ final class ChunkFrames {
             layout = layouts.get(record.id());
         }
         if (layout != null) {
-            return new Frames(record, layout, null);
+            return new Frames(record, layout, null, plainFrom, plainEnd);
         }
         int head = ChunkFormat.prefixReadLength(record.plainLength(), record.sealedLength());
         boolean fromStart = plainFrom >> ChunkFormat.FRAME_SHIFT < 2;
@@ -65,13 +65,13 @@ final class ChunkFrames {
         long upTo = head + (long) frames * ((1 << ChunkFormat.FRAME_SHIFT) + ChunkCipher.tagLength());
         byte[] start = packs.read(record.pack(), record.offset(), (int) Math.min(record.sealedLength(), upTo));
         if (ChunkFormat.version(start[0]) == ChunkCipher.VERSION) {
-            return new Frames(record, LEGACY, null);
+            return new Frames(record, LEGACY, null, plainFrom, plainEnd);
         }
         layout = ChunkFormat.layout(record.id(), start, start.length, record.plainLength(), record.sealedLength());
         synchronized (layouts) {
             layouts.put(record.id(), layout);
         }
-        return new Frames(record, layout, start);
+        return new Frames(record, layout, start, plainFrom, plainEnd);
     }
 
     /** Drops what is remembered of a chunk whose pack copy turned out damaged. */
@@ -109,17 +109,30 @@ final class ChunkFrames {
         return plain;
     }
 
-    /** One chunk's frames; {@link #frame} reads what the cache lacks in one pass over the pack bytes. */
+    /**
+     * One read's frames of one chunk; {@link #frame} reads what the cache lacks in one pass over the pack
+     * bytes. Frames the read covers whole are not cached: a sequential reader does not come back for them,
+     * and caching every frame it passed made a cold read churn the cache and the collector; a frame read
+     * in part (a small random read) is kept for the rest of it.
+     */
     final class Frames {
         private final ChunkRecord record;
         private final ChunkFormat.Layout layout;
         /** The chunk's first sealed bytes when they were just read for its table, else null. */
         private final byte[] start;
+        /** The plaintext range this read wants. */
+        private final int plainFrom;
+        private final int plainEnd;
+        /** Frames decrypted by this read and not cached, from {@link #batchFirst} on. */
+        private byte[][] batch = new byte[0][];
+        private int batchFirst;
 
-        private Frames(ChunkRecord record, ChunkFormat.Layout layout, byte[] start) {
+        private Frames(ChunkRecord record, ChunkFormat.Layout layout, byte[] start, int plainFrom, int plainEnd) {
             this.record = record;
             this.layout = layout;
             this.start = start;
+            this.plainFrom = plainFrom;
+            this.plainEnd = plainEnd;
         }
 
         int shift() {
@@ -131,6 +144,9 @@ final class ChunkFrames {
          * the same read of pack bytes (a read spanning frames asks for them next).
          */
         byte[] frame(int f, int last) throws IntegrityException {
+            if (f >= batchFirst && f - batchFirst < batch.length && batch[f - batchFirst] != null) {
+                return batch[f - batchFirst];
+            }
             byte[] cached = plaintexts.get(new PlaintextCache.Key(record.id(), f));
             metrics.plaintextCache(cached != null);
             if (cached != null) {
@@ -149,15 +165,22 @@ final class ChunkFrames {
             boolean inStart = start != null && from + span <= start.length;
             byte[] sealed = inStart ? start : packs.read(record.pack(), record.offset() + from, span);
             long base = inStart ? 0 : from;
-            byte[] wanted = null;
+            batch = new byte[end - first + 1][];
+            batchFirst = first;
             for (int f = first; f <= end; f++) {
                 byte[] plain = layout.open(cipher, compressor, f, sealed, (int) (layout.offset(f) - base));
-                plaintexts.put(new PlaintextCache.Key(record.id(), f), plain);
-                if (f == first) {
-                    wanted = plain;
+                batch[f - first] = plain;
+                if (!readWhole(f, plain.length)) {
+                    plaintexts.put(new PlaintextCache.Key(record.id(), f), plain);
                 }
             }
-            return wanted;
+            return batch[0];
+        }
+
+        /** Whether this read covers frame {@code f} (of {@code length} plaintext bytes) from start to end. */
+        private boolean readWhole(int f, int length) {
+            long frameStart = (long) f << shift();
+            return frameStart >= plainFrom && frameStart + length <= plainEnd;
         }
 
         private byte[] loadVersion1(int f) throws IntegrityException {

@@ -69,6 +69,19 @@ class FramedReadTest {
     }
 
     @Test
+    void aReadCoveringWholeFrames_cachesOnlyTheFramesItCoversInPart() {
+        byte[] block = random(BS, 4);
+        stores.chunks.seal(INO, 1, block);
+        PlaintextCache cache = new PlaintextCache(64L << 20);
+        byte[] out = new byte[4 * FRAME];
+        storeWith(cache).readBlock(INO, 1, 2 * FRAME + 100, out, 0, out.length);
+        assertArrayEquals(Arrays.copyOfRange(block, 2 * FRAME + 100, 6 * FRAME + 100), out);
+        assertEquals(2 * FRAME, cache.bytes(), "frames 3-5 were read whole: a sequential reader moves on");
+        assertNotNull(cache.get(new PlaintextCache.Key(blockId(1), 2)));
+        assertNotNull(cache.get(new PlaintextCache.Key(blockId(1), 6)));
+    }
+
+    @Test
     void readAcrossFrames_andPastTheStoredLength_returnsTheBlockWithZeros() {
         byte[] block = random(BS, 2);
         Arrays.fill(block, 5 * FRAME + 10, BS, (byte) 0);
