@@ -12,7 +12,7 @@ import java.time.Instant;
  * narrowing slowly keeps a lane from knocking on the limit again right after a pause ends.
  *
  * <p>Reservations work like {@link RateWindow} with one permit: callers reserve future send times and wait
- * for them outside any lock. Not thread-safe: the store guards it.
+ * for them outside any lock. Not thread-safe: the {@link LanePool} guards it.
  */
 final class AdaptiveSpacing {
     /** How much a 429 widens the spacing. */

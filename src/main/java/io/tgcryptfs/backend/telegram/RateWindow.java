@@ -8,7 +8,7 @@ import java.util.ArrayDeque;
  * "At most {@code permits} sends in any {@code window}", as a sliding log of reserved send times. With one
  * permit it spaces sends evenly ({@code window} apart); with more it allows a burst and then waits for the
  * oldest send to leave the window. Callers reserve future times, so concurrent senders queue up in order
- * without holding a lock while they wait. Not thread-safe: the store guards it.
+ * without holding a lock while they wait. Not thread-safe: the {@link LanePool} guards it.
  */
 final class RateWindow {
     private final int permits;

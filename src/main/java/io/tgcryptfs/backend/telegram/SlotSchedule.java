@@ -7,7 +7,7 @@ import java.util.TreeMap;
 /**
  * Sends shared by several senders, kept at least {@code spacing} apart. Unlike {@link RateWindow} it fills
  * gaps: a sender that reserved a slot far ahead (its chat is paused, say) does not hold back another
- * sender that could go now. Not thread-safe: the store guards it.
+ * sender that could go now. Not thread-safe: the {@link LanePool} guards it.
  */
 final class SlotSchedule {
     private final Duration spacing;
