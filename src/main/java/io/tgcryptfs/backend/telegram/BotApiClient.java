@@ -42,6 +42,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * a message or a log line, and every message and cause passes through a {@link Redactor}.
  */
 public final class BotApiClient {
+    /** A 429 whose parameters lack retry_after still says it in its description. */
+    private static final java.util.regex.Pattern RETRY_AFTER_TEXT = java.util.regex.Pattern.compile("retry after (\\d+)");
+
     private static final Logger log = LoggerFactory.getLogger(BotApiClient.class);
     private static final int MAX_ERROR_BODY = 64 * 1024;
     /** Fixed tail of every multipart boundary; uploads are ciphertext, so a clash is not a concern. */
@@ -266,7 +269,7 @@ public final class BotApiClient {
                 byte[] body = in.readNBytes(MAX_ERROR_BODY);
                 if (status == 404) {
                     throw new BackendException(BackendException.Kind.NOT_FOUND,
-                            label + " download: the file is gone (404)", java.time.Duration.ZERO,
+                            label + " download: the file is gone (404)", Duration.ZERO,
                             new BotApiError("download", 404, "Not Found"));
                 }
                 throw failure("download", "", status, body, response.headers());
@@ -408,7 +411,7 @@ public final class BotApiClient {
                 // fall through
             }
         }
-        var m = java.util.regex.Pattern.compile("retry after (\\d+)").matcher(description);
+        var m = RETRY_AFTER_TEXT.matcher(description);
         return m.find() ? Duration.ofSeconds(Long.parseLong(m.group(1))) : Duration.ofSeconds(5);
     }
 

@@ -18,7 +18,8 @@ public record TelegramStatus(List<ChatStatus> chats, String lastPermanentError, 
     /**
      * @param botIndex      the bot's position in the configured tokens
      * @param chatId        the chat
-     * @param pausedUntil   when Telegram lets this bot send to this chat again after a 429, or null
+     * @param pausedUntil   when Telegram lets this bot send again after a 429 (a 429 pauses the bot on every
+     *                      chat), or null
      * @param sends         messages and documents sent successfully
      * @param rateLimited   429 answers received
      * @param transientFailures 5xx, timeouts and dropped connections
