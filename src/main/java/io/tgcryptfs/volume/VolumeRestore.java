@@ -113,7 +113,7 @@ public final class VolumeRestore {
     }
 
     private static Retry retry(Settings settings, Sleeper sleeper, SecureRandom random, Metrics metrics) {
-        return Volume.retryPolicy(new Backoff(settings.retryMinBackoff(), settings.retryMaxBackoff(),
+        return MetadataRetry.policy(new Backoff(settings.retryMinBackoff(), settings.retryMaxBackoff(),
                 settings.retryRandomFactor()), sleeper, random, metrics);
     }
 
