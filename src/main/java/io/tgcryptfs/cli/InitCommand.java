@@ -2,7 +2,6 @@ package io.tgcryptfs.cli;
 
 import io.tgcryptfs.backend.BlobStore;
 import io.tgcryptfs.config.Settings;
-import io.tgcryptfs.volume.Volume;
 import io.tgcryptfs.volume.VolumeSetup;
 import io.tgcryptfs.volume.VolumeException;
 import picocli.CommandLine.Command;

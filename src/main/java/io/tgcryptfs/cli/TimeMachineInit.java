@@ -6,7 +6,6 @@ import io.tgcryptfs.timemachine.AvahiService;
 import io.tgcryptfs.timemachine.BundleOwner;
 import io.tgcryptfs.timemachine.SambaShare;
 import io.tgcryptfs.timemachine.SmbConfInclude;
-import io.tgcryptfs.volume.Volume;
 import io.tgcryptfs.volume.VolumeSetup;
 import io.tgcryptfs.volume.VolumeException;
 import picocli.CommandLine.Command;

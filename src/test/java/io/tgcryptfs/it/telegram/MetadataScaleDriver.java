@@ -17,7 +17,6 @@ import io.tgcryptfs.backend.Backoff;
 import io.tgcryptfs.backend.Retry;
 import io.tgcryptfs.backend.Sleeper;
 import io.tgcryptfs.testing.SyntheticVolume;
-import io.tgcryptfs.volume.Volume;
 import io.tgcryptfs.volume.VolumeSetup;
 import io.tgcryptfs.volume.VolumeRestore;
 
