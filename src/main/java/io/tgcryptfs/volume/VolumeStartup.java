@@ -105,6 +105,8 @@ final class VolumeStartup {
         MetaStore meta = null;
         ActorSystem<Void> system = null;
         WriteJournal journal = null;
+        ExecutorService uploadThreads = null;
+        UploadPipeline uploads = null;
         try {
             lockChannel = FileChannel.open(settings.stateDir().resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = VolumeSetup.tryLock(lockChannel);
@@ -160,12 +162,12 @@ final class VolumeStartup {
                             Band.Stop.INSTANCE, Props.empty(), BandKey::ino, settings.maxLiveActors()), "bands", Props.empty());
             budget.onPressure(() -> bands.tell(new EntityRegistry.Broadcast<BandKey, Band.Command>(k -> true, Band.SealAll.INSTANCE)));
 
-            ExecutorService uploadThreads = Executors.newFixedThreadPool(settings.uploadConcurrency(), r -> {
+            uploadThreads = Executors.newFixedThreadPool(settings.uploadConcurrency(), r -> {
                 Thread t = new Thread(r, "tgcryptfs-upload");
                 t.setDaemon(true);
                 return t;
             });
-            UploadPipeline uploads = new UploadPipeline(meta, backend, outbox, packCache, uploadThreads, sleeper, random,
+            uploads = new UploadPipeline(meta, backend, outbox, packCache, uploadThreads, sleeper, random,
                     backoff, settings.uploadConcurrency(), settings.uploadQueueSize(), metrics);
             outbox.setListener(uploads);
             uploads.start(system, waiting);
@@ -215,19 +217,19 @@ final class VolumeStartup {
             }
             return volume;
         } catch (WrongPasswordException e) {
-            cleanup(lockChannel, keys, meta, system, journal);
+            cleanup(lockChannel, keys, meta, system, journal, uploads, uploadThreads);
             throw new VolumeException("wrong password");
         } catch (IntegrityException e) {
-            cleanup(lockChannel, keys, meta, system, journal);
+            cleanup(lockChannel, keys, meta, system, journal, uploads, uploadThreads);
             throw new VolumeException("the volume header or metadata is damaged: " + e.getMessage(), e);
         } catch (IOException e) {
-            cleanup(lockChannel, keys, meta, system, journal);
+            cleanup(lockChannel, keys, meta, system, journal, uploads, uploadThreads);
             throw new VolumeException("cannot open the volume: " + e.getMessage(), e);
         } catch (VolumeException e) {
-            cleanup(lockChannel, keys, meta, system, journal);
+            cleanup(lockChannel, keys, meta, system, journal, uploads, uploadThreads);
             throw e;
         } catch (RuntimeException e) {
-            cleanup(lockChannel, keys, meta, system, journal);
+            cleanup(lockChannel, keys, meta, system, journal, uploads, uploadThreads);
             throw new VolumeException("cannot open the volume: " + e.getMessage(), e);
         }
     }
@@ -240,10 +242,23 @@ final class VolumeStartup {
         });
     }
 
+    /** After a failed open: stops what was started, in VolumeShutdown's order (what makes work first). */
     private static void cleanup(FileChannel lockChannel, VolumeKeys keys, MetaStore meta, ActorSystem<Void> system,
-                                WriteJournal journal) {
+                                WriteJournal journal, UploadPipeline uploads, ExecutorService uploadThreads) {
+        if (uploads != null) {
+            uploads.close();
+        }
+        if (uploadThreads != null) {
+            uploadThreads.shutdownNow();
+        }
         if (system != null) {
             system.terminate();
+            try {
+                // a seal still running on the blocking dispatcher (a replay's, say) must not find LMDB closed
+                system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.warn("actor system did not stop cleanly: {}", e.toString());
+            }
         }
         if (journal != null) {
             try {
