@@ -13,11 +13,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -25,7 +23,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -42,13 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * a message or a log line, and every message and cause passes through a {@link Redactor}.
  */
 public final class BotApiClient {
-    /** A 429 whose parameters lack retry_after still says it in its description. */
-    private static final java.util.regex.Pattern RETRY_AFTER_TEXT = java.util.regex.Pattern.compile("retry after (\\d+)");
-
     private static final Logger log = LoggerFactory.getLogger(BotApiClient.class);
     private static final int MAX_ERROR_BODY = 64 * 1024;
-    /** Fixed tail of every multipart boundary; uploads are ciphertext, so a clash is not a concern. */
-    private static final String BOUNDARY_TAIL = "7f3c9a1e5b2d4c6e8a0f1b3d5e7c9a2b";
     private static final List<String> FILE_FIELDS =
             List.of("document", "animation", "video", "audio", "voice", "video_note", "sticker");
 
@@ -78,6 +70,7 @@ public final class BotApiClient {
     private final Duration timeout;
     private final String label;
     private final Redactor redactor;
+    private final ErrorReplies errors;
     private final ObjectMapper json = new ObjectMapper();
     private final AtomicLong boundaries = new AtomicLong();
 
@@ -91,6 +84,7 @@ public final class BotApiClient {
         this.timeout = requestTimeout;
         this.label = label;
         this.redactor = new Redactor(List.of(token));
+        this.errors = new ErrorReplies(label, redactor);
     }
 
     /** An HTTP client suitable for the Bot API: HTTP/1.1, no redirects (they would carry the token). */
@@ -116,28 +110,19 @@ public final class BotApiClient {
      */
     public SentDocument sendDocument(long chatId, String fileName, Path file) throws BackendException {
         String context = " to chat " + chatId;
-        String boundary = "tgcryptfs-" + Long.toHexString(boundaries.incrementAndGet()) + "-" + BOUNDARY_TAIL;
-        StringBuilder head = new StringBuilder();
-        field(head, boundary, "chat_id", Long.toString(chatId));
-        field(head, boundary, "disable_notification", "true");
-        field(head, boundary, "disable_content_type_detection", "true");
-        head.append("--").append(boundary).append("\r\n")
-                .append("Content-Disposition: form-data; name=\"document\"; filename=\"")
-                .append(headerSafe(fileName)).append("\"\r\n")
-                .append("Content-Type: application/octet-stream\r\n\r\n");
-        String tail = "\r\n--" + boundary + "--\r\n";
+        MultipartForm form = new MultipartForm(boundaries.incrementAndGet())
+                .field("chat_id", Long.toString(chatId))
+                .field("disable_notification", "true")
+                .field("disable_content_type_detection", "true");
         HttpRequest.BodyPublisher body;
         try {
-            body = HttpRequest.BodyPublishers.concat(
-                    HttpRequest.BodyPublishers.ofByteArray(head.toString().getBytes(StandardCharsets.UTF_8)),
-                    HttpRequest.BodyPublishers.ofFile(file),
-                    HttpRequest.BodyPublishers.ofByteArray(tail.getBytes(StandardCharsets.UTF_8)));
+            body = form.withFile("document", fileName, file);
         } catch (FileNotFoundException e) {
             throw BackendException.permanent("cannot read " + file + " to upload it");
         }
         HttpRequest request = HttpRequest.newBuilder(methodUri("sendDocument"))
                 .timeout(timeout)
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .header("Content-Type", form.contentType())
                 .POST(body)
                 .build();
         JsonNode r = send("sendDocument", context, request);
@@ -149,7 +134,7 @@ public final class BotApiClient {
                         doc.path("file_unique_id").asText(""), doc.path("file_size").asLong(-1));
             }
         }
-        throw unexpected("sendDocument", context, "the reply has no message_id or document.file_id");
+        throw errors.unexpected("sendDocument", context, "the reply has no message_id or document.file_id");
     }
 
     /** Sends a plain text message, silently, and returns its message id. */
@@ -161,7 +146,7 @@ public final class BotApiClient {
         String context = " to chat " + chatId;
         JsonNode r = call("sendMessage", p, context);
         if (!r.has("message_id")) {
-            throw unexpected("sendMessage", context, "the reply has no message_id");
+            throw errors.unexpected("sendMessage", context, "the reply has no message_id");
         }
         return r.get("message_id").asLong();
     }
@@ -200,9 +185,10 @@ public final class BotApiClient {
         p.put("file_id", fileId);
         JsonNode r = call("getFile", p, "");
         if (!r.hasNonNull("file_path")) {
-            throw unexpected("getFile", "", "the reply has no file_path");
+            throw errors.unexpected("getFile", "", "the reply has no file_path");
         }
-        return new FileInfo(r.path("file_id").asText(fileId), r.get("file_path").asText(), r.path("file_size").asLong(-1));
+        return new FileInfo(r.path("file_id").asText(fileId), r.get("file_path").asText(),
+                r.path("file_size").asLong(-1));
     }
 
     public void deleteMessage(long chatId, long messageId) throws BackendException {
@@ -255,7 +241,8 @@ public final class BotApiClient {
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (HttpTimeoutException e) {
-            throw BackendException.transientFailure(label + " download: no reply within " + timeout, redactor.sanitize(e));
+            throw BackendException.transientFailure(label + " download: no reply within " + timeout,
+                    redactor.sanitize(e));
         } catch (IOException e) {
             throw BackendException.transientFailure(label + " download: connection failed: "
                     + redactor.redact(e.toString()), redactor.sanitize(e));
@@ -268,11 +255,9 @@ public final class BotApiClient {
             if (status != 200) {
                 byte[] body = in.readNBytes(MAX_ERROR_BODY);
                 if (status == 404) {
-                    throw new BackendException(BackendException.Kind.NOT_FOUND,
-                            label + " download: the file is gone (404)", Duration.ZERO,
-                            new BotApiError("download", 404, "Not Found"));
+                    throw errors.downloadGone();
                 }
-                throw failure("download", "", status, body, response.headers());
+                throw errors.failure("download", "", status, parse(body), response.headers());
             }
             long n = 0;
             byte[] buf = new byte[256 * 1024];
@@ -344,79 +329,11 @@ public final class BotApiClient {
         JsonNode reply = parse(response.body());
         if (reply != null && reply.path("ok").asBoolean(false)) {
             if (!reply.has("result")) {
-                throw unexpected(method, context, "the reply has no result");
+                throw errors.unexpected(method, context, "the reply has no result");
             }
             return reply.get("result");
         }
-        throw failure(method, context, response.statusCode(), response.body(), response.headers());
-    }
-
-    private BackendException failure(String method, String context, int status, byte[] body, HttpHeaders headers) {
-        JsonNode reply = parse(body);
-        boolean botApi = reply != null && reply.isObject() && reply.has("ok");
-        if (!botApi && status >= 200 && status < 300) {
-            return BackendException.transientFailure(label + " " + method + context
-                    + ": the reply is not Bot API JSON (HTTP " + status + ")", null);
-        }
-        int code = botApi ? reply.path("error_code").asInt(status) : status;
-        String description = redactor.redact(botApi
-                ? reply.path("description").asText("(no description)")
-                : "HTTP " + status + " (the reply is not Bot API JSON)");
-        JsonNode parameters = botApi ? reply.path("parameters") : null;
-        BotApiError error = new BotApiError(method, code, description);
-        String message = label + " " + method + context + ": Telegram says " + code + " " + description;
-        if (code == 429) {
-            Duration retryAfter = retryAfter(parameters, headers, description);
-            return new BackendException(BackendException.Kind.RATE_LIMITED,
-                    message + " (retry after " + retryAfter.toSeconds() + "s)", retryAfter, error);
-        }
-        if (code >= 500 || code == 408) {
-            return new BackendException(BackendException.Kind.TRANSIENT, message, Duration.ZERO, error);
-        }
-        String d = description.toLowerCase(Locale.ROOT);
-        if (code == 400 && d.contains("temporarily")) {
-            return new BackendException(BackendException.Kind.TRANSIENT, message, Duration.ZERO, error);
-        }
-        if (code == 400 && isNotFound(d)) {
-            return new BackendException(BackendException.Kind.NOT_FOUND, message, Duration.ZERO, error);
-        }
-        if (code == 401) {
-            message += " (the token was rejected: check bot-tokens / bot-token-files)";
-        } else if (parameters != null && parameters.has("migrate_to_chat_id")) {
-            message += " (the group became supergroup " + parameters.get("migrate_to_chat_id").asLong()
-                    + ": put that id in chat-ids)";
-        }
-        return new BackendException(BackendException.Kind.PERMANENT, message, Duration.ZERO, error);
-    }
-
-    private static boolean isNotFound(String d) {
-        if (d.contains("chat not found") || d.contains("user not found")) {
-            return false;
-        }
-        return d.contains("message to delete not found") || d.contains("message to pin not found")
-                || d.contains("message to unpin not found") || d.contains("invalid file_id")
-                || d.contains("wrong file_id") || d.contains("wrong file identifier")
-                || d.contains("file not found");
-    }
-
-    private static Duration retryAfter(JsonNode parameters, HttpHeaders headers, String description) {
-        if (parameters != null && parameters.has("retry_after")) {
-            return Duration.ofSeconds(Math.max(0, parameters.get("retry_after").asLong()));
-        }
-        var header = headers.firstValue("Retry-After");
-        if (header.isPresent()) {
-            try {
-                return Duration.ofSeconds(Math.max(0, Long.parseLong(header.get().trim())));
-            } catch (NumberFormatException e) {
-                // fall through
-            }
-        }
-        var m = RETRY_AFTER_TEXT.matcher(description);
-        return m.find() ? Duration.ofSeconds(Long.parseLong(m.group(1))) : Duration.ofSeconds(5);
-    }
-
-    private BackendException unexpected(String method, String context, String what) {
-        return BackendException.permanent(label + " " + method + context + ": unexpected reply: " + what);
+        throw errors.failure(method, context, response.statusCode(), reply, response.headers());
     }
 
     private JsonNode parse(byte[] body) {
@@ -432,16 +349,6 @@ public final class BotApiClient {
 
     private URI methodUri(String method) {
         return URI.create(apiUrl + "/bot" + token + "/" + method);
-    }
-
-    private static void field(StringBuilder b, String boundary, String name, String value) {
-        b.append("--").append(boundary).append("\r\n")
-                .append("Content-Disposition: form-data; name=\"").append(name).append("\"\r\n\r\n")
-                .append(value).append("\r\n");
-    }
-
-    private static String headerSafe(String name) {
-        return name.replaceAll("[\"\\\\\r\n]", "_");
     }
 
     private static void moveIntoPlace(Path from, Path to) throws BackendException {
