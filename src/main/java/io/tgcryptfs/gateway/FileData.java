@@ -215,6 +215,17 @@ final class FileData {
         localSync.sync();
     }
 
+    /**
+     * Before a file is renamed: seals its data if some is not in LMDB yet. A restore point captures
+     * LMDB, where unsealed blocks are not; a file written, closed and renamed into place (an editor's
+     * save, rsync, Time Machine's tokens) must not be in a point under its new name without its data.
+     */
+    void sealBeforeRename(long ino) {
+        if (!dirtyRegions.isClean(ino)) {
+            flushBands(ino);
+        }
+    }
+
     /** Seals the dirty blocks of one file (before a truncate moves its size). */
     void flushBands(long ino) {
         CompletableFuture<List<FsResult<Done>>> flushed = new CompletableFuture<>();

@@ -171,6 +171,9 @@ public final class FsGateway {
     public void rename(String from, String to) {
         String[] a = PathNames.split(from);
         String[] b = PathNames.split(to);
+        if (!HiddenNames.isHidden(b[1])) { // libfuse hiding an open file it unlinks: no new name to protect
+            data.sealBeforeRename(ino(from));
+        }
         namespace.rename(directory(a[0]), a[1], directory(b[0]), b[1]);
     }
 

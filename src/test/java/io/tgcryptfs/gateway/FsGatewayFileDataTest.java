@@ -58,6 +58,21 @@ class FsGatewayFileDataTest {
     }
 
     @Test
+    void aFileRenamedIntoPlace_hasItsDataSealed_beforeTheNewNameIsCommitted() {
+        byte[] data = bytes(2 * BAND + 100); // whole bands and a partial last block: nothing seals it on its own
+        long h = gw.create("/tmp-1", 0644, Caller.ROOT);
+        gw.write(h, 0, data);
+        gw.fsync(h);
+        long ino = gw.getattr(h).ino();
+        gw.release(h);
+        gw.rename("/tmp-1", "/f-1");
+        // a restore point captures LMDB: every block of the file must be there once the new name is
+        long blocks = (data.length + BS - 1) / BS;
+        assertEquals(blocks, vol.stores.meta.read(r -> r.blocks(ino, 0, Long.MAX_VALUE)).size());
+        assertArrayEquals(data, vol.readFile("/f-1"));
+    }
+
+    @Test
     void create_write_read_roundTrips() {
         byte[] data = "hello, encrypted world".getBytes();
         long h = gw.create("/hello.txt", 0644, Caller.ROOT);
