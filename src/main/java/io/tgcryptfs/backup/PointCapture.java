@@ -17,7 +17,8 @@ import java.util.OptionalLong;
 import java.util.random.RandomGenerator;
 
 /**
- * Captures restore points: a consistent view of the metadata is written as sealed segment files
+ * Captures restore points: with every written byte sealed and writers held off ({@link WriteBarrier}),
+ * a consistent view of the metadata is written as sealed segment files
  * (every changed key since the last capture, or everything for a checkpoint) and recorded, with the
  * packs it still needs uploaded, as a pending point. Nothing here touches the backend.
  *
@@ -37,10 +38,12 @@ public final class PointCapture {
     private final Clock clock;
     private final double checkpointRatio;
     private final int maxDeltas;
+    private final WriteBarrier barrier;
 
     public PointCapture(MetaStore meta, Path dir, MetadataCipher cipher, RandomGenerator random, long maxObjectBytes,
-                        Clock clock, double checkpointRatio, int maxDeltas) {
+                        Clock clock, double checkpointRatio, int maxDeltas, WriteBarrier barrier) {
         this.meta = meta;
+        this.barrier = barrier;
         this.dir = dir;
         this.cipher = cipher;
         this.random = random;
@@ -66,9 +69,11 @@ public final class PointCapture {
         long sequence = meta.read(r -> Math.max(LogBook.number(r, LogBook.SEQUENCE),
                 LogBook.number(r, LogBook.ROOT_SEQUENCE))) + 1;
         SegmentWriter writer = new SegmentWriter(dir, cipher, random, maxObjectBytes, sequence);
+        WriteBarrier.Hold held = hold(); // writes no file: nothing to discard if it fails
         Captured captured;
         try {
             captured = meta.capture(view -> {
+                held.close(); // the view is open: writers may go on
                 if (!force && !view.hasChanges()) {
                     return null;
                 }
@@ -90,9 +95,20 @@ public final class PointCapture {
         } catch (IOException | RuntimeException e) {
             writer.discard();
             throw e;
+        } finally {
+            held.close();
         }
         meta.forgetChanges(captured.generation());
         return OptionalLong.of(sequence);
+    }
+
+    private WriteBarrier.Hold hold() throws IOException {
+        try {
+            return barrier.sealAndHold();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while sealing written data for a restore point");
+        }
     }
 
     private void record(Captured c, LogBook.Checkpoint before) {

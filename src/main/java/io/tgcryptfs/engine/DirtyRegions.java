@@ -35,10 +35,4 @@ public final class DirtyRegions {
         // hand-overs first: a write applied between the two looks shows in the blocks, not the other way
         return !handedOver.containsKey(band) && !unsealed.containsKey(band);
     }
-
-    /** Whether no band of {@code ino} holds data not yet in LMDB (a scan: for occasional questions). */
-    public boolean isClean(long ino) {
-        return handedOver.keySet().stream().noneMatch(b -> b.ino() == ino)
-                && unsealed.keySet().stream().noneMatch(b -> b.ino() == ino);
-    }
 }

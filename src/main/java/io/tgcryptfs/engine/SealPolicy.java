@@ -7,7 +7,8 @@ import java.time.Duration;
  * it has been dirty for {@code maxAge} even if still written. fsync'd bytes are safe in the write journal
  * meanwhile, so resealing a block that is still being written only multiplies work and upload: a Time
  * Machine metadata block written every second was sealed (256 KiB of hashing, encryption and upload) every
- * few seconds. {@code maxAge} bounds how long such a block stays out of the backend's restore points.
+ * few seconds. {@code maxAge} bounds how long such a block lives only in memory and the write journal
+ * (restore points do not wait for it: a capture seals everything first).
  */
 public record SealPolicy(Duration cold, Duration maxAge) {
     public SealPolicy {

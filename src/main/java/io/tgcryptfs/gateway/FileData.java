@@ -28,6 +28,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * The data path of open files: reads (clean bands straight from stored chunks, dirty ones through their
@@ -56,6 +58,8 @@ final class FileData {
     private final Executor prefetcher;
     private final Clock clock;
     private final Object[] fsyncLocks = new Object[64];
+    /** Writes pass it shared; a restore point's capture takes it whole (see {@link #sealAndHoldWrites}). */
+    private final StampedLock writeGate = new StampedLock();
 
     FileData(Asker asker, EngineContext ctx, LocalSync localSync, InodeAttributes attributes,
              ActorRef<EntityRegistry.Command> bands, Duration dataTimeout, Executor prefetcher) {
@@ -137,6 +141,16 @@ final class FileData {
             throw new FsException(FsError.TOO_BIG, "offset beyond the largest file size");
         }
         writeBehind.reportFailure(ino);
+        long pass = writeGate.readLock();
+        try {
+            sendWrite(ino, offset, data);
+        } finally {
+            writeGate.unlockRead(pass);
+        }
+    }
+
+    /** The size, then the bytes on their way to the bands: both inside the write gate. */
+    private void sendWrite(long ino, long offset, byte[] data) {
         if (changesMetadata(ino, offset + data.length)) {
             // size first: a block sealed before the size moved would look like it lies past the end
             attributes.extend(ino, offset + data.length);
@@ -208,22 +222,39 @@ final class FileData {
 
     /** Seals every dirty block of every file and makes it durable (sync, unmount). */
     void syncAll() {
-        CompletableFuture<List<FsResult<Done>>> flushed = new CompletableFuture<>();
-        bands.tell(new EntityRegistry.CallAll<BandKey, Band.Command, FsResult<Done>>(k -> true, Band.Flush::new,
-                flushed::complete));
-        asker.await(flushed, dataTimeout).forEach(FsResult::orThrow);
+        sealAll();
         localSync.sync();
     }
 
     /**
-     * Before a file is renamed: seals its data if some is not in LMDB yet. A restore point captures
-     * LMDB, where unsealed blocks are not; a file written, closed and renamed into place (an editor's
-     * save, rsync, Time Machine's tokens) must not be in a point under its new name without its data.
+     * Seals every dirty block, then holds new writes off until the returned release runs: in between,
+     * LMDB holds every byte written so far and every size a write moved, which is what a restore
+     * point's view must see. The bulk is sealed while writers go on; only what they wrote meanwhile is
+     * sealed with them held. A write already past the gate is let through first, and its bytes are in
+     * its bands' mailboxes before the seal, which the registry delivers after them.
      */
-    void sealBeforeRename(long ino) {
-        if (!dirtyRegions.isClean(ino)) {
-            flushBands(ino);
+    Runnable sealAndHoldWrites() throws InterruptedException {
+        sealAll();
+        long whole = writeGate.writeLockInterruptibly();
+        try {
+            sealAll();
+        } catch (RuntimeException e) {
+            writeGate.unlockWrite(whole);
+            throw e;
         }
+        AtomicBoolean released = new AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true)) {
+                writeGate.unlockWrite(whole);
+            }
+        };
+    }
+
+    private void sealAll() {
+        CompletableFuture<List<FsResult<Done>>> flushed = new CompletableFuture<>();
+        bands.tell(new EntityRegistry.CallAll<BandKey, Band.Command, FsResult<Done>>(k -> true, Band.Flush::new,
+                flushed::complete));
+        asker.await(flushed, dataTimeout).forEach(FsResult::orThrow);
     }
 
     /** Seals the dirty blocks of one file (before a truncate moves its size). */

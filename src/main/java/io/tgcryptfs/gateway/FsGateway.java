@@ -171,9 +171,6 @@ public final class FsGateway {
     public void rename(String from, String to) {
         String[] a = PathNames.split(from);
         String[] b = PathNames.split(to);
-        if (!HiddenNames.isHidden(b[1])) { // libfuse hiding an open file it unlinks: no new name to protect
-            data.sealBeforeRename(ino(from));
-        }
         namespace.rename(directory(a[0]), a[1], directory(b[0]), b[1]);
     }
 
@@ -269,6 +266,14 @@ public final class FsGateway {
     /** Seals every dirty block of every file and makes it durable (sync, unmount). */
     public void syncAll() {
         data.syncAll();
+    }
+
+    /**
+     * Seals everything written so far and holds writes off until the returned release runs, so a
+     * restore point's view of the metadata sees every written byte (see {@code backup.WriteBarrier}).
+     */
+    public Runnable sealAndHoldWrites() throws InterruptedException {
+        return data.sealAndHoldWrites();
     }
 
     /** close(2): reports a write of the file that failed after it returned (see {@link WriteBehind}). */

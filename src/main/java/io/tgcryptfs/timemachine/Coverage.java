@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 /**
  * Whether the newest restore point on the backend covers a bundle's last write, from the mount's
  * status line "newest restore point: #N, captured AGE ago". A write is covered once a point was captured
- * after it and after its block was sealed (dirty data is sealed within {@code dirty.expiry}). The age
+ * after it: a capture seals everything written before it (see {@code backup.WriteBarrier}). The age
  * is rounded to its unit (s, min, h, days), so the answer is "yes", "no", or "not sure" inside that unit.
  */
 public final class Coverage {
@@ -19,7 +19,7 @@ public final class Coverage {
     private Coverage() {
     }
 
-    public static String verdict(Instant lastWrite, List<String> statusLines, Instant now, Duration sealedWithin) {
+    public static String verdict(Instant lastWrite, List<String> statusLines, Instant now) {
         Optional<Matcher> newest = statusLines.stream().map(NEWEST::matcher).filter(Matcher::find).findFirst();
         if (newest.isEmpty()) {
             return "no restore point on the backend yet: run `tgcryptfs sync`";
@@ -35,11 +35,10 @@ public final class Coverage {
         long age = Long.parseLong(m.group(2));
         Instant latestCapture = now.minus(unit.multipliedBy(age));
         Instant earliestCapture = now.minus(unit.multipliedBy(age + 1));
-        Instant needed = lastWrite.plus(sealedWithin);
-        if (!earliestCapture.isBefore(needed)) {
+        if (!earliestCapture.isBefore(lastWrite)) {
             return "yes: restore point " + point + " was captured after the last band write";
         }
-        if (latestCapture.isBefore(needed)) {
+        if (latestCapture.isBefore(lastWrite)) {
             return "no: the last band write is newer than restore point " + point
                     + " (the next point comes within a minute while mounted; `tgcryptfs sync` waits for it)";
         }

@@ -184,7 +184,7 @@ final class VolumeStartup {
             Retry retry = MetadataRetry.policy(backoff, sleeper, random, metrics);
             PointCapture capture = new PointCapture(meta, settings.metalogDir(), keys.metadataCipher(), random,
                     Math.min(settings.packTargetSize(), backend.maxObjectBytes()), clock,
-                    settings.metadataCheckpointRatio(), settings.metadataMaxDeltas());
+                    settings.metadataCheckpointRatio(), settings.metadataMaxDeltas(), () -> gateway.sealAndHoldWrites()::run);
             capture.removeUnrecordedFiles();
             PointPublisher publisher = new PointPublisher(meta, backend, keys.metadataCipher(), header.encode(),
                     settings.metalogDir(), random, retry, outbox::sealOpenPack, metrics::integrityFailure,

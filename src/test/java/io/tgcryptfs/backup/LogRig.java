@@ -56,7 +56,7 @@ final class LogRig implements AutoCloseable {
     void open(Path dir) {
         meta = LmdbMetaStore.open(dir.resolve("meta"), 8L << 30);
         capture = new PointCapture(meta, dir.resolve("metalog"), keys.metadataCipher(), random, maxObjectBytes,
-                clock, 1.0, 500);
+                clock, 1.0, 500, WriteBarrier.NONE);
         publisher = new PointPublisher(meta, backend, keys.metadataCipher(), volume.header().encode(), dir.resolve("metalog"),
                 random, retry, sealRequests::incrementAndGet, rollbacks::incrementAndGet, retention, clock);
     }

@@ -4,6 +4,7 @@ import io.tgcryptfs.chunk.ChunkStore;
 import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
 import io.tgcryptfs.meta.PackState;
+import io.tgcryptfs.testing.Await;
 import io.tgcryptfs.testing.FakeBlobStore;
 import io.tgcryptfs.testing.FixtureOptions;
 import io.tgcryptfs.testing.TestVolume;
@@ -58,18 +59,55 @@ class FsGatewayFileDataTest {
     }
 
     @Test
-    void aFileRenamedIntoPlace_hasItsDataSealed_beforeTheNewNameIsCommitted() {
-        byte[] data = bytes(2 * BAND + 100); // whole bands and a partial last block: nothing seals it on its own
-        long h = gw.create("/tmp-1", 0644, Caller.ROOT);
-        gw.write(h, 0, data);
-        gw.fsync(h);
+    void sealAndHoldWrites_leavesEveryWrittenByteInLmdb_untilItIsReleased() throws Exception {
+        byte[] data = bytes(2 * BAND + 100); // a partial last block: nothing seals it on its own
+        long h = gw.create("/open-1", 0644, Caller.ROOT);
+        for (int at = data.length - BS; at > -BS; at -= BS) { // backwards: no stream, nothing sealed eagerly
+            int from = Math.max(0, at);
+            gw.write(h, from, Arrays.copyOfRange(data, from, Math.min(data.length, at + BS)));
+        }
         long ino = gw.getattr(h).ino();
+        Runnable release = gw.sealAndHoldWrites();
+        try {
+            // what a restore point's view sees: LMDB alone, with the file still open and unsynced
+            long blocks = (data.length + BS - 1) / BS;
+            assertEquals(blocks, vol.stores.meta.read(r -> r.blocks(ino, 0, Long.MAX_VALUE)).size());
+            assertEquals(data.length, vol.stores.meta.read(r -> r.inode(ino)).orElseThrow().size());
+        } finally {
+            release.run();
+        }
+        assertArrayEquals(data, vol.readFile("/open-1"));
         gw.release(h);
-        gw.rename("/tmp-1", "/f-1");
-        // a restore point captures LMDB: every block of the file must be there once the new name is
-        long blocks = (data.length + BS - 1) / BS;
-        assertEquals(blocks, vol.stores.meta.read(r -> r.blocks(ino, 0, Long.MAX_VALUE)).size());
-        assertArrayEquals(data, vol.readFile("/f-1"));
+    }
+
+    @Test
+    void aWriteWhileWritesAreHeld_waitsForTheRelease() throws Exception {
+        long h = gw.create("/held", 0644, Caller.ROOT);
+        byte[] data = bytes(100);
+        Runnable release = gw.sealAndHoldWrites();
+        java.util.concurrent.CompletableFuture<Void> written = new java.util.concurrent.CompletableFuture<>();
+        Thread writer = new Thread(() -> {
+            try {
+                gw.write(h, 0, data);
+                written.complete(null);
+            } catch (RuntimeException e) {
+                written.completeExceptionally(e);
+            }
+        }, "held-writer");
+        try {
+            writer.start();
+            Await.until(() -> Arrays.stream(writer.getStackTrace())
+                            .anyMatch(f -> f.getClassName().equals(java.util.concurrent.locks.StampedLock.class.getName())),
+                    "the writer to wait at the write gate");
+            assertFalse(written.isDone());
+            assertEquals(0, gw.getattr(h).size(), "a held write moves no size");
+        } finally {
+            release.run();
+            release.run(); // twice is harmless
+        }
+        Await.result(written);
+        assertArrayEquals(data, gw.read(h, 0, 100));
+        gw.release(h);
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.tgcryptfs.backend.telegram.TelegramSettings;
 import io.tgcryptfs.backup.PointCapture;
 import io.tgcryptfs.backup.PointPublisher;
 import io.tgcryptfs.backup.Retention;
+import io.tgcryptfs.backup.WriteBarrier;
 import io.tgcryptfs.config.ConfigLoader;
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.crypto.VolumeHeader;
@@ -100,7 +101,7 @@ public final class MetadataScaleDriver {
                     settings.retryRandomFactor()), Sleeper.REAL, random, 20, (cause, e) -> { });
             capture = new PointCapture(meta, settings.metalogDir(), keys.metadataCipher(), random,
                     Math.min(settings.packTargetSize(), backend.maxObjectBytes()), Clock.systemUTC(),
-                    settings.metadataCheckpointRatio(), settings.metadataMaxDeltas());
+                    settings.metadataCheckpointRatio(), settings.metadataMaxDeltas(), WriteBarrier.NONE);
             publisher = new PointPublisher(meta, backend, keys.metadataCipher(), header.encode(), settings.metalogDir(),
                     random, retry, () -> { }, () -> { }, new Retention(Duration.ZERO, 0, 0), Clock.systemUTC());
         }
