@@ -28,8 +28,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.StampedLock;
 
 /**
  * The data path of open files: reads (clean bands straight from stored chunks, dirty ones through their
@@ -58,8 +56,7 @@ final class FileData {
     private final Executor prefetcher;
     private final Clock clock;
     private final Object[] fsyncLocks = new Object[64];
-    /** Writes pass it shared; a restore point's capture takes it whole (see {@link #sealAndHoldWrites}). */
-    private final StampedLock writeGate = new StampedLock();
+    private final WriteGate writeGate = new WriteGate();
 
     FileData(Asker asker, EngineContext ctx, LocalSync localSync, InodeAttributes attributes,
              ActorRef<EntityRegistry.Command> bands, Duration dataTimeout, Executor prefetcher) {
@@ -141,11 +138,11 @@ final class FileData {
             throw new FsException(FsError.TOO_BIG, "offset beyond the largest file size");
         }
         writeBehind.reportFailure(ino);
-        long pass = writeGate.readLock();
+        long pass = writeGate.enter();
         try {
             sendWrite(ino, offset, data);
         } finally {
-            writeGate.unlockRead(pass);
+            writeGate.leave(pass);
         }
     }
 
@@ -229,25 +226,11 @@ final class FileData {
     /**
      * Seals every dirty block, then holds new writes off until the returned release runs: in between,
      * LMDB holds every byte written so far and every size a write moved, which is what a restore
-     * point's view must see. The bulk is sealed while writers go on; only what they wrote meanwhile is
-     * sealed with them held. A write already past the gate is let through first, and its bytes are in
-     * its bands' mailboxes before the seal, which the registry delivers after them.
+     * point's view must see ({@link WriteGate}). A write already past the gate has its bytes in its
+     * bands' mailboxes before the seal, which the registry delivers after them.
      */
     Runnable sealAndHoldWrites() throws InterruptedException {
-        sealAll();
-        long whole = writeGate.writeLockInterruptibly();
-        try {
-            sealAll();
-        } catch (RuntimeException e) {
-            writeGate.unlockWrite(whole);
-            throw e;
-        }
-        AtomicBoolean released = new AtomicBoolean();
-        return () -> {
-            if (released.compareAndSet(false, true)) {
-                writeGate.unlockWrite(whole);
-            }
-        };
+        return writeGate.sealAndClose(this::sealAll);
     }
 
     private void sealAll() {
