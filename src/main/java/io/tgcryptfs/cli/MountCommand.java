@@ -117,8 +117,7 @@ final class MountCommand implements Callable<Integer> {
             }
         });
         try {
-            TgcryptFuse fuse = new TgcryptFuse(volume.gateway(), metrics, volume.blockSize(),
-                    settings.fuse().attrTimeout(),
+            TgcryptFuse fuse = new TgcryptFuse(volume.gateway(), metrics, volume.blockSize(), settings.fuse(),
                     () -> {
                         System.out.println("mounted at " + target + " (state in " + settings.stateDir() + ")");
                         companion.mounted();

@@ -51,8 +51,7 @@ final class SnapshotMount {
             volume.statusLines().forEach(out::println);
         });
         try {
-            TgcryptFuse fuse = new TgcryptFuse(volume.gateway(), Metrics.NONE, volume.blockSize(),
-                    settings.fuse().attrTimeout(),
+            TgcryptFuse fuse = new TgcryptFuse(volume.gateway(), Metrics.NONE, volume.blockSize(), settings.fuse(),
                     () -> System.out.println("restore point #" + id + " mounted read-only at " + target));
             Signal.handle(new Signal("TERM"), s -> fuse.umount());
             Signal.handle(new Signal("INT"), s -> fuse.umount());

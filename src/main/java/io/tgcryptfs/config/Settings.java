@@ -58,7 +58,7 @@ public record Settings(
 
     /** libfuse options. */
     public record Fuse(boolean allowOther, boolean defaultPermissions, double entryTimeout, double attrTimeout,
-                       boolean debug, List<String> extraOptions) {
+                       long readAheadBytes, boolean debug, List<String> extraOptions) {
     }
 
     public static Settings from(Config config, Map<String, String> environment) {
@@ -120,7 +120,7 @@ public record Settings(
                 c.getString("backend.type"),
                 localDir.isEmpty() ? stateDir.resolve("backend") : Path.of(localDir),
                 new Fuse(f.getBoolean("allow-other"), f.getBoolean("default-permissions"),
-                        f.getDouble("entry-timeout"), f.getDouble("attr-timeout"), f.getBoolean("debug"),
+                        f.getDouble("entry-timeout"), f.getDouble("attr-timeout"), f.getBytes("read-ahead"), f.getBoolean("debug"),
                         f.getStringList("extra-options")),
                 c.getBoolean("metrics.enabled"),
                 c.getInt("metrics.port"));

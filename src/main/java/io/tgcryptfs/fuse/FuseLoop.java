@@ -11,6 +11,7 @@ import ru.serce.jnrfuse.struct.FuseOperations;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * libfuse 2's request loop, run on Java threads. libfuse's own multithreaded loop serves requests on
@@ -60,9 +61,11 @@ final class FuseLoop {
      * {@code -f}), serves requests on {@code workers} threads until unmounted, then tears down.
      *
      * @param validity how long the kernel may keep attributes of directories and single-link files
+     * @param afterInit runs once the kernel has processed the reply to INIT (always the first request):
+     *                  after the first request any worker has served
      * @return 0 after a clean unmount, 1 if libfuse could not mount or the channel failed
      */
-    static int run(String[] args, FuseOperations operations, int workers, AttrValidity validity)
+    static int run(String[] args, FuseOperations operations, int workers, AttrValidity validity, Runnable afterInit)
             throws InterruptedException {
         LibFuseSession lib = LibraryLoader.create(LibFuseSession.class).failImmediately().load("fuse");
         ReplyChannel.LibC libc = LibraryLoader.create(ReplyChannel.LibC.class).failImmediately().load("c");
@@ -80,11 +83,12 @@ final class FuseLoop {
         List<Thread> threads = new ArrayList<>();
         int fd = lib.fuse_chan_fd(channel);
         List<ReplyChannel> replies = new ArrayList<>();
+        AtomicReference<Runnable> initDone = new AtomicReference<>(afterInit);
         for (int i = 0; i < workers; i++) {
             ReplyChannel reply = new ReplyChannel(lib, libc, fd, bufferSize, validity);
             replies.add(reply);
             Thread t = new Thread(() -> {
-                if (!serve(lib, session, channel, reply, Memory.allocateDirect(runtime, bufferSize), bufferSize)) {
+                if (!serve(lib, session, channel, reply, Memory.allocateDirect(runtime, bufferSize), bufferSize, initDone)) {
                     synchronized (failed) {
                         failed[0] = 1;
                     }
@@ -106,7 +110,7 @@ final class FuseLoop {
 
     /** One worker: read a request, let libfuse process it, until the session ends. False on a channel error. */
     private static boolean serve(LibFuseSession lib, Pointer session, Pointer channel, ReplyChannel reply,
-                                 Pointer buffer, long size) {
+                                 Pointer buffer, long size, AtomicReference<Runnable> initDone) {
         while (lib.fuse_session_exited(session) == 0) {
             PointerByReference ch = new PointerByReference(channel);
             int n = lib.fuse_chan_recv(ch, buffer, size);
@@ -120,6 +124,12 @@ final class FuseLoop {
             }
             reply.receiving(buffer, n);
             lib.fuse_session_process(session, buffer, n, reply.pointer());
+            if (initDone.get() != null) {
+                Runnable once = initDone.getAndSet(null);
+                if (once != null) {
+                    once.run();
+                }
+            }
         }
         return true;
     }

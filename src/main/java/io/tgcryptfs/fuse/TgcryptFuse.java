@@ -1,5 +1,6 @@
 package io.tgcryptfs.fuse;
 
+import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.engine.TimeChange;
 import io.tgcryptfs.engine.XattrMode;
 import io.tgcryptfs.fs.FileKind;
@@ -58,19 +59,21 @@ public final class TgcryptFuse extends FuseStubFS {
     private final int blockSize;
     private final Runnable onMounted;
     private final AttrValidity attrValidity;
+    private final long readAheadBytes;
     /** Where fuse_file_info holds the handle: read and write take it from there (see the constructor). */
     private final long handleOffset;
     /** Held so the closures outlive every call libfuse makes through them. */
     private final FuseCallbacks.ReadCallback readByHandle;
     private final FuseCallbacks.WriteCallback writeByHandle;
 
-    /** @param attrSeconds how long the kernel may keep attributes of directories and single-link files */
-    public TgcryptFuse(FsGateway gateway, Metrics metrics, int blockSize, double attrSeconds, Runnable onMounted) {
+    /** @param options the attribute timeout and readahead come from here (the rest are mount options) */
+    public TgcryptFuse(FsGateway gateway, Metrics metrics, int blockSize, Settings.Fuse options, Runnable onMounted) {
         this.gateway = gateway;
         this.metrics = metrics;
         this.blockSize = blockSize;
         this.onMounted = onMounted;
-        this.attrValidity = new AttrValidity(attrSeconds);
+        this.attrValidity = new AttrValidity(options.attrTimeout());
+        this.readAheadBytes = options.readAheadBytes();
         // jnr-fuse models these bitfields as padding; set them by hand so that libfuse passes a NULL
         // path for unlinked-but-open files (we use the handle) and hands UTIME_NOW/UTIME_OMIT through
         Struct.getMemory(fuseOperations).putInt(flagsOffset(), FLAG_NULLPATH_OK | FLAG_UTIME_OMIT_OK);
@@ -107,7 +110,8 @@ public final class TgcryptFuse extends FuseStubFS {
         Thread unmountAtExit = new Thread(this::umount, "tgcryptfs-unmount-at-exit");
         Runtime.getRuntime().addShutdownHook(unmountAtExit);
         try {
-            if (FuseLoop.run(args.toArray(String[]::new), fuseOperations, WORKERS, attrValidity) != 0) {
+            if (FuseLoop.run(args.toArray(String[]::new), fuseOperations, WORKERS, attrValidity,
+                    () -> ReadAhead.apply(mountPoint, readAheadBytes)) != 0) {
                 throw new ru.serce.jnrfuse.FuseException("Unable to mount FS");
             }
         } catch (InterruptedException e) {

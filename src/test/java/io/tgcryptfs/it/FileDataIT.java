@@ -38,6 +38,16 @@ class FileDataIT {
     static final MountFixture fs = new MountFixture();
 
     @Test
+    void theKernelReadsAheadAMebibyte_aSequentialReaderWaitsForFewerRoundTrips() throws IOException {
+        MountFixture.assumeNotBaseline();
+        long dev = (Long) Files.getAttribute(fs.root(), "unix:dev");
+        long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
+        long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+        Path window = Path.of("/sys/class/bdi", major + ":" + minor, "read_ahead_kb");
+        assertEquals("1024", Files.readString(window).strip(), "fuse.read-ahead (1 MiB) set on the mount");
+    }
+
+    @Test
     void randomWrites_atAnyOffset_readBackEqualsReference() throws IOException {
         Path file = fs.newDir("random").resolve("data.bin");
         Random random = new Random(20240611L);
