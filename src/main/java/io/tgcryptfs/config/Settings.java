@@ -58,7 +58,7 @@ public record Settings(
 
     /** libfuse options. */
     public record Fuse(boolean allowOther, boolean defaultPermissions, double entryTimeout, double attrTimeout,
-                       long readAheadBytes, boolean debug, List<String> extraOptions) {
+                       long readAheadBytes, int maxRequestBytes, boolean debug, List<String> extraOptions) {
     }
 
     public static Settings from(Config config, Map<String, String> environment) {
@@ -120,10 +120,18 @@ public record Settings(
                 c.getString("backend.type"),
                 localDir.isEmpty() ? stateDir.resolve("backend") : Path.of(localDir),
                 new Fuse(f.getBoolean("allow-other"), f.getBoolean("default-permissions"),
-                        f.getDouble("entry-timeout"), f.getDouble("attr-timeout"), f.getBytes("read-ahead"), f.getBoolean("debug"),
+                        f.getDouble("entry-timeout"), f.getDouble("attr-timeout"), f.getBytes("read-ahead"), maxRequest(f), f.getBoolean("debug"),
                         f.getStringList("extra-options")),
                 c.getBoolean("metrics.enabled"),
                 c.getInt("metrics.port"));
+    }
+
+    private static int maxRequest(Config fuse) {
+        long bytes = fuse.getBytes("max-request-size");
+        if (bytes < 128 * 1024 || bytes > 1 << 20 || bytes % 4096 != 0) {
+            throw new IllegalArgumentException("tgcryptfs.fuse.max-request-size must be a multiple of 4 KiB from 128 KiB to 1 MiB");
+        }
+        return (int) bytes;
     }
 
     public Path headerFile() {

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 /**
  * The kernel's readahead for this mount. A FUSE mount gets 128 KiB, so a sequential reader has about
  * one request in flight and waits a round trip for each: a cold 1 GiB read ran 440-480 MB/s here with
- * 128 KiB and 590-630 MB/s with 1 MiB (4 MiB was slower again). The window lives in the mount's
+ * 128 KiB and 670-690 MB/s with 4 MiB (and 1 MiB requests, {@link InitReply}). The window lives in the mount's
  * backing device info, {@code /sys/class/bdi/MAJOR:MINOR/read_ahead_kb}, which only root may write, and
  * only after the kernel has processed libfuse's INIT reply (which lowers it to what libfuse asked for).
  * Without permission the kernel's default stays, and the mount works as before.

@@ -12,6 +12,7 @@ import jnr.ffi.annotations.SaveError;
  * worker is processing through {@link #send}, which lets {@link AttrValidity} adjust it first. A
  * successful {@code link} first invalidates the attributes the kernel holds for the existing name, whose
  * link count the reply to the new name does not update (the two names are two kernel inodes here).
+ * The reply to INIT may raise the largest request ({@link InitReply}).
  * Used by one thread at a time: the worker that calls libfuse, which calls back on the same thread.
  */
 final class ReplyChannel {
@@ -45,11 +46,15 @@ final class ReplyChannel {
     /** Held so the closure outlives every call libfuse makes through it. */
     private final Send send = this::send;
     private final Pointer channel;
+    private final InitReply initReply;
     private int opcode;
     private long linkedInode;
+    private boolean patchInit;
 
-    ReplyChannel(FuseLoop.LibFuseSession lib, LibC libc, int fd, long bufferSize, AttrValidity validity) {
+    ReplyChannel(FuseLoop.LibFuseSession lib, LibC libc, int fd, long bufferSize, AttrValidity validity,
+                 InitReply initReply) {
         this.libc = libc;
+        this.initReply = initReply;
         this.runtime = Runtime.getRuntime(lib);
         this.fd = fd;
         this.validity = validity;
@@ -71,6 +76,7 @@ final class ReplyChannel {
     void receiving(Pointer request, int length) {
         opcode = length >= IN_HEADER ? request.getInt(4) : 0;
         linkedInode = opcode == AttrValidity.LINK && length >= IN_HEADER + 8 ? request.getLong(IN_HEADER) : 0;
+        patchInit = opcode == InitReply.OPCODE && initReply.applies(request, length);
     }
 
     private int send(Pointer ignored, Pointer iov, long count) {
@@ -82,6 +88,9 @@ final class ReplyChannel {
                 invalidateAttributes(linkedInode);
             }
             validity.extend(opcode, iov.getPointer(IOVEC), iov.getLong(IOVEC + runtime.addressSize()));
+            if (patchInit) {
+                initReply.patch(runtime, iov);
+            }
         }
         if (libc.writev(fd, iov, (int) count) < 0) {
             // ENOENT: the request was interrupted and the kernel forgot it; libfuse handles the error

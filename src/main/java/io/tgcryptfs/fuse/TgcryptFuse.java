@@ -53,6 +53,8 @@ public final class TgcryptFuse extends FuseStubFS {
      * wait for a download or the dirty budget (libfuse's own loop allowed up to 10 idle ones).
      */
     private static final int WORKERS = 12;
+    /** Reads and writes larger than this go to the gateway in pieces of it (G1's humongous objects). */
+    private static final int PIECE = 256 * 1024;
 
     private final FsGateway gateway;
     private final Metrics metrics;
@@ -60,6 +62,7 @@ public final class TgcryptFuse extends FuseStubFS {
     private final Runnable onMounted;
     private final AttrValidity attrValidity;
     private final long readAheadBytes;
+    private final int maxRequestBytes;
     /** Where fuse_file_info holds the handle: read and write take it from there (see the constructor). */
     private final long handleOffset;
     /** Held so the closures outlive every call libfuse makes through them. */
@@ -74,6 +77,7 @@ public final class TgcryptFuse extends FuseStubFS {
         this.onMounted = onMounted;
         this.attrValidity = new AttrValidity(options.attrTimeout());
         this.readAheadBytes = options.readAheadBytes();
+        this.maxRequestBytes = options.maxRequestBytes();
         // jnr-fuse models these bitfields as padding; set them by hand so that libfuse passes a NULL
         // path for unlinked-but-open files (we use the handle) and hands UTIME_NOW/UTIME_OMIT through
         Struct.getMemory(fuseOperations).putInt(flagsOffset(), FLAG_NULLPATH_OK | FLAG_UTIME_OMIT_OK);
@@ -110,7 +114,7 @@ public final class TgcryptFuse extends FuseStubFS {
         Thread unmountAtExit = new Thread(this::umount, "tgcryptfs-unmount-at-exit");
         Runtime.getRuntime().addShutdownHook(unmountAtExit);
         try {
-            if (FuseLoop.run(args.toArray(String[]::new), fuseOperations, WORKERS, attrValidity,
+            if (FuseLoop.run(args.toArray(String[]::new), fuseOperations, WORKERS, attrValidity, maxRequestBytes,
                     () -> ReadAhead.apply(mountPoint, readAheadBytes)) != 0) {
                 throw new ru.serce.jnrfuse.FuseException("Unable to mount FS");
             }
@@ -317,9 +321,18 @@ public final class TgcryptFuse extends FuseStubFS {
 
     private int readHandle(long handle, Pointer buf, long size, long offset) {
         return run("read", () -> {
-            byte[] data = gateway.read(handle, offset, (int) size);
-            buf.put(0, data, 0, data.length);
-            return data.length;
+            // in pieces: a 1 MiB array is a humongous object for G1 at this heap size
+            int done = 0;
+            while (done < size) {
+                int want = (int) Math.min(PIECE, size - done);
+                byte[] data = gateway.read(handle, offset + done, want);
+                buf.put(done, data, 0, data.length);
+                done += data.length;
+                if (data.length < want) {
+                    break; // the end of the file
+                }
+            }
+            return done;
         });
     }
 
@@ -330,10 +343,13 @@ public final class TgcryptFuse extends FuseStubFS {
 
     private int writeHandle(long handle, Pointer buf, long size, long offset) {
         return run("write", () -> {
-            byte[] data = new byte[(int) size];
-            buf.get(0, data, 0, data.length);
-            gateway.write(handle, offset, data);
-            return data.length;
+            for (int done = 0; done < size; ) {
+                byte[] data = new byte[(int) Math.min(PIECE, size - done)];
+                buf.get(done, data, 0, data.length);
+                gateway.write(handle, offset + done, data);
+                done += data.length;
+            }
+            return (int) size;
         });
     }
 

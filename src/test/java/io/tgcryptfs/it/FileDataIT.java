@@ -38,13 +38,13 @@ class FileDataIT {
     static final MountFixture fs = new MountFixture();
 
     @Test
-    void theKernelReadsAheadAMebibyte_aSequentialReaderWaitsForFewerRoundTrips() throws IOException {
+    void theKernelReadsAheadFourMebibytes_aSequentialReaderWaitsForFewerRoundTrips() throws IOException {
         MountFixture.assumeNotBaseline();
         long dev = (Long) Files.getAttribute(fs.root(), "unix:dev");
         long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
         long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
         Path window = Path.of("/sys/class/bdi", major + ":" + minor, "read_ahead_kb");
-        assertEquals("1024", Files.readString(window).strip(), "fuse.read-ahead (1 MiB) set on the mount");
+        assertEquals("4096", Files.readString(window).strip(), "fuse.read-ahead (4 MiB) set on the mount");
     }
 
     @Test

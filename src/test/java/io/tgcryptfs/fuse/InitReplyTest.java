@@ -1,0 +1,65 @@
+package io.tgcryptfs.fuse;
+
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class InitReplyTest {
+    private final Runtime runtime = Runtime.getSystemRuntime();
+
+    /** An INIT request as the kernel sends it: in-header (40 bytes), then major, minor, readahead, flags. */
+    private Pointer request(int flags) {
+        Pointer p = Memory.allocateDirect(runtime, 104);
+        p.putInt(4, InitReply.OPCODE);
+        p.putInt(40, 7);
+        p.putInt(44, 45);
+        p.putInt(52, flags);
+        return p;
+    }
+
+    @Test
+    void appliesOnlyWhenTheKernelOffersLargerRequests_andMoreThanLibfusesIsWanted() {
+        Pointer offers = request(InitReply.MAX_PAGES_FLAG | 1);
+        assertTrue(new InitReply(runtime, 1 << 20).applies(offers, 104));
+        assertFalse(new InitReply(runtime, 128 * 1024).applies(offers, 104), "128 KiB is libfuse's own");
+        assertFalse(new InitReply(runtime, 1 << 20).applies(request(1), 104), "an old kernel");
+    }
+
+    @Test
+    void patch_keepsLibfusesAnswer_andRaisesTheLargestRequest() {
+        // libfuse 2's reply: out-header (16 bytes), then a 24-byte fuse_init_out of protocol 7.19
+        Pointer header = Memory.allocateDirect(runtime, 16);
+        header.putInt(0, 16 + 24);
+        Pointer out = Memory.allocateDirect(runtime, 24);
+        out.putInt(0, 7);
+        out.putInt(4, 19);
+        out.putInt(8, 128 * 1024);
+        out.putInt(12, 0x31);
+        out.putShort(16, (short) 12);
+        out.putInt(20, 128 * 1024);
+        int address = runtime.addressSize();
+        Pointer iov = Memory.allocateDirect(runtime, 2L * (address + 8));
+        iov.putPointer(0, header);
+        iov.putLong(address, 16);
+        iov.putPointer(16, out);
+        iov.putLong(16 + address, 24);
+
+        new InitReply(runtime, 1 << 20).patch(runtime, iov);
+
+        Pointer patched = iov.getPointer(16);
+        assertEquals(64, iov.getLong(16 + address), "the 64-byte layout that holds max_pages");
+        assertEquals(16 + 64, header.getInt(0));
+        assertEquals(19, patched.getInt(4), "libfuse's protocol version stays");
+        assertEquals(128 * 1024, patched.getInt(8));
+        assertEquals(0x31 | InitReply.MAX_PAGES_FLAG, patched.getInt(12));
+        assertEquals(12, patched.getShort(16));
+        assertEquals(1 << 20, patched.getInt(20));
+        assertEquals(256, patched.getShort(28));
+        assertEquals(0, patched.getInt(32), "no flags2");
+    }
+}
