@@ -144,7 +144,7 @@ final class ChunkFrames {
          * the same read of pack bytes (a read spanning frames asks for them next).
          */
         byte[] frame(int f, int last) throws IntegrityException {
-            if (f >= batchFirst && f - batchFirst < batch.length && batch[f - batchFirst] != null) {
+            if (f >= batchFirst && f - batchFirst < batch.length) {
                 return batch[f - batchFirst];
             }
             byte[] cached = plaintexts.get(new PlaintextCache.Key(record.id(), f));
