@@ -4,6 +4,7 @@ import io.tgcryptfs.backend.BlobStore;
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.control.ControlServer;
 import io.tgcryptfs.fuse.FuseOptions;
+import io.tgcryptfs.fuse.MountInfo;
 import io.tgcryptfs.fuse.TgcryptFuse;
 import io.tgcryptfs.metrics.KamonMetrics;
 import io.tgcryptfs.metrics.Metrics;
@@ -51,7 +52,7 @@ final class MountCommand implements Callable<Integer> {
         if (!Files.isDirectory(target)) {
             throw new CliException("mountpoint " + target + " is not a directory");
         }
-        if (MountTable.isMounted(target)) {
+        if (MountInfo.isMounted(target)) {
             throw new CliException(target + " is already mounted");
         }
         BlobStore backend = options.backend(settings);

@@ -1,6 +1,7 @@
 package io.tgcryptfs.cli;
 
 import io.tgcryptfs.control.ControlClient;
+import io.tgcryptfs.fuse.MountInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -22,16 +23,16 @@ final class UnmountCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         options.settings(); // like every command, a broken --config is reported, not ignored
         Path target = mountpoint.toAbsolutePath().normalize();
-        if (!MountTable.isMounted(target)) {
+        if (!MountInfo.isMounted(target)) {
             throw new CliException(target + " is not mounted");
         }
         String failure = tryUnmount("fusermount", "-u", target.toString());
-        if (failure != null && MountTable.isMounted(target) && stoppedShare(target)) {
+        if (failure != null && MountInfo.isMounted(target) && stoppedShare(target)) {
             failure = tryUnmount("fusermount", "-u", target.toString());
         }
-        if (failure != null && MountTable.isMounted(target)) {
+        if (failure != null && MountInfo.isMounted(target)) {
             String second = tryUnmount("umount", target.toString());
-            if (second != null && MountTable.isMounted(target)) {
+            if (second != null && MountInfo.isMounted(target)) {
                 throw new CliException("cannot unmount " + target + ": " + failure.strip());
             }
         }

@@ -120,8 +120,8 @@ public record Settings(
                 c.getString("backend.type"),
                 localDir.isEmpty() ? stateDir.resolve("backend") : Path.of(localDir),
                 new Fuse(f.getBoolean("allow-other"), f.getBoolean("default-permissions"),
-                        f.getDouble("entry-timeout"), f.getDouble("attr-timeout"), f.getBytes("read-ahead"), maxRequest(f), f.getBoolean("debug"),
-                        f.getStringList("extra-options")),
+                        f.getDouble("entry-timeout"), f.getDouble("attr-timeout"), f.getBytes("read-ahead"),
+                        maxRequest(f), f.getBoolean("debug"), f.getStringList("extra-options")),
                 c.getBoolean("metrics.enabled"),
                 c.getInt("metrics.port"));
     }
@@ -129,7 +129,8 @@ public record Settings(
     private static int maxRequest(Config fuse) {
         long bytes = fuse.getBytes("max-request-size");
         if (bytes < 128 * 1024 || bytes > 1 << 20 || bytes % 4096 != 0) {
-            throw new IllegalArgumentException("tgcryptfs.fuse.max-request-size must be a multiple of 4 KiB from 128 KiB to 1 MiB");
+            throw new IllegalArgumentException(
+                    "tgcryptfs.fuse.max-request-size must be a multiple of 4 KiB from 128 KiB to 1 MiB");
         }
         return (int) bytes;
     }

@@ -91,7 +91,8 @@ final class FuseLoop {
             ReplyChannel reply = new ReplyChannel(lib, libc, fd, bufferSize, validity, init);
             replies.add(reply);
             Thread t = new Thread(() -> {
-                if (!serve(lib, session, channel, reply, Memory.allocateDirect(runtime, bufferSize), bufferSize, initDone)) {
+                Pointer buffer = Memory.allocateDirect(runtime, bufferSize);
+                if (!serve(lib, session, channel, reply, buffer, bufferSize, initDone)) {
                     synchronized (failed) {
                         failed[0] = 1;
                     }
