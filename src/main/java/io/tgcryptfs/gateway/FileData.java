@@ -56,7 +56,7 @@ final class FileData {
     private final Executor prefetcher;
     private final Clock clock;
     private final Object[] fsyncLocks = new Object[64];
-    private final WriteGate writeGate = new WriteGate();
+    private final WriteGate writeGate;
 
     FileData(Asker asker, EngineContext ctx, LocalSync localSync, InodeAttributes attributes,
              ActorRef<EntityRegistry.Command> bands, Duration dataTimeout, Executor prefetcher) {
@@ -73,6 +73,7 @@ final class FileData {
         this.prefetcher = prefetcher;
         this.clock = ctx.clock();
         java.util.Arrays.setAll(fsyncLocks, i -> new Object());
+        this.writeGate = new WriteGate(ctx.nanoTime());
         this.writeBehind = new WriteBehind(bands, dirtyRegions, asker, dataTimeout, writeWindow(ctx.budget()));
     }
 
@@ -231,6 +232,11 @@ final class FileData {
      */
     Runnable sealAndHoldWrites() throws InterruptedException {
         return writeGate.sealAndClose(this::sealAll);
+    }
+
+    /** Nanoseconds writes waited for captures, all together. */
+    long writesHeldNanos() {
+        return writeGate.heldNanos();
     }
 
     private void sealAll() {

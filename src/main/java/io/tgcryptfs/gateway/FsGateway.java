@@ -276,6 +276,11 @@ public final class FsGateway {
         return data.sealAndHoldWrites();
     }
 
+    /** Nanoseconds writes waited for restore points' captures so far (a metric). */
+    public long writesHeldNanos() {
+        return data.writesHeldNanos();
+    }
+
     /** close(2): reports a write of the file that failed after it returned (see {@link WriteBehind}). */
     public void flush(long handle) {
         data.flush(inoOf(handle));

@@ -5,7 +5,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.StampedLock;
+import java.util.function.LongSupplier;
 
 /**
  * The moment a restore point's view is taken: every write passes the gate shared (its size change and
@@ -19,7 +21,15 @@ import java.util.concurrent.locks.StampedLock;
  */
 final class WriteGate {
     private static final Logger log = LoggerFactory.getLogger(WriteGate.class);
+    /** A hold this long is worth a line in the log: writers noticed it. */
+    private static final long NOTICEABLE_NANOS = 1_000_000_000L;
     private final StampedLock lock = new StampedLock();
+    private final LongSupplier nanoTime;
+    private final AtomicLong heldNanos = new AtomicLong();
+
+    WriteGate(LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
+    }
 
     long enter() {
         return lock.readLock();
@@ -33,18 +43,34 @@ final class WriteGate {
     Runnable sealAndClose(Runnable sealAll) throws InterruptedException {
         seal(sealAll);
         long whole = lock.writeLockInterruptibly();
+        long closed = nanoTime.getAsLong();
+        AtomicBoolean released = new AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                lock.unlockWrite(whole);
+                record(nanoTime.getAsLong() - closed);
+            }
+        };
         try {
             seal(sealAll);
         } catch (RuntimeException e) {
-            lock.unlockWrite(whole);
+            release.run();
             throw e;
         }
-        AtomicBoolean released = new AtomicBoolean();
-        return () -> {
-            if (released.compareAndSet(false, true)) {
-                lock.unlockWrite(whole);
-            }
-        };
+        return release;
+    }
+
+    /** Nanoseconds writes were held so far, all captures together. */
+    long heldNanos() {
+        return heldNanos.get();
+    }
+
+    private void record(long nanos) {
+        heldNanos.addAndGet(nanos);
+        if (nanos >= NOTICEABLE_NANOS) {
+            log.info("writes waited {} ms while a restore point's capture sealed what was written meanwhile",
+                    nanos / 1_000_000);
+        }
     }
 
     boolean isClosed() {

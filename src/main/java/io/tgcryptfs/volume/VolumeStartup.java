@@ -203,6 +203,7 @@ final class VolumeStartup {
             metrics.gauge("outbox-oldest-pack-age-seconds", () -> outbox.oldestWaitingAge(clock.instant()).toSeconds());
             budget.timeWaitsWith(nanoTime);
             metrics.secondsTotal("write-wait", budget::waitedNanos);
+            metrics.secondsTotal("capture-hold", gateway::writesHeldNanos);
             VolumeParts parts = new VolumeParts(settings, backend, lockChannel, lock, header, keys, meta, outbox, packCache,
                     chunks, journal, system, uploadThreads, uploads, gateway, points, garbage, backendSync, gcThread());
             Volume volume = new Volume(parts, snapshot, nanoTime);

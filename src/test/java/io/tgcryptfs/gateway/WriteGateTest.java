@@ -5,6 +5,7 @@ import io.tgcryptfs.fs.FsException;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class WriteGateTest {
-    private final WriteGate gate = new WriteGate();
+    private final AtomicLong nanos = new AtomicLong();
+    private final WriteGate gate = new WriteGate(nanos::get);
 
     @Test
     void sealsBeforeAndAfterClosing_andReopensOnRelease() throws Exception {
@@ -20,9 +22,12 @@ class WriteGateTest {
         Runnable release = gate.sealAndClose(() -> assertEquals(seals.incrementAndGet() == 2, gate.isClosed()));
         assertEquals(2, seals.get());
         assertTrue(gate.isClosed());
+        nanos.addAndGet(1_500_000);
         release.run();
+        nanos.addAndGet(7_000_000);
         release.run();
         assertFalse(gate.isClosed());
+        assertEquals(1_500_000, gate.heldNanos(), "the time from closing to the first release, counted once");
         gate.leave(gate.enter());
     }
 
