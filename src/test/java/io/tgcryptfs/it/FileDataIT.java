@@ -16,6 +16,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
@@ -44,7 +45,17 @@ class FileDataIT {
         long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
         long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
         Path window = Path.of("/sys/class/bdi", major + ":" + minor, "read_ahead_kb");
-        assertEquals("4096", Files.readString(window).strip(), "fuse.read-ahead (4 MiB) set on the mount");
+        // set by the mount right after the kernel's INIT, which may be just after the first request it serves
+        MountFixture.await("fuse.read-ahead (4 MiB) set on the mount (" + window + ")", Duration.ofSeconds(10),
+                () -> readWindow(window).equals("4096"));
+    }
+
+    private static String readWindow(Path window) {
+        try {
+            return Files.readString(window).strip();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
