@@ -50,10 +50,9 @@ public final class Band extends AbstractBehavior<Band.Command> {
     }
 
     /**
-     * fsync: a numbered journal record for every dirty block written since its last record, in the reply
-     * once every seal already under way has committed (their blocks are durable with the LMDB sync that
-     * follows). The caller appends all its bands' records at once and forces the journal. Nothing is
-     * sealed for it.
+     * fsync: a numbered journal record for every block written since its last record, those being sealed
+     * included (unless their seal has committed: the LMDB sync that follows covers them). The caller
+     * appends all its bands' records at once and forces the journal. Nothing is sealed or waited for.
      */
     public record Journal(Consumer<FsResult<List<JournalRecord>>> reply) implements Command {
     }
@@ -289,26 +288,17 @@ public final class Band extends AbstractBehavior<Band.Command> {
 
     private Behavior<Command> onJournal(Journal j) {
         List<JournalRecord> records = new ArrayList<>();
-        journalChanged(dirty, records);
-        // blocks being sealed are not journaled: their seal, already under way, makes them durable (the
-        // caller syncs LMDB next), so the answer waits for it; a record for them would stay live for ever
-        Set<DirtyBlock> inFlight = Collections.newSetFromMap(new IdentityHashMap<>());
-        inFlight.addAll(sealing.values());
-        awaitSeals(result -> j.reply().accept(result instanceof FsResult.Failed<Done> f
-                ? FsResult.failed(f.error(), f.message()) : FsResult.ok(records)), inFlight);
-        return this;
-    }
-
-    /** Replies once every one of {@code versions} still being sealed has committed. */
-    private void awaitSeals(Consumer<FsResult<Done>> reply, Set<DirtyBlock> versions) {
-        Set<DirtyBlock> stillSealing = Collections.newSetFromMap(new IdentityHashMap<>());
-        stillSealing.addAll(sealing.values());
-        versions.retainAll(stillSealing);
-        if (versions.isEmpty()) {
-            reply.accept(FsResult.ok(Done.INSTANCE));
-        } else {
-            flushWaiters.add(new FlushWaiter(reply, versions));
+        // a block being sealed is journaled as it went to its seal instead of waiting for the seal (a
+        // reseal of 256 KiB on the fsync's time); numbered before any record of the block's newer writes,
+        // which a replay lays over it
+        for (Map.Entry<Long, DirtyBlock> e : sealing.entrySet()) {
+            long block = e.getKey();
+            e.getValue().journalWhileSealing(() -> ctx.journal().nextSequence(blockKey(block)), key.ino(), block)
+                    .ifPresent(records::add);
         }
+        journalChanged(dirty, records);
+        j.reply().accept(FsResult.ok(records));
+        return this;
     }
 
     /** Numbers a record (on this actor, so it orders against seals started here) for each changed block. */
@@ -359,7 +349,8 @@ public final class Band extends AbstractBehavior<Band.Command> {
         long supersedes = ctx.journal().sealStarting(journalKey); // on the actor: after every record of this version
         getContext().pipeToSelf(CompletableFuture.runAsync(() -> {
             sealBlock(ino, b, block);
-            ctx.journal().sealed(journalKey, supersedes);
+            // the seal holds what a record an fsync took of this version meanwhile holds
+            ctx.journal().sealed(journalKey, Math.max(supersedes, block.sealCommitted()));
         }, ctx.blocking()), (ok, failure) -> new Sealed(b, block, unwrap(failure)));
     }
 

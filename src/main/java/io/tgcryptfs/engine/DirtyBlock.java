@@ -1,6 +1,10 @@
 package io.tgcryptfs.engine;
 
+import io.tgcryptfs.journal.JournalRecord;
+
 import java.util.List;
+import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * Written bytes of one block not yet sealed, as an overlay: only the ranges in {@code written} are
@@ -16,6 +20,12 @@ final class DirtyBlock {
     boolean sealRequested;
     /** Ranges written since the last journal record of this block: what the next fsync journals. */
     private RangeSet sinceJournal = new RangeSet();
+    /**
+     * While this version is being sealed: the record an fsync took of it meanwhile (0: none), and whether
+     * the seal has committed. The band's actor and the seal task meet here, hence the lock.
+     */
+    private long journaledWhileSealing;
+    private boolean sealCommitted;
 
     DirtyBlock(int blockSize, long createdNanos) {
         this.data = new byte[blockSize];
@@ -37,14 +47,33 @@ final class DirtyBlock {
      * The ranges written since the last record, with their bytes, for the next journal record; a replay
      * applies every record of the block in order, so the records add up to the whole overlay.
      */
-    List<io.tgcryptfs.journal.JournalRecord.Range> takeJournalRanges() {
-        List<io.tgcryptfs.journal.JournalRecord.Range> out = new java.util.ArrayList<>();
+    List<JournalRecord.Range> takeJournalRanges() {
+        List<JournalRecord.Range> out = new java.util.ArrayList<>();
         for (long[] r : sinceJournal.all()) {
-            out.add(new io.tgcryptfs.journal.JournalRecord.Range((int) r[0],
+            out.add(new JournalRecord.Range((int) r[0],
                     java.util.Arrays.copyOfRange(data, (int) r[0], (int) r[1])));
         }
         sinceJournal = new RangeSet();
         return out;
+    }
+
+    /**
+     * On the band's actor, while this version of {@code block} of {@code ino} is being sealed: a record
+     * (numbered by {@code number}) of what it holds that no record does yet; none when the seal has
+     * committed already.
+     */
+    synchronized Optional<JournalRecord> journalWhileSealing(LongSupplier number, long ino, long block) {
+        if (sealCommitted || !changedSinceJournal()) {
+            return Optional.empty();
+        }
+        journaledWhileSealing = number.getAsLong();
+        return Optional.of(new JournalRecord(journaledWhileSealing, ino, block, takeJournalRanges()));
+    }
+
+    /** On the seal task, once this version is committed: the sequence of the record taken meanwhile, or 0. */
+    synchronized long sealCommitted() {
+        sealCommitted = true;
+        return journaledWhileSealing;
     }
 
     boolean full() {

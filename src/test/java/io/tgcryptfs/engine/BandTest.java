@@ -261,6 +261,40 @@ class BandTest {
         ok(flush.receiveMessage(Duration.ofSeconds(3)));
     }
 
+    @Test
+    void anFsyncDuringASeal_journalsTheBlockBeingSealed_insteadOfWaitingForTheSeal() {
+        open(FixtureOptions.defaults());
+        long ino = file("f", BAND);
+        GatedExecutor gate = new GatedExecutor();
+        EngineContext ctx = new EngineContext(vol.ctx.meta(), vol.ctx.chunks(), vol.ctx.geometry(), vol.ctx.budget(), vol.ctx.dirtyRegions(), gate,
+                vol.ctx.clock(), vol.ctx.nanoTime(), new SealPolicy(Duration.ofMinutes(10), Duration.ofMinutes(10)),
+                Duration.ofMinutes(10), vol.ctx.journal());
+        TestProbe<EntityRegistry.Command> registry = vol.testKit.createTestProbe();
+        var band = vol.testKit.spawn(Band.create(new BandKey(ino, 0), ctx, registry.getRef()));
+        TestProbe<FsResult<Done>> writes = vol.testKit.createTestProbe();
+        TestProbe<FsResult<java.util.List<io.tgcryptfs.journal.JournalRecord>>> journal = vol.testKit.createTestProbe();
+        byte[] whole = bytes(BS);
+        byte[] patch = bytes(10);
+
+        band.tell(new Band.Write(0, whole, writes.getRef()::tell));   // a whole block: its seal is queued
+        ok(writes.receiveMessage());
+        band.tell(new Band.Write(5, patch, writes.getRef()::tell));   // a newer version of the block
+        ok(writes.receiveMessage());
+        band.tell(new Band.Journal(journal.getRef()::tell));
+
+        // answered while the seal still waits at the gate: the sealed version first, the newer one over it
+        java.util.List<io.tgcryptfs.journal.JournalRecord> records = journal.receiveMessage(Duration.ofSeconds(3)).orThrow();
+        assertEquals(2, records.size());
+        assertArrayEquals(whole, records.get(0).ranges().get(0).bytes());
+        assertEquals(5, records.get(1).ranges().get(0).start());
+        assertArrayEquals(patch, records.get(1).ranges().get(0).bytes());
+        assertTrue(records.get(0).sequence() < records.get(1).sequence());
+        gate.runQueued();
+        // the seal supersedes the record of its own version, not the newer one's
+        Await.until(() -> vol.ctx.journal().oldestLive() == records.get(1).sequence(),
+                "only the newer version's record is live");
+    }
+
     /** Runs submitted tasks only when the test says so. */
     private static final class GatedExecutor implements java.util.concurrent.Executor {
         private final java.util.concurrent.BlockingQueue<Runnable> queued = new java.util.concurrent.LinkedBlockingQueue<>();

@@ -3,6 +3,7 @@ package io.tgcryptfs.engine;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,5 +56,29 @@ class DirtyBlockTest {
         assertArrayEquals(new byte[] {1, 1, 2, 2, 2, 2, 9, 9}, out);
         assertTrue(merged.written.covers(0, 6));
         assertTrue(merged.sealRequested);
+    }
+
+    @Test
+    void journalWhileSealing_recordsWhatNoRecordHolds_onceAndOnlyBeforeTheSealCommits() {
+        DirtyBlock b = new DirtyBlock(8, 0);
+        b.write(2, new byte[] {1, 2, 3}, 0, 3);
+        var record = b.journalWhileSealing(() -> 41, 7, 3).orElseThrow();
+        assertEquals(41, record.sequence());
+        assertEquals(7, record.ino());
+        assertEquals(3, record.block());
+        assertEquals(2, record.ranges().get(0).start());
+        assertArrayEquals(new byte[] {1, 2, 3}, record.ranges().get(0).bytes());
+        assertTrue(b.journalWhileSealing(() -> 42, 7, 3).isEmpty(), "nothing new to journal");
+        assertEquals(41, b.sealCommitted(), "the seal covers the record taken meanwhile");
+    }
+
+    @Test
+    void journalWhileSealing_afterTheSealCommitted_recordsNothing() {
+        DirtyBlock b = new DirtyBlock(8, 0);
+        b.write(0, new byte[] {1}, 0, 1);
+        assertEquals(0, b.sealCommitted());
+        assertTrue(b.journalWhileSealing(() -> {
+            throw new AssertionError("no sequence may be taken: the LMDB sync after it covers the seal");
+        }, 7, 3).isEmpty());
     }
 }
