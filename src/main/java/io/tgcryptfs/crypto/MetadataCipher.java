@@ -14,7 +14,8 @@ import javax.crypto.AEADBadTagException;
  */
 public final class MetadataCipher {
     public static final int VERSION = 1;
-    private static final int HEADER_LENGTH = 1 + Gcm.NONCE_LENGTH;
+    /** Bytes before the ciphertext: version and nonce. */
+    public static final int HEADER_LENGTH = 1 + Gcm.NONCE_LENGTH;
     public static final int OVERHEAD = HEADER_LENGTH + Gcm.TAG_LENGTH;
 
     private static final byte[] AAD_PREFIX = "tgcryptfs-meta".getBytes(StandardCharsets.US_ASCII);
@@ -28,15 +29,25 @@ public final class MetadataCipher {
     }
 
     public byte[] seal(String label, byte[] plain) {
+        byte[] sealed = new byte[OVERHEAD + plain.length];
+        System.arraycopy(plain, 0, sealed, HEADER_LENGTH, plain.length);
+        sealInPlace(label, sealed, 0, plain.length);
+        return sealed;
+    }
+
+    /**
+     * Seals in place, for a caller that lays many objects out in one buffer (the write journal): the
+     * plaintext is at {@code buffer[at + HEADER_LENGTH, + plainLength)}; the sealed object, the same
+     * layout as {@link #seal}, ends up at {@code buffer[at, at + OVERHEAD + plainLength)}.
+     */
+    public void sealInPlace(String label, byte[] buffer, int at, int plainLength) {
         byte[] aad = aad(VERSION, label);
         key.ensureLive();
         byte[] nonce = new byte[Gcm.NONCE_LENGTH];
         random.nextBytes(nonce);
-        byte[] sealed = new byte[OVERHEAD + plain.length];
-        sealed[0] = (byte) VERSION;
-        System.arraycopy(nonce, 0, sealed, 1, nonce.length);
-        Gcm.seal(key, sealed, 1, aad, plain, 0, plain.length, sealed, HEADER_LENGTH);
-        return sealed;
+        buffer[at] = (byte) VERSION;
+        System.arraycopy(nonce, 0, buffer, at + 1, nonce.length);
+        Gcm.seal(key, buffer, at + 1, aad, buffer, at + HEADER_LENGTH, plainLength, buffer, at + HEADER_LENGTH);
     }
 
     public byte[] open(String label, byte[] sealed) throws IntegrityException {

@@ -24,9 +24,11 @@ import java.util.function.Consumer;
  * {@code journal:<fileId>:<sequence>} (so a frame cannot be moved to another file or renumbered).
  * Record plaintext: {@code ino:i64 | block:i64 | count:i32 | count x (start:i32 | length:i32 | bytes)}.
  */
-final class JournalSegment implements AutoCloseable {
+public final class JournalSegment implements AutoCloseable {
     private static final byte[] MAGIC = "TGCJNL01".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final int HEADER = MAGIC.length + 16;
+    /** {@code length:i32 | sequence:i64} before each sealed record. */
+    private static final int FRAME_HEADER = 4 + 8;
 
     final int number;
     final Path file;
@@ -59,24 +61,37 @@ final class JournalSegment implements AutoCloseable {
         return size;
     }
 
-    /** Appends the records' frames with one write (an fsync's records are many small ones). */
+    /**
+     * Appends the records' frames with one write (an fsync's records are many small ones). Each record
+     * is encoded and sealed in place in one buffer: a journal append is on every fsync's time, and
+     * copying each record three more times cost a third of it.
+     */
+    public static final java.util.concurrent.atomic.LongAdder T_SEAL=new java.util.concurrent.atomic.LongAdder(), T_WR=new java.util.concurrent.atomic.LongAdder(), BYTES=new java.util.concurrent.atomic.LongAdder();
     void append(List<JournalRecord> records) throws IOException {
-        List<byte[]> sealed = new ArrayList<>(records.size());
+        long q0=System.nanoTime();
         int total = 0;
         for (JournalRecord record : records) {
-            byte[] frame = cipher.seal(label(fileId, record.sequence()), encode(record));
-            sealed.add(frame);
-            total += 4 + 8 + frame.length;
+            total += FRAME_HEADER + MetadataCipher.OVERHEAD + encodedLength(record);
         }
-        ByteBuffer frames = ByteBuffer.allocate(total);
-        for (int i = 0; i < records.size(); i++) {
-            frames.putInt(8 + sealed.get(i).length).putLong(records.get(i).sequence()).put(sealed.get(i));
-            maxSequence = Math.max(maxSequence, records.get(i).sequence());
+        byte[] frames = new byte[total];
+        ByteBuffer out = ByteBuffer.wrap(frames);
+        for (JournalRecord record : records) {
+            int plainLength = encodedLength(record);
+            int sealedLength = MetadataCipher.OVERHEAD + plainLength;
+            out.putInt(8 + sealedLength).putLong(record.sequence());
+            int sealedAt = out.position();
+            out.position(sealedAt + MetadataCipher.HEADER_LENGTH);
+            encode(record, out);
+            cipher.sealInPlace(label(fileId, record.sequence()), frames, sealedAt, plainLength);
+            out.position(sealedAt + sealedLength);
+            maxSequence = Math.max(maxSequence, record.sequence());
         }
-        frames.flip();
-        while (frames.hasRemaining()) {
-            size += channel.write(frames, size);
+        long q1=System.nanoTime(); T_SEAL.add(q1-q0); BYTES.add(total);
+        ByteBuffer toWrite = ByteBuffer.wrap(frames);
+        while (toWrite.hasRemaining()) {
+            size += channel.write(toWrite, size);
         }
+        T_WR.add(System.nanoTime()-q1);
     }
 
     void force() throws IOException {
@@ -139,16 +154,19 @@ final class JournalSegment implements AutoCloseable {
         return "journal:" + fileId + ":" + sequence;
     }
 
-    private static byte[] encode(JournalRecord r) {
-        int size = 8 + 8 + 4;
+    private static int encodedLength(JournalRecord r) {
+        int length = 8 + 8 + 4;
         for (JournalRecord.Range range : r.ranges()) {
-            size += 8 + range.bytes().length;
+            length += 8 + range.bytes().length;
         }
-        ByteBuffer b = ByteBuffer.allocate(size).putLong(r.ino()).putLong(r.block()).putInt(r.ranges().size());
+        return length;
+    }
+
+    private static void encode(JournalRecord r, ByteBuffer out) {
+        out.putLong(r.ino()).putLong(r.block()).putInt(r.ranges().size());
         for (JournalRecord.Range range : r.ranges()) {
-            b.putInt(range.start()).putInt(range.bytes().length).put(range.bytes());
+            out.putInt(range.start()).putInt(range.bytes().length).put(range.bytes());
         }
-        return b.array();
     }
 
     private static JournalRecord decode(long sequence, byte[] plain) {

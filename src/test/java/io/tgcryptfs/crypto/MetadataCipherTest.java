@@ -42,6 +42,20 @@ class MetadataCipherTest {
     }
 
     @Test
+    void sealInPlace_amidOtherBytes_opensLikeSeal_andTouchesNothingAround() throws Exception {
+        byte[] plain = TestVolumes.randomBytes(5_000);
+        byte[] buffer = new byte[7 + MetadataCipher.OVERHEAD + plain.length + 5];
+        java.util.Arrays.fill(buffer, (byte) 0x5a);
+        System.arraycopy(plain, 0, buffer, 7 + MetadataCipher.HEADER_LENGTH, plain.length);
+        cipher.sealInPlace("journal:x:1", buffer, 7, plain.length);
+        byte[] sealed = java.util.Arrays.copyOfRange(buffer, 7, 7 + MetadataCipher.OVERHEAD + plain.length);
+        assertArrayEquals(plain, cipher.open("journal:x:1", sealed));
+        for (int i : new int[] {0, 6, buffer.length - 5, buffer.length - 1}) {
+            assertEquals((byte) 0x5a, buffer[i], "byte " + i + " outside the object");
+        }
+    }
+
+    @Test
     void open_ofEmptyPlaintext_roundTrips() throws Exception {
         assertArrayEquals(new byte[0], cipher.open("root", cipher.seal("root", new byte[0])));
     }
