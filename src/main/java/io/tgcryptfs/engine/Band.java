@@ -52,9 +52,18 @@ public final class Band extends AbstractBehavior<Band.Command> {
     /**
      * fsync: a numbered journal record for every block written since its last record, those being sealed
      * included (unless their seal has committed: the LMDB sync that follows covers them). The caller
-     * appends all its bands' records at once and forces the journal. Nothing is sealed or waited for.
+     * appends all its bands' records at once and forces the journal. Past the journal's room for records
+     * ({@link io.tgcryptfs.journal.WriteJournal#tryReserve}) blocks are sealed instead and the reply waits
+     * for those seals.
      */
-    public record Journal(Consumer<FsResult<List<JournalRecord>>> reply) implements Command {
+    public record Journal(Consumer<Journaled> reply) implements Command {
+    }
+
+    /**
+     * The answer to {@link Journal}: records to append whatever happened (their ranges are no longer due
+     * anywhere else), and the failure of a seal the fsync waited for, if one failed.
+     */
+    public record Journaled(List<JournalRecord> records, FsResult.Failed<Done> failure) {
     }
 
     /** Budget pressure: seal everything now. */
@@ -288,28 +297,57 @@ public final class Band extends AbstractBehavior<Band.Command> {
 
     private Behavior<Command> onJournal(Journal j) {
         List<JournalRecord> records = new ArrayList<>();
+        Set<DirtyBlock> sealedInstead = Collections.newSetFromMap(new IdentityHashMap<>());
         // a block being sealed is journaled as it went to its seal instead of waiting for the seal (a
         // reseal of 256 KiB on the fsync's time); numbered before any record of the block's newer writes,
         // which a replay lays over it
         for (Map.Entry<Long, DirtyBlock> e : sealing.entrySet()) {
             long block = e.getKey();
-            e.getValue().journalWhileSealing(() -> ctx.journal().nextSequence(blockKey(block)), key.ino(), block)
-                    .ifPresent(records::add);
+            DirtyBlock version = e.getValue();
+            long bytes = version.unjournaledBytes();
+            if (bytes == 0) {
+                continue;
+            }
+            // a whole block (a stream's) is as quick to wait for as to journal, and written once that way
+            if (bytes >= blockSize || !ctx.journal().tryReserve(bytes)) {
+                sealedInstead.add(version); // its seal, under way, makes it durable
+                continue;
+            }
+            version.journalWhileSealing(() -> ctx.journal().nextSequence(blockKey(block)), key.ino(), block)
+                    .ifPresentOrElse(records::add, () -> ctx.journal().unreserve(bytes));
         }
-        journalChanged(dirty, records);
-        j.reply().accept(FsResult.ok(records));
+        for (Map.Entry<Long, DirtyBlock> e : new ArrayList<>(dirty.entrySet())) {
+            DirtyBlock block = e.getValue();
+            long bytes = block.unjournaledBytes();
+            if (bytes == 0) {
+                continue;
+            }
+            if (ctx.journal().tryReserve(bytes)) {
+                long sequence = ctx.journal().nextSequence(blockKey(e.getKey()));
+                records.add(new JournalRecord(sequence, key.ino(), e.getKey(), block.takeJournalRanges()));
+            } else {
+                // more unjournaled data than the journal takes at once (a stream, or much written
+                // without an fsync): sealed now, which writes it once, and the fsync waits for the seal
+                block.sealRequested = true;
+                sealedInstead.add(block);
+                seal(e.getKey());
+            }
+        }
+        awaitSeals(result -> j.reply().accept(new Journaled(records,
+                result instanceof FsResult.Failed<Done> f ? f : null)), sealedInstead);
         return this;
     }
 
-    /** Numbers a record (on this actor, so it orders against seals started here) for each changed block. */
-    private void journalChanged(Map<Long, DirtyBlock> blocks, List<JournalRecord> out) {
-        for (Map.Entry<Long, DirtyBlock> e : blocks.entrySet()) {
-            DirtyBlock block = e.getValue();
-            if (!block.changedSinceJournal()) {
-                continue;
-            }
-            long sequence = ctx.journal().nextSequence(blockKey(e.getKey()));
-            out.add(new JournalRecord(sequence, key.ino(), e.getKey(), block.takeJournalRanges()));
+    /** Replies once every one of {@code versions} still being sealed or dirty has committed. */
+    private void awaitSeals(Consumer<FsResult<Done>> reply, Set<DirtyBlock> versions) {
+        Set<DirtyBlock> pending = Collections.newSetFromMap(new IdentityHashMap<>());
+        pending.addAll(sealing.values());
+        pending.addAll(dirty.values());
+        versions.retainAll(pending);
+        if (versions.isEmpty()) {
+            reply.accept(FsResult.ok(Done.INSTANCE));
+        } else {
+            flushWaiters.add(new FlushWaiter(reply, versions));
         }
     }
 

@@ -43,6 +43,15 @@ final class DirtyBlock {
         return !sinceJournal.all().isEmpty();
     }
 
+    /** Bytes the next journal record of this version would hold. */
+    long unjournaledBytes() {
+        long n = 0;
+        for (long[] r : sinceJournal.all()) {
+            n += r[1] - r[0];
+        }
+        return n;
+    }
+
     /**
      * The ranges written since the last record, with their bytes, for the next journal record; a replay
      * applies every record of the block in order, so the records add up to the whole overlay.

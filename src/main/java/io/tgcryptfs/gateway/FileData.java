@@ -18,6 +18,7 @@ import io.tgcryptfs.fs.Inode;
 import io.tgcryptfs.fs.Timestamp;
 import io.tgcryptfs.journal.JournalRecord;
 import io.tgcryptfs.journal.LocalSync;
+import io.tgcryptfs.journal.WriteJournal;
 import io.tgcryptfs.meta.MetaStore;
 import org.apache.pekko.actor.typed.ActorRef;
 
@@ -45,6 +46,7 @@ final class FileData {
     private final Asker asker;
     private final MetaStore meta;
     private final LocalSync localSync;
+    private final WriteJournal journal;
     private final ChunkStore chunks;
     private final BlockGeometry geometry;
     private final DirtyRegions dirtyRegions;
@@ -63,6 +65,7 @@ final class FileData {
         this.asker = asker;
         this.meta = ctx.meta();
         this.localSync = localSync;
+        this.journal = ctx.journal();
         this.chunks = ctx.chunks();
         this.geometry = ctx.geometry();
         this.dirtyRegions = ctx.dirtyRegions();
@@ -193,24 +196,41 @@ final class FileData {
     }
 
     private void journalAndSync(long ino) {
-        CompletableFuture<List<FsResult<List<JournalRecord>>>> journaled = new CompletableFuture<>();
-        bands.tell(new EntityRegistry.GroupCall<Band.Command, FsResult<List<JournalRecord>>>(ino, Band.Journal::new,
-                journaled::complete));
-        List<FsResult<List<JournalRecord>>> answers = asker.await(journaled, dataTimeout);
+        CompletableFuture<List<Band.Journaled>> journaled = new CompletableFuture<>();
+        bands.tell(new EntityRegistry.GroupCall<Band.Command, Band.Journaled>(ino, Band.Journal::new, journaled::complete));
+        List<Band.Journaled> answers;
+        try {
+            answers = asker.await(journaled, dataTimeout);
+        } catch (RuntimeException e) {
+            // answers that come after all give their records' room back; this fsync fails
+            journaled.thenAccept(late -> late.forEach(a -> unreserve(a.records())));
+            throw e;
+        }
         List<JournalRecord> records = new ArrayList<>();
         FsException failed = null;
-        for (FsResult<List<JournalRecord>> answer : answers) {
-            if (answer instanceof FsResult.Failed<List<JournalRecord>> f) {
-                failed = failed == null ? new FsException(f.error(), f.message()) : failed;
-            } else {
-                records.addAll(answer.orThrow());
+        for (Band.Journaled answer : answers) {
+            records.addAll(answer.records());
+            if (answer.failure() != null && failed == null) {
+                failed = new FsException(answer.failure().error(), answer.failure().message());
             }
         }
-        localSync.sync(records);
+        try {
+            localSync.sync(records); // even when a seal failed: no other fsync will journal these ranges
+        } finally {
+            unreserve(records);
+        }
         if (failed != null) {
             throw failed;
         }
         writeBehind.reportFailure(ino);
+    }
+
+    private void unreserve(List<JournalRecord> records) {
+        long bytes = 0;
+        for (JournalRecord r : records) {
+            bytes += r.dataBytes();
+        }
+        journal.unreserve(bytes);
     }
 
     /** Close: reports a write of the file that failed after it returned, if the band has refused it by now. */

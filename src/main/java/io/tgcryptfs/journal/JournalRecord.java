@@ -12,6 +12,15 @@ public record JournalRecord(long sequence, long ino, long block, List<Range> ran
     public record Range(int start, byte[] bytes) {
     }
 
+    /** Bytes of data the record holds. */
+    public long dataBytes() {
+        long n = 0;
+        for (Range r : ranges) {
+            n += r.bytes().length;
+        }
+        return n;
+    }
+
     /** Lays the ranges over {@code block} (a whole block). */
     public void applyTo(byte[] block) {
         for (Range r : ranges) {

@@ -29,6 +29,7 @@ public final class JournalSegment implements AutoCloseable {
     private static final int HEADER = MAGIC.length + 16;
     /** {@code length:i32 | sequence:i64} before each sealed record. */
     private static final int FRAME_HEADER = 4 + 8;
+    private static final int WRITE_SLICE = 1 << 20;
 
     final int number;
     final Path file;
@@ -87,9 +88,14 @@ public final class JournalSegment implements AutoCloseable {
             maxSequence = Math.max(maxSequence, record.sequence());
         }
         long q1=System.nanoTime(); T_SEAL.add(q1-q0); BYTES.add(total);
-        ByteBuffer toWrite = ByteBuffer.wrap(frames);
-        while (toWrite.hasRemaining()) {
-            size += channel.write(toWrite, size);
+        // in slices: the JDK copies a heap buffer through a direct one of the same size, kept per thread
+        for (int at = 0; at < frames.length; ) {
+            ByteBuffer slice = ByteBuffer.wrap(frames, at, Math.min(WRITE_SLICE, frames.length - at));
+            while (slice.hasRemaining()) {
+                int n = channel.write(slice, size);
+                size += n;
+                at += n;
+            }
         }
         T_WR.add(System.nanoTime()-q1);
     }

@@ -44,6 +44,13 @@ public final class WriteJournal implements AutoCloseable {
     private final MetadataCipher cipher;
     private final RandomGenerator random;
     private final long segmentBytes;
+    /**
+     * Bytes of records numbered for fsyncs but not appended yet. An fsync copies what it journals, so
+     * past this much at once the bands seal instead ({@link #tryReserve}): memory stays bounded by this,
+     * not by the dirty budget, and a seal writes a block once where a journal record and its later seal
+     * would write it twice.
+     */
+    private final java.util.concurrent.atomic.AtomicLong recordRoom;
     private final List<JournalSegment> closed = new ArrayList<>();
     private JournalSegment current;
     private long lastSequence;
@@ -52,13 +59,14 @@ public final class WriteJournal implements AutoCloseable {
     private final Map<BlockKey, TreeSet<Long>> liveByBlock = new HashMap<>();
     private boolean dirtySinceForce;
 
-    public WriteJournal(Path dir, MetaStore meta, MetadataCipher cipher, RandomGenerator random, long segmentBytes)
-            throws IOException {
+    public WriteJournal(Path dir, MetaStore meta, MetadataCipher cipher, RandomGenerator random, long segmentBytes,
+                        long recordBytesAtOnce) throws IOException {
         this.dir = dir;
         this.meta = meta;
         this.cipher = cipher;
         this.random = random;
         this.segmentBytes = segmentBytes;
+        this.recordRoom = new java.util.concurrent.atomic.AtomicLong(recordBytesAtOnce);
         Files.createDirectories(dir);
         try (Stream<Path> old = Files.list(dir)) {
             if (old.findAny().isPresent()) {
@@ -66,6 +74,26 @@ public final class WriteJournal implements AutoCloseable {
             }
         }
         current = JournalSegment.create(dir, 1, cipher, randomId());
+    }
+
+    /**
+     * Room for {@code bytes} of record data until {@link #unreserve}: false when the fsyncs under way hold
+     * as much as allowed (then the caller seals instead). Never waits: called on band actors.
+     */
+    public boolean tryReserve(long bytes) {
+        long left;
+        do {
+            left = recordRoom.get();
+            if (left < bytes) {
+                return false;
+            }
+        } while (!recordRoom.compareAndSet(left, left - bytes));
+        return true;
+    }
+
+    /** Gives back what {@link #tryReserve} took, once the records are appended (or abandoned). */
+    public void unreserve(long bytes) {
+        recordRoom.addAndGet(bytes);
     }
 
     /** Numbers a record for {@code block}; called on the block's actor, before the record is appended. */

@@ -137,8 +137,9 @@ final class VolumeStartup {
                     new Compressor(settings.compress()), outbox, packCache, new PlaintextCache(settings.plaintextCacheSize()), metrics);
             List<PackId> waiting = outbox.recover();
             Path replayDir = JournalFiles.setAsideForReplay(settings.stateDir());
+            // an eighth of the dirty budget in journal records at once, as writes on their way to the bands
             journal = new WriteJournal(JournalFiles.journalDir(settings.stateDir()), meta, keys.metadataCipher(), random,
-                    JOURNAL_SEGMENT_BYTES);
+                    JOURNAL_SEGMENT_BYTES, Math.max(1L << 20, settings.dirtyBudget() / 8));
 
             system = ActorSystem.create(Behaviors.empty(), "tgcryptfs", settings.raw());
             Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));

@@ -18,6 +18,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -168,10 +169,9 @@ class BandTest {
         TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
         deliver(key, new Band.Write(3 * BS, bytes(BS), replies.getRef()::tell)); // not where a stream would be
         ok(replies.receiveMessage());
-        TestProbe<FsResult<java.util.List<io.tgcryptfs.journal.JournalRecord>>> journal = vol.testKit.createTestProbe();
+        TestProbe<Band.Journaled> journal = vol.testKit.createTestProbe();
         deliver(key, new Band.Journal(journal.getRef()::tell));
-        // a block being sealed is not journaled: a record for it means it is still dirty
-        java.util.List<io.tgcryptfs.journal.JournalRecord> records = journal.receiveMessage().orThrow();
+        java.util.List<io.tgcryptfs.journal.JournalRecord> records = records(journal.receiveMessage());
         assertEquals(1, records.size());
         assertEquals(3, records.get(0).block());
         assertTrue(stored(ino, 3).isEmpty());
@@ -272,27 +272,81 @@ class BandTest {
         TestProbe<EntityRegistry.Command> registry = vol.testKit.createTestProbe();
         var band = vol.testKit.spawn(Band.create(new BandKey(ino, 0), ctx, registry.getRef()));
         TestProbe<FsResult<Done>> writes = vol.testKit.createTestProbe();
-        TestProbe<FsResult<java.util.List<io.tgcryptfs.journal.JournalRecord>>> journal = vol.testKit.createTestProbe();
-        byte[] whole = bytes(BS);
+        TestProbe<FsResult<Done>> flush = vol.testKit.createTestProbe();
+        TestProbe<Band.Journaled> journal = vol.testKit.createTestProbe();
+        byte[] partial = bytes(BS - 100);
         byte[] patch = bytes(10);
 
-        band.tell(new Band.Write(0, whole, writes.getRef()::tell));   // a whole block: its seal is queued
+        band.tell(new Band.Write(0, partial, writes.getRef()::tell));
         ok(writes.receiveMessage());
+        band.tell(new Band.Flush(flush.getRef()::tell));              // its seal is queued at the gate
         band.tell(new Band.Write(5, patch, writes.getRef()::tell));   // a newer version of the block
         ok(writes.receiveMessage());
         band.tell(new Band.Journal(journal.getRef()::tell));
 
         // answered while the seal still waits at the gate: the sealed version first, the newer one over it
-        java.util.List<io.tgcryptfs.journal.JournalRecord> records = journal.receiveMessage(Duration.ofSeconds(3)).orThrow();
+        java.util.List<io.tgcryptfs.journal.JournalRecord> records = records(journal.receiveMessage(Duration.ofSeconds(3)));
         assertEquals(2, records.size());
-        assertArrayEquals(whole, records.get(0).ranges().get(0).bytes());
+        assertArrayEquals(partial, records.get(0).ranges().get(0).bytes());
         assertEquals(5, records.get(1).ranges().get(0).start());
         assertArrayEquals(patch, records.get(1).ranges().get(0).bytes());
         assertTrue(records.get(0).sequence() < records.get(1).sequence());
         gate.runQueued();
+        ok(flush.receiveMessage(Duration.ofSeconds(3)));
         // the seal supersedes the record of its own version, not the newer one's
         Await.until(() -> vol.ctx.journal().oldestLive() == records.get(1).sequence(),
                 "only the newer version's record is live");
+        records.forEach(r -> vol.ctx.journal().unreserve(r.dataBytes()));
+    }
+
+    @Test
+    void anFsyncDuringTheSealOfAWholeBlock_waitsForThatSeal() {
+        open(FixtureOptions.defaults());
+        long ino = file("f", BAND);
+        GatedExecutor gate = new GatedExecutor();
+        EngineContext ctx = new EngineContext(vol.ctx.meta(), vol.ctx.chunks(), vol.ctx.geometry(), vol.ctx.budget(), vol.ctx.dirtyRegions(), gate,
+                vol.ctx.clock(), vol.ctx.nanoTime(), new SealPolicy(Duration.ofMinutes(10), Duration.ofMinutes(10)),
+                Duration.ofMinutes(10), vol.ctx.journal());
+        TestProbe<EntityRegistry.Command> registry = vol.testKit.createTestProbe();
+        var band = vol.testKit.spawn(Band.create(new BandKey(ino, 0), ctx, registry.getRef()));
+        TestProbe<FsResult<Done>> writes = vol.testKit.createTestProbe();
+        TestProbe<Band.Journaled> journal = vol.testKit.createTestProbe();
+
+        band.tell(new Band.Write(0, bytes(BS), writes.getRef()::tell)); // a whole block: its seal is queued
+        ok(writes.receiveMessage());
+        band.tell(new Band.Journal(journal.getRef()::tell));
+        journal.expectNoMessage(Duration.ofMillis(200));                // a stream's block: not copied into the journal
+        gate.runQueued();
+        assertTrue(records(journal.receiveMessage(Duration.ofSeconds(3))).isEmpty());
+        assertTrue(stored(ino, 0).isPresent());
+    }
+
+    @Test
+    void anFsyncPastTheJournalsRoom_sealsInstead_andAnswersOnceTheSealsCommitted() {
+        open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)).journalRecordBytes(BS + BS / 2));
+        long ino = file("f", BAND);
+        BandKey key = new BandKey(ino, 0);
+        TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
+        deliver(key, new Band.Write(10, bytes(BS - 20), replies.getRef()::tell));          // block 0: journaled
+        deliver(key, new Band.Write(BS + 10, bytes(BS - 20), replies.getRef()::tell));     // block 1: no room left
+        ok(replies.receiveMessage());
+        ok(replies.receiveMessage());
+        TestProbe<Band.Journaled> journal = vol.testKit.createTestProbe();
+        deliver(key, new Band.Journal(journal.getRef()::tell));
+
+        java.util.List<io.tgcryptfs.journal.JournalRecord> records = records(journal.receiveMessage(Duration.ofSeconds(3)));
+        assertEquals(1, records.size(), "one block fits the journal's room");
+        assertEquals(0, records.get(0).block());
+        assertTrue(stored(ino, 1).isPresent(), "the other was sealed before the answer");
+        assertTrue(stored(ino, 0).isEmpty());
+        assertFalse(vol.ctx.journal().tryReserve(BS + BS / 2), "the record's room is held until the fsync appended it");
+        vol.ctx.journal().unreserve(records.get(0).dataBytes());
+        assertTrue(vol.ctx.journal().tryReserve(BS + BS / 2), "and all of it is back afterwards");
+    }
+
+    private static java.util.List<io.tgcryptfs.journal.JournalRecord> records(Band.Journaled answer) {
+        assertEquals(null, answer.failure());
+        return answer.records();
     }
 
     /** Runs submitted tasks only when the test says so. */

@@ -38,7 +38,7 @@ class WriteJournalTest {
         NewVolume v = VolumeKeys.create("pw".toCharArray(), 4096, new KdfParams(8192, 1, 1, salt), random);
         keys = v.keys();
         meta = LmdbMetaStore.open(dir.resolve("meta"), 1L << 26);
-        journal = new WriteJournal(dir.resolve("journal"), meta, keys.metadataCipher(), random, 4096);
+        journal = new WriteJournal(dir.resolve("journal"), meta, keys.metadataCipher(), random, 4096, 1 << 20);
     }
 
     @AfterEach
@@ -115,7 +115,7 @@ class WriteJournalTest {
         append(block, 0, new byte[] {1});
         journal.force();
         org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                () -> new WriteJournal(dir.resolve("journal"), meta, keys.metadataCipher(), random, 4096));
+                () -> new WriteJournal(dir.resolve("journal"), meta, keys.metadataCipher(), random, 4096, 1 << 20));
     }
 
     private void append(WriteJournal.BlockKey key, int at, byte[] bytes) throws Exception {

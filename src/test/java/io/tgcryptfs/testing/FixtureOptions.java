@@ -14,6 +14,8 @@ public final class FixtureOptions {
     public long cacheMaxBytes = 64L << 20;
     public long plaintextCacheBytes = 1L << 20;
     public long dirtyBudgetBytes = 1L << 20;
+    /** The write journal's room for records numbered by fsyncs under way. */
+    public long journalRecordBytes = 64L << 20;
     public java.time.Clock clock = java.time.Clock.systemUTC();
     public Duration dirtyExpiry = Duration.ofSeconds(5);
     /** Defaults to the expiry itself: tests that set a short expiry expect blocks sealed after it, written or not. */
@@ -72,6 +74,11 @@ public final class FixtureOptions {
 
     public FixtureOptions clock(java.time.Clock v) {
         clock = v;
+        return this;
+    }
+
+    public FixtureOptions journalRecordBytes(long v) {
+        journalRecordBytes = v;
         return this;
     }
 

@@ -106,7 +106,7 @@ public final class TestVolume implements AutoCloseable {
             io.tgcryptfs.journal.Replay.run(io.tgcryptfs.journal.JournalFiles.setAsideForReplay(dir), stores.meta,
                     stores.keys.metadataCipher(), stores.chunks, stores.meta::sync);
             journal = new WriteJournal(io.tgcryptfs.journal.JournalFiles.journalDir(dir), stores.meta,
-                    stores.keys.metadataCipher(), TestStores.RANDOM, 1 << 20);
+                    stores.keys.metadataCipher(), TestStores.RANDOM, 1 << 20, options.journalRecordBytes);
         } catch (IOException e) {
             stores.close();
             throw new UncheckedIOException(e);
