@@ -243,11 +243,7 @@ class BandTest {
         open(FixtureOptions.defaults());
         long ino = file("f", BAND);
         GatedExecutor gate = new GatedExecutor();
-        EngineContext ctx = new EngineContext(vol.ctx.meta(), vol.ctx.chunks(), vol.ctx.geometry(), vol.ctx.budget(), vol.ctx.dirtyRegions(), gate,
-                vol.ctx.clock(), vol.ctx.nanoTime(), new SealPolicy(Duration.ofMinutes(10), Duration.ofMinutes(10)),
-                Duration.ofMinutes(10), vol.ctx.journal());
-        TestProbe<EntityRegistry.Command> registry = vol.testKit.createTestProbe();
-        var band = vol.testKit.spawn(Band.create(new BandKey(ino, 0), ctx, registry.getRef()));
+        var band = gatedBand(ino, gate);
         TestProbe<FsResult<Done>> writes = vol.testKit.createTestProbe();
         TestProbe<FsResult<Done>> flush = vol.testKit.createTestProbe();
 
@@ -266,11 +262,7 @@ class BandTest {
         open(FixtureOptions.defaults());
         long ino = file("f", BAND);
         GatedExecutor gate = new GatedExecutor();
-        EngineContext ctx = new EngineContext(vol.ctx.meta(), vol.ctx.chunks(), vol.ctx.geometry(), vol.ctx.budget(), vol.ctx.dirtyRegions(), gate,
-                vol.ctx.clock(), vol.ctx.nanoTime(), new SealPolicy(Duration.ofMinutes(10), Duration.ofMinutes(10)),
-                Duration.ofMinutes(10), vol.ctx.journal());
-        TestProbe<EntityRegistry.Command> registry = vol.testKit.createTestProbe();
-        var band = vol.testKit.spawn(Band.create(new BandKey(ino, 0), ctx, registry.getRef()));
+        var band = gatedBand(ino, gate);
         TestProbe<FsResult<Done>> writes = vol.testKit.createTestProbe();
         TestProbe<FsResult<Done>> flush = vol.testKit.createTestProbe();
         TestProbe<Band.Journaled> journal = vol.testKit.createTestProbe();
@@ -304,11 +296,7 @@ class BandTest {
         open(FixtureOptions.defaults());
         long ino = file("f", BAND);
         GatedExecutor gate = new GatedExecutor();
-        EngineContext ctx = new EngineContext(vol.ctx.meta(), vol.ctx.chunks(), vol.ctx.geometry(), vol.ctx.budget(), vol.ctx.dirtyRegions(), gate,
-                vol.ctx.clock(), vol.ctx.nanoTime(), new SealPolicy(Duration.ofMinutes(10), Duration.ofMinutes(10)),
-                Duration.ofMinutes(10), vol.ctx.journal());
-        TestProbe<EntityRegistry.Command> registry = vol.testKit.createTestProbe();
-        var band = vol.testKit.spawn(Band.create(new BandKey(ino, 0), ctx, registry.getRef()));
+        var band = gatedBand(ino, gate);
         TestProbe<FsResult<Done>> writes = vol.testKit.createTestProbe();
         TestProbe<Band.Journaled> journal = vol.testKit.createTestProbe();
 
@@ -347,6 +335,15 @@ class BandTest {
     private static java.util.List<io.tgcryptfs.journal.JournalRecord> records(Band.Journaled answer) {
         assertEquals(null, answer.failure());
         return answer.records();
+    }
+
+    /** Band 0 of {@code ino}, outside the registry, whose seals run only when {@code gate} lets them. */
+    private org.apache.pekko.actor.typed.ActorRef<Band.Command> gatedBand(long ino, GatedExecutor gate) {
+        EngineContext ctx = new EngineContext(vol.ctx.meta(), vol.ctx.chunks(), vol.ctx.geometry(), vol.ctx.budget(), vol.ctx.dirtyRegions(), gate,
+                vol.ctx.clock(), vol.ctx.nanoTime(), new SealPolicy(Duration.ofMinutes(10), Duration.ofMinutes(10)),
+                Duration.ofMinutes(10), vol.ctx.journal());
+        TestProbe<EntityRegistry.Command> registry = vol.testKit.createTestProbe();
+        return vol.testKit.spawn(Band.create(new BandKey(ino, 0), ctx, registry.getRef()));
     }
 
     /** Runs submitted tasks only when the test says so. */
