@@ -39,10 +39,6 @@ final class DirtyBlock {
         sinceJournal.add(at, at + length);
     }
 
-    boolean changedSinceJournal() {
-        return !sinceJournal.all().isEmpty();
-    }
-
     /** Bytes the next journal record of this version would hold. */
     long unjournaledBytes() {
         long n = 0;
@@ -72,7 +68,7 @@ final class DirtyBlock {
      * committed already.
      */
     synchronized Optional<JournalRecord> journalWhileSealing(LongSupplier number, long ino, long block) {
-        if (sealCommitted || !changedSinceJournal()) {
+        if (sealCommitted || unjournaledBytes() == 0) {
             return Optional.empty();
         }
         journaledWhileSealing = number.getAsLong();
