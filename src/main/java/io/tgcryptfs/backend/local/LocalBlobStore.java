@@ -15,7 +15,10 @@ import java.util.Optional;
 
 /**
  * A directory as the backend: objects are files named by their (random) names, written to a temporary
- * name, forced and renamed so a crash never leaves a half object under a real name.
+ * name, forced and renamed so a crash never leaves a half object under a real name. Objects are copies,
+ * never hard links to the outbox's pack even on the same filesystem: a link would save a second write
+ * of every byte, but the backend's object and the local cache would then be one file, and a damaged
+ * sector would take both (the cache is re-fetched from the backend when it fails to authenticate).
  */
 public final class LocalBlobStore implements BlobStore {
     private static final String ROOT = "root";
@@ -52,6 +55,7 @@ public final class LocalBlobStore implements BlobStore {
             Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
             force(tmp);
             moveAtomically(tmp, target);
+            forceDirectory(objects);
             return name;
         } catch (IOException e) {
             throw BackendException.transientFailure("local backend: cannot store " + name + ": " + e.getMessage(), e);
@@ -119,6 +123,7 @@ public final class LocalBlobStore implements BlobStore {
             Files.write(tmp, root);
             force(tmp);
             moveAtomically(tmp, dir.resolve(ROOT));
+            forceDirectory(dir);
         } catch (IOException e) {
             throw BackendException.transientFailure("local backend: cannot write root: " + e.getMessage(), e);
         }
@@ -136,6 +141,13 @@ public final class LocalBlobStore implements BlobStore {
 
     private static void force(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
+    /** The rename into place survives a power loss only once the directory is forced too. */
+    private static void forceDirectory(Path directory) throws IOException {
+        try (FileChannel ch = FileChannel.open(directory, StandardOpenOption.READ)) {
             ch.force(true);
         }
     }
