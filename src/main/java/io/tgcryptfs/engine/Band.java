@@ -163,27 +163,32 @@ public final class Band extends AbstractBehavior<Band.Command> {
     private boolean tryApply(Write w) {
         long first = w.offset() / blockSize;
         long last = (w.offset() + w.data().length - 1) / blockSize;
-        int newBlocks = 0;
+        long now = ctx.nanoTime().getAsLong();
+        List<DirtyBlock> blocks = new ArrayList<>();
+        long growth = 0;
+        int consumed = 0;
         for (long b = first; b <= last; b++) {
-            if (!dirty.containsKey(b)) {
-                newBlocks++;
-            }
+            int at = (int) Math.max(0, w.offset() - b * blockSize);
+            int len = (int) Math.min(blockSize - at, w.data().length - consumed);
+            DirtyBlock block = dirty.get(b);
+            blocks.add(block != null ? block : new DirtyBlock(blockSize, now));
+            growth += blocks.get(blocks.size() - 1).growth(at, len);
+            consumed += len;
         }
-        if (newBlocks > 0 && !ctx.budget().tryReserve(newBlocks, this::budgetFreed)) {
+        if (growth > 0 && !ctx.budget().tryReserve(growth, this::budgetFreed)) {
             if (ctx.budget().isStorageFull()) {
                 w.applied().accept(FsResult.failed(FsError.NO_SPACE, "no space left for sealing data on the local disk"));
                 return true;
             }
             return false;
         }
-        int consumed = 0;
-        long now = ctx.nanoTime().getAsLong();
+        consumed = 0;
         boolean streaming = run.streaming(w.offset(), w.data().length);
         for (long b = first; b <= last; b++) {
-            long blockStart = b * blockSize;
-            int at = (int) Math.max(0, w.offset() - blockStart);
+            int at = (int) Math.max(0, w.offset() - b * blockSize);
             int len = (int) Math.min(blockSize - at, w.data().length - consumed);
-            DirtyBlock block = dirty.computeIfAbsent(b, i -> new DirtyBlock(blockSize, now));
+            DirtyBlock block = blocks.get((int) (b - first));
+            dirty.putIfAbsent(b, block);
             block.write(at, w.data(), consumed, len);
             block.lastWriteNanos = now;
             consumed += len;
@@ -394,10 +399,8 @@ public final class Band extends AbstractBehavior<Band.Command> {
 
     /** Runs on the blocking executor. The overlay lands on whatever is stored now. */
     private void sealBlock(long ino, long b, DirtyBlock block) {
-        byte[] whole;
-        if (block.full()) {
-            whole = block.data;
-        } else {
+        byte[] whole = block.wholeIfFull();
+        if (whole == null) {
             whole = ctx.chunks().loadBlock(ino, b);
             block.applyTo(whole);
         }
@@ -412,8 +415,10 @@ public final class Band extends AbstractBehavior<Band.Command> {
             if (newer == null) {
                 dirty.put(s.block(), s.version()); // keeps its budget reservation: it is dirty again
             } else {
-                dirty.put(s.block(), s.version().mergedUnder(newer));
-                ctx.budget().release(1); // two reservations became one block
+                DirtyBlock merged = s.version().mergedUnder(newer);
+                dirty.put(s.block(), merged);
+                // two reservations became one block, which holds at most what the two held
+                ctx.budget().release(s.version().memoryBytes() + newer.memoryBytes() - merged.memoryBytes());
             }
             publishUnsealed();
             FsResult<Done> failed = FsResult.from(s.failure());
@@ -424,7 +429,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
             flushWaiters.clear();
             return this;
         }
-        ctx.budget().release(1);
+        ctx.budget().release(s.version().memoryBytes());
         ctx.budget().storageFull(false);
         DirtyBlock next = dirty.get(s.block());
         if (next != null && next.sealRequested) { // a stream filled it, or a flush asked, meanwhile

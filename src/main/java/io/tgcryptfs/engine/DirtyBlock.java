@@ -12,7 +12,8 @@ import java.util.function.LongSupplier;
  * for a download this way. Mutable while dirty; handed to a seal task it is never touched again.
  */
 final class DirtyBlock {
-    final byte[] data;
+    private final BlockBytes bytes;
+    private final int blockSize;
     final RangeSet written = new RangeSet();
     final long createdNanos;
     /** Set by the band on every write: a block still being written is not cold. */
@@ -28,13 +29,28 @@ final class DirtyBlock {
     private boolean sealCommitted;
 
     DirtyBlock(int blockSize, long createdNanos) {
-        this.data = new byte[blockSize];
+        this(new BlockBytes(blockSize), blockSize, createdNanos);
+    }
+
+    private DirtyBlock(BlockBytes bytes, int blockSize, long createdNanos) {
+        this.bytes = bytes;
+        this.blockSize = blockSize;
         this.createdNanos = createdNanos;
         this.lastWriteNanos = createdNanos;
     }
 
+    /** Bytes of memory (and of the dirty budget) writing [at, at + length) adds. */
+    long growth(int at, int length) {
+        return bytes.growth(at, length);
+    }
+
+    /** Bytes of memory this version holds: its share of the dirty budget. */
+    long memoryBytes() {
+        return bytes.memoryBytes();
+    }
+
     void write(int at, byte[] src, int srcOffset, int length) {
-        System.arraycopy(src, srcOffset, data, at, length);
+        bytes.write(at, src, srcOffset, length);
         written.add(at, at + length);
         sinceJournal.add(at, at + length);
     }
@@ -55,8 +71,9 @@ final class DirtyBlock {
     List<JournalRecord.Range> takeJournalRanges() {
         List<JournalRecord.Range> out = new java.util.ArrayList<>();
         for (long[] r : sinceJournal.all()) {
-            out.add(new JournalRecord.Range((int) r[0],
-                    java.util.Arrays.copyOfRange(data, (int) r[0], (int) r[1])));
+            byte[] range = new byte[(int) (r[1] - r[0])];
+            bytes.copyOut((int) r[0], (int) r[1], range, 0);
+            out.add(new JournalRecord.Range((int) r[0], range));
         }
         sinceJournal = new RangeSet();
         return out;
@@ -82,7 +99,12 @@ final class DirtyBlock {
     }
 
     boolean full() {
-        return written.covers(0, data.length);
+        return written.covers(0, blockSize);
+    }
+
+    /** The whole block as written, without a copy, when every byte of it was; else null. */
+    byte[] wholeIfFull() {
+        return full() ? bytes.wholeArray() : null;
     }
 
     /** A copy of what this overlay says about [start, end), safe to use on another thread. */
@@ -90,7 +112,7 @@ final class DirtyBlock {
         List<long[]> ranges = written.clipped(start, end);
         byte[] slice = new byte[end - start];
         for (long[] r : ranges) {
-            System.arraycopy(data, (int) r[0], slice, (int) r[0] - start, (int) (r[1] - r[0]));
+            bytes.copyOut((int) r[0], (int) r[1], slice, (int) r[0] - start);
         }
         return new Overlay(start, slice, ranges);
     }
@@ -98,22 +120,19 @@ final class DirtyBlock {
     /** Applies every written range onto {@code block} (a whole block). */
     void applyTo(byte[] block) {
         for (long[] r : written.all()) {
-            System.arraycopy(data, (int) r[0], block, (int) r[0], (int) (r[1] - r[0]));
+            bytes.copyOut((int) r[0], (int) r[1], block, (int) r[0]);
         }
     }
 
-    /** Applies this overlay (older) beneath {@code newer}: the result holds both, newer bytes winning. */
+    /**
+     * Applies this overlay (older) beneath {@code newer}: the result holds both, newer bytes winning, in
+     * no more memory than the two held.
+     */
     DirtyBlock mergedUnder(DirtyBlock newer) {
-        DirtyBlock merged = new DirtyBlock(data.length, createdNanos);
+        DirtyBlock merged = new DirtyBlock(BlockBytes.forMerging(bytes, newer.bytes), blockSize, createdNanos);
         merged.lastWriteNanos = Math.max(lastWriteNanos, newer.lastWriteNanos);
-        applyTo(merged.data);
-        for (long[] r : written.all()) {
-            merged.written.add(r[0], r[1]);
-        }
-        newer.applyTo(merged.data);
-        for (long[] r : newer.written.all()) {
-            merged.written.add(r[0], r[1]);
-        }
+        copyWrittenInto(merged);
+        newer.copyWrittenInto(merged);
         merged.sealRequested = sealRequested || newer.sealRequested;
         // the failed seal's records stay live (never superseded); what neither version journaled yet is still due
         for (long[] r : sinceJournal.all()) {
@@ -123,6 +142,15 @@ final class DirtyBlock {
             merged.sinceJournal.add(r[0], r[1]);
         }
         return merged;
+    }
+
+    private void copyWrittenInto(DirtyBlock target) {
+        for (long[] r : written.all()) {
+            byte[] range = new byte[(int) (r[1] - r[0])];
+            bytes.copyOut((int) r[0], (int) r[1], range, 0);
+            target.bytes.put((int) r[0], range, 0, range.length);
+            target.written.add(r[0], r[1]);
+        }
     }
 
     /** Bytes of [start, end) of a block as captured at read time. */

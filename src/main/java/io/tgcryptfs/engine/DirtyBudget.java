@@ -5,12 +5,12 @@ import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * The global bound on dirty blocks held in memory. A band that cannot reserve room waits (its writes
+ * The global bound on the memory dirty blocks hold (bytes: a block holds what was written to it, in
+ * pages, or whole once much of it was; {@link BlockBytes}). A band that cannot reserve room waits (its writes
  * are stashed, never refused) and the pressure hook asks every band to seal what it holds.
  */
 public final class DirtyBudget {
-    private final long maxBlocks;
-    private final int blockSize;
+    private final long maxBytes;
     private long reserved;
     private final List<Runnable> waiters = new ArrayList<>();
     private Runnable pressureHook = () -> { };
@@ -20,9 +20,9 @@ public final class DirtyBudget {
     private long waitingSince;
     private long waitedNanos;
 
+    /** At least four blocks, so a write spanning blocks always fits once the others are sealed. */
     public DirtyBudget(long budgetBytes, int blockSize) {
-        this.blockSize = blockSize;
-        this.maxBlocks = Math.max(4, budgetBytes / blockSize);
+        this.maxBytes = Math.max(4L * blockSize, budgetBytes);
     }
 
     public synchronized void onPressure(Runnable hook) {
@@ -42,12 +42,12 @@ public final class DirtyBudget {
         return waiters.isEmpty() ? waitedNanos : waitedNanos + nanoTime.getAsLong() - waitingSince;
     }
 
-    /** Reserves {@code blocks} blocks, or registers {@code whenFreed} and returns false. */
-    public boolean tryReserve(int blocks, Runnable whenFreed) {
+    /** Reserves {@code bytes}, or registers {@code whenFreed} and returns false. */
+    public boolean tryReserve(long bytes, Runnable whenFreed) {
         Runnable hook = null;
         synchronized (this) {
-            if (reserved + blocks <= maxBlocks || reserved == 0) {
-                reserved += blocks;
+            if (reserved + bytes <= maxBytes || reserved == 0) {
+                reserved += bytes;
                 return true;
             }
             if (waiters.isEmpty()) {
@@ -65,10 +65,10 @@ public final class DirtyBudget {
         return false;
     }
 
-    public void release(int blocks) {
+    public void release(long bytes) {
         List<Runnable> wake;
         synchronized (this) {
-            reserved = Math.max(0, reserved - blocks);
+            reserved = Math.max(0, reserved - bytes);
             if (waiters.isEmpty()) {
                 pressureSignalled = false;
                 return;
@@ -112,10 +112,10 @@ public final class DirtyBudget {
     }
 
     public long budgetBytes() {
-        return maxBlocks * blockSize;
+        return maxBytes;
     }
 
     public synchronized long dirtyBytes() {
-        return reserved * blockSize;
+        return reserved;
     }
 }

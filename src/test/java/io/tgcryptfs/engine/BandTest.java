@@ -103,6 +103,53 @@ class BandTest {
     }
 
     @Test
+    void smallWritesIntoManyLargeBlocks_holdOnlyThePagesWritten_soASmallBudgetSealsNone() {
+        int bs = 256 << 10;
+        vol = TestVolume.open(dir, FixtureOptions.defaults().blockSize(bs).bandSize(32 * bs)
+                .dirtyBudgetBytes(4L * bs).dirtyExpiry(Duration.ofMinutes(10)).uploads(false));
+        long ino = file("sparse", 32L * bs);
+        BandKey key = new BandKey(ino, 0);
+        TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
+        byte[][] written = new byte[32][];
+        for (int b = 0; b < 32; b++) {
+            written[b] = bytes(4096);
+            deliver(key, new Band.Write((long) b * bs + 8192, written[b], replies.getRef()::tell));
+            ok(replies.receiveMessage());
+        }
+
+        assertEquals(32 * 4096, vol.budget.dirtyBytes(), "a page per block, not 32 blocks of 256 KiB");
+        for (long b = 0; b < 32; b++) {
+            assertTrue(stored(ino, b).isEmpty(), "block " + b + " is not sealed for room");
+        }
+        TestProbe<FsResult<byte[]>> reads = vol.testKit.createTestProbe();
+        deliver(key, new Band.Read(17L * bs + 8000, 4300, reads.getRef()));
+        byte[] expected = new byte[4300];
+        System.arraycopy(written[17], 0, expected, 192, 4096);
+        assertArrayEquals(expected, ok(reads.receiveMessage()));
+
+        deliver(key, new Band.Flush(replies.getRef()::tell));
+        ok(replies.receiveMessage());
+        assertEquals(0, vol.budget.dirtyBytes(), "sealing gives back exactly what the pages took");
+    }
+
+    @Test
+    void aBlockWrittenAQuarterFull_countsAsAWholeBlock() {
+        int bs = 256 << 10;
+        vol = TestVolume.open(dir, FixtureOptions.defaults().blockSize(bs).bandSize(4 * bs)
+                .dirtyExpiry(Duration.ofMinutes(10)).uploads(false));
+        long ino = file("dense", 4L * bs);
+        BandKey key = new BandKey(ino, 0);
+        TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
+        deliver(key, new Band.Write(0, bytes(bs / 4 - 4096), replies.getRef()::tell));
+        ok(replies.receiveMessage());
+        assertEquals(bs / 4 - 4096, vol.budget.dirtyBytes());
+
+        deliver(key, new Band.Write(bs / 2, bytes(10), replies.getRef()::tell));
+        ok(replies.receiveMessage());
+        assertEquals(bs, vol.budget.dirtyBytes());
+    }
+
+    @Test
     void flush_repliesOnlyWhenEveryDirtyBlockIsCommittedToLmdb() {
         open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
         long ino = file("f", BAND);

@@ -12,8 +12,8 @@ class DirtyBudgetTest {
     @Test
     void reserve_withinTheBudget_succeeds_andCountsBytes() {
         DirtyBudget budget = new DirtyBudget(8 * 4096, 4096);
-        assertTrue(budget.tryReserve(5, () -> { }));
-        assertTrue(budget.tryReserve(3, () -> { }));
+        assertTrue(budget.tryReserve(5 * 4096L, () -> { }));
+        assertTrue(budget.tryReserve(3 * 4096L, () -> { }));
         assertEquals(8 * 4096, budget.dirtyBytes());
     }
 
@@ -23,17 +23,17 @@ class DirtyBudgetTest {
         AtomicInteger pressure = new AtomicInteger();
         AtomicInteger woken = new AtomicInteger();
         budget.onPressure(pressure::incrementAndGet);
-        assertTrue(budget.tryReserve(4, () -> { }));
-        assertFalse(budget.tryReserve(1, woken::incrementAndGet));
+        assertTrue(budget.tryReserve(4 * 4096L, () -> { }));
+        assertFalse(budget.tryReserve(4096, woken::incrementAndGet));
         assertEquals(1, pressure.get());
         assertEquals(0, woken.get());
 
-        budget.release(1);
+        budget.release(4096);
         assertEquals(1, woken.get());
         assertEquals(3 * 4096, budget.dirtyBytes());
 
-        assertTrue(budget.tryReserve(1, () -> { }));
-        assertFalse(budget.tryReserve(1, () -> { }));
+        assertTrue(budget.tryReserve(4096, () -> { }));
+        assertFalse(budget.tryReserve(4096, () -> { }));
         assertEquals(2, pressure.get(), "a new shortage signals again");
     }
 
@@ -43,33 +43,33 @@ class DirtyBudgetTest {
         AtomicInteger pressure = new AtomicInteger();
         AtomicInteger woken = new AtomicInteger();
         budget.onPressure(pressure::incrementAndGet);
-        assertTrue(budget.tryReserve(4, () -> { }));
-        assertFalse(budget.tryReserve(1, woken::incrementAndGet));
-        assertFalse(budget.tryReserve(1, woken::incrementAndGet));
+        assertTrue(budget.tryReserve(4 * 4096L, () -> { }));
+        assertFalse(budget.tryReserve(4096, woken::incrementAndGet));
+        assertFalse(budget.tryReserve(4096, woken::incrementAndGet));
         assertEquals(1, pressure.get(), "one pressure signal per shortage");
 
-        budget.release(1);
+        budget.release(4096);
         assertEquals(2, woken.get(), "every waiter is told");
     }
 
     @Test
     void reserve_whenNothingIsReserved_alwaysSucceeds_soAHugeWriteCannotWaitForever() {
         DirtyBudget budget = new DirtyBudget(4 * 4096, 4096);
-        assertTrue(budget.tryReserve(100, () -> { }));
+        assertTrue(budget.tryReserve(100 * 4096L, () -> { }));
     }
 
     @Test
-    void budget_isAtLeastFourBlocks() {
+    void budget_isAtLeastFourBlocks_soAWriteAcrossBlocksFits() {
         DirtyBudget budget = new DirtyBudget(1, 4096);
-        assertTrue(budget.tryReserve(2, () -> { }));
-        assertTrue(budget.tryReserve(2, () -> { }));
-        assertFalse(budget.tryReserve(1, () -> { }));
+        assertTrue(budget.tryReserve(2 * 4096L, () -> { }));
+        assertTrue(budget.tryReserve(2 * 4096L, () -> { }));
+        assertFalse(budget.tryReserve(4096, () -> { }));
     }
 
     @Test
     void release_neverGoesBelowZero() {
         DirtyBudget budget = new DirtyBudget(4 * 4096, 4096);
-        budget.release(3);
+        budget.release(3 * 4096L);
         assertEquals(0, budget.dirtyBytes());
     }
 
@@ -78,13 +78,13 @@ class DirtyBudgetTest {
         DirtyBudget budget = new DirtyBudget(4 * 4096, 4096);
         java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong(1_000);
         budget.timeWaitsWith(now::get);
-        assertTrue(budget.tryReserve(4, () -> { }));
-        assertFalse(budget.tryReserve(1, () -> { }));
+        assertTrue(budget.tryReserve(4 * 4096L, () -> { }));
+        assertFalse(budget.tryReserve(4096, () -> { }));
         now.addAndGet(300);
-        assertFalse(budget.tryReserve(1, () -> { }), "a second waiter during the same wait");
+        assertFalse(budget.tryReserve(4096, () -> { }), "a second waiter during the same wait");
         now.addAndGet(200);
         assertEquals(500, budget.waitedNanos(), "the wait under way counts");
-        budget.release(1);
+        budget.release(4096);
         now.addAndGet(10_000);
         assertEquals(500, budget.waitedNanos(), "no waiter, no waiting");
     }
