@@ -1,8 +1,10 @@
 package io.tgcryptfs.fs;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -20,6 +22,16 @@ public final class LocalFiles {
             for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
+        }
+    }
+
+    /**
+     * Makes the names in {@code dir} durable: files created, renamed or deleted there survive a power
+     * loss only once the directory is forced (a later fdatasync of another file need not commit them).
+     */
+    public static void forceDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.tgcryptfs.journal;
 
 import io.tgcryptfs.chunk.ChunkStore;
 import io.tgcryptfs.crypto.MetadataCipher;
+import io.tgcryptfs.fs.LocalFiles;
 import io.tgcryptfs.meta.MetaStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +49,7 @@ public final class Replay {
         for (Path segment : segments) {
             Files.deleteIfExists(segment);
         }
+        LocalFiles.forceDirectory(dir); // gone for good before the marks that cover them go
         WriteJournal.clearMarks(meta);
         makeDurable.run();
         if (applied[0] > 0) {

@@ -1,6 +1,7 @@
 package io.tgcryptfs.journal;
 
 import io.tgcryptfs.crypto.MetadataCipher;
+import io.tgcryptfs.fs.LocalFiles;
 import io.tgcryptfs.meta.MetaStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -181,30 +182,36 @@ public final class WriteJournal implements AutoCloseable {
      * marks, no longer needed, go too.
      */
     public synchronized void release(long oldestLiveBeforeSync) {
-        {
-            try {
-                for (var it = closed.iterator(); it.hasNext(); ) {
-                    JournalSegment s = it.next();
-                    if (s.maxSequence < oldestLiveBeforeSync) {
-                        s.close();
-                        Files.deleteIfExists(s.file);
-                        it.remove();
-                    }
+        try {
+            boolean deleted = false;
+            for (var it = closed.iterator(); it.hasNext(); ) {
+                JournalSegment s = it.next();
+                if (s.maxSequence < oldestLiveBeforeSync) {
+                    s.close();
+                    Files.deleteIfExists(s.file);
+                    it.remove();
+                    deleted = true;
                 }
-                boolean restart = oldestLiveBeforeSync == Long.MAX_VALUE && live.isEmpty() && current.maxSequence > 0;
-                if (restart) {
-                    int next = current.number + 1;
-                    current.close();
-                    Files.deleteIfExists(current.file);
-                    current = JournalSegment.create(dir, next, cipher, randomId());
-                }
-                if (restart) {
-                    // under the lock: no seal may write a mark between the restart and this clearing
-                    clearMarks(meta);
-                }
-            } catch (IOException e) {
-                log.warn("cannot delete old journal segments (retried at the next sync): {}", e.toString());
             }
+            boolean restart = oldestLiveBeforeSync == Long.MAX_VALUE && live.isEmpty() && current.maxSequence > 0;
+            if (restart) {
+                int next = current.number + 1;
+                current.close();
+                Files.deleteIfExists(current.file);
+                current = JournalSegment.create(dir, next, cipher, randomId());
+                deleted = true;
+            }
+            if (deleted) {
+                // a segment a power loss brought back after its block's marks were cleared would be
+                // replayed over newer seals: the deletions are durable before any mark goes
+                LocalFiles.forceDirectory(dir);
+            }
+            if (restart) {
+                // under the lock: no seal may write a mark between the restart and this clearing
+                clearMarks(meta);
+            }
+        } catch (IOException e) {
+            log.warn("cannot delete old journal segments (retried at the next sync): {}", e.toString());
         }
     }
 
