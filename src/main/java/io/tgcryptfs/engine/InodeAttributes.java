@@ -37,13 +37,15 @@ public final class InodeAttributes {
         return update(ino, inode -> inode.withMode(mode, ctx.now()));
     }
 
-    /** -1 leaves uid or gid as it is. */
+    /**
+     * -1 leaves uid or gid as it is. As on Linux, any chown of a non-directory, even one naming neither
+     * id, drops set-user-ID, and set-group-ID when it means "group may execute" rather than mandatory
+     * locking.
+     */
     public Inode chown(long ino, int uid, int gid) {
         return update(ino, inode -> {
             Inode changed = inode.withOwner(uid == -1 ? inode.uid() : uid, gid == -1 ? inode.gid() : gid, ctx.now());
-            if (!inode.isDirectory() && (uid != -1 || gid != -1)) {
-                // POSIX: changing the owner of a non-directory drops set-user-ID, and set-group-ID when
-                // it means "group may execute" rather than mandatory locking
+            if (!inode.isDirectory()) {
                 int mode = changed.mode() & ~Inode.SET_UID;
                 if ((mode & Inode.GROUP_EXEC) != 0) {
                     mode &= ~Inode.SET_GID;
@@ -52,6 +54,32 @@ public final class InodeAttributes {
             }
             return changed;
         });
+    }
+
+    /**
+     * A write or truncate by a caller without {@code CAP_FSETID} (the kernel leaves this to us: FUSE's
+     * {@code HANDLE_KILLPRIV_V2}): a regular file loses set-user-ID, and set-group-ID where it means
+     * "group may execute" or the caller is not in the file's group, as the Linux VFS does (the caller's
+     * supplementary groups are not known here: only its primary group counts as membership). Costs no
+     * write transaction when there is nothing to drop, which is nearly always.
+     */
+    public void dropSetId(long ino, int callerGid) {
+        Inode current = ctx.meta().read(r -> r.inode(ino)).orElse(null);
+        if (current == null || !current.isRegular() || setIdDropped(current, callerGid) == current.mode()) {
+            return;
+        }
+        update(ino, inode -> {
+            int mode = setIdDropped(inode, callerGid);
+            return mode == inode.mode() ? inode : inode.withMode(mode, ctx.now());
+        });
+    }
+
+    private static int setIdDropped(Inode inode, int callerGid) {
+        int mode = inode.mode() & ~Inode.SET_UID;
+        if ((mode & Inode.GROUP_EXEC) != 0 || inode.gid() != callerGid) {
+            mode &= ~Inode.SET_GID;
+        }
+        return mode;
     }
 
     public Inode setTimes(long ino, TimeChange atime, TimeChange mtime) {

@@ -12,7 +12,8 @@ import jnr.ffi.annotations.SaveError;
  * worker is processing through {@link #send}, which lets {@link AttrValidity} adjust it first. A
  * successful {@code link} first invalidates the attributes the kernel holds for the existing name, whose
  * link count the reply to the new name does not update (the two names are two kernel inodes here).
- * The reply to INIT may raise the largest request ({@link InitReply}).
+ * The reply to INIT may raise the largest request and take over dropping set-id bits ({@link InitReply},
+ * {@link SetIdRequest}).
  * Used by one thread at a time: the worker that calls libfuse, which calls back on the same thread.
  */
 final class ReplyChannel {
@@ -49,7 +50,7 @@ final class ReplyChannel {
     private final InitReply initReply;
     private int opcode;
     private long linkedInode;
-    private boolean patchInit;
+    private int initFlags;
 
     ReplyChannel(FuseLoop.LibFuseSession lib, LibC libc, int fd, long bufferSize, AttrValidity validity,
                  InitReply initReply) {
@@ -76,7 +77,8 @@ final class ReplyChannel {
     void receiving(Pointer request, int length) {
         opcode = length >= IN_HEADER ? request.getInt(4) : 0;
         linkedInode = opcode == AttrValidity.LINK && length >= IN_HEADER + 8 ? request.getLong(IN_HEADER) : 0;
-        patchInit = opcode == InitReply.OPCODE && initReply.applies(request, length);
+        initFlags = opcode == InitReply.OPCODE ? initReply.flagsToAdd(request, length) : 0;
+        SetIdRequest.note(request, length, opcode);
     }
 
     private int send(Pointer ignored, Pointer iov, long count) {
@@ -88,8 +90,8 @@ final class ReplyChannel {
                 invalidateAttributes(linkedInode);
             }
             validity.extend(opcode, iov.getPointer(IOVEC), iov.getLong(IOVEC + runtime.addressSize()));
-            if (patchInit) {
-                initReply.patch(runtime, iov);
+            if (initFlags != 0) {
+                initReply.patch(runtime, iov, initFlags);
             }
         }
         if (libc.writev(fd, iov, (int) count) < 0) {

@@ -162,6 +162,7 @@ public final class TgcryptFuse extends FuseStubFS {
     @Override
     public int getattr(String path, FileStat stat) {
         return run("getattr", () -> {
+            dropSetIdForOwnership(path);
             StatFiller.fill(gateway.stat(path), stat, blockSize);
             return 0;
         });
@@ -170,6 +171,7 @@ public final class TgcryptFuse extends FuseStubFS {
     @Override
     public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
         return run("fgetattr", () -> {
+            dropSetIdForOwnership(path);
             StatFiller.fill(gateway.stat(fi.fh.get()), stat, blockSize);
             return 0;
         });
@@ -277,6 +279,9 @@ public final class TgcryptFuse extends FuseStubFS {
     @Override
     public int truncate(String path, long size) {
         return run("truncate", () -> {
+            if (SetIdRequest.take() == SetIdRequest.Drop.FOR_DATA) {
+                gateway.dropSetId(requirePath(path), caller());
+            }
             gateway.truncate(requirePath(path), size);
             return 0;
         });
@@ -285,6 +290,9 @@ public final class TgcryptFuse extends FuseStubFS {
     @Override
     public int ftruncate(String path, long size, FuseFileInfo fi) {
         return run("ftruncate", () -> {
+            if (SetIdRequest.take() == SetIdRequest.Drop.FOR_DATA) {
+                gateway.dropSetId(fi.fh.get(), caller());
+            }
             gateway.ftruncate(fi.fh.get(), size);
             return 0;
         });
@@ -343,6 +351,9 @@ public final class TgcryptFuse extends FuseStubFS {
 
     private int writeHandle(long handle, Pointer buf, long size, long offset) {
         return run("write", () -> {
+            if (SetIdRequest.take() == SetIdRequest.Drop.FOR_DATA) {
+                gateway.dropSetId(handle, caller());
+            }
             for (int done = 0; done < size; ) {
                 byte[] data = new byte[(int) Math.min(PIECE, size - done)];
                 buf.get(done, data, 0, data.length);
@@ -493,6 +504,16 @@ public final class TgcryptFuse extends FuseStubFS {
         } finally {
             // metrics get the errno's name: numbers stay in this adapter
             metrics.fuseCall(op, System.nanoTime() - start, result < 0 ? Errno.valueOf(-result).name() : null);
+        }
+    }
+
+    /**
+     * A SETATTR that changes nothing is a chown naming neither id, which drops set-id bits on Linux; the
+     * kernel leaves that to us ({@link SetIdRequest}) and libfuse only calls getattr for it.
+     */
+    private void dropSetIdForOwnership(String path) {
+        if (SetIdRequest.take() == SetIdRequest.Drop.FOR_OWNERSHIP && path != null) {
+            gateway.chown(path, -1, -1);
         }
     }
 

@@ -184,6 +184,15 @@ public final class FsGateway {
         return attributes.chown(ino(path), uid, gid);
     }
 
+    /** A write or truncate the kernel says its caller may not keep set-id bits through (see InodeAttributes). */
+    public void dropSetId(String path, Caller caller) {
+        attributes.dropSetId(ino(path), caller.gid());
+    }
+
+    public void dropSetId(long handle, Caller caller) {
+        attributes.dropSetId(inoOf(handle), caller.gid());
+    }
+
     public Inode setTimes(String path, TimeChange atime, TimeChange mtime) {
         return attributes.setTimes(ino(path), atime, mtime);
     }

@@ -6,8 +6,6 @@ import jnr.ffi.Runtime;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class InitReplyTest {
     private final Runtime runtime = Runtime.getSystemRuntime();
@@ -23,16 +21,49 @@ class InitReplyTest {
     }
 
     @Test
-    void appliesOnlyWhenTheKernelOffersLargerRequests_andMoreThanLibfusesIsWanted() {
-        Pointer offers = request(InitReply.MAX_PAGES_FLAG | 1);
-        assertTrue(new InitReply(runtime, 1 << 20).applies(offers, 104));
-        assertFalse(new InitReply(runtime, 128 * 1024).applies(offers, 104), "128 KiB is libfuse's own");
-        assertFalse(new InitReply(runtime, 1 << 20).applies(request(1), 104), "an old kernel");
+    void addsOnlyWhatTheKernelOffers_andLargerRequestsOnlyWhenMoreThanLibfusesIsWanted() {
+        int both = InitReply.MAX_PAGES_FLAG | InitReply.KILLPRIV_V2_FLAG;
+        Pointer offers = request(both | 1);
+        assertEquals(both, new InitReply(runtime, 1 << 20).flagsToAdd(offers, 104));
+        assertEquals(InitReply.KILLPRIV_V2_FLAG, new InitReply(runtime, 128 * 1024).flagsToAdd(offers, 104),
+                "128 KiB is libfuse's own");
+        assertEquals(0, new InitReply(runtime, 1 << 20).flagsToAdd(request(1), 104), "an old kernel");
+        assertEquals(0, new InitReply(runtime, 1 << 20).flagsToAdd(offers, 50), "a request too short to be an INIT");
     }
 
     @Test
     void patch_keepsLibfusesAnswer_andRaisesTheLargestRequest() {
-        // libfuse 2's reply: out-header (16 bytes), then a 24-byte fuse_init_out of protocol 7.19
+        Pointer iov = libfusesReply();
+
+        new InitReply(runtime, 1 << 20).patch(runtime, iov, InitReply.MAX_PAGES_FLAG | InitReply.KILLPRIV_V2_FLAG);
+
+        int address = runtime.addressSize();
+        Pointer patched = iov.getPointer(16);
+        assertEquals(64, iov.getLong(16 + address), "the 64-byte layout that holds max_pages");
+        assertEquals(16 + 64, iov.getPointer(0).getInt(0));
+        assertEquals(19, patched.getInt(4), "libfuse's protocol version stays");
+        assertEquals(128 * 1024, patched.getInt(8));
+        assertEquals(0x31 | InitReply.MAX_PAGES_FLAG | InitReply.KILLPRIV_V2_FLAG, patched.getInt(12));
+        assertEquals(12, patched.getShort(16));
+        assertEquals(1 << 20, patched.getInt(20));
+        assertEquals(256, patched.getShort(28));
+        assertEquals(0, patched.getInt(32), "no flags2");
+    }
+
+    @Test
+    void patch_withoutLargerRequests_keepsLibfusesLargestRequest() {
+        Pointer iov = libfusesReply();
+
+        new InitReply(runtime, 128 * 1024).patch(runtime, iov, InitReply.KILLPRIV_V2_FLAG);
+
+        Pointer patched = iov.getPointer(16);
+        assertEquals(0x31 | InitReply.KILLPRIV_V2_FLAG, patched.getInt(12));
+        assertEquals(128 * 1024, patched.getInt(20));
+        assertEquals(0, patched.getShort(28), "no max_pages");
+    }
+
+    /** libfuse 2's reply: out-header (16 bytes), then a 24-byte fuse_init_out of protocol 7.19, as an iovec array. */
+    private Pointer libfusesReply() {
         Pointer header = Memory.allocateDirect(runtime, 16);
         header.putInt(0, 16 + 24);
         Pointer out = Memory.allocateDirect(runtime, 24);
@@ -48,18 +79,6 @@ class InitReplyTest {
         iov.putLong(address, 16);
         iov.putPointer(16, out);
         iov.putLong(16 + address, 24);
-
-        new InitReply(runtime, 1 << 20).patch(runtime, iov);
-
-        Pointer patched = iov.getPointer(16);
-        assertEquals(64, iov.getLong(16 + address), "the 64-byte layout that holds max_pages");
-        assertEquals(16 + 64, header.getInt(0));
-        assertEquals(19, patched.getInt(4), "libfuse's protocol version stays");
-        assertEquals(128 * 1024, patched.getInt(8));
-        assertEquals(0x31 | InitReply.MAX_PAGES_FLAG, patched.getInt(12));
-        assertEquals(12, patched.getShort(16));
-        assertEquals(1 << 20, patched.getInt(20));
-        assertEquals(256, patched.getShort(28));
-        assertEquals(0, patched.getInt(32), "no flags2");
+        return iov;
     }
 }

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,6 +30,7 @@ class FuseRequestIT {
     /** A WRITE request's headers before its data: fuse_in_header (40) and fuse_write_in (40). */
     private static final int WRITE_HEADERS = 80;
     private static final Pattern WRITE = Pattern.compile("opcode: WRITE \\(16\\), nodeid: \\d+, insize: (\\d+)");
+    private static final Pattern GETXATTR = Pattern.compile("opcode: GETXATTR \\(22\\)");
     private static final Pattern READ = Pattern.compile("read\\[\\d+\\] (\\d+) bytes from");
 
     @RegisterExtension
@@ -50,6 +52,50 @@ class FuseRequestIT {
         assertArrayEquals(data, Files.readAllBytes(file));
         long largestRead = sizes(READ).stream().mapToLong(Long::longValue).max().orElse(0);
         assertTrue(largestRead > 128 * 1024, "the largest READ request was " + largestRead + " bytes");
+    }
+
+    /**
+     * FUSE_HANDLE_KILLPRIV_V2 (kernel 5.11 and later): the kernel no longer asks for
+     * {@code security.capability} before each write; set-id bits are ours to drop (PermissionIT).
+     */
+    @Test
+    void smallWrites_sendNoGetxattrBeforeEachWrite() throws IOException {
+        MountFixture.assumeNotBaseline();
+        Assumptions.assumeTrue(kernelAtLeast(5, 11), "FUSE_HANDLE_KILLPRIV_V2 needs Linux 5.11");
+        Path file = fs.newDir("killpriv").resolve("small-writes");
+        Files.write(file, new byte[64 << 10]);
+        int before = count(GETXATTR);
+        int writesBefore = sizes(WRITE).size();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            for (int i = 0; i < 16; i++) {
+                ch.write(ByteBuffer.wrap(FileDataIT.randomBytes(4096, i)), i * 4096L);
+            }
+        }
+        assertEquals(16, sizes(WRITE).size() - writesBefore, "each 4 KiB write(2) is a WRITE request");
+        assertEquals(0, count(GETXATTR) - before, "GETXATTR requests during 16 writes");
+
+        fs.python("""
+                try:
+                    os.getxattr(args[0], 'user.none')
+                except OSError as e:
+                    assert e.errno == errno.ENODATA, e
+                """, file.toString()).assertOk();
+        assertTrue(count(GETXATTR) > before, "the log shows a GETXATTR when there is one");
+    }
+
+    private static boolean kernelAtLeast(int major, int minor) {
+        Matcher m = Pattern.compile("^(\\d+)\\.(\\d+)").matcher(System.getProperty("os.version"));
+        return m.find() && (Integer.parseInt(m.group(1)) > major
+                || Integer.parseInt(m.group(1)) == major && Integer.parseInt(m.group(2)) >= minor);
+    }
+
+    private static int count(Pattern request) {
+        int n = 0;
+        Matcher m = request.matcher(fs.log());
+        while (m.find()) {
+            n++;
+        }
+        return n;
     }
 
     private static List<Long> sizes(Pattern request) {

@@ -185,6 +185,42 @@ class PermissionIT {
     }
 
     @Test
+    void write_byRoot_keepsSetuidAndSetgid() throws IOException {
+        Path file = fs.newDir("suidroot").resolve("suid");
+        Files.writeString(file, "original");
+        fs.python(CHMOD, file.toString(), "6777").assertOk();
+        fs.python("fd = os.open(args[0], os.O_WRONLY); os.write(fd, b'X'); os.close(fd)", file.toString()).assertOk();
+        assertEquals("6777", Stat.of(file).octalPermissions(), "CAP_FSETID keeps the bits, as on ext4");
+    }
+
+    @Test
+    void write_byCallerOutsideTheGroup_clearsSetgidWithoutGroupExec() throws IOException {
+        Path shared = fs.newSharedDir("sgidlock");
+        Path file = shared.resolve("sgid");
+        Files.writeString(file, "original");
+        fs.python(CHMOD, file.toString(), "2767").assertOk();
+        fs.pythonAs(NOBODY, "fd = os.open(args[0], os.O_WRONLY); os.write(fd, b'X'); os.close(fd)", file.toString()).assertOk();
+        assertEquals("0767", Stat.of(file).octalPermissions(), "nobody is not in group root: setgid cleared, as on ext4");
+    }
+
+    @Test
+    void write_removesSecurityCapability() throws IOException {
+        Path file = fs.newDir("capwrite").resolve("cap");
+        Files.writeString(file, "original");
+        // a v2 file capability: cap_net_bind_service permitted
+        fs.python("os.setxattr(args[0], 'security.capability', bytes.fromhex('0100000200040000000000000000000000000000'))",
+                file.toString()).assertOk();
+        fs.python("fd = os.open(args[0], os.O_WRONLY); os.write(fd, b'X'); os.close(fd)", file.toString()).assertOk();
+        fs.python("""
+                try:
+                    os.getxattr(args[0], 'security.capability')
+                    sys.exit('the capability survived a write')
+                except OSError as e:
+                    assert e.errno == errno.ENODATA, e
+                """, file.toString()).assertOk();
+    }
+
+    @Test
     void truncate_byNonOwner_clearsSetuid() throws IOException {
         Path shared = fs.newSharedDir("suidtrunc");
         Path file = shared.resolve("suid");
@@ -207,6 +243,14 @@ class PermissionIT {
         assertEquals(0, st.permissions() & Stat.S_ISGID, "setgid (with g+x) cleared by chown; mode is " + st.octalPermissions());
         assertEquals(0755, st.permissions() & 0777, "permission bits kept by chown");
         assertEquals(1000, st.uid(), "chown applied");
+    }
+
+    @Test
+    void chown_namingNeitherId_clearsSetuid() throws IOException {
+        Path file = Files.createFile(fs.newDir("suidchown1").resolve("suid"));
+        fs.python(CHMOD, file.toString(), "6755").assertOk();
+        fs.python(CHOWN, file.toString(), "-1", "-1").assertOk();
+        assertEquals("0755", Stat.of(file).octalPermissions(), "chown(f, -1, -1) clears set-id bits, as on ext4");
     }
 
     // ---------------------------------------------------------------- times
