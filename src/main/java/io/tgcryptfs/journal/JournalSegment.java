@@ -21,14 +21,23 @@ import java.util.function.Consumer;
 /**
  * One journal file: {@code "TGCJNL01" | fileId[16]}, then frames {@code length:i32 | sequence:i64 |
  * sealed record} where the record is sealed with the metadata cipher under the label
- * {@code journal:<fileId>:<sequence>} (so a frame cannot be moved to another file or renumbered).
- * Record plaintext: {@code ino:i64 | block:i64 | count:i32 | count x (start:i32 | length:i32 | bytes)}.
+ * {@code journal:<fileId>:<sequence>} (so a frame cannot be moved to another file or renumbered), and a
+ * zero length after the last frame. Record plaintext:
+ * {@code ino:i64 | block:i64 | count:i32 | count x (start:i32 | length:i32 | bytes)}.
+ *
+ * <p>A segment is <em>prepared</em> ahead of use ({@link #prepare}): zero-filled and forced, or an old
+ * segment given a new file id, so that appends overwrite blocks the filesystem has already allocated and
+ * an fdatasync has no metadata to commit (measured here for a 184 KiB append: ~400 us appending, ~190
+ * overwriting). The zero length after each append ends a reader at the live tail; the stale frames of a
+ * reused segment after it are sealed under the old file id and would not authenticate anyway.
  */
 final class JournalSegment implements AutoCloseable {
     private static final byte[] MAGIC = "TGCJNL01".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final int HEADER = MAGIC.length + 16;
+    static final int HEADER = MAGIC.length + 16;
     /** {@code length:i32 | sequence:i64} before each sealed record. */
     private static final int FRAME_HEADER = 4 + 8;
+    /** The zero length written after the frames. */
+    private static final int END = 4;
     private static final int WRITE_SLICE = 1 << 20;
 
     final int number;
@@ -36,26 +45,94 @@ final class JournalSegment implements AutoCloseable {
     private final String fileId;
     private final FileChannel channel;
     private final MetadataCipher cipher;
+    /** Appends up to here overwrite allocated, zeroed or reused blocks. */
+    private final long preparedUpTo;
     private long size;
     long maxSequence;
 
-    private JournalSegment(int number, Path file, String fileId, FileChannel channel, MetadataCipher cipher, long size) {
+    private JournalSegment(int number, Path file, String fileId, FileChannel channel, MetadataCipher cipher,
+                           long preparedUpTo) {
         this.number = number;
         this.file = file;
         this.fileId = fileId;
         this.channel = channel;
         this.cipher = cipher;
-        this.size = size;
+        this.preparedUpTo = preparedUpTo;
+        this.size = HEADER;
     }
 
+    static Path fileName(Path dir, int number) {
+        return dir.resolve(String.format("%08d.wal", number));
+    }
+
+    /** A segment appended to as it grows (when no prepared one is ready). */
     static JournalSegment create(Path dir, int number, MetadataCipher cipher, byte[] id) throws IOException {
-        Path file = dir.resolve(String.format("%08d.wal", number));
+        Path file = fileName(dir, number);
         FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        ByteBuffer header = ByteBuffer.allocate(HEADER).put(MAGIC).put(id).flip();
-        while (header.hasRemaining()) {
-            ch.write(header);
+        writeHeader(ch, id);
+        return new JournalSegment(number, file, HexFormat.of().formatHex(id), ch, cipher, 0);
+    }
+
+    /**
+     * A prepared segment: {@code reused} (a released segment set aside, see {@link #setAside}) under a new
+     * file id, or a new file zero-filled to {@code zeroFillTo}; forced either way, and in place under its
+     * name before it is returned. The caller forces the directory before any append to it is acknowledged.
+     */
+    static JournalSegment prepare(Path dir, int number, MetadataCipher cipher, byte[] id, long zeroFillTo,
+                                  Path reused) throws IOException {
+        Path file = fileName(dir, number);
+        FileChannel ch = null;
+        try {
+            long prepared;
+            if (reused != null) {
+                ch = FileChannel.open(reused, StandardOpenOption.WRITE);
+                writeHeader(ch, id);
+                prepared = ch.size();
+                ch.force(false);
+                // only now under a name a replay reads: its old frames no longer authenticate
+                Files.move(reused, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                writeHeader(ch, id);
+                ByteBuffer zeros = ByteBuffer.allocateDirect(WRITE_SLICE);
+                for (long at = HEADER + END; at < zeroFillTo; ) {
+                    zeros.clear().limit((int) Math.min(WRITE_SLICE, zeroFillTo - at));
+                    at += ch.write(zeros, at);
+                }
+                prepared = Math.max(HEADER + END, zeroFillTo);
+                ch.force(true); // the blocks' allocation too: later fdatasyncs find no metadata to commit
+            }
+            return new JournalSegment(number, file, HexFormat.of().formatHex(id), ch, cipher, prepared);
+        } catch (IOException | RuntimeException e) {
+            if (ch != null) {
+                ch.close();
+            }
+            throw e;
         }
-        return new JournalSegment(number, file, HexFormat.of().formatHex(id), ch, cipher, HEADER);
+    }
+
+    /** The header and the zero length that ends an empty segment. */
+    private static void writeHeader(FileChannel ch, byte[] id) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(HEADER + END).put(MAGIC).put(id).putInt(0).flip();
+        while (header.hasRemaining()) {
+            ch.write(header, header.position());
+        }
+    }
+
+    /** Whether the next append would still overwrite prepared blocks. */
+    boolean appendsInPlace() {
+        return size < preparedUpTo;
+    }
+
+    /**
+     * Closes a released segment and renames it out of a replay's sight ({@code .spare}), to be prepared
+     * again; the caller forces the directory (as for a deletion) before the records' marks may go.
+     */
+    Path setAside() throws IOException {
+        channel.close();
+        Path spare = file.resolveSibling(String.format("%08d.spare", number));
+        Files.move(file, spare, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return spare;
     }
 
     long size() {
@@ -72,7 +149,7 @@ final class JournalSegment implements AutoCloseable {
         for (JournalRecord record : records) {
             total += FRAME_HEADER + MetadataCipher.OVERHEAD + encodedLength(record);
         }
-        byte[] frames = new byte[total];
+        byte[] frames = new byte[total + END]; // the zero length after them: the next append overwrites it
         ByteBuffer out = ByteBuffer.wrap(frames);
         for (JournalRecord record : records) {
             int plainLength = encodedLength(record);
@@ -89,11 +166,10 @@ final class JournalSegment implements AutoCloseable {
         for (int at = 0; at < frames.length; ) {
             ByteBuffer slice = ByteBuffer.wrap(frames, at, Math.min(WRITE_SLICE, frames.length - at));
             while (slice.hasRemaining()) {
-                int n = channel.write(slice, size);
-                size += n;
-                at += n;
+                at += channel.write(slice, size + at);
             }
         }
+        size += total;
     }
 
     void force() throws IOException {
@@ -132,6 +208,9 @@ final class JournalSegment implements AutoCloseable {
                 byte[] sealed;
                 try {
                     length = in.readInt();
+                    if (length == 0) {
+                        return; // the end written after the last frame
+                    }
                     if (length < 8 || length > (64 << 20)) {
                         problems.accept(file + ": a frame length of " + length + " ends the journal there");
                         return;

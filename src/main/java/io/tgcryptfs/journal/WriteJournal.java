@@ -26,8 +26,10 @@ import java.util.stream.Stream;
  * started ({@link #sealStarting}), which the seal commits as the block's mark {@code L jnl/<ino>/<block>}.
  * After a crash, {@link Replay} applies the records a mark does not cover.
  *
- * <p>Segments rotate once past {@code segmentBytes} (an append is never split); a closed segment is deleted once no live record is in it
- * and the seals that superseded them are durable (LMDB synced after they committed).
+ * <p>Segments rotate once past {@code segmentBytes} (an append is never split); a closed segment is
+ * released once no live record is in it and the seals that superseded them are durable (LMDB synced
+ * after they committed), and prepared again as a later segment ({@link SpareSegments}): fsyncs then
+ * overwrite allocated blocks instead of appending, which costs the journal's flush half its time here.
  *
  * <p>Thread-safety: sequence numbers are taken on Band actors, appends and forces on the blocking pool;
  * everything here is synchronized on the journal.
@@ -53,7 +55,11 @@ public final class WriteJournal implements AutoCloseable {
      */
     private final java.util.concurrent.atomic.AtomicLong recordRoom;
     private final List<JournalSegment> closed = new ArrayList<>();
+    private final SpareSegments spares;
+    private final java.util.concurrent.ExecutorService preparer;
     private JournalSegment current;
+    /** Segment numbers order a replay: each new segment, spare or not, takes the next. */
+    private int nextNumber = 1;
     private long lastSequence;
     /** Records no seal has superseded yet: sequence -> block, and per block its sequences. */
     private final TreeMap<Long, BlockKey> live = new TreeMap<>();
@@ -62,6 +68,12 @@ public final class WriteJournal implements AutoCloseable {
 
     public WriteJournal(Path dir, MetaStore meta, MetadataCipher cipher, RandomGenerator random, long segmentBytes,
                         long recordBytesAtOnce) throws IOException {
+        this(dir, meta, cipher, random, segmentBytes, recordBytesAtOnce, null);
+    }
+
+    /** @param preparer where spare segments are prepared; null for a background thread of the journal's own */
+    WriteJournal(Path dir, MetaStore meta, MetadataCipher cipher, RandomGenerator random, long segmentBytes,
+                 long recordBytesAtOnce, java.util.concurrent.Executor preparer) throws IOException {
         this.dir = dir;
         this.meta = meta;
         this.cipher = cipher;
@@ -74,8 +86,21 @@ public final class WriteJournal implements AutoCloseable {
                 throw new IllegalStateException("the journal in " + dir + " must be replayed before it is reopened");
             }
         }
-        current = JournalSegment.create(dir, 1, cipher, randomId());
+        this.preparer = preparer != null ? null : java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "tgcryptfs-journal-spare");
+            t.setDaemon(true);
+            return t;
+        });
+        this.spares = new SpareSegments(dir, cipher, segmentBytes + SLACK, preparer != null ? preparer : this.preparer);
+        // a short prepared start keeps the mount quick; the first spare, prepared meanwhile, takes over
+        current = JournalSegment.prepare(dir, nextNumber++, cipher, randomId(), Math.min(segmentBytes + SLACK, FIRST_PREPARED), null);
+        LocalFiles.forceDirectory(dir);
+        prepareSpare();
     }
+
+    /** Past the segment size, for the append that crosses it (an append is never split). */
+    private static final long SLACK = 1 << 20;
+    private static final long FIRST_PREPARED = 8 << 20;
 
     /**
      * Room for {@code bytes} of record data until {@link #unreserve}: false when the fsyncs under way hold
@@ -154,7 +179,7 @@ public final class WriteJournal implements AutoCloseable {
         if (wanted.isEmpty()) {
             return;
         }
-        if (current.size() >= segmentBytes) {
+        if (current.size() >= segmentBytes || (!current.appendsInPlace() && spares.isReady())) {
             rotate();
         }
         current.append(wanted);
@@ -183,27 +208,25 @@ public final class WriteJournal implements AutoCloseable {
      */
     public synchronized void release(long oldestLiveBeforeSync) {
         try {
-            boolean deleted = false;
+            boolean released = false;
             for (var it = closed.iterator(); it.hasNext(); ) {
                 JournalSegment s = it.next();
                 if (s.maxSequence < oldestLiveBeforeSync) {
-                    s.close();
-                    Files.deleteIfExists(s.file);
                     it.remove();
-                    deleted = true;
+                    spares.release(s);
+                    released = true;
                 }
             }
             boolean restart = oldestLiveBeforeSync == Long.MAX_VALUE && live.isEmpty() && current.maxSequence > 0;
             if (restart) {
-                int next = current.number + 1;
-                current.close();
-                Files.deleteIfExists(current.file);
-                current = JournalSegment.create(dir, next, cipher, randomId());
-                deleted = true;
+                spares.release(current); // first: the next spare may be prepared from it
+                current = nextSegment();
+                released = true;
             }
-            if (deleted) {
+            if (released) {
                 // a segment a power loss brought back after its block's marks were cleared would be
-                // replayed over newer seals: the deletions are durable before any mark goes
+                // replayed over newer seals: released segments are out of a replay's sight (deleted or
+                // renamed aside) durably before any mark goes
                 LocalFiles.forceDirectory(dir);
             }
             if (restart) {
@@ -217,6 +240,10 @@ public final class WriteJournal implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
+        spares.close();
+        if (preparer != null) {
+            preparer.shutdown();
+        }
         for (JournalSegment s : closed) {
             s.close();
         }
@@ -226,7 +253,21 @@ public final class WriteJournal implements AutoCloseable {
     private void rotate() throws IOException {
         current.force();
         closed.add(current);
-        current = JournalSegment.create(dir, current.number + 1, cipher, randomId());
+        current = nextSegment();
+    }
+
+    /** The spare when it is ready, else a new segment appended to as it grows; the next spare starts either way. */
+    private JournalSegment nextSegment() throws IOException {
+        JournalSegment next = spares.take(current.number);
+        if (next == null) {
+            next = JournalSegment.create(dir, nextNumber++, cipher, randomId());
+        }
+        prepareSpare();
+        return next;
+    }
+
+    private void prepareSpare() {
+        spares.prepare(() -> nextNumber++, this::randomId);
     }
 
     private byte[] randomId() {

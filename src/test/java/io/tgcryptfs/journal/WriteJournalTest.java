@@ -38,7 +38,8 @@ class WriteJournalTest {
         NewVolume v = VolumeKeys.create("pw".toCharArray(), 4096, new KdfParams(8192, 1, 1, salt), random);
         keys = v.keys();
         meta = LmdbMetaStore.open(dir.resolve("meta"), 1L << 26);
-        journal = new WriteJournal(dir.resolve("journal"), meta, keys.metadataCipher(), random, 4096, 1 << 20);
+        // spares prepared on the caller's thread: which segment a record lands in is deterministic
+        journal = new WriteJournal(dir.resolve("journal"), meta, keys.metadataCipher(), random, 4096, 1 << 20, Runnable::run);
     }
 
     @AfterEach
@@ -56,7 +57,8 @@ class WriteJournalTest {
         journal.force();
         Path segment = segments().get(0);
         try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
-            f.setLength(f.length() - 3); // the last frame cut short by a crash
+            f.seek(endOfFrames(segment) - 3);
+            f.write(new byte[3]); // the last frame cut short by a crash: the prepared zeros show through
         }
         List<JournalRecord> read = new ArrayList<>();
         List<String> problems = new ArrayList<>();
@@ -101,13 +103,51 @@ class WriteJournalTest {
         }
         journal.force();
         assertTrue(segments().size() > 2, "4 KiB segments rotate");
-        long sealAt = journal.sealStarting(block);
-        journal.sealed(block, sealAt);
-        long oldest = journal.oldestLive();
-        meta.sync();
-        journal.release(oldest);
-        assertEquals(1, segments().size(), "with nothing live the journal starts over");
+        assertEquals(20, replayable().size());
+        releaseEverything();
+        assertTrue(replayable().isEmpty(), "with nothing live the journal starts over: a replay finds nothing");
+        assertTrue(spares().size() <= SpareSegments.KEPT, "a few released segments are kept to be prepared again, the others go");
         assertTrue(meta.read(r -> r.localNames(WriteJournal.MARK_PREFIX)).isEmpty(), "and the marks go");
+    }
+
+    @Test
+    void aReleasedSegment_comesBackAsALaterOne_underANewFileId_soItsOldRecordsNeverReplay() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            append(block, 0, new byte[1000]);
+        }
+        journal.force();
+        java.util.Set<Object> released = new java.util.HashSet<>();
+        for (Path segment : segments()) {
+            released.add(inode(segment));
+        }
+        releaseEverything();
+
+        for (int i = 0; i < 12; i++) {
+            append(block, 7, new byte[1000]); // a few segments' worth: the spare after the next is the set-aside one
+        }
+        journal.force();
+
+        assertTrue(segments().stream().anyMatch(p -> released.contains(inode(p))), "a released file is a segment again");
+        List<JournalRecord> replayed = replayable();
+        assertEquals(12, replayed.size(), "only the new records: the old frames are sealed under the old file id");
+        assertTrue(replayed.stream().allMatch(r -> r.ranges().get(0).start() == 7));
+    }
+
+    @Test
+    void everySegment_endsCleanly_atTheZeroLengthAfterItsLastFrame() throws Exception {
+        for (int i = 0; i < 9; i++) {
+            append(block, 0, new byte[700]);
+        }
+        journal.force();
+        List<String> problems = new ArrayList<>();
+        int records = 0;
+        for (Path segment : segments()) {
+            List<JournalRecord> read = new ArrayList<>();
+            JournalSegment.read(segment, keys.metadataCipher(), read::add, problems::add);
+            records += read.size();
+        }
+        assertEquals(9, records);
+        assertEquals(List.of(), problems, "prepared zeros and reused segments end without a complaint");
     }
 
     @Test
@@ -124,9 +164,52 @@ class WriteJournalTest {
                 List.of(new JournalRecord.Range(at, bytes)))));
     }
 
+    private void releaseEverything() {
+        long sealAt = journal.sealStarting(block);
+        journal.sealed(block, sealAt);
+        long oldest = journal.oldestLive();
+        meta.sync();
+        journal.release(oldest);
+    }
+
+    /** What a replay of the journal directory would read. */
+    private List<JournalRecord> replayable() throws Exception {
+        List<JournalRecord> read = new ArrayList<>();
+        for (Path segment : segments()) {
+            JournalSegment.read(segment, keys.metadataCipher(), read::add, problem -> { });
+        }
+        return read;
+    }
+
+    /** Where the last frame of a segment ends: frames are {@code length:i32 | length bytes}, then a zero length. */
+    private static long endOfFrames(Path segment) throws Exception {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(Files.readAllBytes(segment));
+        int at = JournalSegment.HEADER;
+        while (b.getInt(at) != 0) {
+            at += 4 + b.getInt(at);
+        }
+        return at;
+    }
+
+    private static Object inode(Path p) {
+        try {
+            return Files.getAttribute(p, "unix:ino");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private List<Path> segments() throws Exception {
+        return files(".wal");
+    }
+
+    private List<Path> spares() throws Exception {
+        return files(".spare");
+    }
+
+    private List<Path> files(String suffix) throws Exception {
         try (Stream<Path> files = Files.list(dir.resolve("journal"))) {
-            return files.sorted().toList();
+            return files.filter(p -> p.getFileName().toString().endsWith(suffix)).sorted().toList();
         }
     }
 }
