@@ -39,6 +39,8 @@ final class JournalSegment implements AutoCloseable {
     /** The zero length written after the frames. */
     private static final int END = 4;
     private static final int WRITE_SLICE = 1 << 20;
+    /** Read-only zeros a prepared segment is filled with, a slice at a time (each user takes a duplicate). */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(WRITE_SLICE).asReadOnlyBuffer();
 
     final int number;
     final Path file;
@@ -94,7 +96,7 @@ final class JournalSegment implements AutoCloseable {
             } else {
                 ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 writeHeader(ch, id);
-                ByteBuffer zeros = ByteBuffer.allocateDirect(WRITE_SLICE);
+                ByteBuffer zeros = ZEROS.duplicate();
                 for (long at = HEADER + END; at < zeroFillTo; ) {
                     zeros.clear().limit((int) Math.min(WRITE_SLICE, zeroFillTo - at));
                     at += ch.write(zeros, at);
