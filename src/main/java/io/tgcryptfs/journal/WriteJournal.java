@@ -202,26 +202,27 @@ public final class WriteJournal implements AutoCloseable {
     }
 
     /**
-     * After LMDB was synced: deletes the segments holding only records superseded before
-     * {@code oldestLiveBeforeSync} was read. With no live record at all the journal starts over, and the
-     * marks, no longer needed, go too.
+     * After LMDB was synced: releases the segments holding only records superseded before
+     * {@code oldestLiveBeforeSync} was read (set aside for reuse or deleted, {@link SpareSegments}). With
+     * no live record at all the journal starts over in a new segment, and the marks, no longer needed, go
+     * too.
      */
     public synchronized void release(long oldestLiveBeforeSync) {
         try {
+            boolean restart = oldestLiveBeforeSync == Long.MAX_VALUE && live.isEmpty() && current.maxSequence > 0;
+            if (restart) {
+                JournalSegment old = current;
+                current = nextSegment();
+                closed.add(old); // released below with the others
+            }
             boolean released = false;
             for (var it = closed.iterator(); it.hasNext(); ) {
                 JournalSegment s = it.next();
                 if (s.maxSequence < oldestLiveBeforeSync) {
+                    spares.release(s); // if it fails, the segment stays listed and goes at the next sync
                     it.remove();
-                    spares.release(s);
                     released = true;
                 }
-            }
-            boolean restart = oldestLiveBeforeSync == Long.MAX_VALUE && live.isEmpty() && current.maxSequence > 0;
-            if (restart) {
-                spares.release(current); // first: the next spare may be prepared from it
-                current = nextSegment();
-                released = true;
             }
             if (released) {
                 // a segment a power loss brought back after its block's marks were cleared would be
