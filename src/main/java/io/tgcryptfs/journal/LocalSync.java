@@ -41,8 +41,24 @@ public final class LocalSync {
         sync(List.of());
     }
 
-    /** fsync: appends {@code records} to the journal, then {@link #sync()}. */
+    /** fsync: appends {@code records} to the journal and makes them durable with everything else. */
     public void sync(List<JournalRecord> records) {
+        long oldestLive = journal.oldestLive(); // before the sync: only seals committed by now become durable
+        // the journal does not depend on the other two, so its append (encrypting every record) and its
+        // flush overlap theirs (each a disk cache flush of its own); packs still go before LMDB
+        CompletableFuture<Void> stores = CompletableFuture.runAsync(() -> {
+            outbox.force();
+            meta.sync();
+        }, forcing);
+        try {
+            appendAndForce(records);
+        } finally {
+            awaitStores(stores);
+        }
+        journal.release(oldestLive);
+    }
+
+    private void appendAndForce(List<JournalRecord> records) {
         if (!records.isEmpty()) {
             try {
                 journal.append(records);
@@ -50,21 +66,11 @@ public final class LocalSync {
                 throw new FsException(FsError.IO, "cannot append to the write journal: " + e.getMessage(), e);
             }
         }
-        long oldestLive = journal.oldestLive(); // before the sync: only seals committed by now become durable
-        // the journal does not depend on the other two, so its flush overlaps theirs (each is a disk
-        // cache flush of its own, about a fifth of a millisecond here); packs still go before LMDB
-        CompletableFuture<Void> stores = CompletableFuture.runAsync(() -> {
-            outbox.force();
-            meta.sync();
-        }, forcing);
         try {
             journal.force();
         } catch (IOException e) {
             throw new FsException(FsError.IO, "cannot force the write journal: " + e.getMessage(), e);
-        } finally {
-            awaitStores(stores);
         }
-        journal.release(oldestLive);
     }
 
     private static void awaitStores(CompletableFuture<Void> stores) {
