@@ -39,6 +39,7 @@ final class JournalSegment implements AutoCloseable {
     /** The zero length written after the frames. */
     private static final int END = 4;
     private static final int WRITE_SLICE = 1 << 20;
+    private static final long ZERO_FILL_HEADROOM = 8;
     /** Read-only zeros a prepared segment is filled with, a slice at a time (each user takes a duplicate). */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(WRITE_SLICE).asReadOnlyBuffer();
 
@@ -108,8 +109,24 @@ final class JournalSegment implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             if (ch != null) {
                 ch.close();
+                if (reused == null) {
+                    Files.deleteIfExists(file); // created here and half zero-filled (a full disk): nothing in it yet
+                }
             }
             throw e;
+        }
+    }
+
+    /**
+     * Whether zero-filling {@code bytes} more leaves the disk roomy: at least {@value #ZERO_FILL_HEADROOM}
+     * times that free before. Else segments are appended to as before: zeros written ahead on a nearly
+     * full disk would take the room an LMDB commit or a pack needs right then.
+     */
+    static boolean roomToZeroFill(Path dir, long bytes) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace() >= ZERO_FILL_HEADROOM * bytes;
+        } catch (IOException e) {
+            return false;
         }
     }
 

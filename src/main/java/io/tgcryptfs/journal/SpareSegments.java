@@ -15,7 +15,8 @@ import java.util.function.Supplier;
 /**
  * The journal's next segment, prepared off the fsync path while the current one fills
  * ({@link JournalSegment#prepare}): a released segment set aside when there is one (no new blocks to
- * write), else a new zero-filled file. One is prepared at a time; up to {@value #KEPT} released segments
+ * write), else a new zero-filled file while the disk has room to spare for it (else none: the journal
+ * appends to new segments as it grows). One is prepared at a time; up to {@value #KEPT} released segments
  * are kept for it (a busy journal releases several at once, then fills as many again), others are deleted.
  *
  * <p>Segment numbers order a replay, so a spare is only ever taken to follow a segment numbered below
@@ -89,8 +90,10 @@ final class SpareSegments implements AutoCloseable {
     private void prepareNow(int number, byte[] id, Path reused) {
         JournalSegment spare = null;
         try {
-            spare = JournalSegment.prepare(dir, number, cipher, id, zeroFillTo, reused);
-            LocalFiles.forceDirectory(dir); // its name survives a power loss before it holds a record
+            if (reused != null || JournalSegment.roomToZeroFill(dir, zeroFillTo)) {
+                spare = JournalSegment.prepare(dir, number, cipher, id, zeroFillTo, reused);
+                LocalFiles.forceDirectory(dir); // its name survives a power loss before it holds a record
+            }
         } catch (IOException | RuntimeException e) {
             log.warn("cannot prepare the next journal segment (fsyncs append to a new one instead): {}", e.toString());
             deleteQuietly(reused);

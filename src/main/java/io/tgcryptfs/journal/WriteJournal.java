@@ -93,7 +93,10 @@ public final class WriteJournal implements AutoCloseable {
         });
         this.spares = new SpareSegments(dir, cipher, segmentBytes + SLACK, preparer != null ? preparer : this.preparer);
         // a short prepared start keeps the mount quick; the first spare, prepared meanwhile, takes over
-        current = JournalSegment.prepare(dir, nextNumber++, cipher, randomId(), Math.min(segmentBytes + SLACK, FIRST_PREPARED), null);
+        long first = Math.min(segmentBytes + SLACK, FIRST_PREPARED);
+        current = JournalSegment.roomToZeroFill(dir, first)
+                ? JournalSegment.prepare(dir, nextNumber++, cipher, randomId(), first, null)
+                : JournalSegment.create(dir, nextNumber++, cipher, randomId());
         LocalFiles.forceDirectory(dir);
         prepareSpare();
     }

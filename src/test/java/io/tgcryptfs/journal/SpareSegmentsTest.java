@@ -89,6 +89,33 @@ class SpareSegmentsTest {
     }
 
     @Test
+    void aPreparationThatFails_leavesNoSpare_andDeletesNothingItDidNotCreate() throws Exception {
+        Path existing = Files.writeString(JournalSegment.fileName(dir, 2), "not ours");
+        spares.prepare(() -> 2, () -> new byte[16]);
+        background.poll().run();
+
+        assertFalse(spares.isReady());
+        assertEquals("not ours", Files.readString(existing));
+        spares.prepare(() -> 3, () -> new byte[16]);
+        assertEquals(1, background.size(), "a later preparation starts again");
+    }
+
+    @Test
+    void withoutRoomToSpareOnTheDisk_noSpareIsZeroFilled_butASetAsideOneIsStillReused() throws Exception {
+        SpareSegments onAFullDisk = new SpareSegments(dir, keys.metadataCipher(), 1L << 50, background::add);
+        onAFullDisk.prepare(() -> 2, () -> new byte[16]);
+        background.poll().run();
+        assertFalse(onAFullDisk.isReady());
+        assertFalse(Files.exists(JournalSegment.fileName(dir, 2)), "nothing written");
+
+        onAFullDisk.release(JournalSegment.create(dir, 3, keys.metadataCipher(), new byte[16]));
+        onAFullDisk.prepare(() -> 4, () -> new byte[16]);
+        background.poll().run();
+        assertTrue(onAFullDisk.isReady(), "reusing a released segment takes no new space");
+        onAFullDisk.close();
+    }
+
+    @Test
     void afterClose_aPreparationUnderWay_leavesNothingReady() throws Exception {
         spares.prepare(() -> 2, () -> new byte[16]);
         spares.close();
