@@ -111,12 +111,14 @@ final class SpareSegments implements AutoCloseable {
     }
 
     /**
-     * A segment whose records are all superseded: set aside for the next spare, or deleted when one is
-     * set aside already. Either way it is out of a replay's sight once the caller forces the directory.
+     * A segment whose records are all superseded: set aside for a later spare, or deleted when enough
+     * are set aside already or the disk is short of room (what it holds is given back then). Either way
+     * it is out of a replay's sight once the caller forces the directory.
      */
     void release(JournalSegment segment) throws IOException {
+        boolean roomy = JournalSegment.roomToZeroFill(dir, zeroFillTo);
         synchronized (this) {
-            if (!closed && setAside.size() < KEPT) {
+            if (!closed && setAside.size() < KEPT && roomy) {
                 setAside.addLast(segment.setAside());
                 return;
             }

@@ -101,17 +101,18 @@ class SpareSegmentsTest {
     }
 
     @Test
-    void withoutRoomToSpareOnTheDisk_noSpareIsZeroFilled_butASetAsideOneIsStillReused() throws Exception {
+    void withoutRoomToSpareOnTheDisk_noSpareIsZeroFilled_andAReleasedSegmentIsDeletedNotKept() throws Exception {
         SpareSegments onAFullDisk = new SpareSegments(dir, keys.metadataCipher(), 1L << 50, background::add);
         onAFullDisk.prepare(() -> 2, () -> new byte[16]);
         background.poll().run();
         assertFalse(onAFullDisk.isReady());
         assertFalse(Files.exists(JournalSegment.fileName(dir, 2)), "nothing written");
 
-        onAFullDisk.release(JournalSegment.create(dir, 3, keys.metadataCipher(), new byte[16]));
-        onAFullDisk.prepare(() -> 4, () -> new byte[16]);
-        background.poll().run();
-        assertTrue(onAFullDisk.isReady(), "reusing a released segment takes no new space");
+        JournalSegment released = JournalSegment.create(dir, 3, keys.metadataCipher(), new byte[16]);
+        onAFullDisk.release(released);
+        try (var files = Files.list(dir)) {
+            assertEquals(0, files.count(), "its space is given back, not kept for reuse");
+        }
         onAFullDisk.close();
     }
 
