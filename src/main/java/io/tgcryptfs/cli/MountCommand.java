@@ -4,6 +4,7 @@ import io.tgcryptfs.backend.BlobStore;
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.control.ControlServer;
 import io.tgcryptfs.fuse.FuseOptions;
+import io.tgcryptfs.fuse.LookupWarmup;
 import io.tgcryptfs.fuse.MountInfo;
 import io.tgcryptfs.fuse.TgcryptFuse;
 import io.tgcryptfs.metrics.KamonMetrics;
@@ -118,6 +119,7 @@ final class MountCommand implements Callable<Integer> {
             }
         });
         try {
+            LookupWarmup.run(volume.gateway(), volume.blockSize(), settings.fuse(), settings.fuse().warmUp(), System::nanoTime);
             TgcryptFuse fuse = new TgcryptFuse(volume.gateway(), metrics, volume.blockSize(), settings.fuse(),
                     () -> {
                         System.out.println("mounted at " + target + " (state in " + settings.stateDir() + ")");

@@ -6,6 +6,7 @@ import io.tgcryptfs.backend.BlobStore;
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.control.ControlServer;
 import io.tgcryptfs.fuse.FuseOptions;
+import io.tgcryptfs.fuse.LookupWarmup;
 import io.tgcryptfs.fuse.TgcryptFuse;
 import io.tgcryptfs.metrics.Metrics;
 import io.tgcryptfs.backend.Sleeper;
@@ -51,6 +52,7 @@ final class SnapshotMount {
             volume.statusLines().forEach(out::println);
         });
         try {
+            LookupWarmup.run(volume.gateway(), volume.blockSize(), settings.fuse(), settings.fuse().warmUp(), System::nanoTime);
             TgcryptFuse fuse = new TgcryptFuse(volume.gateway(), Metrics.NONE, volume.blockSize(), settings.fuse(),
                     () -> System.out.println("restore point #" + id + " mounted read-only at " + target));
             Signal.handle(new Signal("TERM"), s -> fuse.umount());
