@@ -321,7 +321,8 @@ public final class Band extends AbstractBehavior<Band.Command> {
             version.journalWhileSealing(() -> ctx.journal().nextSequence(blockKey(block)), key.ino(), block)
                     .ifPresentOrElse(records::add, () -> ctx.journal().unreserve(bytes));
         }
-        for (Map.Entry<Long, DirtyBlock> e : new ArrayList<>(dirty.entrySet())) {
+        List<Long> toSeal = new ArrayList<>();
+        for (Map.Entry<Long, DirtyBlock> e : dirty.entrySet()) {
             DirtyBlock block = e.getValue();
             long bytes = block.unjournaledBytes();
             if (bytes == 0) {
@@ -335,9 +336,10 @@ public final class Band extends AbstractBehavior<Band.Command> {
                 // without an fsync): sealed now, which writes it once, and the fsync waits for the seal
                 block.sealRequested = true;
                 sealedInstead.add(block);
-                seal(e.getKey());
+                toSeal.add(e.getKey());
             }
         }
+        toSeal.forEach(this::seal); // after the walk: a seal moves its block out of the dirty map
         awaitSeals(result -> j.reply().accept(new Journaled(records,
                 result instanceof FsResult.Failed<Done> f ? f : null)), sealedInstead);
         return this;
@@ -345,10 +347,12 @@ public final class Band extends AbstractBehavior<Band.Command> {
 
     /** Replies once every one of {@code versions} still being sealed or dirty has committed. */
     private void awaitSeals(Consumer<FsResult<Done>> reply, Set<DirtyBlock> versions) {
-        Set<DirtyBlock> pending = Collections.newSetFromMap(new IdentityHashMap<>());
-        pending.addAll(sealing.values());
-        pending.addAll(dirty.values());
-        versions.retainAll(pending);
+        if (!versions.isEmpty()) {
+            Set<DirtyBlock> pending = Collections.newSetFromMap(new IdentityHashMap<>());
+            pending.addAll(sealing.values());
+            pending.addAll(dirty.values());
+            versions.retainAll(pending);
+        }
         if (versions.isEmpty()) {
             reply.accept(FsResult.ok(Done.INSTANCE));
         } else {

@@ -57,11 +57,7 @@ final class DirtyBlock {
 
     /** Bytes the next journal record of this version would hold. */
     long unjournaledBytes() {
-        long n = 0;
-        for (long[] r : sinceJournal.all()) {
-            n += r[1] - r[0];
-        }
-        return n;
+        return sinceJournal.bytes();
     }
 
     /**

@@ -11,11 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.random.RandomGenerator;
 import java.util.stream.Stream;
 
@@ -61,9 +57,7 @@ public final class WriteJournal implements AutoCloseable {
     /** Segment numbers order a replay: each new segment, spare or not, takes the next. */
     private int nextNumber = 1;
     private long lastSequence;
-    /** Records no seal has superseded yet: sequence -> block, and per block its sequences. */
-    private final TreeMap<Long, BlockKey> live = new TreeMap<>();
-    private final Map<BlockKey, TreeSet<Long>> liveByBlock = new HashMap<>();
+    private final LiveRecords live = new LiveRecords();
     private boolean dirtySinceForce;
 
     public WriteJournal(Path dir, MetaStore meta, MetadataCipher cipher, RandomGenerator random, long segmentBytes,
@@ -128,8 +122,7 @@ public final class WriteJournal implements AutoCloseable {
     /** Numbers a record for {@code block}; called on the block's actor, before the record is appended. */
     public synchronized long nextSequence(BlockKey block) {
         long sequence = ++lastSequence;
-        live.put(sequence, block);
-        liveByBlock.computeIfAbsent(block, k -> new TreeSet<>()).add(sequence);
+        live.add(sequence, block);
         return sequence;
     }
 
@@ -139,7 +132,7 @@ public final class WriteJournal implements AutoCloseable {
      * (then the seal needs no mark).
      */
     public synchronized long sealStarting(BlockKey block) {
-        return liveByBlock.containsKey(block) ? lastSequence : 0;
+        return live.hasAny(block) ? lastSequence : 0;
     }
 
     /**
@@ -158,16 +151,7 @@ public final class WriteJournal implements AutoCloseable {
             return null;
         });
         synchronized (this) {
-            TreeSet<Long> sequences = liveByBlock.get(block);
-            if (sequences == null) {
-                return;
-            }
-            var covered = sequences.headSet(sealSequence, true);
-            covered.forEach(live::remove);
-            covered.clear();
-            if (sequences.isEmpty()) {
-                liveByBlock.remove(block);
-            }
+            live.supersede(block, sealSequence);
         }
     }
 
@@ -178,7 +162,7 @@ public final class WriteJournal implements AutoCloseable {
      * without that block's mark, a replay would lay the older bytes over the sealed block.
      */
     public synchronized void append(List<JournalRecord> records) throws IOException {
-        List<JournalRecord> wanted = records.stream().filter(r -> live.containsKey(r.sequence())).toList();
+        List<JournalRecord> wanted = records.stream().filter(r -> live.contains(r.sequence())).toList();
         if (wanted.isEmpty()) {
             return;
         }
@@ -201,7 +185,7 @@ public final class WriteJournal implements AutoCloseable {
 
     /** The oldest live record's sequence (Long.MAX_VALUE when none): take it before syncing LMDB. */
     public synchronized long oldestLive() {
-        return live.isEmpty() ? Long.MAX_VALUE : live.firstKey();
+        return live.oldest();
     }
 
     /**

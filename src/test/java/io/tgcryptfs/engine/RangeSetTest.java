@@ -73,4 +73,14 @@ class RangeSetTest {
         assertEquals("", show(s.clipped(10, 20)));
         assertEquals("[20,30)", show(s.clipped(15, 35)));
     }
+
+    @Test
+    void bytes_countsWhatTheRangesCover_onceWhereWritesOverlap() {
+        assertEquals(0, new RangeSet().bytes());
+        assertEquals(20, of(0, 10, 20, 30).bytes());
+        assertEquals(30, of(0, 10, 20, 30, 5, 25).bytes(), "a write bridging two ranges");
+        assertEquals(10, of(0, 10, 2, 8, 0, 10).bytes(), "rewrites inside a range");
+        assertEquals(15, of(0, 10, 10, 15).bytes(), "touching writes");
+        assertEquals(0, of(5, 5, 9, 3).bytes());
+    }
 }
