@@ -2,6 +2,8 @@ package io.tgcryptfs.engine;
 
 import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.journal.JournalRecord;
+import io.tgcryptfs.journal.WriteJournal;
+import io.tgcryptfs.journal.WriteJournal.BlockKey;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -14,11 +16,11 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -53,7 +55,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
      * fsync: a numbered journal record for every block written since its last record, those being sealed
      * included (unless their seal has committed: the LMDB sync that follows covers them). The caller
      * appends all its bands' records at once and forces the journal. Past the journal's room for records
-     * ({@link io.tgcryptfs.journal.WriteJournal#tryReserve}) blocks are sealed instead and the reply waits
+     * ({@link WriteJournal#tryReserve}) blocks are sealed instead and the reply waits
      * for those seals.
      */
     public record Journal(Consumer<Journaled> reply) implements Command {
@@ -360,8 +362,8 @@ public final class Band extends AbstractBehavior<Band.Command> {
         }
     }
 
-    private io.tgcryptfs.journal.WriteJournal.BlockKey blockKey(long block) {
-        return new io.tgcryptfs.journal.WriteJournal.BlockKey(key.ino(), block);
+    private BlockKey blockKey(long block) {
+        return new BlockKey(key.ino(), block);
     }
 
     private Behavior<Command> onSealAll() {
@@ -392,7 +394,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
         dirty.remove(b);
         sealing.put(b, block);
         long ino = key.ino();
-        io.tgcryptfs.journal.WriteJournal.BlockKey journalKey = blockKey(b);
+        BlockKey journalKey = blockKey(b);
         long supersedes = ctx.journal().sealStarting(journalKey); // on the actor: after every record of this version
         getContext().pipeToSelf(CompletableFuture.runAsync(() -> {
             sealBlock(ino, b, block);
