@@ -75,6 +75,13 @@ public final class PackCache {
                         out, offset);
                 touch(pack);
                 return out;
+            } catch (ShortCopy e) {
+                if (Files.exists(outboxDir.resolve(PackFormat.fileName(pack))) || attempt == READ_ATTEMPTS) {
+                    throw new FsException(FsError.INTEGRITY, "pack " + pack + " is truncated");
+                }
+                // a cached copy is only a copy: one cut short (a power loss took its unsynced tail, or the
+                // disk lost it) is downloaded again
+                discard(pack);
             } catch (NoSuchFileException | ClosedChannelException e) {
                 // evicted between locate and open, or its channel closed under us: again, downloading it
                 // if need be (a full cache under many readers can take it away more than once)
@@ -99,9 +106,16 @@ public final class PackCache {
         while (buf.hasRemaining()) {
             int n = ch.read(buf, pos);
             if (n < 0) {
-                throw new FsException(FsError.INTEGRITY, "pack " + pack + " is truncated");
+                throw new ShortCopy(pack);
             }
             pos += n;
+        }
+    }
+
+    /** The pack file ends before the bytes a chunk record points at. */
+    private static final class ShortCopy extends IOException {
+        ShortCopy(PackId pack) {
+            super("pack " + pack + " ends before the chunk");
         }
     }
 
@@ -226,6 +240,10 @@ public final class PackCache {
             getWithRetries(record.remoteRef(), tmp);
             verifyMagic(pack, tmp);
             long size = Files.size(tmp);
+            // durable before its name is: a power loss must not leave a cached copy cut short behind a
+            // rename that the next fsync of any file commits (ext4 orders them so only with auto_da_alloc
+            // on a replaced name, and this name is new)
+            force(tmp);
             move(tmp, target);
             metrics.downloaded(size);
             downloadedBytes.addAndGet(size);
@@ -253,6 +271,12 @@ public final class PackCache {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw BackendException.transientFailure("interrupted while waiting to retry a download", e);
+        }
+    }
+
+    private static void force(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
         }
     }
 

@@ -83,6 +83,32 @@ class PackCacheRetryTest {
         assertEquals(1, store.gets.get());
     }
 
+    @Test
+    void aCachedCopyCutShort_isDownloadedAgain() throws Exception {
+        // what a power loss left before downloads were forced: the rename durable, the bytes not all
+        Files.createDirectories(dir.resolve("cache"));
+        Files.write(dir.resolve("cache").resolve(PackFormat.fileName(pack)), PackFormat.MAGIC);
+        FlakyStore store = new FlakyStore(List.of());
+        PackCache cache = cache(store, retry(2, Duration.ZERO, new ArrayList<>()));
+
+        assertArrayEquals("payload".getBytes(), cache.read(pack, PackFormat.MAGIC.length, 7));
+        assertEquals(1, store.gets.get());
+        assertArrayEquals(content, Files.readAllBytes(dir.resolve("cache").resolve(PackFormat.fileName(pack))));
+    }
+
+    @Test
+    void aPackInTheOutboxCutShort_isDamageNotACacheMiss() throws Exception {
+        // the outbox holds the only copy of a pack not uploaded yet: nothing to download it from
+        Files.createDirectories(dir.resolve("outbox"));
+        Files.write(dir.resolve("outbox").resolve(PackFormat.fileName(pack)), PackFormat.MAGIC);
+        FlakyStore store = new FlakyStore(List.of());
+        PackCache cache = cache(store, retry(2, Duration.ZERO, new ArrayList<>()));
+
+        FsException e = assertThrows(FsException.class, () -> cache.read(pack, PackFormat.MAGIC.length, 7));
+        assertEquals(io.tgcryptfs.fs.FsError.INTEGRITY, e.error());
+        assertEquals(0, store.gets.get());
+    }
+
     private static io.tgcryptfs.backend.Retry retry(int attempts, Duration minBackoff, List<Duration> waits) {
         return new io.tgcryptfs.backend.Retry(new io.tgcryptfs.backend.Backoff(minBackoff, Duration.ofSeconds(10), 0),
                 waits::add, new java.util.Random(1), attempts, (cause, e) -> { });
