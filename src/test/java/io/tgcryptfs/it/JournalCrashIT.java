@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Every fsync'd byte survives kill -9. Blocks are sealed only after a long expiry here, so at each kill
  * the fsync'd writes exist only in the write journal: the restart must replay them. Seeded: small
- * random writes (Time Machine's pattern) into band files, fsync every few writes, SIGKILL right after
+ * random writes (Time Machine's pattern) into files of four bands, fsync every few writes, SIGKILL right after
  * an fsync returned, remount, compare with what was fsync'd. {@code -Djournal.seed}, {@code -Djournal.rounds}.
  */
 @Timeout(value = 600, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -26,6 +26,11 @@ class JournalCrashIT {
     private static final long SEED = Long.getLong("journal.seed", 20_261_128L);
     private static final int ROUNDS = Integer.getInteger("journal.rounds", 20);
     private static final int BAND = 8 << 20;
+    /**
+     * Each file spans four bands, so an fsync gathers records from several band actors and some bands
+     * get no write between two fsyncs.
+     */
+    private static final int SPAN = 4 * BAND;
 
     @RegisterExtension
     static final MountFixture fs = new MountFixture()
@@ -84,12 +89,12 @@ class JournalCrashIT {
     /** Random writes, an fsync every few and at the end; returns the content as of the last fsync. */
     private static byte[] writeAndFsync(FileChannel ch, byte[] before, Random random, int writes, int fsyncEvery)
             throws Exception {
-        byte[] content = Arrays.copyOf(before, BAND);
+        byte[] content = Arrays.copyOf(before, SPAN);
         int size = before.length;
         {
             for (int i = 1; i <= writes; i++) {
                 int length = 1 + random.nextInt(16 << 10);
-                int at = random.nextInt(BAND - length);
+                int at = random.nextInt(SPAN - length);
                 byte[] data = new byte[length];
                 random.nextBytes(data);
                 ByteBuffer buffer = ByteBuffer.wrap(data);
