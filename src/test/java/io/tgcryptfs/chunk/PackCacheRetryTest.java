@@ -86,8 +86,7 @@ class PackCacheRetryTest {
     @Test
     void aCachedCopyCutShort_isDownloadedAgain() throws Exception {
         // what a power loss left before downloads were forced: the rename durable, the bytes not all
-        Files.createDirectories(dir.resolve("cache"));
-        Files.write(dir.resolve("cache").resolve(PackFormat.fileName(pack)), PackFormat.MAGIC);
+        shortPackIn("cache");
         FlakyStore store = new FlakyStore(List.of());
         PackCache cache = cache(store, retry(2, Duration.ZERO, new ArrayList<>()));
 
@@ -99,14 +98,19 @@ class PackCacheRetryTest {
     @Test
     void aPackInTheOutboxCutShort_isDamageNotACacheMiss() throws Exception {
         // the outbox holds the only copy of a pack not uploaded yet: nothing to download it from
-        Files.createDirectories(dir.resolve("outbox"));
-        Files.write(dir.resolve("outbox").resolve(PackFormat.fileName(pack)), PackFormat.MAGIC);
+        shortPackIn("outbox");
         FlakyStore store = new FlakyStore(List.of());
         PackCache cache = cache(store, retry(2, Duration.ZERO, new ArrayList<>()));
 
         FsException e = assertThrows(FsException.class, () -> cache.read(pack, PackFormat.MAGIC.length, 7));
         assertEquals(io.tgcryptfs.fs.FsError.INTEGRITY, e.error());
         assertEquals(0, store.gets.get());
+    }
+
+    /** The pack's file in {@code folder}, holding its magic only: every chunk lies past its end. */
+    private void shortPackIn(String folder) throws java.io.IOException {
+        Files.createDirectories(dir.resolve(folder));
+        Files.write(dir.resolve(folder).resolve(PackFormat.fileName(pack)), PackFormat.MAGIC);
     }
 
     private static io.tgcryptfs.backend.Retry retry(int attempts, Duration minBackoff, List<Duration> waits) {
