@@ -241,8 +241,8 @@ public final class PackCache {
             verifyMagic(pack, tmp);
             long size = Files.size(tmp);
             // durable before its name is: a power loss must not leave a cached copy cut short behind a
-            // rename that the next fsync of any file commits (ext4 orders them so only with auto_da_alloc
-            // on a replaced name, and this name is new)
+            // rename that the next fsync of any file commits (ext4's auto_da_alloc writes the data first
+            // only when a rename replaces a file, and this name is new)
             force(tmp);
             move(tmp, target);
             metrics.downloaded(size);
