@@ -495,7 +495,7 @@ public final class MountFixture implements AutoCloseable, BeforeAllCallback, Aft
         cmd.add("-Dtgcryptfs.kdf.memory-kib=8192");
         cmd.add("-Dtgcryptfs.kdf.iterations=1");
         // the mount's lookup warm-up still runs, for a tenth of its time: the suite starts about 150
-        // mounts, and the full second each (added 2 min to the suite) buys speed no test measures
+        // mounts, and up to a second each would add minutes for speed no test measures
         cmd.add("-Dtgcryptfs.fuse.warm-up=100ms");
         properties.forEach((k, v) -> cmd.add("-Dtgcryptfs." + k + "=" + v));
         cmd.add("-jar");
