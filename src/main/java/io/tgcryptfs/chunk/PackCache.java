@@ -71,13 +71,15 @@ public final class PackCache {
         byte[] out = new byte[length];
         for (int attempt = 1; ; attempt++) {
             try {
-                readFully(pack, channels.get(pack, () -> FileChannel.open(locate(pack), StandardOpenOption.READ)),
+                readFully(channels.get(pack, () -> FileChannel.open(locate(pack), StandardOpenOption.READ)),
                         out, offset);
                 touch(pack);
                 return out;
             } catch (ShortCopy e) {
-                if (Files.exists(outboxDir.resolve(PackFormat.fileName(pack))) || attempt == READ_ATTEMPTS) {
-                    throw new FsException(FsError.INTEGRITY, "pack " + pack + " is truncated");
+                boolean inOutbox = Files.exists(outboxDir.resolve(PackFormat.fileName(pack)));
+                if (inOutbox || attempt == READ_ATTEMPTS) {
+                    throw new FsException(FsError.INTEGRITY, "pack " + pack + " is truncated: " + e.getMessage()
+                            + (inOutbox ? " (in the outbox)" : " (a cached copy, tried " + attempt + " times)"));
                 }
                 // a cached copy is only a copy: one cut short (a power loss took its unsynced tail, or the
                 // disk lost it) is downloaded again
@@ -100,13 +102,13 @@ public final class PackCache {
         cached.get(pack);
     }
 
-    private static void readFully(PackId pack, FileChannel ch, byte[] out, long offset) throws IOException {
+    private static void readFully(FileChannel ch, byte[] out, long offset) throws IOException {
         ByteBuffer buf = ByteBuffer.wrap(out);
         long pos = offset;
         while (buf.hasRemaining()) {
             int n = ch.read(buf, pos);
             if (n < 0) {
-                throw new ShortCopy(pack);
+                throw new ShortCopy(ch.size(), offset + out.length);
             }
             pos += n;
         }
@@ -114,8 +116,8 @@ public final class PackCache {
 
     /** The pack file ends before the bytes a chunk record points at. */
     private static final class ShortCopy extends IOException {
-        ShortCopy(PackId pack) {
-            super("pack " + pack + " ends before the chunk");
+        ShortCopy(long fileBytes, long chunkEnd) {
+            super("its file holds " + fileBytes + " bytes, a chunk ends at " + chunkEnd);
         }
     }
 

@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PackCacheRetryTest {
     @TempDir
@@ -104,6 +105,7 @@ class PackCacheRetryTest {
 
         FsException e = assertThrows(FsException.class, () -> cache.read(pack, PackFormat.MAGIC.length, 7));
         assertEquals(io.tgcryptfs.fs.FsError.INTEGRITY, e.error());
+        assertTrue(e.getMessage().contains("holds 8 bytes, a chunk ends at 15 (in the outbox)"), e.getMessage());
         assertEquals(0, store.gets.get());
     }
 
