@@ -68,8 +68,13 @@ public final class Band extends AbstractBehavior<Band.Command> {
     public record Journaled(List<JournalRecord> records, FsResult.Failed<Done> failure) {
     }
 
-    /** Budget pressure: seal everything now. */
+    /** The file was closed after a write: seal everything now. */
     public enum SealAll implements Command {
+        INSTANCE
+    }
+
+    /** Budget pressure: seal the full blocks, or all if none is full and none is being sealed. */
+    public enum MakeRoom implements Command {
         INSTANCE
     }
 
@@ -138,6 +143,10 @@ public final class Band extends AbstractBehavior<Band.Command> {
                 .onMessage(Journal.class, j -> stashOr(j, this::onJournal))
                 .onMessage(Sealed.class, this::onSealed)
                 .onMessageEquals(SealAll.INSTANCE, this::onSealAll)
+                .onMessageEquals(MakeRoom.INSTANCE, () -> {
+                    sealForRoom();
+                    return this;
+                })
                 .onMessageEquals(BudgetFreed.INSTANCE, this::onBudgetFreed)
                 .onMessageEquals(Tick.INSTANCE, this::onTick)
                 .onMessageEquals(Stop.INSTANCE, this::onStop)
@@ -156,9 +165,31 @@ public final class Band extends AbstractBehavior<Band.Command> {
     private Behavior<Command> onWrite(Write w) {
         if (!tryApply(w)) {
             stashed.add(w);
-            sealAll();
+            sealForRoom();
         }
         return this;
+    }
+
+    /**
+     * The budget refused a write, here or in another band: the full blocks are sealed, and the partial
+     * ones only when the band has no full block and no seal under way (whose end gives room back anyway),
+     * so every band holding budget gives some back. Writes of a stream arrive out of order from the
+     * kernel's writeback (1 MiB at page offsets, several at once), so the block at each request's edge is
+     * partial until the neighbouring request lands a moment later; sealing it then means sealing it again,
+     * with the stored version read back, once the rest comes. Sealing everything at every refusal resealed
+     * a third of a 1 GiB copy and cost it half its speed.
+     */
+    private void sealForRoom() {
+        boolean any = false;
+        for (Map.Entry<Long, DirtyBlock> e : new ArrayList<>(dirty.entrySet())) {
+            if (e.getValue().full()) {
+                seal(e.getKey());
+                any = true;
+            }
+        }
+        if (!any && sealing.isEmpty()) {
+            sealAll();
+        }
     }
 
     /** Applies the write if the budget has room for the blocks it makes dirty. */

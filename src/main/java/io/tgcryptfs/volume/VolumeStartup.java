@@ -161,7 +161,7 @@ final class VolumeStartup {
             ActorRef<EntityRegistry.Command> bands = system.systemActorOf(
                     EntityRegistry.<BandKey, Band.Command>create("band", (key, reg) -> Band.create(key, ctx, reg),
                             Band.Stop.INSTANCE, Props.empty(), BandKey::ino, settings.maxLiveActors()), "bands", Props.empty());
-            budget.onPressure(() -> bands.tell(new EntityRegistry.Broadcast<BandKey, Band.Command>(k -> true, Band.SealAll.INSTANCE)));
+            budget.onPressure(() -> bands.tell(new EntityRegistry.Broadcast<BandKey, Band.Command>(k -> true, Band.MakeRoom.INSTANCE)));
 
             uploadThreads = Executors.newFixedThreadPool(settings.uploadConcurrency(), r -> {
                 Thread t = new Thread(r, "tgcryptfs-upload");

@@ -379,6 +379,45 @@ class BandTest {
         assertTrue(vol.ctx.journal().tryReserve(BS + BS / 2), "and all of it is back afterwards");
     }
 
+    @Test
+    void underPressure_fullBlocksAreSealed_andPartialOnesOnlyWhenNothingElseGivesRoomBack() {
+        open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
+        long ino = file("f", BAND);
+        GatedExecutor gate = new GatedExecutor();
+        org.apache.pekko.actor.typed.ActorRef<Band.Command> band = gatedBand(ino, gate);
+        TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
+        TestProbe<Band.Journaled> journal = vol.testKit.createTestProbe();
+        // block 3 filled in two halves with an fsync between: no stream, and a journal request later
+        // answers at once instead of waiting for its seal (the gate holds seals)
+        band.tell(new Band.Write(3L * BS, bytes(BS / 2), replies.getRef()::tell));
+        band.tell(new Band.Journal(journal.getRef()::tell));
+        band.tell(new Band.Write(3L * BS + BS / 2, bytes(BS / 2), replies.getRef()::tell));
+        band.tell(new Band.Write(BS + 100, bytes(10), replies.getRef()::tell)); // partial: the edge of a request
+        for (int i = 0; i < 3; i++) {
+            ok(replies.receiveMessage());
+        }
+        journal.receiveMessage();
+
+        band.tell(Band.MakeRoom.INSTANCE);
+        band.tell(new Band.Journal(journal.getRef()::tell)); // answered after the band handled the pressure
+        journal.receiveMessage();
+        assertEquals(1, gate.queued.size(), "only the full block is being sealed");
+
+        band.tell(Band.MakeRoom.INSTANCE);
+        band.tell(new Band.Journal(journal.getRef()::tell));
+        journal.receiveMessage();
+        assertEquals(1, gate.queued.size(), "the seal under way gives room back: the partial block waits");
+
+        gate.runQueued();
+        band.tell(Band.MakeRoom.INSTANCE);
+        band.tell(new Band.Journal(journal.getRef()::tell));
+        journal.receiveMessage();
+        assertEquals(1, gate.queued.size(), "no full block and no seal under way: the partial one is sealed");
+        gate.runQueued();
+        assertTrue(stored(ino, 3).isPresent());
+        Await.until(() -> stored(ino, 1).isPresent(), "the partial block sealed");
+    }
+
     private static java.util.List<io.tgcryptfs.journal.JournalRecord> records(Band.Journaled answer) {
         assertEquals(null, answer.failure());
         return answer.records();

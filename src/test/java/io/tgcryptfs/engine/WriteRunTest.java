@@ -42,4 +42,38 @@ class WriteRunTest {
         assertFalse(run.streaming(small + 4096 + (256 << 10), 256 << 10), "512 KiB is half of a 1 MiB band");
         assertTrue(run.streaming(small + 4096 + (512 << 10), 256 << 10), "768 KiB is past half");
     }
+
+    @Test
+    void requestsOfAStreamOutOfOrder_areAStreamOnceTheyJoinPastOneMiB() {
+        // the kernel's writeback: 1 MiB requests at page offsets, several in flight, landing in any order
+        WriteRun run = new WriteRun(BAND, 2 * BAND);
+        long base = BAND + 4096;
+        assertFalse(run.streaming(base + (2 << 20), 1 << 20), "alone: 1 MiB is no stream yet");
+        assertFalse(run.streaming(base + (4 << 20), 1 << 20), "another alone, not touching the first");
+        assertTrue(run.streaming(base + (1 << 20), 1 << 20), "joins the first: 2 MiB");
+        assertTrue(run.streaming(base + (3 << 20), 1 << 20), "fills the gap: all three one run");
+    }
+
+    @Test
+    void aWriteInsideARun_endsIt_soAFileCopiedInOnceIsNoStreamWhenWrittenAtRandom() {
+        WriteRun run = new WriteRun(BAND, 2 * BAND);
+        long at = BAND + 4096;
+        for (int i = 0; i < 16; i++, at += K128) {
+            run.streaming(at, K128);
+        }
+        assertFalse(run.streaming(BAND + (1 << 20), 4096), "a rewrite inside the 2 MiB run");
+        assertFalse(run.streaming(at, 4096), "continuing where the old run ended: that run is over");
+        assertFalse(run.streaming(BAND + (1 << 20) + 4096, 4096), "next to the rewrite: 8 KiB");
+    }
+
+    @Test
+    void onlyTheLastFewRunsAreRemembered() {
+        WriteRun run = new WriteRun(BAND, 2 * BAND);
+        long first = BAND + 4096;
+        assertFalse(run.streaming(first, 768 << 10));
+        for (int i = 1; i <= WriteRun.RUNS; i++) {
+            assertFalse(run.streaming(first + i * (2L << 20), 4096), "runs elsewhere, each apart");
+        }
+        assertFalse(run.streaming(first + (768 << 10), 512 << 10), "the first run was forgotten: 512 KiB alone");
+    }
 }

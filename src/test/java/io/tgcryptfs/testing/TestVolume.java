@@ -128,7 +128,7 @@ public final class TestVolume implements AutoCloseable {
                     bandIncarnations.incrementAndGet();
                     return Band.create(key, ctx, reg);
                 }, Band.Stop.INSTANCE, Props.empty(), BandKey::ino, options.maxLiveActors), "bands");
-        budget.onPressure(() -> bands.tell(new EntityRegistry.Broadcast<BandKey, Band.Command>(k -> true, Band.SealAll.INSTANCE)));
+        budget.onPressure(() -> bands.tell(new EntityRegistry.Broadcast<BandKey, Band.Command>(k -> true, Band.MakeRoom.INSTANCE)));
 
         Sleeper sleeper = options.sleeper != null ? options.sleeper : new RecordingSleeper();
         UploadPipeline uploads = null;
