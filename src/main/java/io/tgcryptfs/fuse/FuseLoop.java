@@ -61,13 +61,13 @@ final class FuseLoop {
      * {@code -f}), serves requests on {@code workers} threads until unmounted, then tears down.
      *
      * @param validity how long the kernel may keep attributes of directories and single-link files
-     * @param wanted what the reply to INIT asks of the kernel beyond libfuse's own ({@link InitReply})
+     * @param maxRequestBytes the largest read or write request wanted from the kernel ({@link InitReply})
      * @param afterInit runs once the kernel has processed the reply to INIT (always the first request):
      *                  after the first request any worker has served
      * @return 0 after a clean unmount, 1 if libfuse could not mount or the channel failed
      */
-    static int run(String[] args, FuseOperations operations, int workers, AttrValidity validity,
-                   InitReply.Wanted wanted, Runnable afterInit) throws InterruptedException {
+    static int run(String[] args, FuseOperations operations, int workers, AttrValidity validity, int maxRequestBytes,
+                   Runnable afterInit) throws InterruptedException {
         LibFuseSession lib = LibraryLoader.create(LibFuseSession.class).failImmediately().load("fuse");
         ReplyChannel.LibC libc = LibraryLoader.create(ReplyChannel.LibC.class).failImmediately().load("c");
         PointerByReference mountpoint = new PointerByReference();
@@ -79,9 +79,9 @@ final class FuseLoop {
         Pointer session = lib.fuse_get_session(fuse);
         Pointer channel = lib.fuse_session_next_chan(session, null);
         Runtime runtime = Runtime.getRuntime(lib);
-        InitReply init = new InitReply(runtime, wanted);
+        InitReply init = new InitReply(runtime, maxRequestBytes);
         // a request is its headers (at most a page) and up to the largest size the INIT reply allows
-        long bufferSize = Math.max(lib.fuse_chan_bufsize(channel), (long) wanted.maxRequestBytes() + InitReply.PAGE);
+        long bufferSize = Math.max(lib.fuse_chan_bufsize(channel), (long) maxRequestBytes + InitReply.PAGE);
         int[] failed = new int[1];
         List<Thread> threads = new ArrayList<>();
         int fd = lib.fuse_chan_fd(channel);

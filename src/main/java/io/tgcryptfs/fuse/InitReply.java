@@ -5,8 +5,8 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 
 /**
- * Extends libfuse 2's answer to the kernel's INIT with features of later protocols, each only when the
- * kernel offers it:
+ * Extends libfuse 2's answer to the kernel's INIT with two features of later protocols, each only when
+ * the kernel offers it:
  * <ul>
  *   <li>{@code FUSE_MAX_PAGES} (7.28): libfuse 2 caps requests at 128 KiB, so a 1 MiB {@code write(2)}
  *       reached us as eight requests, each a round trip the writer waits for. The workers' buffers must
@@ -15,11 +15,6 @@ import jnr.ffi.Runtime;
  *       (a GETXATTR round trip) before every write, to learn whether the write must drop privileges;
  *       with it, it leaves dropping set-id bits to us and flags the requests that must
  *       ({@link SetIdRequest}). Measured here: fio 4 KiB random writes 7,444-7,519 -> 9,893-10,242 IOPS.</li>
- *   <li>{@code FUSE_WRITEBACK_CACHE} (7.23), when wanted: the kernel keeps written pages in its page cache
- *       and sends them later (at fsync, close, or when it writes back on its own), several requests at
- *       once, of up to the largest request size; it keeps the size and times of open files itself and
- *       sends the times with a SETATTR. A writer no longer waits for a round trip per {@code write(2)}:
- *       fio 4 KiB random writes with an fsync every 32 went from 11,805-12,244 to 18,520-19,418 IOPS.</li>
  * </ul>
  * The kernel reads these flags (and {@code max_pages}) whenever they are set in the reply, whatever
  * minor version the reply names, so the reply keeps libfuse's version and is only extended to the
@@ -31,8 +26,6 @@ final class InitReply {
     static final int MAX_PAGES_FLAG = 1 << 22;
     /** fuse_kernel.h: FUSE_HANDLE_KILLPRIV_V2. */
     static final int KILLPRIV_V2_FLAG = 1 << 28;
-    /** fuse_kernel.h: FUSE_WRITEBACK_CACHE. */
-    static final int WRITEBACK_CACHE_FLAG = 1 << 16;
     static final int PAGE = 4096;
     /** sizeof(struct fuse_init_out) since 7.23. */
     private static final int OUT_SIZE = 64;
@@ -43,23 +36,12 @@ final class InitReply {
     private static final int OUT_HEADER = 16;
     private static final int IOVEC = 16;
 
-    /**
-     * What the mount asks for.
-     *
-     * @param maxRequestBytes the largest request wanted, a multiple of 4 KiB; 128 KiB or less asks for no
-     *                        larger ones
-     * @param writebackCache whether to ask for the kernel's writeback cache
-     */
-    record Wanted(int maxRequestBytes, boolean writebackCache) {
-    }
-
     private final int maxBytes;
-    private final boolean writebackCache;
     private final Pointer patched;
 
-    InitReply(Runtime runtime, Wanted wanted) {
-        this.maxBytes = wanted.maxRequestBytes();
-        this.writebackCache = wanted.writebackCache();
+    /** @param maxBytes the largest request wanted, a multiple of 4 KiB; 128 KiB or less asks for no larger ones */
+    InitReply(Runtime runtime, int maxBytes) {
+        this.maxBytes = maxBytes;
         this.patched = Memory.allocateDirect(runtime, OUT_SIZE);
     }
 
@@ -69,8 +51,7 @@ final class InitReply {
             return 0;
         }
         int offered = request.getInt(IN_HEADER + FLAGS);
-        int wanted = KILLPRIV_V2_FLAG | (maxBytes > 128 * 1024 ? MAX_PAGES_FLAG : 0)
-                | (writebackCache ? WRITEBACK_CACHE_FLAG : 0);
+        int wanted = KILLPRIV_V2_FLAG | (maxBytes > 128 * 1024 ? MAX_PAGES_FLAG : 0);
         return offered & wanted;
     }
 
