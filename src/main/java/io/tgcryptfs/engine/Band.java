@@ -173,11 +173,11 @@ public final class Band extends AbstractBehavior<Band.Command> {
     /**
      * The budget refused a write, here or in another band: the full blocks are sealed, and the partial
      * ones only when the band has no full block and no seal under way (whose end gives room back anyway),
-     * so every band holding budget gives some back. Writes of a stream arrive out of order from the
-     * kernel's writeback (1 MiB at page offsets, several at once), so the block at each request's edge is
-     * partial until the neighbouring request lands a moment later; sealing it then means sealing it again,
-     * with the stored version read back, once the rest comes. Sealing everything at every refusal resealed
-     * a third of a 1 GiB copy and cost it half its speed.
+     * so every band holding budget gives some back. When a stream's requests arrive out of order (several
+     * writers, or the kernel's writeback cache when it was tried: 1 MiB at page offsets, several at once),
+     * the block at each request's edge is partial until the neighbouring request lands a moment later;
+     * sealing it then means sealing it again, with the stored version read back, once the rest comes.
+     * Sealing everything at every refusal resealed a third of a 1 GiB copy and cost it half its speed.
      */
     private void sealForRoom() {
         boolean any = false;

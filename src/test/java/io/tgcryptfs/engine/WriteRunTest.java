@@ -67,6 +67,16 @@ class WriteRunTest {
     }
 
     @Test
+    void randomWritesThatOverlap_doNotJoin() {
+        WriteRun run = new WriteRun(BAND, 2 * BAND);
+        long at = BAND + (2 << 20);
+        assertFalse(run.streaming(at, 768 << 10));
+        assertFalse(run.streaming(at + (512 << 10), 768 << 10), "overlaps the first by 256 KiB: no 1.25 MiB run");
+        assertFalse(run.streaming(at - (512 << 10), 512 << 10), "the first run ended there: 512 KiB alone");
+        assertTrue(run.streaming(at + (1280 << 10), 300 << 10), "the second goes on: 1,068 KiB");
+    }
+
+    @Test
     void onlyTheLastFewRunsAreRemembered() {
         WriteRun run = new WriteRun(BAND, 2 * BAND);
         long first = BAND + 4096;
