@@ -180,14 +180,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
      * Sealing everything at every refusal resealed a third of a 1 GiB copy and cost it half its speed.
      */
     private void sealForRoom() {
-        boolean any = false;
-        for (Map.Entry<Long, DirtyBlock> e : new ArrayList<>(dirty.entrySet())) {
-            if (e.getValue().full()) {
-                seal(e.getKey());
-                any = true;
-            }
-        }
-        if (!any && sealing.isEmpty()) {
+        if (!sealFull() && sealing.isEmpty()) {
             sealAll();
         }
     }
@@ -234,13 +227,21 @@ public final class Band extends AbstractBehavior<Band.Command> {
         return true;
     }
 
-    /** A stream is going on: every full block is done (those of the run before it was one too). */
-    private void sealFull() {
+    /**
+     * Seals every full block: a stream is going on (those of the run before it was one too), or the
+     * budget needs room.
+     *
+     * @return whether any block was full
+     */
+    private boolean sealFull() {
+        boolean any = false;
         for (Map.Entry<Long, DirtyBlock> e : new ArrayList<>(dirty.entrySet())) {
             if (e.getValue().full()) {
                 seal(e.getKey());
+                any = true;
             }
         }
+        return any;
     }
 
     /** pipeToSelf hands over the future's CompletionException; the handlers want what failed. */
