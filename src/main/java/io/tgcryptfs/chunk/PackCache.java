@@ -4,6 +4,7 @@ import io.tgcryptfs.backend.BackendException;
 import io.tgcryptfs.backend.BlobStore;
 import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
+import io.tgcryptfs.fs.LocalFiles;
 import io.tgcryptfs.fs.PackId;
 import io.tgcryptfs.meta.MetaStore;
 import io.tgcryptfs.meta.PackRecord;
@@ -245,7 +246,7 @@ public final class PackCache {
             // durable before its name is: a power loss must not leave a cached copy cut short behind a
             // rename that the next fsync of any file commits (ext4's auto_da_alloc writes the data first
             // only when a rename replaces a file, and this name is new)
-            force(tmp);
+            LocalFiles.forceFile(tmp);
             move(tmp, target);
             metrics.downloaded(size);
             downloadedBytes.addAndGet(size);
@@ -273,12 +274,6 @@ public final class PackCache {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw BackendException.transientFailure("interrupted while waiting to retry a download", e);
-        }
-    }
-
-    private static void force(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ch.force(true);
         }
     }
 

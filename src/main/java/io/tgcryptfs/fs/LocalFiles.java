@@ -25,6 +25,13 @@ public final class LocalFiles {
         }
     }
 
+    /** Makes the bytes and size of {@code file} durable (before a rename gives it a name that lasts). */
+    public static void forceFile(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+    }
+
     /**
      * Makes the names in {@code dir} durable: files created, renamed or deleted there survive a power
      * loss only once the directory is forced (a later fdatasync of another file need not commit them).
