@@ -9,14 +9,14 @@ package io.tgcryptfs.engine;
  * disk image gets, and sealing those at once resealed a good part of them a moment later (the band
  * workload uploaded 1.6 bytes per byte changed, 1.0 with this).
  *
- * <p>A run is made of writes that continue each other at either end, in any order, not only each the last: several
- * threads writing one file, or the kernel's writeback cache (tried, docs/performance.md), hand a stream
- * over as requests at page offsets, several at once and out of order. Following only the last write's end
- * saw no stream there, so full blocks waited until cold and the dirty budget filled the heap. The
- * {@link #RUNS} runs touched last are remembered; a write overlapping one ends it: a rewrite is no stream (a
- * file copied in once and then written at random would otherwise look like a stream forever), and random
- * writes of up to 1 MiB that overlap joined into runs past 1 MiB (the band workload uploaded 1.10 bytes
- * per byte changed when overlaps joined, 1.01 without).
+ * <p>A run is made of writes that continue each other at either end, in any order, not only each the
+ * last: several threads writing one file, or the kernel's writeback cache (tried, docs/performance.md),
+ * hand a stream over as requests at page offsets, several at once and out of order. Following only the
+ * last write's end saw no stream there, so full blocks waited until cold and the dirty budget filled the
+ * heap. The {@link #RUNS} runs touched last are remembered; a write overlapping one ends it: a rewrite is
+ * no stream (a file copied in once and then written at random would otherwise look like a stream
+ * forever), and random writes of up to 1 MiB that overlap joined into runs past 1 MiB (the band workload
+ * uploaded 1.10 bytes per byte changed when overlaps joined, 1.01 without).
  */
 final class WriteRun {
     static final long STREAM_BYTES = 1 << 20;
