@@ -58,8 +58,8 @@ public record Settings(
 
     /** libfuse options. */
     public record Fuse(boolean allowOther, boolean defaultPermissions, double entryTimeout, double attrTimeout,
-                       long readAheadBytes, int maxRequestBytes, boolean debug, List<String> extraOptions,
-                       Duration warmUp) {
+                       long readAheadBytes, int maxRequestBytes, boolean writebackCache, boolean debug,
+                       List<String> extraOptions, Duration warmUp) {
     }
 
     public static Settings from(Config config, Map<String, String> environment) {
@@ -122,7 +122,8 @@ public record Settings(
                 localDir.isEmpty() ? stateDir.resolve("backend") : Path.of(localDir),
                 new Fuse(f.getBoolean("allow-other"), f.getBoolean("default-permissions"),
                         f.getDouble("entry-timeout"), f.getDouble("attr-timeout"), f.getBytes("read-ahead"),
-                        maxRequest(f), f.getBoolean("debug"), f.getStringList("extra-options"),
+                        maxRequest(f), f.getBoolean("writeback-cache"), f.getBoolean("debug"),
+                        f.getStringList("extra-options"),
                         f.getDuration("warm-up")),
                 c.getBoolean("metrics.enabled"),
                 c.getInt("metrics.port"));

@@ -82,10 +82,16 @@ public final class InodeAttributes {
         return mode;
     }
 
-    public Inode setTimes(long ino, TimeChange atime, TimeChange mtime) {
+    /**
+     * @param ctime {@link TimeChange.Now} as for utimensat; a time where the kernel keeps a file's times
+     *              itself (the writeback cache) and says what it set, so the file's ctime is the same after a
+     *              remount as before
+     */
+    public Inode setTimes(long ino, TimeChange atime, TimeChange mtime, TimeChange ctime) {
         return update(ino, inode -> {
             Timestamp now = ctx.now();
-            return inode.withTimes(resolve(atime, inode.atime(), now), resolve(mtime, inode.mtime(), now), now);
+            return inode.withTimes(resolve(atime, inode.atime(), now), resolve(mtime, inode.mtime(), now),
+                    resolve(ctime, inode.ctime(), now));
         });
     }
 

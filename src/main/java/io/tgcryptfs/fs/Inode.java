@@ -47,8 +47,8 @@ public record Inode(
         return new Inode(ino, kind, mode, uid, gid, nlink, newSize, rdev, atime, now, now, symlinkTarget);
     }
 
-    public Inode withTimes(Timestamp newAtime, Timestamp newMtime, Timestamp now) {
-        return new Inode(ino, kind, mode, uid, gid, nlink, size, rdev, newAtime, newMtime, now, symlinkTarget);
+    public Inode withTimes(Timestamp newAtime, Timestamp newMtime, Timestamp newCtime) {
+        return new Inode(ino, kind, mode, uid, gid, nlink, size, rdev, newAtime, newMtime, newCtime, symlinkTarget);
     }
 
     public Inode withChanged(Timestamp now) {

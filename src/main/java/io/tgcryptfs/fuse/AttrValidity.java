@@ -1,18 +1,14 @@
 package io.tgcryptfs.fuse;
 
 import jnr.ffi.Pointer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * How long the kernel may keep the attributes a reply carries. libfuse 2's path-based API gives each
- * name of a hard-linked file its own kernel inode, so attributes cached under one name go stale when the
- * file changes through another, and libfuse can only set one timeout for all replies. With that timeout at
- * 0 every path walk re-reads each directory's attributes for its permission check and every {@code stat}
- * asks twice: four requests for one {@code stat} of {@code /d/f}. This class raises the validity, reply by
- * reply, where no other name can exist: directories (never hard-linked) and files with one link. A file
- * gains a second name only through {@code link}, and {@link ReplyChannel} then invalidates the first
- * name's attributes before the kernel sees the reply.
+ * How long the kernel may keep the attributes a reply carries. libfuse 2 can set one timeout for all
+ * replies, and it was 0 while each name of a hard-linked file was its own kernel inode (attributes cached
+ * under one name went stale when the file changed through another): every path walk re-read each
+ * directory's attributes for its permission check and every {@code stat} asked twice. Now that each file
+ * is one kernel inode ({@link NodeIds}), every reply that carries attributes may be kept for the
+ * configured time: the kernel updates the one inode on every change it makes, through any name.
  */
 final class AttrValidity {
     static final int LOOKUP = 1;
@@ -32,17 +28,11 @@ final class AttrValidity {
     private static final int ATTR_VALID_SECONDS = 0;
     private static final int ATTR_VALID_NANOS = 8;
     private static final int ATTR_ATTR = 16;
-    /** Within fuse_attr: mode and nlink, both u32. */
-    private static final int MODE = 60;
-    private static final int NLINK = 64;
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFDIR = 0040000;
-
-    private static final Logger log = LoggerFactory.getLogger(AttrValidity.class);
+    /** The end of fuse_attr within its reply. */
+    private static final int ATTR_SIZE = 88;
 
     private final long seconds;
     private final int nanos;
-    private volatile boolean disabled;
 
     AttrValidity(double seconds) {
         if (seconds < 0 || Double.isNaN(seconds)) {
@@ -54,20 +44,12 @@ final class AttrValidity {
     }
 
     boolean enabled() {
-        return (seconds > 0 || nanos > 0) && !disabled;
-    }
-
-    /** From now on no reply is changed: a hard link could no longer be kept consistent. */
-    void disable(String why) {
-        if (!disabled) {
-            disabled = true;
-            log.warn("attributes are no longer cached by the kernel: {}", why);
-        }
+        return seconds > 0 || nanos > 0;
     }
 
     /**
      * Raises the validity in a successful reply to {@code opcode} whose payload ({@code length} bytes at
-     * {@code reply}) carries attributes of a directory or a single-link file.
+     * {@code reply}) carries attributes.
      *
      * @return whether the reply was changed
      */
@@ -90,12 +72,7 @@ final class AttrValidity {
                 return false;
             }
         }
-        if (!enabled() || length < attrAt + NLINK + 4) {
-            return false;
-        }
-        int mode = reply.getInt(attrAt + MODE);
-        int nlink = reply.getInt(attrAt + NLINK);
-        if ((mode & S_IFMT) != S_IFDIR && nlink != 1) {
+        if (!enabled() || length < attrAt + ATTR_SIZE) {
             return false;
         }
         reply.putLong(secondsAt, seconds);

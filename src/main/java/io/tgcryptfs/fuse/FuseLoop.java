@@ -61,13 +61,13 @@ final class FuseLoop {
      * {@code -f}), serves requests on {@code workers} threads until unmounted, then tears down.
      *
      * @param validity how long the kernel may keep attributes of directories and single-link files
-     * @param maxRequestBytes the largest read or write request wanted from the kernel ({@link InitReply})
+     * @param wanted what the reply to INIT asks of the kernel beyond libfuse's own ({@link InitReply})
      * @param afterInit runs once the kernel has processed the reply to INIT (always the first request):
      *                  after the first request any worker has served
      * @return 0 after a clean unmount, 1 if libfuse could not mount or the channel failed
      */
-    static int run(String[] args, FuseOperations operations, int workers, AttrValidity validity, int maxRequestBytes,
-                   Runnable afterInit) throws InterruptedException {
+    static int run(String[] args, FuseOperations operations, int workers, AttrValidity validity,
+                   InitReply.Wanted wanted, Runnable afterInit) throws InterruptedException {
         LibFuseSession lib = LibraryLoader.create(LibFuseSession.class).failImmediately().load("fuse");
         ReplyChannel.LibC libc = LibraryLoader.create(ReplyChannel.LibC.class).failImmediately().load("c");
         PointerByReference mountpoint = new PointerByReference();
@@ -79,16 +79,17 @@ final class FuseLoop {
         Pointer session = lib.fuse_get_session(fuse);
         Pointer channel = lib.fuse_session_next_chan(session, null);
         Runtime runtime = Runtime.getRuntime(lib);
-        InitReply init = new InitReply(runtime, maxRequestBytes);
+        InitReply init = new InitReply(runtime, wanted);
         // a request is its headers (at most a page) and up to the largest size the INIT reply allows
-        long bufferSize = Math.max(lib.fuse_chan_bufsize(channel), (long) maxRequestBytes + InitReply.PAGE);
+        long bufferSize = Math.max(lib.fuse_chan_bufsize(channel), (long) wanted.maxRequestBytes() + InitReply.PAGE);
         int[] failed = new int[1];
         List<Thread> threads = new ArrayList<>();
         int fd = lib.fuse_chan_fd(channel);
         List<ReplyChannel> replies = new ArrayList<>();
         AtomicReference<Runnable> initDone = new AtomicReference<>(afterInit);
+        NodeIds nodeIds = new NodeIds();
         for (int i = 0; i < workers; i++) {
-            ReplyChannel reply = new ReplyChannel(lib, libc, fd, bufferSize, validity, init);
+            ReplyChannel reply = new ReplyChannel(lib, libc, fd, bufferSize, validity, init, nodeIds);
             replies.add(reply);
             Thread t = new Thread(() -> {
                 Pointer buffer = Memory.allocateDirect(runtime, bufferSize);
@@ -115,6 +116,8 @@ final class FuseLoop {
     /** One worker: read a request, let libfuse process it, until the session ends. False on a channel error. */
     private static boolean serve(LibFuseSession lib, Pointer session, Pointer channel, ReplyChannel reply,
                                  Pointer buffer, long size, AtomicReference<Runnable> initDone) {
+        NodeIdRewriter.Libfuse libfuse = (request, length) -> lib.fuse_session_process(session, request, length,
+                reply.pointer());
         while (lib.fuse_session_exited(session) == 0) {
             PointerByReference ch = new PointerByReference(channel);
             int n = lib.fuse_chan_recv(ch, buffer, size);
@@ -126,8 +129,7 @@ final class FuseLoop {
                 lib.fuse_session_exit(session);
                 return n == 0;
             }
-            reply.receiving(buffer, n);
-            lib.fuse_session_process(session, buffer, n, reply.pointer());
+            reply.serve(buffer, n, libfuse);
             if (initDone.get() != null) {
                 Runnable once = initDone.getAndSet(null);
                 if (once != null) {

@@ -5,8 +5,8 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 
 /**
- * Extends libfuse 2's answer to the kernel's INIT with two features of later protocols, each only when
- * the kernel offers it:
+ * Extends libfuse 2's answer to the kernel's INIT with features of later protocols, each only when the
+ * kernel offers it:
  * <ul>
  *   <li>{@code FUSE_MAX_PAGES} (7.28): libfuse 2 caps requests at 128 KiB, so a 1 MiB {@code write(2)}
  *       reached us as eight requests, each a round trip the writer waits for. The workers' buffers must
@@ -15,10 +15,20 @@ import jnr.ffi.Runtime;
  *       (a GETXATTR round trip) before every write, to learn whether the write must drop privileges;
  *       with it, it leaves dropping set-id bits to us and flags the requests that must
  *       ({@link SetIdRequest}). Measured here: fio 4 KiB random writes 7,444-7,519 -> 9,893-10,242 IOPS.</li>
+ *   <li>{@code FUSE_WRITEBACK_CACHE} (7.23), when wanted: the kernel keeps written pages in its page cache
+ *       and sends them later (at fsync, close, or when it writes back on its own), several requests at
+ *       once, of up to the largest request size; it keeps the size and times of open files itself and
+ *       sends the times with a SETATTR. A writer no longer waits for a round trip per {@code write(2)}:
+ *       fio 4 KiB random writes with an fsync every 32 went from 11,805-12,244 to 18,520-19,418 IOPS.
+ *       The kernel then trusts its own size and times of a regular file, which is right only because
+ *       each file is one kernel inode whatever its names ({@link NodeIds}). The reply names protocol
+ *       7.23 so that those SETATTRs carry the kernel's ctime too ({@link KernelCtime}); nothing else
+ *       libfuse 2 parses changed between 7.19 and 7.23 (RENAME2 is new, and libfuse answers ENOSYS,
+ *       which the kernel turns into EINVAL as it does for 7.19). Times are asked for to the nanosecond.</li>
  * </ul>
  * The kernel reads these flags (and {@code max_pages}) whenever they are set in the reply, whatever
- * minor version the reply names, so the reply keeps libfuse's version and is only extended to the
- * 64-byte layout that holds the field.
+ * minor version the reply names, so the reply keeps libfuse's version unless the writeback cache is
+ * granted, and is extended to the 64-byte layout that holds the fields.
  */
 final class InitReply {
     static final int OPCODE = 26;
@@ -26,22 +36,39 @@ final class InitReply {
     static final int MAX_PAGES_FLAG = 1 << 22;
     /** fuse_kernel.h: FUSE_HANDLE_KILLPRIV_V2. */
     static final int KILLPRIV_V2_FLAG = 1 << 28;
+    /** fuse_kernel.h: FUSE_WRITEBACK_CACHE. */
+    static final int WRITEBACK_CACHE_FLAG = 1 << 16;
     static final int PAGE = 4096;
     /** sizeof(struct fuse_init_out) since 7.23. */
     private static final int OUT_SIZE = 64;
+    private static final int MINOR = 4;
     private static final int FLAGS = 12;
     private static final int MAX_WRITE = 20;
+    private static final int TIME_GRAN = 24;
+    /** The protocol whose SETATTR carries ctime (fuse_kernel.h 7.23). */
+    static final int CTIME_MINOR = 23;
     private static final int MAX_PAGES = 28;
     private static final int IN_HEADER = 40;
     private static final int OUT_HEADER = 16;
     private static final int IOVEC = 16;
 
+    /**
+     * What the mount asks for.
+     *
+     * @param maxRequestBytes the largest request wanted, a multiple of 4 KiB; 128 KiB or less asks for no
+     *                        larger ones
+     * @param writebackCache whether to ask for the kernel's writeback cache
+     */
+    record Wanted(int maxRequestBytes, boolean writebackCache) {
+    }
+
     private final int maxBytes;
+    private final boolean writebackCache;
     private final Pointer patched;
 
-    /** @param maxBytes the largest request wanted, a multiple of 4 KiB; 128 KiB or less asks for no larger ones */
-    InitReply(Runtime runtime, int maxBytes) {
-        this.maxBytes = maxBytes;
+    InitReply(Runtime runtime, Wanted wanted) {
+        this.maxBytes = wanted.maxRequestBytes();
+        this.writebackCache = wanted.writebackCache();
         this.patched = Memory.allocateDirect(runtime, OUT_SIZE);
     }
 
@@ -51,7 +78,8 @@ final class InitReply {
             return 0;
         }
         int offered = request.getInt(IN_HEADER + FLAGS);
-        int wanted = KILLPRIV_V2_FLAG | (maxBytes > 128 * 1024 ? MAX_PAGES_FLAG : 0);
+        int wanted = KILLPRIV_V2_FLAG | (maxBytes > 128 * 1024 ? MAX_PAGES_FLAG : 0)
+                | (writebackCache ? WRITEBACK_CACHE_FLAG : 0);
         return offered & wanted;
     }
 
@@ -71,6 +99,10 @@ final class InitReply {
         if ((flags & MAX_PAGES_FLAG) != 0) {
             patched.putInt(MAX_WRITE, maxBytes);
             patched.putShort(MAX_PAGES, (short) (maxBytes / PAGE));
+        }
+        if ((flags & WRITEBACK_CACHE_FLAG) != 0) {
+            patched.putInt(MINOR, Math.max(patched.getInt(MINOR), CTIME_MINOR));
+            patched.putInt(TIME_GRAN, 1);
         }
         iov.putPointer(IOVEC, patched);
         iov.putLong(IOVEC + runtime.addressSize(), OUT_SIZE);

@@ -8,12 +8,11 @@ import jnr.ffi.annotations.Delegate;
 import jnr.ffi.annotations.SaveError;
 
 /**
- * One worker's libfuse channel on the mount's device: libfuse writes every reply of the request the
- * worker is processing through {@link #send}, which lets {@link AttrValidity} adjust it first. A
- * successful {@code link} first invalidates the attributes the kernel holds for the existing name, whose
- * link count the reply to the new name does not update (the two names are two kernel inodes here).
- * The reply to INIT may raise the largest request and take over dropping set-id bits ({@link InitReply},
- * {@link SetIdRequest}).
+ * One worker's libfuse channel on the mount's device. Each request passes through here on its way to
+ * libfuse, with its node ids rewritten to libfuse's ({@link NodeIdRewriter}), and libfuse writes every
+ * reply through {@link #send}, which rewrites them back and lets {@link AttrValidity} adjust the reply
+ * first. The reply to INIT may raise the largest request, ask for the writeback cache and take over
+ * dropping set-id bits ({@link InitReply}, {@link SetIdRequest}, {@link KernelCtime}).
  * Used by one thread at a time: the worker that calls libfuse, which calls back on the same thread.
  */
 final class ReplyChannel {
@@ -35,31 +34,30 @@ final class ReplyChannel {
     private static final int IN_HEADER = 40;
     private static final int OUT_HEADER = 16;
     private static final int IOVEC = 16;
-    private static final int ENOENT = 2;
-    private static final int NOTIFY_INVAL_INODE = 2;
-    private static final int NOTIFY_INVAL_INODE_SIZE = OUT_HEADER + 24;
+    private static final int ESTALE = 116;
 
     private final LibC libc;
     private final Runtime runtime;
     private final int fd;
     private final AttrValidity validity;
-    private final Pointer notice;
+    private final NodeIdRewriter nodes;
+    private final Pointer answer;
     /** Held so the closure outlives every call libfuse makes through it. */
     private final Send send = this::send;
     private final Pointer channel;
     private final InitReply initReply;
     private int opcode;
-    private long linkedInode;
     private int initFlags;
 
     ReplyChannel(FuseLoop.LibFuseSession lib, LibC libc, int fd, long bufferSize, AttrValidity validity,
-                 InitReply initReply) {
+                 InitReply initReply, NodeIds nodeIds) {
         this.libc = libc;
         this.initReply = initReply;
         this.runtime = Runtime.getRuntime(lib);
         this.fd = fd;
         this.validity = validity;
-        this.notice = Memory.allocateDirect(runtime, NOTIFY_INVAL_INODE_SIZE);
+        this.nodes = new NodeIdRewriter(nodeIds, runtime);
+        this.answer = Memory.allocateDirect(runtime, OUT_HEADER);
         // struct fuse_chan_ops { receive, send, destroy }: libfuse copies it; only send is ever called
         Pointer ops = Memory.allocateDirect(runtime, 3L * runtime.addressSize());
         ops.putPointer(runtime.addressSize(), runtime.getClosureManager().getClosurePointer(Send.class, send));
@@ -73,47 +71,54 @@ final class ReplyChannel {
         return channel;
     }
 
-    /** Takes note of the request about to be processed ({@code request} holds its bytes). */
-    void receiving(Pointer request, int length) {
-        opcode = length >= IN_HEADER ? request.getInt(4) : 0;
-        linkedInode = opcode == AttrValidity.LINK && length >= IN_HEADER + 8 ? request.getLong(IN_HEADER) : 0;
+    /** Serves the request of {@code length} bytes at {@code request}: through {@code libfuse}, or answers it here. */
+    void serve(Pointer request, int length, NodeIdRewriter.Libfuse libfuse) {
+        if (length < IN_HEADER) {
+            opcode = 0;
+            libfuse.process(request, length);
+            return;
+        }
+        opcode = request.getInt(4);
         initFlags = opcode == InitReply.OPCODE ? initReply.flagsToAdd(request, length) : 0;
         SetIdRequest.note(request, length, opcode);
+        KernelCtime.note(request, length, opcode);
+        switch (nodes.inbound(request, length, libfuse)) {
+            case PROCESS -> libfuse.process(request, length);
+            case STALE -> answer(NodeIdRewriter.unique(request), ESTALE);
+            case FORGOTTEN -> {
+            }
+        }
     }
 
     private int send(Pointer ignored, Pointer iov, long count) {
         if (iov == null) {
             return 0;
         }
-        if (count >= 2 && iov.getPointer(0).getInt(4) == 0) {
-            if (linkedInode != 0) {
-                invalidateAttributes(linkedInode);
-            }
-            validity.extend(opcode, iov.getPointer(IOVEC), iov.getLong(IOVEC + runtime.addressSize()));
+        int error = iov.getPointer(0).getInt(4);
+        Pointer payload = count >= 2 ? iov.getPointer(IOVEC) : null;
+        long payloadLength = count >= 2 ? iov.getLong(IOVEC + runtime.addressSize()) : 0;
+        nodes.outbound(error, payload, payloadLength);
+        if (error == 0 && payload != null) {
+            validity.extend(opcode, payload, payloadLength);
             if (initFlags != 0) {
                 initReply.patch(runtime, iov, initFlags);
             }
         }
         if (libc.writev(fd, iov, (int) count) < 0) {
+            nodes.notSent();
             // ENOENT: the request was interrupted and the kernel forgot it; libfuse handles the error
             return -LastError.getLastError(runtime);
         }
         return 0;
     }
 
-    /** FUSE_NOTIFY_INVAL_INODE for the attributes only (offset -1): no page cache, no inode lock. */
-    private void invalidateAttributes(long inode) {
-        notice.putInt(0, NOTIFY_INVAL_INODE_SIZE);
-        notice.putInt(4, NOTIFY_INVAL_INODE);
-        notice.putLong(8, 0);
-        notice.putLong(OUT_HEADER, inode);
-        notice.putLong(OUT_HEADER + 8, -1);
-        notice.putLong(OUT_HEADER + 16, 0);
-        // ENOENT: the kernel holds no such inode, so nothing of it can go stale
-        if (libc.write(fd, notice, NOTIFY_INVAL_INODE_SIZE) < 0 && LastError.getLastError(runtime) != ENOENT) {
-            validity.disable("the kernel refused an attribute invalidation (errno "
-                    + LastError.getLastError(runtime) + ")");
-        }
+    /** Answers a request libfuse never sees with {@code errno}. */
+    private void answer(long unique, int errno) {
+        answer.putInt(0, OUT_HEADER);
+        answer.putInt(4, -errno);
+        answer.putLong(8, unique);
+        // a failure means the kernel no longer waits for this answer: nothing left to tell it
+        libc.write(fd, answer, OUT_HEADER);
     }
 
     void close(FuseLoop.LibFuseSession lib) {

@@ -63,6 +63,7 @@ public final class TgcryptFuse extends FuseStubFS {
     private final AttrValidity attrValidity;
     private final long readAheadBytes;
     private final int maxRequestBytes;
+    private final boolean writebackCache;
     /** Where fuse_file_info holds the handle: read and write take it from there (see the constructor). */
     private final long handleOffset;
     /** Held so the closures outlive every call libfuse makes through them. */
@@ -78,6 +79,7 @@ public final class TgcryptFuse extends FuseStubFS {
         this.attrValidity = new AttrValidity(options.attrTimeout());
         this.readAheadBytes = options.readAheadBytes();
         this.maxRequestBytes = options.maxRequestBytes();
+        this.writebackCache = options.writebackCache();
         // jnr-fuse models these bitfields as padding; set them by hand so that libfuse passes a NULL
         // path for unlinked-but-open files (we use the handle) and hands UTIME_NOW/UTIME_OMIT through
         Struct.getMemory(fuseOperations).putInt(flagsOffset(), FLAG_NULLPATH_OK | FLAG_UTIME_OMIT_OK);
@@ -114,8 +116,8 @@ public final class TgcryptFuse extends FuseStubFS {
         Thread unmountAtExit = new Thread(this::umount, "tgcryptfs-unmount-at-exit");
         Runtime.getRuntime().addShutdownHook(unmountAtExit);
         try {
-            if (FuseLoop.run(args.toArray(String[]::new), fuseOperations, WORKERS, attrValidity, maxRequestBytes,
-                    () -> ReadAhead.apply(mountPoint, readAheadBytes)) != 0) {
+            if (FuseLoop.run(args.toArray(String[]::new), fuseOperations, WORKERS, attrValidity,
+                    new InitReply.Wanted(maxRequestBytes, writebackCache), () -> ReadAhead.apply(mountPoint, readAheadBytes)) != 0) {
                 throw new ru.serce.jnrfuse.FuseException("Unable to mount FS");
             }
         } catch (InterruptedException e) {
@@ -163,6 +165,11 @@ public final class TgcryptFuse extends FuseStubFS {
     public int getattr(String path, FileStat stat) {
         return run("getattr", () -> {
             dropSetIdForOwnership(path);
+            Timestamp ctime = KernelCtime.take();
+            if (ctime != null) {
+                gateway.setTimes(requirePath(path), TimeChange.Omit.INSTANCE, TimeChange.Omit.INSTANCE,
+                        new TimeChange.At(ctime));
+            }
             StatFiller.fill(gateway.stat(path), stat, blockSize);
             return 0;
         });
@@ -172,6 +179,11 @@ public final class TgcryptFuse extends FuseStubFS {
     public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
         return run("fgetattr", () -> {
             dropSetIdForOwnership(path);
+            Timestamp ctime = KernelCtime.take();
+            if (ctime != null) {
+                gateway.setTimes(fi.fh.get(), TimeChange.Omit.INSTANCE, TimeChange.Omit.INSTANCE,
+                        new TimeChange.At(ctime));
+            }
             StatFiller.fill(gateway.stat(fi.fh.get()), stat, blockSize);
             return 0;
         });
@@ -301,7 +313,9 @@ public final class TgcryptFuse extends FuseStubFS {
     @Override
     public int utimens(String path, Timespec[] timespec) {
         return run("utimens", () -> {
-            gateway.setTimes(requirePath(path), timeChange(timespec[0]), timeChange(timespec[1]));
+            Timestamp ctime = KernelCtime.take();
+            gateway.setTimes(requirePath(path), timeChange(timespec[0]), timeChange(timespec[1]),
+                    ctime == null ? TimeChange.Now.INSTANCE : new TimeChange.At(ctime));
             return 0;
         });
     }

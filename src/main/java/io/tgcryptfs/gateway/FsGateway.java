@@ -193,8 +193,13 @@ public final class FsGateway {
         attributes.dropSetId(inoOf(handle), caller.gid());
     }
 
-    public Inode setTimes(String path, TimeChange atime, TimeChange mtime) {
-        return attributes.setTimes(ino(path), atime, mtime);
+    /** As utimensat when {@code ctime} is {@link TimeChange.Now}; see {@code InodeAttributes.setTimes}. */
+    public Inode setTimes(String path, TimeChange atime, TimeChange mtime, TimeChange ctime) {
+        return attributes.setTimes(ino(path), atime, mtime, ctime);
+    }
+
+    public Inode setTimes(long handle, TimeChange atime, TimeChange mtime, TimeChange ctime) {
+        return attributes.setTimes(inoOf(handle), atime, mtime, ctime);
     }
 
     public Inode truncate(String path, long size) {

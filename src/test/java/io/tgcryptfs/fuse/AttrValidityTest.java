@@ -28,11 +28,11 @@ class AttrValidityTest {
     }
 
     @Test
-    void getattrOfAHardLinkedFile_staysUncached() {
+    void getattrOfAHardLinkedFile_isCachedToo_itIsOneKernelInode() {
         Pointer attr = attrOut(REGULAR, 2);
-        assertFalse(oneAndAHalfSeconds.extend(AttrValidity.GETATTR, attr, ATTR_OUT));
-        assertEquals(0, attr.getLong(0));
-        assertEquals(0, attr.getInt(8));
+        assertTrue(oneAndAHalfSeconds.extend(AttrValidity.GETATTR, attr, ATTR_OUT));
+        assertEquals(1, attr.getLong(0));
+        assertEquals(500_000_000, attr.getInt(8));
     }
 
     @Test
@@ -45,14 +45,11 @@ class AttrValidityTest {
     }
 
     @Test
-    void repliesWithoutAttributes_orTooShort_orDisabled_areLeftAlone() {
+    void repliesWithoutAttributes_orTooShort_orWithCachingOff_areLeftAlone() {
         Pointer entry = entryOut(REGULAR, 1);
         assertFalse(oneAndAHalfSeconds.extend(15 /* READ */, entry, ENTRY_OUT));
-        assertFalse(oneAndAHalfSeconds.extend(AttrValidity.LOOKUP, entry, 100), "shorter than the link count's end");
+        assertFalse(oneAndAHalfSeconds.extend(AttrValidity.LOOKUP, entry, 120), "shorter than the attributes' end");
         assertFalse(new AttrValidity(0).extend(AttrValidity.LOOKUP, entry, ENTRY_OUT));
-        AttrValidity disabled = new AttrValidity(1);
-        disabled.disable("test");
-        assertFalse(disabled.extend(AttrValidity.LOOKUP, entry, ENTRY_OUT));
         assertEquals(0, entry.getLong(24));
     }
 

@@ -24,18 +24,29 @@ class InitReplyTest {
     void addsOnlyWhatTheKernelOffers_andLargerRequestsOnlyWhenMoreThanLibfusesIsWanted() {
         int both = InitReply.MAX_PAGES_FLAG | InitReply.KILLPRIV_V2_FLAG;
         Pointer offers = request(both | 1);
-        assertEquals(both, new InitReply(runtime, 1 << 20).flagsToAdd(offers, 104));
-        assertEquals(InitReply.KILLPRIV_V2_FLAG, new InitReply(runtime, 128 * 1024).flagsToAdd(offers, 104),
+        assertEquals(both, new InitReply(runtime, new InitReply.Wanted(1 << 20, false)).flagsToAdd(offers, 104));
+        assertEquals(InitReply.KILLPRIV_V2_FLAG, new InitReply(runtime, new InitReply.Wanted(128 * 1024, false)).flagsToAdd(offers, 104),
                 "128 KiB is libfuse's own");
-        assertEquals(0, new InitReply(runtime, 1 << 20).flagsToAdd(request(1), 104), "an old kernel");
-        assertEquals(0, new InitReply(runtime, 1 << 20).flagsToAdd(offers, 50), "a request too short to be an INIT");
+        assertEquals(0, new InitReply(runtime, new InitReply.Wanted(1 << 20, false)).flagsToAdd(request(1), 104), "an old kernel");
+        assertEquals(0, new InitReply(runtime, new InitReply.Wanted(1 << 20, false)).flagsToAdd(offers, 50), "a request too short to be an INIT");
+    }
+
+    @Test
+    void asksForTheWritebackCache_onlyWhenWanted_andOffered() {
+        int all = InitReply.MAX_PAGES_FLAG | InitReply.KILLPRIV_V2_FLAG | InitReply.WRITEBACK_CACHE_FLAG;
+        assertEquals(all, new InitReply(runtime, new InitReply.Wanted(1 << 20, true)).flagsToAdd(request(all | 1), 104));
+        assertEquals(all & ~InitReply.WRITEBACK_CACHE_FLAG,
+                new InitReply(runtime, new InitReply.Wanted(1 << 20, false)).flagsToAdd(request(all | 1), 104), "not wanted");
+        assertEquals(InitReply.MAX_PAGES_FLAG | InitReply.KILLPRIV_V2_FLAG,
+                new InitReply(runtime, new InitReply.Wanted(1 << 20, true))
+                        .flagsToAdd(request(InitReply.MAX_PAGES_FLAG | InitReply.KILLPRIV_V2_FLAG), 104), "not offered");
     }
 
     @Test
     void patch_keepsLibfusesAnswer_andRaisesTheLargestRequest() {
         Pointer iov = libfusesReply();
 
-        new InitReply(runtime, 1 << 20).patch(runtime, iov, InitReply.MAX_PAGES_FLAG | InitReply.KILLPRIV_V2_FLAG);
+        new InitReply(runtime, new InitReply.Wanted(1 << 20, false)).patch(runtime, iov, InitReply.MAX_PAGES_FLAG | InitReply.KILLPRIV_V2_FLAG);
 
         int address = runtime.addressSize();
         Pointer patched = iov.getPointer(16);
@@ -54,12 +65,36 @@ class InitReplyTest {
     void patch_withoutLargerRequests_keepsLibfusesLargestRequest() {
         Pointer iov = libfusesReply();
 
-        new InitReply(runtime, 128 * 1024).patch(runtime, iov, InitReply.KILLPRIV_V2_FLAG);
+        new InitReply(runtime, new InitReply.Wanted(128 * 1024, false)).patch(runtime, iov, InitReply.KILLPRIV_V2_FLAG);
 
         Pointer patched = iov.getPointer(16);
         assertEquals(0x31 | InitReply.KILLPRIV_V2_FLAG, patched.getInt(12));
         assertEquals(128 * 1024, patched.getInt(20));
         assertEquals(0, patched.getShort(28), "no max_pages");
+    }
+
+    @Test
+    void patch_withTheWritebackCache_namesTheProtocolWhoseSetattrCarriesCtime() {
+        Pointer iov = libfusesReply();
+
+        new InitReply(runtime, new InitReply.Wanted(1 << 20, true)).patch(runtime, iov,
+                InitReply.KILLPRIV_V2_FLAG | InitReply.WRITEBACK_CACHE_FLAG);
+
+        Pointer patched = iov.getPointer(16);
+        assertEquals(InitReply.CTIME_MINOR, patched.getInt(4));
+        assertEquals(1, patched.getInt(24), "times to the nanosecond");
+        assertEquals(0x31 | InitReply.KILLPRIV_V2_FLAG | InitReply.WRITEBACK_CACHE_FLAG, patched.getInt(12));
+    }
+
+    @Test
+    void patch_withoutTheWritebackCache_keepsLibfusesProtocol() {
+        Pointer iov = libfusesReply();
+
+        new InitReply(runtime, new InitReply.Wanted(1 << 20, true)).patch(runtime, iov, InitReply.KILLPRIV_V2_FLAG);
+
+        Pointer patched = iov.getPointer(16);
+        assertEquals(19, patched.getInt(4));
+        assertEquals(0, patched.getInt(24), "no time granularity");
     }
 
     /** libfuse 2's reply: out-header (16 bytes), then a 24-byte fuse_init_out of protocol 7.19, as an iovec array. */

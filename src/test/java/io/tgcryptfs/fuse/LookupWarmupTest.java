@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** The mount's lookup warm-up: bounded by its time and its count, and it leaves the volume as it was. */
 class LookupWarmupTest {
     private static final int BS = 4096;
-    private static final Settings.Fuse OPTIONS = new Settings.Fuse(true, true, 1.0, 1.0, 0, 1 << 20, false, List.of(),
+    private static final Settings.Fuse OPTIONS = new Settings.Fuse(true, true, 1.0, 1.0, 0, 1 << 20, true, false, List.of(),
             Duration.ofSeconds(1));
 
     @TempDir

@@ -321,7 +321,8 @@ class FsGatewayNamespaceTest {
         assertEquals(1000, owned.uid());
         assertEquals(0, owned.gid());
         io.tgcryptfs.fs.Timestamp t = new io.tgcryptfs.fs.Timestamp(1_000_000_000L, 5);
-        Inode timed = gw.setTimes("/f", new io.tgcryptfs.engine.TimeChange.At(t), io.tgcryptfs.engine.TimeChange.Omit.INSTANCE);
+        Inode timed = gw.setTimes("/f", new io.tgcryptfs.engine.TimeChange.At(t), io.tgcryptfs.engine.TimeChange.Omit.INSTANCE,
+                io.tgcryptfs.engine.TimeChange.Now.INSTANCE);
         assertEquals(t, timed.atime());
         assertNotEquals(t, timed.mtime());
         assertEquals(timed, gw.getattr("/f"));

@@ -56,10 +56,12 @@ class FuseRequestIT {
 
     /**
      * FUSE_HANDLE_KILLPRIV_V2 (kernel 5.11 and later): the kernel no longer asks for
-     * {@code security.capability} before each write; set-id bits are ours to drop (PermissionIT).
+     * {@code security.capability} before each write; set-id bits are ours to drop (PermissionIT). And
+     * under the writeback cache ({@code fuse.writeback-cache}) the kernel gathers small writes into
+     * fewer, larger requests, all sent before close returns.
      */
     @Test
-    void smallWrites_sendNoGetxattrBeforeEachWrite() throws IOException {
+    void smallWrites_sendNoGetxattr_andReachTheMountGathered() throws IOException {
         MountFixture.assumeNotBaseline();
         Assumptions.assumeTrue(kernelAtLeast(5, 11), "FUSE_HANDLE_KILLPRIV_V2 needs Linux 5.11");
         Path file = fs.newDir("killpriv").resolve("small-writes");
@@ -71,7 +73,8 @@ class FuseRequestIT {
                 ch.write(ByteBuffer.wrap(FileDataIT.randomBytes(4096, i)), i * 4096L);
             }
         }
-        assertEquals(16, sizes(WRITE).size() - writesBefore, "each 4 KiB write(2) is a WRITE request");
+        int writes = sizes(WRITE).size() - writesBefore;
+        assertTrue(writes >= 1 && writes < 16, writes + " WRITE requests for 16 adjacent 4 KiB writes");
         assertEquals(0, count(GETXATTR) - before, "GETXATTR requests during 16 writes");
 
         fs.python("""
