@@ -428,10 +428,16 @@ public final class Band extends AbstractBehavior<Band.Command> {
         long ino = key.ino();
         BlockKey journalKey = blockKey(b);
         long supersedes = ctx.journal().sealStarting(journalKey); // on the actor: after every record of this version
+        long bytes = block.memoryBytes();
+        ctx.budget().sealStarted(bytes);
         getContext().pipeToSelf(CompletableFuture.runAsync(() -> {
-            sealBlock(ino, b, block);
-            // the seal holds what a record an fsync took of this version meanwhile holds
-            ctx.journal().sealed(journalKey, Math.max(supersedes, block.sealCommitted()));
+            try {
+                sealBlock(ino, b, block);
+                // the seal holds what a record an fsync took of this version meanwhile holds
+                ctx.journal().sealed(journalKey, Math.max(supersedes, block.sealCommitted()));
+            } finally {
+                ctx.budget().sealEnded(bytes);
+            }
         }, ctx.blocking()), (ok, failure) -> new Sealed(b, block, unwrap(failure)));
     }
 

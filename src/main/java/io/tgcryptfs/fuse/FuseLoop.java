@@ -60,7 +60,7 @@ final class FuseLoop {
      * Mounts with {@code args} (as for {@code fuse_main}: name, options, mount point; must hold
      * {@code -f}), serves requests on {@code workers} threads until unmounted, then tears down.
      *
-     * @param validity how long the kernel may keep attributes of directories and single-link files
+     * @param validity how long the kernel may keep the attributes a reply carries
      * @param wanted what the reply to INIT asks of the kernel beyond libfuse's own ({@link InitReply})
      * @param afterInit runs once the kernel has processed the reply to INIT (always the first request):
      *                  after the first request any worker has served

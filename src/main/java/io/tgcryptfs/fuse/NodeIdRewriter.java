@@ -4,8 +4,6 @@ import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 
-import java.nio.charset.StandardCharsets;
-
 /**
  * One worker's side of {@link NodeIds}: rewrites the kernel's node ids in a request into libfuse's before
  * libfuse sees it, and libfuse's node id in an entry reply into the kernel's before the kernel does, and
@@ -64,9 +62,11 @@ final class NodeIdRewriter {
     private long[] forgets = new long[2 * 16];
     private int forgetCount;
 
+    /** Room for one name (NAME_MAX is 255 bytes; grows if a kernel sends longer). */
+    private byte[] nameBytes = new byte[256];
     private int opcode;
-    private NodeIds.Name name;
-    private NodeIds.Name target;
+    private long name;
+    private long target;
     private long enteredKernel = NodeIds.NONE;
     private long enteredLibfuse = NodeIds.NONE;
 
@@ -81,8 +81,8 @@ final class NodeIdRewriter {
      */
     Inbound inbound(Pointer request, int length, Libfuse libfuse) {
         opcode = request.getInt(OPCODE);
-        name = null;
-        target = null;
+        name = NodeIds.NONE;
+        target = NodeIds.NONE;
         enteredKernel = NodeIds.NONE;
         if (opcode == FORGET || opcode == BATCH_FORGET) {
             forget(request, length, libfuse);
@@ -125,7 +125,7 @@ final class NodeIdRewriter {
         }
         switch (opcode) {
             case LOOKUP, SYMLINK, MKNOD, MKDIR, LINK, CREATE -> {
-                if (payload == null || payloadLength < ENTRY_INO + 8 || name == null) {
+                if (payload == null || payloadLength < ENTRY_INO + 8 || name == NodeIds.NONE) {
                     return;
                 }
                 long libfuseNode = payload.getLong(0);
@@ -139,12 +139,12 @@ final class NodeIdRewriter {
                 enteredLibfuse = libfuseNode;
             }
             case UNLINK, RMDIR -> {
-                if (name != null) {
+                if (name != NodeIds.NONE) {
                     ids.unlinked(name);
                 }
             }
             case RENAME -> {
-                if (name != null && target != null) {
+                if (name != NodeIds.NONE && target != NodeIds.NONE) {
                     ids.renamed(name, target);
                 }
             }
@@ -216,14 +216,17 @@ final class NodeIdRewriter {
         forgetCount++;
     }
 
-    private static NodeIds.Name nameAt(long parent, Pointer request, int at, int length) {
+    /** The key of the NUL-terminated name at {@code at} in directory {@code parent}, or NONE if the request ends first. */
+    private long nameAt(long parent, Pointer request, int at, int length) {
         int n = nameLength(request, at, length);
         if (n < 0) {
-            return null;
+            return NodeIds.NONE;
         }
-        byte[] bytes = new byte[n];
-        request.get(at, bytes, 0, n);
-        return new NodeIds.Name(parent, new String(bytes, StandardCharsets.ISO_8859_1));
+        if (n > nameBytes.length) {
+            nameBytes = new byte[n];
+        }
+        request.get(at, nameBytes, 0, n);
+        return NodeIds.nameKey(parent, nameBytes, 0, n);
     }
 
     /** The length of the NUL-terminated name at {@code at}, or -1 when the request ends first. */

@@ -3,9 +3,9 @@ package io.tgcryptfs.fuse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,110 +20,130 @@ import java.util.Map;
  * replies it was sent, and each of those raised one libfuse node's count, which this table remembers,
  * so a FORGET of n lookups becomes forgets of libfuse nodes that add up to n. libfuse aborts the process
  * on a node id it does not hold, so a libfuse node is handed out only while its count is above zero.
- * Thread-safe: the mount's workers share one table.
+ *
+ * <p>The kernel may hold millions of files, so the common case (one libfuse node per file) takes one
+ * entry of a primitive table, and names are 64-bit hashes of the directory and the name: two names
+ * colliding (a chance of about 2^-64 per pair) could only make a request of a hard-linked file go to a
+ * name unlinked meanwhile, which libfuse answers ENOENT. Thread-safe: the mount's workers share one table.
  */
 final class NodeIds {
     static final long ROOT = 1;
-    /** Not a node on either side. */
+    /** Not a node on either side, and no name. */
     static final long NONE = 0;
 
     private static final Logger log = LoggerFactory.getLogger(NodeIds.class);
-
-    /** A name in a directory; the directory by its kernel node id, which a rename does not change. */
-    record Name(long parent, String name) {
-    }
+    private static final int NODE = 0;
+    private static final int COUNT = 1;
+    private static final int NAME = 2;
+    private static final int KERNEL = 1;
 
     /** Receives the libfuse node and the lookups to forget of it. */
     interface Forgets {
         void forget(long libfuseNode, long lookups);
     }
 
-    /** Per kernel node: its libfuse nodes, in the order first reached, with each one's lookup count. */
-    private final Map<Long, LinkedHashMap<Long, Long>> lookups = new HashMap<>();
-    private final Map<Name, Long> nodeByName = new HashMap<>();
-    private final Map<Long, Name> nameByNode = new HashMap<>();
+    /** Kernel node -> its one libfuse node, that node's lookup count and its name (NONE: unnamed). */
+    private final LongTable single = new LongTable(3);
+    /** Kernel nodes reached through several libfuse nodes (a hard-linked file): {node, count, name} each, first reached first. */
+    private final Map<Long, List<long[]>> several = new HashMap<>();
+    /** Name -> the libfuse node it names and that node's kernel node. */
+    private final LongTable names = new LongTable(2);
     private boolean mismatchLogged;
+
+    /** The key of {@code length} name bytes at {@code offset} in {@code bytes}, in directory {@code parent}: never NONE. */
+    static long nameKey(long parent, byte[] bytes, int offset, int length) {
+        long h = 0xcbf29ce484222325L ^ parent * 0x9E3779B97F4A7C15L;
+        for (int i = offset; i < offset + length; i++) {
+            h = (h ^ (bytes[i] & 0xff)) * 0x100000001b3L;
+        }
+        h ^= h >>> 29;
+        h *= 0xbf58476d1ce4e5b9L;
+        h ^= h >>> 32;
+        return h == NONE ? 1 : h;
+    }
 
     /** The libfuse node to hand a request for {@code kernelNode} to, or {@link #NONE} for a node never entered. */
     synchronized long toLibfuse(long kernelNode) {
         if (kernelNode == ROOT) {
             return ROOT;
         }
-        LinkedHashMap<Long, Long> nodes = lookups.get(kernelNode);
-        if (nodes == null) {
+        int slot = single.find(kernelNode);
+        if (slot >= 0) {
+            return single.value(slot, NODE);
+        }
+        List<long[]> nodes = several.get(kernelNode);
+        if (nodes == null || nodes.isEmpty()) {
             return NONE;
         }
-        long unnamed = NONE;
-        for (long node : nodes.keySet()) {
-            if (nameByNode.containsKey(node)) {
-                return node;
-            }
-            if (unnamed == NONE) {
-                unnamed = node;
+        for (long[] node : nodes) {
+            if (node[NAME] != NONE) {
+                return node[NODE];
             }
         }
-        return unnamed;
+        return nodes.get(0)[NODE];
     }
 
     /**
-     * An entry reply is about to reach the kernel: libfuse's node {@code libfuseNode}, reached by {@code name},
-     * is inode {@code kernelNode}, and both sides count one more lookup of it.
+     * An entry reply is about to reach the kernel: libfuse's node {@code libfuseNode}, reached by the name
+     * {@code name} ({@link #nameKey}), is inode {@code kernelNode}, and both sides count one more lookup of it.
      */
-    synchronized void entered(long kernelNode, long libfuseNode, Name name) {
-        lookups.computeIfAbsent(kernelNode, k -> new LinkedHashMap<>(2)).merge(libfuseNode, 1L, Long::sum);
-        Name previous = nameByNode.put(libfuseNode, name);
-        if (previous != null && !previous.equals(name)) {
-            nodeByName.remove(previous, libfuseNode);
+    synchronized void entered(long kernelNode, long libfuseNode, long name) {
+        int slot = names.find(name);
+        if (slot >= 0 && names.value(slot, NODE) != libfuseNode) {
+            setName(names.value(slot, KERNEL), names.value(slot, NODE), NONE); // that node lost the name
         }
-        Long displaced = nodeByName.put(name, libfuseNode);
-        if (displaced != null && displaced != libfuseNode) {
-            nameByNode.remove(displaced, name);
+        long previousName = countLookup(kernelNode, libfuseNode, name);
+        if (previousName != NONE && previousName != name) {
+            removeName(previousName, libfuseNode);
         }
+        slot = names.insert(name);
+        names.setValue(slot, NODE, libfuseNode);
+        names.setValue(slot, KERNEL, kernelNode);
     }
 
     /** The kernel refused that reply (the request was interrupted); libfuse drops its lookup itself. */
     synchronized void notEntered(long kernelNode, long libfuseNode) {
-        take(kernelNode, libfuseNode, 1);
+        take(kernelNode, libfuseNode, 1, null);
     }
 
     /** {@code name} is gone: its node is reachable only while open (libfuse keeps a hidden name then). */
-    synchronized void unlinked(Name name) {
-        Long node = nodeByName.remove(name);
-        if (node != null) {
-            nameByNode.remove(node, name);
+    synchronized void unlinked(long name) {
+        int slot = names.find(name);
+        if (slot >= 0) {
+            long node = names.value(slot, NODE);
+            long kernelNode = names.value(slot, KERNEL);
+            names.remove(name);
+            setName(kernelNode, node, NONE);
         }
     }
 
     /** The node named {@code from} is now named {@code to}; whatever {@code to} named before is unlinked. */
-    synchronized void renamed(Name from, Name to) {
+    synchronized void renamed(long from, long to) {
         unlinked(to);
-        Long node = nodeByName.remove(from);
-        if (node != null) {
-            nodeByName.put(to, node);
-            nameByNode.put(node, to);
+        int slot = names.find(from);
+        if (slot < 0) {
+            return;
         }
+        long node = names.value(slot, NODE);
+        long kernelNode = names.value(slot, KERNEL);
+        names.remove(from);
+        slot = names.insert(to);
+        names.setValue(slot, NODE, node);
+        names.setValue(slot, KERNEL, kernelNode);
+        setName(kernelNode, node, to);
     }
 
     /** The kernel forgets {@code count} lookups of {@code kernelNode}: tells {@code out} what libfuse forgets. */
     synchronized void forget(long kernelNode, long count, Forgets out) {
-        LinkedHashMap<Long, Long> nodes = lookups.get(kernelNode);
         long left = count;
-        if (nodes != null) {
-            Iterator<Map.Entry<Long, Long>> it = nodes.entrySet().iterator();
-            while (left > 0 && it.hasNext()) {
-                Map.Entry<Long, Long> e = it.next();
-                long taken = Math.min(left, e.getValue());
-                out.forget(e.getKey(), taken);
-                left -= taken;
-                if (taken == e.getValue()) {
-                    it.remove();
-                    dropName(e.getKey());
-                } else {
-                    e.setValue(e.getValue() - taken);
-                }
-            }
-            if (nodes.isEmpty()) {
-                lookups.remove(kernelNode);
+        int slot = single.find(kernelNode);
+        if (slot >= 0) {
+            left -= take(kernelNode, single.value(slot, NODE), left, out);
+        } else {
+            List<long[]> nodes = several.get(kernelNode);
+            while (left > 0 && nodes != null && !nodes.isEmpty()) {
+                left -= take(kernelNode, nodes.get(0)[NODE], left, out);
+                nodes = several.get(kernelNode);
             }
         }
         if (left > 0 && !mismatchLogged) {
@@ -134,33 +154,119 @@ final class NodeIds {
 
     /** How many kernel nodes are known: for tests and the log. */
     synchronized int size() {
-        return lookups.size();
+        return single.size() + several.size();
     }
 
-    private void take(long kernelNode, long libfuseNode, long count) {
-        LinkedHashMap<Long, Long> nodes = lookups.get(kernelNode);
-        if (nodes == null) {
+    /** Counts a lookup of {@code node} for {@code kernelNode}, now named {@code name}; returns its name before. */
+    private long countLookup(long kernelNode, long node, long name) {
+        int slot = single.find(kernelNode);
+        List<long[]> nodes = several.get(kernelNode);
+        if (slot < 0 && nodes == null) {
+            slot = single.insert(kernelNode);
+            single.setValue(slot, NODE, node);
+            single.setValue(slot, COUNT, 1);
+            single.setValue(slot, NAME, name);
+            return NONE;
+        }
+        if (slot >= 0) {
+            if (single.value(slot, NODE) == node) {
+                long before = single.value(slot, NAME);
+                single.setValue(slot, COUNT, single.value(slot, COUNT) + 1);
+                single.setValue(slot, NAME, name);
+                return before;
+            }
+            nodes = new ArrayList<>(2);
+            nodes.add(new long[] {single.value(slot, NODE), single.value(slot, COUNT), single.value(slot, NAME)});
+            single.remove(kernelNode);
+            several.put(kernelNode, nodes);
+        }
+        for (long[] n : nodes) {
+            if (n[NODE] == node) {
+                long before = n[NAME];
+                n[COUNT]++;
+                n[NAME] = name;
+                return before;
+            }
+        }
+        nodes.add(new long[] {node, 1, name});
+        return NONE;
+    }
+
+    /** Takes up to {@code count} lookups of {@code node} off {@code kernelNode}, telling {@code out}; returns how many. */
+    private long take(long kernelNode, long node, long count, Forgets out) {
+        long held;
+        long name;
+        int slot = single.find(kernelNode);
+        long[] entry = null;
+        if (slot >= 0 && single.value(slot, NODE) == node) {
+            held = single.value(slot, COUNT);
+            name = single.value(slot, NAME);
+        } else {
+            entry = entryOf(kernelNode, node);
+            if (entry == null) {
+                return 0;
+            }
+            held = entry[COUNT];
+            name = entry[NAME];
+        }
+        long taken = Math.min(held, count);
+        if (out != null) {
+            out.forget(node, taken);
+        }
+        if (taken < held) {
+            if (entry == null) {
+                single.setValue(slot, COUNT, held - taken);
+            } else {
+                entry[COUNT] = held - taken;
+            }
+            return taken;
+        }
+        if (entry == null) {
+            single.remove(kernelNode);
+        } else {
+            List<long[]> nodes = several.get(kernelNode);
+            nodes.remove(entry);
+            if (nodes.isEmpty()) {
+                several.remove(kernelNode);
+            }
+        }
+        if (name != NONE) {
+            removeName(name, node);
+        }
+        return taken;
+    }
+
+    private long[] entryOf(long kernelNode, long node) {
+        List<long[]> nodes = several.get(kernelNode);
+        if (nodes != null) {
+            for (long[] n : nodes) {
+                if (n[NODE] == node) {
+                    return n;
+                }
+            }
+        }
+        return null;
+    }
+
+    private void setName(long kernelNode, long node, long name) {
+        int slot = single.find(kernelNode);
+        if (slot >= 0) {
+            if (single.value(slot, NODE) == node) {
+                single.setValue(slot, NAME, name);
+            }
             return;
         }
-        Long held = nodes.get(libfuseNode);
-        if (held == null) {
-            return;
-        }
-        if (held > count) {
-            nodes.put(libfuseNode, held - count);
-            return;
-        }
-        nodes.remove(libfuseNode);
-        dropName(libfuseNode);
-        if (nodes.isEmpty()) {
-            lookups.remove(kernelNode);
+        long[] entry = entryOf(kernelNode, node);
+        if (entry != null) {
+            entry[NAME] = name;
         }
     }
 
-    private void dropName(long libfuseNode) {
-        Name name = nameByNode.remove(libfuseNode);
-        if (name != null) {
-            nodeByName.remove(name, libfuseNode);
+    /** Drops {@code name} if it still names {@code node}. */
+    private void removeName(long name, long node) {
+        int slot = names.find(name);
+        if (slot >= 0 && names.value(slot, NODE) == node) {
+            names.remove(name);
         }
     }
 }

@@ -8,9 +8,11 @@
  * {@code Errnos} (one exhaustive switch over {@code FsError}). Expected errors are not logged; unexpected
  * ones are logged once here; anything else becomes {@code -EIO}. Each call's latency goes to
  * {@code Metrics.fuseCall}. {@link io.tgcryptfs.fuse.FuseOptions} builds the mount options ({@code use_ino},
- * {@code big_writes}); {@code FuseLoop} serves libfuse's channel on Java threads,
- * {@code AttrValidity} decides, reply by reply, how long the kernel may keep attributes, {@code InitReply}
- * raises the largest request libfuse 2 negotiates, and {@code ReadAhead} sets the mount's readahead
+ * {@code big_writes}); {@code FuseLoop} serves libfuse's channel on Java threads, {@code NodeIds} and
+ * {@code NodeIdRewriter} make each file one kernel inode whatever its names (libfuse 2 keeps a node per
+ * name), {@code AttrValidity} decides, reply by reply, how long the kernel may keep attributes,
+ * {@code InitReply} raises the largest request libfuse 2 negotiates and asks for the writeback cache
+ * ({@code KernelCtime} keeps the ctime the kernel then sends), and {@code ReadAhead} sets the mount's readahead
  * window once the kernel has the INIT reply ({@code MountInfo} finds the mount's device).
  *
  * <p><b>May import:</b> {@code ru.serce.jnrfuse}, {@code jnr.ffi}, {@code io.tgcryptfs.gateway},

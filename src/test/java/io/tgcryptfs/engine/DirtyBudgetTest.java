@@ -53,6 +53,27 @@ class DirtyBudgetTest {
     }
 
     @Test
+    void writesWait_whileMoreThanAnEighthOfTheBudgetIsBeingSealed_withoutPressure_untilTheSealersCatchUp() {
+        DirtyBudget budget = new DirtyBudget(64 * 4096, 4096); // the sealers' share: 8 blocks
+        AtomicInteger pressure = new AtomicInteger();
+        AtomicInteger woken = new AtomicInteger();
+        budget.onPressure(pressure::incrementAndGet);
+        assertTrue(budget.tryReserve(16 * 4096L, () -> { }));
+        budget.sealStarted(8 * 4096L);
+        assertTrue(budget.tryReserve(4096, () -> { }), "at the share, writes go on");
+
+        budget.sealStarted(4096);
+        assertFalse(budget.tryReserve(4096, woken::incrementAndGet));
+        assertEquals(0, pressure.get(), "sealing more would not help: no pressure");
+        budget.release(4096);
+        assertEquals(0, woken.get(), "room alone does not wake it while the sealers are behind");
+
+        budget.sealEnded(4096);
+        assertEquals(1, woken.get());
+        assertTrue(budget.tryReserve(4096, () -> { }));
+    }
+
+    @Test
     void reserve_whenNothingIsReserved_alwaysSucceeds_soAHugeWriteCannotWaitForever() {
         DirtyBudget budget = new DirtyBudget(4 * 4096, 4096);
         assertTrue(budget.tryReserve(100 * 4096L, () -> { }));

@@ -10,14 +10,46 @@ class NodeIdsTest {
     private static final long DIR = 1;
     private final NodeIds ids = new NodeIds();
 
-    private static NodeIds.Name name(String n) {
-        return new NodeIds.Name(DIR, n);
+    private static long name(String n) {
+        return name(DIR, n);
+    }
+
+    private static long name(long dir, String n) {
+        byte[] b = n.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return NodeIds.nameKey(dir, b, 0, b.length);
     }
 
     private Map<Long, Long> forget(long kernelNode, long count) {
         Map<Long, Long> forgotten = new LinkedHashMap<>();
         ids.forget(kernelNode, count, forgotten::put);
         return forgotten;
+    }
+
+    @Test
+    void nameKeys_differByDirectoryAndName_andAreNeverNone() {
+        assertEquals(name("a"), name("a"));
+        org.junit.jupiter.api.Assertions.assertNotEquals(name("a"), name("b"));
+        org.junit.jupiter.api.Assertions.assertNotEquals(name(1, "a"), name(2, "a"));
+        org.junit.jupiter.api.Assertions.assertNotEquals(NodeIds.NONE, NodeIds.nameKey(0, new byte[0], 0, 0));
+    }
+
+    @Test
+    void manyFiles_eachOneNode_comeAndGo() {
+        for (long ino = 2; ino < 100_002; ino++) {
+            ids.entered(ino, ino + 7, name("f" + ino));
+        }
+        assertEquals(100_000, ids.size());
+        for (long ino = 2; ino < 100_002; ino++) {
+            assertEquals(ino + 7, ids.toLibfuse(ino));
+        }
+        for (long ino = 2; ino < 100_002; ino += 2) {
+            assertEquals(Map.of(ino + 7, 1L), forget(ino, 1));
+        }
+        assertEquals(50_000, ids.size());
+        for (long ino = 3; ino < 100_002; ino += 2) {
+            assertEquals(ino + 7, ids.toLibfuse(ino));
+        }
+        assertEquals(NodeIds.NONE, ids.toLibfuse(4));
     }
 
     @Test
@@ -88,10 +120,10 @@ class NodeIdsTest {
         ids.unlinked(name("c"));
 
         assertEquals(5, ids.toLibfuse(100), "named b now; c is unlinked, a was moved");
-        ids.renamed(name("b"), new NodeIds.Name(2, "b"));
+        ids.renamed(name("b"), name(2, "b"));
         ids.unlinked(name("b"));
         assertEquals(5, ids.toLibfuse(100), "moved to another directory: still named");
-        ids.unlinked(new NodeIds.Name(2, "b"));
+        ids.unlinked(name(2, "b"));
         assertEquals(7, ids.toLibfuse(100), "no name left: the first of its nodes");
     }
 }
