@@ -11,15 +11,6 @@ import jnr.ffi.Pointer;
  * configured time: the kernel updates the one inode on every change it makes, through any name.
  */
 final class AttrValidity {
-    static final int LOOKUP = 1;
-    static final int GETATTR = 3;
-    static final int SETATTR = 4;
-    static final int SYMLINK = 6;
-    static final int MKNOD = 8;
-    static final int MKDIR = 9;
-    static final int LINK = 13;
-    static final int CREATE = 35;
-
     /** fuse_entry_out: attr_valid at 24, attr_valid_nsec at 36, the fuse_attr at 40. */
     private static final int ENTRY_VALID_SECONDS = 24;
     private static final int ENTRY_VALID_NANOS = 36;
@@ -58,12 +49,12 @@ final class AttrValidity {
         int secondsAt;
         int nanosAt;
         switch (opcode) {
-            case LOOKUP, SYMLINK, MKNOD, MKDIR, LINK, CREATE -> {
+            case Wire.LOOKUP, Wire.SYMLINK, Wire.MKNOD, Wire.MKDIR, Wire.LINK, Wire.CREATE -> {
                 attrAt = ENTRY_ATTR;
                 secondsAt = ENTRY_VALID_SECONDS;
                 nanosAt = ENTRY_VALID_NANOS;
             }
-            case GETATTR, SETATTR -> {
+            case Wire.GETATTR, Wire.SETATTR -> {
                 attrAt = ATTR_ATTR;
                 secondsAt = ATTR_VALID_SECONDS;
                 nanosAt = ATTR_VALID_NANOS;

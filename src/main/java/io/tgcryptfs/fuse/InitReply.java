@@ -31,7 +31,6 @@ import jnr.ffi.Runtime;
  * granted, and is extended to the 64-byte layout that holds the fields.
  */
 final class InitReply {
-    static final int OPCODE = 26;
     /** fuse_kernel.h: FUSE_MAX_PAGES, in fuse_init_in.flags and fuse_init_out.flags. */
     static final int MAX_PAGES_FLAG = 1 << 22;
     /** fuse_kernel.h: FUSE_HANDLE_KILLPRIV_V2. */
@@ -48,9 +47,6 @@ final class InitReply {
     /** The protocol whose SETATTR carries ctime (fuse_kernel.h 7.23). */
     static final int CTIME_MINOR = 23;
     private static final int MAX_PAGES = 28;
-    private static final int IN_HEADER = 40;
-    private static final int OUT_HEADER = 16;
-    private static final int IOVEC = 16;
 
     /**
      * What the mount asks for.
@@ -74,10 +70,10 @@ final class InitReply {
 
     /** The flags this mount adds to the reply to {@code request} (an INIT): those the kernel offers; 0 for none. */
     int flagsToAdd(Pointer request, int length) {
-        if (length < IN_HEADER + 16) {
+        if (length < Wire.IN_HEADER + 16) {
             return 0;
         }
-        int offered = request.getInt(IN_HEADER + FLAGS);
+        int offered = request.getInt(Wire.IN_HEADER + FLAGS);
         int wanted = KILLPRIV_V2_FLAG | (maxBytes > 128 * 1024 ? MAX_PAGES_FLAG : 0)
                 | (writebackCache ? WRITEBACK_CACHE_FLAG : 0);
         return offered & wanted;
@@ -89,8 +85,8 @@ final class InitReply {
      */
     void patch(Runtime runtime, Pointer iov, int flags) {
         Pointer header = iov.getPointer(0);
-        Pointer out = iov.getPointer(IOVEC);
-        long length = iov.getLong(IOVEC + runtime.addressSize());
+        Pointer out = iov.getPointer(Wire.IOVEC);
+        long length = iov.getLong(Wire.IOVEC + runtime.addressSize());
         patched.setMemory(0, OUT_SIZE, (byte) 0);
         byte[] given = new byte[(int) Math.min(length, OUT_SIZE)];
         out.get(0, given, 0, given.length);
@@ -104,8 +100,8 @@ final class InitReply {
             patched.putInt(MINOR, Math.max(patched.getInt(MINOR), CTIME_MINOR));
             patched.putInt(TIME_GRAN, 1);
         }
-        iov.putPointer(IOVEC, patched);
-        iov.putLong(IOVEC + runtime.addressSize(), OUT_SIZE);
-        header.putInt(0, OUT_HEADER + OUT_SIZE);
+        iov.putPointer(Wire.IOVEC, patched);
+        iov.putLong(Wire.IOVEC + runtime.addressSize(), OUT_SIZE);
+        header.putInt(0, Wire.OUT_HEADER + OUT_SIZE);
     }
 }

@@ -11,8 +11,6 @@ import jnr.ffi.Pointer;
  * remount.
  */
 final class KernelCtime {
-    static final int SETATTR = 4;
-    private static final int IN_HEADER = 40;
     /** fuse_setattr_in: valid at 0, ctime at 48, ctimensec at 64. */
     private static final int FATTR_CTIME = 1 << 10;
     private static final int CTIME = 48;
@@ -26,11 +24,11 @@ final class KernelCtime {
     /** Notes the request about to be processed on this thread ({@code request} holds its bytes). */
     static void note(Pointer request, int length, int opcode) {
         Timestamp ctime = null;
-        if (opcode == SETATTR && length >= IN_HEADER + CTIME_NANOS + 4
-                && (request.getInt(IN_HEADER) & FATTR_CTIME) != 0) {
-            int nanos = request.getInt(IN_HEADER + CTIME_NANOS);
+        if (opcode == Wire.SETATTR && length >= Wire.IN_HEADER + CTIME_NANOS + 4
+                && (request.getInt(Wire.IN_HEADER) & FATTR_CTIME) != 0) {
+            int nanos = request.getInt(Wire.IN_HEADER + CTIME_NANOS);
             if (nanos >= 0 && nanos < 1_000_000_000) {
-                ctime = new Timestamp(request.getLong(IN_HEADER + CTIME), nanos);
+                ctime = new Timestamp(request.getLong(Wire.IN_HEADER + CTIME), nanos);
             }
         }
         CURRENT.get()[0] = ctime;

@@ -20,28 +20,11 @@ final class NodeIdRewriter {
         STALE
     }
 
-    static final int LOOKUP = 1;
-    static final int FORGET = 2;
-    static final int SYMLINK = 6;
-    static final int MKNOD = 8;
-    static final int MKDIR = 9;
-    static final int UNLINK = 10;
-    static final int RMDIR = 11;
-    static final int RENAME = 12;
-    static final int LINK = 13;
-    static final int CREATE = 35;
-    static final int BATCH_FORGET = 42;
-    static final int RENAME2 = 45;
-
     /** Hands libfuse a request of {@code length} bytes. */
     interface Libfuse {
         void process(Pointer request, long length);
     }
 
-    static final int IN_HEADER = 40;
-    private static final int OPCODE = 4;
-    private static final int UNIQUE = 8;
-    private static final int NODE_ID = 16;
     /** fuse_mknod_in (since 7.12), fuse_mkdir_in, fuse_create_in (since 7.12): before the name. */
     private static final int MKNOD_IN = 16;
     private static final int MKDIR_IN = 8;
@@ -72,7 +55,7 @@ final class NodeIdRewriter {
 
     NodeIdRewriter(NodeIds ids, Runtime runtime) {
         this.ids = ids;
-        this.batch = Memory.allocateDirect(runtime, IN_HEADER + BATCH_IN + (long) FORGETS_PER_BATCH * FORGET_ONE);
+        this.batch = Memory.allocateDirect(runtime, Wire.IN_HEADER + BATCH_IN + (long) FORGETS_PER_BATCH * FORGET_ONE);
     }
 
     /**
@@ -80,35 +63,35 @@ final class NodeIdRewriter {
      * will mean; a FORGET is not rewritten but handed to {@code libfuse} as the forgets it stands for.
      */
     Inbound inbound(Pointer request, int length, Libfuse libfuse) {
-        opcode = request.getInt(OPCODE);
+        opcode = request.getInt(Wire.IN_OPCODE);
         name = NodeIds.NONE;
         target = NodeIds.NONE;
         enteredKernel = NodeIds.NONE;
-        if (opcode == FORGET || opcode == BATCH_FORGET) {
+        if (opcode == Wire.FORGET || opcode == Wire.BATCH_FORGET) {
             forget(request, length, libfuse);
             return Inbound.FORGOTTEN;
         }
-        long kernelNode = request.getLong(NODE_ID);
-        if (!rewrite(request, NODE_ID)) {
+        long kernelNode = request.getLong(Wire.IN_NODE_ID);
+        if (!rewrite(request, Wire.IN_NODE_ID)) {
             return Inbound.STALE;
         }
         switch (opcode) {
-            case LOOKUP, UNLINK, RMDIR, SYMLINK -> name = nameAt(kernelNode, request, IN_HEADER, length);
-            case MKNOD -> name = nameAt(kernelNode, request, IN_HEADER + MKNOD_IN, length);
-            case MKDIR -> name = nameAt(kernelNode, request, IN_HEADER + MKDIR_IN, length);
-            case CREATE -> name = nameAt(kernelNode, request, IN_HEADER + CREATE_IN, length);
-            case LINK -> {
-                if (!rewrite(request, IN_HEADER)) {
+            case Wire.LOOKUP, Wire.UNLINK, Wire.RMDIR, Wire.SYMLINK -> name = nameAt(kernelNode, request, Wire.IN_HEADER, length);
+            case Wire.MKNOD -> name = nameAt(kernelNode, request, Wire.IN_HEADER + MKNOD_IN, length);
+            case Wire.MKDIR -> name = nameAt(kernelNode, request, Wire.IN_HEADER + MKDIR_IN, length);
+            case Wire.CREATE -> name = nameAt(kernelNode, request, Wire.IN_HEADER + CREATE_IN, length);
+            case Wire.LINK -> {
+                if (!rewrite(request, Wire.IN_HEADER)) {
                     return Inbound.STALE;
                 }
-                name = nameAt(kernelNode, request, IN_HEADER + NODE_ARG, length);
+                name = nameAt(kernelNode, request, Wire.IN_HEADER + NODE_ARG, length);
             }
-            case RENAME, RENAME2 -> {
-                long newDir = request.getLong(IN_HEADER);
-                if (!rewrite(request, IN_HEADER)) {
+            case Wire.RENAME, Wire.RENAME2 -> {
+                long newDir = request.getLong(Wire.IN_HEADER);
+                if (!rewrite(request, Wire.IN_HEADER)) {
                     return Inbound.STALE;
                 }
-                int at = IN_HEADER + (opcode == RENAME ? NODE_ARG : RENAME2_IN);
+                int at = Wire.IN_HEADER + (opcode == Wire.RENAME ? NODE_ARG : RENAME2_IN);
                 name = nameAt(kernelNode, request, at, length);
                 target = nameAt(newDir, request, at + nameLength(request, at, length) + 1, length);
             }
@@ -124,7 +107,7 @@ final class NodeIdRewriter {
             return;
         }
         switch (opcode) {
-            case LOOKUP, SYMLINK, MKNOD, MKDIR, LINK, CREATE -> {
+            case Wire.LOOKUP, Wire.SYMLINK, Wire.MKNOD, Wire.MKDIR, Wire.LINK, Wire.CREATE -> {
                 if (payload == null || payloadLength < ENTRY_INO + 8 || name == NodeIds.NONE) {
                     return;
                 }
@@ -138,12 +121,12 @@ final class NodeIdRewriter {
                 enteredKernel = kernelNode;
                 enteredLibfuse = libfuseNode;
             }
-            case UNLINK, RMDIR -> {
+            case Wire.UNLINK, Wire.RMDIR -> {
                 if (name != NodeIds.NONE) {
                     ids.unlinked(name);
                 }
             }
-            case RENAME -> {
+            case Wire.RENAME -> {
                 if (name != NodeIds.NONE && target != NodeIds.NONE) {
                     ids.renamed(name, target);
                 }
@@ -163,7 +146,7 @@ final class NodeIdRewriter {
 
     /** The request's unique id, for an answer libfuse does not give. */
     static long unique(Pointer request) {
-        return request.getLong(UNIQUE);
+        return request.getLong(Wire.IN_UNIQUE);
     }
 
     /** Replaces the kernel node id at {@code offset} by a libfuse one; false when the kernel's is unknown. */
@@ -183,26 +166,26 @@ final class NodeIdRewriter {
     /** Hands libfuse the forgets of a FORGET or BATCH_FORGET as BATCH_FORGET requests of its own nodes. */
     private void forget(Pointer request, int length, Libfuse libfuse) {
         forgetCount = 0;
-        if (opcode == FORGET) {
-            if (length >= IN_HEADER + 8) {
-                ids.forget(request.getLong(NODE_ID), request.getLong(IN_HEADER), this::addForget);
+        if (opcode == Wire.FORGET) {
+            if (length >= Wire.IN_HEADER + 8) {
+                ids.forget(request.getLong(Wire.IN_NODE_ID), request.getLong(Wire.IN_HEADER), this::addForget);
             }
-        } else if (length >= IN_HEADER + BATCH_IN) {
-            long count = Math.min(request.getInt(IN_HEADER) & 0xffffffffL, (length - IN_HEADER - BATCH_IN) / FORGET_ONE);
+        } else if (length >= Wire.IN_HEADER + BATCH_IN) {
+            long count = Math.min(request.getInt(Wire.IN_HEADER) & 0xffffffffL, (length - Wire.IN_HEADER - BATCH_IN) / FORGET_ONE);
             for (int i = 0; i < count; i++) {
-                int at = IN_HEADER + BATCH_IN + i * FORGET_ONE;
+                int at = Wire.IN_HEADER + BATCH_IN + i * FORGET_ONE;
                 ids.forget(request.getLong(at), request.getLong(at + 8), this::addForget);
             }
         }
         for (int from = 0; from < forgetCount; from += FORGETS_PER_BATCH) {
             int n = Math.min(FORGETS_PER_BATCH, forgetCount - from);
-            int size = IN_HEADER + BATCH_IN + n * FORGET_ONE;
-            batch.setMemory(0, IN_HEADER, (byte) 0);
+            int size = Wire.IN_HEADER + BATCH_IN + n * FORGET_ONE;
+            batch.setMemory(0, Wire.IN_HEADER, (byte) 0);
             batch.putInt(0, size);
-            batch.putInt(OPCODE, BATCH_FORGET);
-            batch.putInt(IN_HEADER, n);
-            batch.putInt(IN_HEADER + 4, 0);
-            batch.put(IN_HEADER + BATCH_IN, forgets, 2 * from, 2 * n);
+            batch.putInt(Wire.IN_OPCODE, Wire.BATCH_FORGET);
+            batch.putInt(Wire.IN_HEADER, n);
+            batch.putInt(Wire.IN_HEADER + 4, 0);
+            batch.put(Wire.IN_HEADER + BATCH_IN, forgets, 2 * from, 2 * n);
             libfuse.process(batch, size);
         }
     }

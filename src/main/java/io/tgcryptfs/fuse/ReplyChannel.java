@@ -31,9 +31,6 @@ final class ReplyChannel {
         int send(Pointer channel, Pointer iov, long count);
     }
 
-    private static final int IN_HEADER = 40;
-    private static final int OUT_HEADER = 16;
-    private static final int IOVEC = 16;
     private static final int ESTALE = 116;
 
     private final LibC libc;
@@ -57,7 +54,7 @@ final class ReplyChannel {
         this.fd = fd;
         this.validity = validity;
         this.nodes = new NodeIdRewriter(nodeIds, runtime);
-        this.answer = Memory.allocateDirect(runtime, OUT_HEADER);
+        this.answer = Memory.allocateDirect(runtime, Wire.OUT_HEADER);
         // struct fuse_chan_ops { receive, send, destroy }: libfuse copies it; only send is ever called
         Pointer ops = Memory.allocateDirect(runtime, 3L * runtime.addressSize());
         ops.putPointer(runtime.addressSize(), runtime.getClosureManager().getClosurePointer(Send.class, send));
@@ -73,13 +70,13 @@ final class ReplyChannel {
 
     /** Serves the request of {@code length} bytes at {@code request}: through {@code libfuse}, or answers it here. */
     void serve(Pointer request, int length, NodeIdRewriter.Libfuse libfuse) {
-        if (length < IN_HEADER) {
+        if (length < Wire.IN_HEADER) {
             opcode = 0;
             libfuse.process(request, length);
             return;
         }
-        opcode = request.getInt(4);
-        initFlags = opcode == InitReply.OPCODE ? initReply.flagsToAdd(request, length) : 0;
+        opcode = request.getInt(Wire.IN_OPCODE);
+        initFlags = opcode == Wire.INIT ? initReply.flagsToAdd(request, length) : 0;
         SetIdRequest.note(request, length, opcode);
         KernelCtime.note(request, length, opcode);
         switch (nodes.inbound(request, length, libfuse)) {
@@ -94,9 +91,9 @@ final class ReplyChannel {
         if (iov == null) {
             return 0;
         }
-        int error = iov.getPointer(0).getInt(4);
-        Pointer payload = count >= 2 ? iov.getPointer(IOVEC) : null;
-        long payloadLength = count >= 2 ? iov.getLong(IOVEC + runtime.addressSize()) : 0;
+        int error = iov.getPointer(0).getInt(Wire.OUT_ERROR);
+        Pointer payload = count >= 2 ? iov.getPointer(Wire.IOVEC) : null;
+        long payloadLength = count >= 2 ? iov.getLong(Wire.IOVEC + runtime.addressSize()) : 0;
         nodes.outbound(error, payload, payloadLength);
         if (error == 0 && payload != null) {
             validity.extend(opcode, payload, payloadLength);
@@ -114,11 +111,11 @@ final class ReplyChannel {
 
     /** Answers a request libfuse never sees with {@code errno}. */
     private void answer(long unique, int errno) {
-        answer.putInt(0, OUT_HEADER);
+        answer.putInt(0, Wire.OUT_HEADER);
         answer.putInt(4, -errno);
         answer.putLong(8, unique);
         // a failure means the kernel no longer waits for this answer: nothing left to tell it
-        libc.write(fd, answer, OUT_HEADER);
+        libc.write(fd, answer, Wire.OUT_HEADER);
     }
 
     void close(FuseLoop.LibFuseSession lib) {

@@ -12,9 +12,6 @@ import jnr.ffi.Pointer;
 final class SetIdRequest {
     enum Drop { NONE, FOR_DATA, FOR_OWNERSHIP }
 
-    static final int SETATTR = 4;
-    static final int WRITE = 16;
-    private static final int IN_HEADER = 40;
     /** fuse_write_in.write_flags: the writer lacks CAP_FSETID. */
     private static final int WRITE_KILL_SUIDGID = 1 << 2;
     private static final int WRITE_FLAGS = 20;
@@ -34,10 +31,10 @@ final class SetIdRequest {
     /** Notes the request about to be processed on this thread ({@code request} holds its bytes). */
     static void note(Pointer request, int length, int opcode) {
         Drop drop = Drop.NONE;
-        if (opcode == WRITE && length >= IN_HEADER + WRITE_FLAGS + 4) {
-            drop = (request.getInt(IN_HEADER + WRITE_FLAGS) & WRITE_KILL_SUIDGID) != 0 ? Drop.FOR_DATA : Drop.NONE;
-        } else if (opcode == SETATTR && length >= IN_HEADER + 4) {
-            int valid = request.getInt(IN_HEADER);
+        if (opcode == Wire.WRITE && length >= Wire.IN_HEADER + WRITE_FLAGS + 4) {
+            drop = (request.getInt(Wire.IN_HEADER + WRITE_FLAGS) & WRITE_KILL_SUIDGID) != 0 ? Drop.FOR_DATA : Drop.NONE;
+        } else if (opcode == Wire.SETATTR && length >= Wire.IN_HEADER + 4) {
+            int valid = request.getInt(Wire.IN_HEADER);
             if ((valid & FATTR_SIZE) != 0 && (valid & FATTR_KILL_SUIDGID) != 0) {
                 drop = Drop.FOR_DATA;
             } else if ((valid & ~CHANGES_NOTHING) == 0) {

@@ -12,7 +12,8 @@
  * {@code NodeIdRewriter} make each file one kernel inode whatever its names (libfuse 2 keeps a node per
  * name), {@code AttrValidity} decides, reply by reply, how long the kernel may keep attributes,
  * {@code InitReply} raises the largest request libfuse 2 negotiates and asks for the writeback cache
- * ({@code KernelCtime} keeps the ctime the kernel then sends), and {@code ReadAhead} sets the mount's readahead
+ * ({@code KernelCtime} keeps the ctime the kernel then sends; {@code Wire} holds the protocol's numbers
+ * these share), and {@code ReadAhead} sets the mount's readahead
  * window once the kernel has the INIT reply ({@code MountInfo} finds the mount's device).
  *
  * <p><b>May import:</b> {@code ru.serce.jnrfuse}, {@code jnr.ffi}, {@code io.tgcryptfs.gateway},

@@ -21,7 +21,7 @@ class AttrValidityTest {
     @Test
     void lookupOfASingleLinkFile_becomesValidForTheConfiguredTime() {
         Pointer entry = entryOut(REGULAR, 1);
-        assertTrue(oneAndAHalfSeconds.extend(AttrValidity.LOOKUP, entry, ENTRY_OUT));
+        assertTrue(oneAndAHalfSeconds.extend(Wire.LOOKUP, entry, ENTRY_OUT));
         assertEquals(1, entry.getLong(24), "attr_valid seconds");
         assertEquals(500_000_000, entry.getInt(36), "attr_valid_nsec");
         assertEquals(7, entry.getLong(16), "entry_valid untouched");
@@ -30,7 +30,7 @@ class AttrValidityTest {
     @Test
     void getattrOfAHardLinkedFile_isCachedToo_itIsOneKernelInode() {
         Pointer attr = attrOut(REGULAR, 2);
-        assertTrue(oneAndAHalfSeconds.extend(AttrValidity.GETATTR, attr, ATTR_OUT));
+        assertTrue(oneAndAHalfSeconds.extend(Wire.GETATTR, attr, ATTR_OUT));
         assertEquals(1, attr.getLong(0));
         assertEquals(500_000_000, attr.getInt(8));
     }
@@ -38,18 +38,18 @@ class AttrValidityTest {
     @Test
     void directoriesAreCachedWhateverTheirLinkCount() {
         Pointer attr = attrOut(DIRECTORY, 5);
-        assertTrue(oneAndAHalfSeconds.extend(AttrValidity.SETATTR, attr, ATTR_OUT));
+        assertTrue(oneAndAHalfSeconds.extend(Wire.SETATTR, attr, ATTR_OUT));
         assertEquals(1, attr.getLong(0));
         Pointer entry = entryOut(DIRECTORY, 2);
-        assertTrue(oneAndAHalfSeconds.extend(AttrValidity.MKDIR, entry, ENTRY_OUT));
+        assertTrue(oneAndAHalfSeconds.extend(Wire.MKDIR, entry, ENTRY_OUT));
     }
 
     @Test
     void repliesWithoutAttributes_orTooShort_orWithCachingOff_areLeftAlone() {
         Pointer entry = entryOut(REGULAR, 1);
         assertFalse(oneAndAHalfSeconds.extend(15 /* READ */, entry, ENTRY_OUT));
-        assertFalse(oneAndAHalfSeconds.extend(AttrValidity.LOOKUP, entry, 120), "shorter than the attributes' end");
-        assertFalse(new AttrValidity(0).extend(AttrValidity.LOOKUP, entry, ENTRY_OUT));
+        assertFalse(oneAndAHalfSeconds.extend(Wire.LOOKUP, entry, 120), "shorter than the attributes' end");
+        assertFalse(new AttrValidity(0).extend(Wire.LOOKUP, entry, ENTRY_OUT));
         assertEquals(0, entry.getLong(24));
     }
 

@@ -13,7 +13,7 @@ class InitReplyTest {
     /** An INIT request as the kernel sends it: in-header (40 bytes), then major, minor, readahead, flags. */
     private Pointer request(int flags) {
         Pointer p = Memory.allocateDirect(runtime, 104);
-        p.putInt(4, InitReply.OPCODE);
+        p.putInt(4, Wire.INIT);
         p.putInt(40, 7);
         p.putInt(44, 45);
         p.putInt(52, flags);

@@ -16,7 +16,7 @@ class KernelCtimeTest {
     /** A SETATTR: in-header (40 bytes), then fuse_setattr_in (88) with valid, ctime and ctimensec. */
     private static Pointer setattr(int valid, long seconds, int nanos) {
         Pointer p = Memory.allocateDirect(Runtime.getSystemRuntime(), 128, true);
-        p.putInt(4, KernelCtime.SETATTR);
+        p.putInt(4, Wire.SETATTR);
         p.putInt(40, valid);
         p.putLong(40 + 48, seconds);
         p.putInt(40 + 64, nanos);
@@ -25,20 +25,20 @@ class KernelCtimeTest {
 
     @Test
     void aSetattrCarryingCtime_isNotedOnce() {
-        KernelCtime.note(setattr(FATTR_MTIME | FATTR_CTIME, 1_700_000_000L, 123), 128, KernelCtime.SETATTR);
+        KernelCtime.note(setattr(FATTR_MTIME | FATTR_CTIME, 1_700_000_000L, 123), 128, Wire.SETATTR);
         assertEquals(new Timestamp(1_700_000_000L, 123), KernelCtime.take());
         assertNull(KernelCtime.take(), "a later callback of the same request");
     }
 
     @Test
     void withoutTheFlag_orAnotherRequest_orOutOfRangeNanos_nothingIsNoted() {
-        KernelCtime.note(setattr(FATTR_MTIME, 1_700_000_000L, 0), 128, KernelCtime.SETATTR);
+        KernelCtime.note(setattr(FATTR_MTIME, 1_700_000_000L, 0), 128, Wire.SETATTR);
         assertNull(KernelCtime.take());
         KernelCtime.note(setattr(FATTR_CTIME, 1_700_000_000L, 0), 128, 3);
         assertNull(KernelCtime.take(), "a GETATTR");
-        KernelCtime.note(setattr(FATTR_CTIME, 1_700_000_000L, 1_000_000_000), 128, KernelCtime.SETATTR);
+        KernelCtime.note(setattr(FATTR_CTIME, 1_700_000_000L, 1_000_000_000), 128, Wire.SETATTR);
         assertNull(KernelCtime.take());
-        KernelCtime.note(setattr(FATTR_CTIME, 1_700_000_000L, 0), 100, KernelCtime.SETATTR);
+        KernelCtime.note(setattr(FATTR_CTIME, 1_700_000_000L, 0), 100, Wire.SETATTR);
         assertNull(KernelCtime.take(), "too short to hold the ctime");
     }
 }

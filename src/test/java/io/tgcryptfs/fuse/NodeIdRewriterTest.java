@@ -67,12 +67,19 @@ class NodeIdRewriterTest {
 
     /** A LOOKUP of {@code name} in {@code parent} (kernel ids) that libfuse answers with {@code libfuseNode}. */
     private Pointer lookup(long parent, String name, long libfuseNode, long ino) {
-        Pointer req = request(NodeIdRewriter.LOOKUP, parent, body(-1, name));
+        Pointer req = request(Wire.LOOKUP, parent, body(-1, name));
         assertEquals(NodeIdRewriter.Inbound.PROCESS, rewriter.inbound(req, req.getInt(0), libfuse));
         Pointer reply = entry(libfuseNode, ino);
         rewriter.outbound(0, reply, 128);
         assertEquals(ino, reply.getLong(0), "the kernel is sent the inode number as the node id");
         return req;
+    }
+
+    /** An UNLINK or RMDIR of {@code name} in the test directory that libfuse answers with {@code error}. */
+    private void remove(int opcode, String name, int error) {
+        Pointer req = request(opcode, DIR_KERNEL, body(-1, name));
+        assertEquals(NodeIdRewriter.Inbound.PROCESS, rewriter.inbound(req, req.getInt(0), libfuse));
+        rewriter.outbound(error, null, 0);
     }
 
     private long libfuseNodeOf(long kernelNode) {
@@ -93,7 +100,7 @@ class NodeIdRewriterTest {
         Pointer req = request(GETATTR, 100, new byte[16]);
         assertEquals(NodeIdRewriter.Inbound.STALE, rewriter.inbound(req, req.getInt(0), libfuse));
         assertEquals(77, NodeIdRewriter.unique(req));
-        Pointer init = request(InitReply.OPCODE, 0, new byte[16]);
+        Pointer init = request(Wire.INIT, 0, new byte[16]);
         assertEquals(NodeIdRewriter.Inbound.PROCESS, rewriter.inbound(init, init.getInt(0), libfuse));
         assertEquals(0, init.getLong(16));
     }
@@ -101,7 +108,7 @@ class NodeIdRewriterTest {
     @Test
     void aLink_rewritesBothNodes_andTheNewNameIsTheSameKernelNode() {
         lookup(DIR_KERNEL, "a", 5, 100);
-        Pointer link = request(NodeIdRewriter.LINK, DIR_KERNEL, body(100, "b"));
+        Pointer link = request(Wire.LINK, DIR_KERNEL, body(100, "b"));
         assertEquals(NodeIdRewriter.Inbound.PROCESS, rewriter.inbound(link, link.getInt(0), libfuse));
         assertEquals(DIR_LIBFUSE, link.getLong(16));
         assertEquals(5, link.getLong(40), "oldnodeid");
@@ -109,9 +116,7 @@ class NodeIdRewriterTest {
         rewriter.outbound(0, reply, 128);
         assertEquals(100, reply.getLong(0));
 
-        Pointer unlink = request(NodeIdRewriter.UNLINK, DIR_KERNEL, body(-1, "a"));
-        rewriter.inbound(unlink, unlink.getInt(0), libfuse);
-        rewriter.outbound(0, null, 0);
+        remove(Wire.UNLINK, "a", 0);
         assertEquals(6, libfuseNodeOf(100), "after a is unlinked, the file is reached through b");
     }
 
@@ -119,9 +124,7 @@ class NodeIdRewriterTest {
     void aFailedUnlink_keepsTheName() {
         lookup(DIR_KERNEL, "c", 7, 101);
         lookup(DIR_KERNEL, "a", 5, 101);
-        Pointer unlink = request(NodeIdRewriter.UNLINK, DIR_KERNEL, body(-1, "c"));
-        rewriter.inbound(unlink, unlink.getInt(0), libfuse);
-        rewriter.outbound(-13, null, 0);
+        remove(Wire.UNLINK, "c", -13);
         assertEquals(7, libfuseNodeOf(101));
     }
 
@@ -129,37 +132,33 @@ class NodeIdRewriterTest {
     void aRename_readsBothNames_andRewritesTheNewDirectory() {
         lookup(DIR_KERNEL, "c", 7, 101);
         lookup(DIR_KERNEL, "a", 5, 101);
-        Pointer rename = request(NodeIdRewriter.RENAME, DIR_KERNEL, body(DIR_KERNEL, "a", "b"));
+        Pointer rename = request(Wire.RENAME, DIR_KERNEL, body(DIR_KERNEL, "a", "b"));
         assertEquals(NodeIdRewriter.Inbound.PROCESS, rewriter.inbound(rename, rename.getInt(0), libfuse));
         assertEquals(DIR_LIBFUSE, rename.getLong(16));
         assertEquals(DIR_LIBFUSE, rename.getLong(40), "newdir");
         rewriter.outbound(0, null, 0);
-        Pointer unlink = request(NodeIdRewriter.UNLINK, DIR_KERNEL, body(-1, "c"));
-        rewriter.inbound(unlink, unlink.getInt(0), libfuse);
-        rewriter.outbound(0, null, 0);
+        remove(Wire.UNLINK, "c", 0);
         assertEquals(5, libfuseNodeOf(101), "a, now b, is the only name");
     }
 
     @Test
     void aCreate_andAMkdir_readTheNameAfterTheirArguments() {
-        Pointer create = request(NodeIdRewriter.CREATE, DIR_KERNEL, concat(new byte[16], body(-1, "new")));
+        Pointer create = request(Wire.CREATE, DIR_KERNEL, concat(new byte[16], body(-1, "new")));
         rewriter.inbound(create, create.getInt(0), libfuse);
         rewriter.outbound(0, entry(11, 102), 128 + 32);
-        Pointer mkdir = request(NodeIdRewriter.MKDIR, DIR_KERNEL, concat(new byte[8], body(-1, "sub")));
+        Pointer mkdir = request(Wire.MKDIR, DIR_KERNEL, concat(new byte[8], body(-1, "sub")));
         rewriter.inbound(mkdir, mkdir.getInt(0), libfuse);
         rewriter.outbound(0, entry(12, 103), 128);
         assertEquals(11, libfuseNodeOf(102));
         assertEquals(12, libfuseNodeOf(103));
 
-        Pointer rmdir = request(NodeIdRewriter.RMDIR, DIR_KERNEL, body(-1, "sub"));
-        rewriter.inbound(rmdir, rmdir.getInt(0), libfuse);
-        rewriter.outbound(0, null, 0);
+        remove(Wire.RMDIR, "sub", 0);
         assertEquals(12, libfuseNodeOf(103), "still reachable until forgotten");
     }
 
     @Test
     void aReplyTheKernelRefused_isNotCounted() {
-        Pointer req = request(NodeIdRewriter.LOOKUP, DIR_KERNEL, body(-1, "f"));
+        Pointer req = request(Wire.LOOKUP, DIR_KERNEL, body(-1, "f"));
         rewriter.inbound(req, req.getInt(0), libfuse);
         rewriter.outbound(0, entry(5, 100), 128);
         rewriter.notSent();
@@ -171,13 +170,13 @@ class NodeIdRewriterTest {
     void aForget_becomesABatchForgetOfLibfusesNodes() {
         lookup(DIR_KERNEL, "a", 5, 100);
         lookup(DIR_KERNEL, "b", 6, 100);
-        Pointer forget = request(NodeIdRewriter.FORGET, 100, body(2));
+        Pointer forget = request(Wire.FORGET, 100, body(2));
         assertEquals(NodeIdRewriter.Inbound.FORGOTTEN, rewriter.inbound(forget, forget.getInt(0), libfuse));
 
         assertEquals(1, handed.size());
         java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(handed.get(0)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         assertEquals(40 + 8 + 2 * 16, b.getInt(0));
-        assertEquals(NodeIdRewriter.BATCH_FORGET, b.getInt(4));
+        assertEquals(Wire.BATCH_FORGET, b.getInt(4));
         assertEquals(2, b.getInt(40));
         assertEquals(5, b.getLong(48));
         assertEquals(1, b.getLong(56));
@@ -198,7 +197,7 @@ class NodeIdRewriterTest {
         for (int i = 0; i < files; i++) {
             body.putLong(10_000 + i).putLong(1);
         }
-        Pointer forget = request(NodeIdRewriter.BATCH_FORGET, 0, body.array());
+        Pointer forget = request(Wire.BATCH_FORGET, 0, body.array());
         assertEquals(NodeIdRewriter.Inbound.FORGOTTEN, rewriter.inbound(forget, forget.getInt(0), libfuse));
 
         assertEquals(2, handed.size());

@@ -30,14 +30,14 @@ class SetIdRequestTest {
 
     @Test
     void aWriteFlaggedByTheKernel_dropsForData_andAnUnflaggedOneDoesNot() {
-        assertEquals(SetIdRequest.Drop.FOR_DATA, noted(request(SetIdRequest.WRITE, 20, 1 << 2), SetIdRequest.WRITE));
-        assertEquals(SetIdRequest.Drop.NONE, noted(request(SetIdRequest.WRITE, 20, 1), SetIdRequest.WRITE),
+        assertEquals(SetIdRequest.Drop.FOR_DATA, noted(request(Wire.WRITE, 20, 1 << 2), Wire.WRITE));
+        assertEquals(SetIdRequest.Drop.NONE, noted(request(Wire.WRITE, 20, 1), Wire.WRITE),
                 "a page cache write-back, from a caller with CAP_FSETID");
     }
 
     @Test
     void aSetattr_dropsForDataOnAFlaggedTruncate_forOwnershipWhenItChangesNothing() {
-        int setattr = SetIdRequest.SETATTR;
+        int setattr = Wire.SETATTR;
         assertEquals(SetIdRequest.Drop.FOR_DATA, noted(request(setattr, 0, FATTR_SIZE | FATTR_KILL_SUIDGID), setattr));
         assertEquals(SetIdRequest.Drop.NONE, noted(request(setattr, 0, FATTR_SIZE), setattr), "root's truncate");
         assertEquals(SetIdRequest.Drop.FOR_OWNERSHIP, noted(request(setattr, 0, 0), setattr), "chown(f, -1, -1)");
@@ -48,11 +48,11 @@ class SetIdRequestTest {
 
     @Test
     void take_answersOncePerRequest_andTheNextRequestStartsAfresh() {
-        SetIdRequest.note(request(SetIdRequest.WRITE, 20, 1 << 2), 128, SetIdRequest.WRITE);
+        SetIdRequest.note(request(Wire.WRITE, 20, 1 << 2), 128, Wire.WRITE);
         assertEquals(SetIdRequest.Drop.FOR_DATA, SetIdRequest.take());
         assertEquals(SetIdRequest.Drop.NONE, SetIdRequest.take(), "a second callback of the same request");
 
-        SetIdRequest.note(request(SetIdRequest.WRITE, 20, 1 << 2), 128, SetIdRequest.WRITE);
+        SetIdRequest.note(request(Wire.WRITE, 20, 1 << 2), 128, Wire.WRITE);
         SetIdRequest.note(request(15, 0, 0), 128, 15); // a READ that follows: nothing carried over
         assertEquals(SetIdRequest.Drop.NONE, SetIdRequest.take());
     }

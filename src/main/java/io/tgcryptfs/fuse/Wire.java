@@ -1,0 +1,38 @@
+package io.tgcryptfs.fuse;
+
+/**
+ * The numbers of the FUSE protocol (fuse_kernel.h) that the classes reading and rewriting requests and
+ * replies on their way through share: opcodes and the layout of the headers.
+ */
+final class Wire {
+    static final int LOOKUP = 1;
+    static final int FORGET = 2;
+    static final int GETATTR = 3;
+    static final int SETATTR = 4;
+    static final int SYMLINK = 6;
+    static final int MKNOD = 8;
+    static final int MKDIR = 9;
+    static final int UNLINK = 10;
+    static final int RMDIR = 11;
+    static final int RENAME = 12;
+    static final int LINK = 13;
+    static final int WRITE = 16;
+    static final int INIT = 26;
+    static final int CREATE = 35;
+    static final int BATCH_FORGET = 42;
+    static final int RENAME2 = 45;
+
+    /** fuse_in_header: len, opcode at 4, unique at 8, nodeid at 16, then uid, gid, pid. */
+    static final int IN_HEADER = 40;
+    static final int IN_OPCODE = 4;
+    static final int IN_UNIQUE = 8;
+    static final int IN_NODE_ID = 16;
+    /** fuse_out_header: len, error at 4, unique. */
+    static final int OUT_HEADER = 16;
+    static final int OUT_ERROR = 4;
+    /** struct iovec, as libfuse hands a reply to its channel: base, then length at the address size. */
+    static final int IOVEC = 16;
+
+    private Wire() {
+    }
+}
