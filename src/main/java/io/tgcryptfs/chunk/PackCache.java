@@ -49,7 +49,7 @@ public final class PackCache {
     private final java.util.concurrent.atomic.AtomicLong downloadedBytes = new java.util.concurrent.atomic.AtomicLong();
 
     private final io.tgcryptfs.backend.Retry retry;
-    private final OpenPacks channels = new OpenPacks();
+    private final OpenPacks files = new OpenPacks();
     /** Tries of one read whose pack file vanished (evicted, moved) under it. */
     private static final int READ_ATTEMPTS = 8;
 
@@ -72,8 +72,12 @@ public final class PackCache {
         byte[] out = new byte[length];
         for (int attempt = 1; ; attempt++) {
             try {
-                readFully(channels.get(pack, () -> FileChannel.open(locate(pack), StandardOpenOption.READ)),
-                        out, offset);
+                PackFile file = files.acquire(pack, () -> FileChannel.open(locate(pack), StandardOpenOption.READ));
+                try {
+                    file.read(out, offset);
+                } finally {
+                    file.release();
+                }
                 touch(pack);
                 return out;
             } catch (ShortCopy e) {
@@ -86,9 +90,9 @@ public final class PackCache {
                 // disk lost it) is downloaded again
                 discard(pack);
             } catch (NoSuchFileException | ClosedChannelException e) {
-                // evicted between locate and open, or its channel closed under us: again, downloading it
-                // if need be (a full cache under many readers can take it away more than once)
-                channels.forget(pack);
+                // evicted between locate and open, or its channel closed under us (a reader interrupted in
+                // a read closes it for all): again, downloading it if need be (a full cache under many readers can take it away more than once)
+                files.forget(pack);
                 if (attempt == READ_ATTEMPTS) {
                     throw new FsException(FsError.IO, "cannot read pack " + pack + ": " + e, e);
                 }
@@ -103,20 +107,8 @@ public final class PackCache {
         cached.get(pack);
     }
 
-    private static void readFully(FileChannel ch, byte[] out, long offset) throws IOException {
-        ByteBuffer buf = ByteBuffer.wrap(out);
-        long pos = offset;
-        while (buf.hasRemaining()) {
-            int n = ch.read(buf, pos);
-            if (n < 0) {
-                throw new ShortCopy(ch.size(), offset + out.length);
-            }
-            pos += n;
-        }
-    }
-
     /** The pack file ends before the bytes a chunk record points at. */
-    private static final class ShortCopy extends IOException {
+    static final class ShortCopy extends IOException {
         ShortCopy(long fileBytes, long chunkEnd) {
             super("its file holds " + fileBytes + " bytes, a chunk ends at " + chunkEnd);
         }
@@ -151,7 +143,7 @@ public final class PackCache {
     /** Drops a cached copy that failed verification, so the next read downloads it again. */
     public void discard(PackId pack) {
         Path file = cacheDir.resolve(PackFormat.fileName(pack));
-        channels.forget(pack);
+        files.forget(pack);
         synchronized (this) {
             Long size = cached.remove(pack);
             if (size != null) {
@@ -185,7 +177,7 @@ public final class PackCache {
     public synchronized long clear() throws IOException {
         long freed = 0;
         for (Map.Entry<PackId, Long> e : cached.entrySet()) {
-            channels.forget(e.getKey());
+            files.forget(e.getKey());
             Files.deleteIfExists(cacheDir.resolve(PackFormat.fileName(e.getKey())));
             freed += e.getValue();
         }
@@ -303,7 +295,7 @@ public final class PackCache {
                 cachedBytes -= eldest.getValue();
                 cached.remove(victim);
             }
-            channels.forget(victim);
+            files.forget(victim);
             try {
                 Files.deleteIfExists(cacheDir.resolve(PackFormat.fileName(victim)));
             } catch (IOException ignored) {
