@@ -33,24 +33,28 @@ public final class InodeAttributes {
         });
     }
 
-    public Inode chmod(long ino, int mode) {
-        return update(ino, inode -> inode.withMode(mode, ctx.now()));
+    /** @param ctime {@link TimeChange.Now}, or the ctime the kernel set (see {@link #setTimes}) */
+    public Inode chmod(long ino, int mode, TimeChange ctime) {
+        return update(ino, inode -> inode.withMode(mode, resolve(ctime, inode.ctime(), ctx.now())));
     }
 
     /**
      * -1 leaves uid or gid as it is. As on Linux, any chown of a non-directory, even one naming neither
      * id, drops set-user-ID, and set-group-ID when it means "group may execute" rather than mandatory
      * locking.
+     *
+     * @param ctime {@link TimeChange.Now}, or the ctime the kernel set (see {@link #setTimes})
      */
-    public Inode chown(long ino, int uid, int gid) {
+    public Inode chown(long ino, int uid, int gid, TimeChange ctime) {
         return update(ino, inode -> {
-            Inode changed = inode.withOwner(uid == -1 ? inode.uid() : uid, gid == -1 ? inode.gid() : gid, ctx.now());
+            Timestamp when = resolve(ctime, inode.ctime(), ctx.now());
+            Inode changed = inode.withOwner(uid == -1 ? inode.uid() : uid, gid == -1 ? inode.gid() : gid, when);
             if (!inode.isDirectory()) {
                 int mode = changed.mode() & ~Inode.SET_UID;
                 if ((mode & Inode.GROUP_EXEC) != 0) {
                     mode &= ~Inode.SET_GID;
                 }
-                changed = changed.withMode(mode, ctx.now());
+                changed = changed.withMode(mode, when);
             }
             return changed;
         });
@@ -125,7 +129,17 @@ public final class InodeAttributes {
         });
     }
 
+    /**
+     * One inode changed in one write transaction, or none when the change leaves it as it is: under the
+     * writeback cache the kernel follows a chown or chmod with its own ctime, already stored by then, and
+     * a tar x sends several such requests per file. Deciding from a read snapshot orders this change
+     * before any that commits meanwhile, which is as good an order as any for concurrent changes.
+     */
     private Inode update(long ino, Function<Inode, Inode> change) {
+        Inode current = ctx.meta().read(r -> r.inode(ino)).orElse(null);
+        if (current != null && change.apply(current).equals(current)) {
+            return current;
+        }
         return ctx.meta().write(w -> {
             Inode changed = change.apply(existing(w, ino));
             w.putInode(changed);

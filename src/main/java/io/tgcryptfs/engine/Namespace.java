@@ -174,8 +174,9 @@ public final class Namespace {
     }
 
     /** Moves {@code oldName} in {@code oldParent} to {@code newName} in {@code newParent}, replacing what is there. */
-    public void rename(Lookup oldParentDir, String oldName, Lookup newParentDir, String newName) {
-        ctx.meta().write(w -> {
+    /** @return whether a directory moved: the paths under its old name now name nothing, or other files */
+    public boolean rename(Lookup oldParentDir, String oldName, Lookup newParentDir, String newName) {
+        return ctx.meta().write(w -> {
             long oldParent = oldParentDir.in(w);
             long newParent = newParentDir.in(w);
             return rename(w, new Rename(oldParent, oldName, newParent, newName));
@@ -185,18 +186,19 @@ public final class Namespace {
     private record Rename(long oldParent, String oldName, long newParent, String newName) {
     }
 
-    private Done rename(MetaWriter w, Rename m) {
+    private boolean rename(MetaWriter w, Rename m) {
         Inode oldParent = directory(w, m.oldParent());
         Inode newParent = directory(w, m.newParent());
         long ino = w.lookup(m.oldParent(), m.oldName()).orElseThrow(() -> notFound(m.oldName()));
         Inode moving = w.inode(ino).orElseThrow(() -> notFound(m.oldName()));
         OptionalLong target = w.lookup(m.newParent(), m.newName());
         if (target.isPresent() && target.getAsLong() == ino) {
-            return Done.INSTANCE; // both names are links to the same file: POSIX says do nothing
+            return false; // both names are links to the same file: POSIX says do nothing
         }
         if (target.isEmpty() && !moving.isDirectory() && moving.nlink() > 0 && openFiles.isOpen(ino)
                 && HiddenNames.isHidden(m.newName())) {
-            return hide(w, oldParent, m, moving);
+            hide(w, oldParent, m, moving);
+            return false;
         }
         if (moving.isDirectory() && m.newParent() != m.oldParent() && isAncestor(w, ino, m.newParent())) {
             throw new FsException(FsError.INVALID, "cannot move a directory into itself");
@@ -233,7 +235,7 @@ public final class Namespace {
             }
         }
         w.putInode(w.inode(ino).orElseThrow().withChanged(now));
-        return Done.INSTANCE;
+        return moving.isDirectory();
     }
 
     /**
@@ -241,13 +243,12 @@ public final class Namespace {
      * last close, then unlinks that name. For POSIX that is an unlink: the link count drops now (fstat
      * shows 0), the name disappears from listings and does not keep its directory from being removed.
      */
-    private Done hide(MetaWriter w, Inode oldParent, Rename m, Inode moving) {
+    private void hide(MetaWriter w, Inode oldParent, Rename m, Inode moving) {
         Timestamp now = ctx.now();
         w.deleteEntry(m.oldParent(), m.oldName());
         w.putEntry(m.newParent(), m.newName(), moving.ino());
         touchParent(w, oldParent, 0, now);
         dropLink(w, moving, now);
-        return Done.INSTANCE;
     }
 
     private static void dropHiddenEntries(MetaWriter w, long dir) {

@@ -1,5 +1,6 @@
 package io.tgcryptfs.fuse;
 
+import io.tgcryptfs.engine.TimeChange;
 import io.tgcryptfs.fs.Timestamp;
 import jnr.ffi.Pointer;
 
@@ -34,7 +35,19 @@ final class KernelCtime {
         CURRENT.get()[0] = ctime;
     }
 
-    /** The ctime the current request sets, once; null when it sets none or it was taken. */
+    /**
+     * The ctime the current request sets, for each change libfuse makes of it (a chmod, a chown, the
+     * times), {@link TimeChange.Now} when it sets none: the changes then agree with the kernel on it.
+     */
+    static TimeChange current() {
+        Timestamp ctime = CURRENT.get()[0];
+        return ctime == null ? TimeChange.Now.INSTANCE : new TimeChange.At(ctime);
+    }
+
+    /**
+     * The ctime the current request sets, once (the getattr libfuse replies with stores it when the
+     * request changed nothing else, a truncate say); null when it sets none or it was taken.
+     */
     static Timestamp take() {
         Timestamp[] current = CURRENT.get();
         Timestamp ctime = current[0];

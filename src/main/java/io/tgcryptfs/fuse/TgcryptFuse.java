@@ -275,7 +275,7 @@ public final class TgcryptFuse extends FuseStubFS {
     @Override
     public int chmod(String path, long mode) {
         return run("chmod", () -> {
-            gateway.chmod(requirePath(path), (int) mode & Inode.PERMISSION_MASK);
+            gateway.chmod(requirePath(path), (int) mode & Inode.PERMISSION_MASK, KernelCtime.current());
             return 0;
         });
     }
@@ -283,7 +283,7 @@ public final class TgcryptFuse extends FuseStubFS {
     @Override
     public int chown(String path, long uid, long gid) {
         return run("chown", () -> {
-            gateway.chown(requirePath(path), (int) uid, (int) gid);
+            gateway.chown(requirePath(path), (int) uid, (int) gid, KernelCtime.current());
             return 0;
         });
     }
@@ -313,9 +313,7 @@ public final class TgcryptFuse extends FuseStubFS {
     @Override
     public int utimens(String path, Timespec[] timespec) {
         return run("utimens", () -> {
-            Timestamp ctime = KernelCtime.take();
-            gateway.setTimes(requirePath(path), timeChange(timespec[0]), timeChange(timespec[1]),
-                    ctime == null ? TimeChange.Now.INSTANCE : new TimeChange.At(ctime));
+            gateway.setTimes(requirePath(path), timeChange(timespec[0]), timeChange(timespec[1]), KernelCtime.current());
             return 0;
         });
     }
@@ -527,7 +525,7 @@ public final class TgcryptFuse extends FuseStubFS {
      */
     private void dropSetIdForOwnership(String path) {
         if (SetIdRequest.take() == SetIdRequest.Drop.FOR_OWNERSHIP && path != null) {
-            gateway.chown(path, -1, -1);
+            gateway.chown(path, -1, -1, KernelCtime.current());
         }
     }
 

@@ -49,6 +49,7 @@ public final class FsGateway {
     private final MetaStore meta;
     private final ChunkStore chunks;
     private final BlockGeometry geometry;
+    private final PathResolver paths;
     private final Namespace namespace;
     private final InodeAttributes attributes;
     private final ActorRef<EntityRegistry.Command> inodes;
@@ -66,6 +67,7 @@ public final class FsGateway {
         this.attributes = new InodeAttributes(ctx);
         this.data = new FileData(asker, ctx, localSync, attributes, bands, dataTimeout, prefetcher);
         this.meta = ctx.meta();
+        this.paths = new PathResolver(meta);
         this.chunks = ctx.chunks();
         this.geometry = ctx.geometry();
         this.namespace = namespace;
@@ -79,7 +81,7 @@ public final class FsGateway {
     // ---- lookups -------------------------------------------------------------------------------
 
     public Inode getattr(String path) {
-        return meta.read(r -> inode(r, resolve(r, path)));
+        return paths.read(path, FsGateway::inode);
     }
 
     public Inode getattr(long handle) {
@@ -89,7 +91,7 @@ public final class FsGateway {
 
     /** getattr plus the bytes the file's stored blocks cover (st_blocks), in one snapshot. */
     public Stat stat(String path) {
-        return meta.read(r -> stat(r, resolve(r, path)));
+        return paths.read(path, this::stat);
     }
 
     public Stat stat(long handle) {
@@ -104,8 +106,7 @@ public final class FsGateway {
     }
 
     public List<Listing> readdir(String path) {
-        return meta.read(r -> {
-            long dir = resolve(r, path);
+        return paths.read(path, (r, dir) -> {
             Inode self = inode(r, dir);
             if (!self.isDirectory()) {
                 throw new FsException(FsError.NOT_DIRECTORY, path + " is not a directory");
@@ -145,43 +146,48 @@ public final class FsGateway {
 
     public Inode mknod(String path, FileKind kind, int mode, long rdev, Caller caller) {
         String[] pn = PathNames.split(path);
-        return namespace.makeNode(new Namespace.MakeNode(directory(pn[0]), pn[1], kind, mode, caller.uid(), caller.gid(), rdev, null));
+        return namespace.makeNode(new Namespace.MakeNode(paths.directory(pn[0]), pn[1], kind, mode, caller.uid(), caller.gid(), rdev, null));
     }
 
     public Inode symlink(String target, String path, Caller caller) {
         String[] pn = PathNames.split(path);
-        return namespace.makeNode(new Namespace.MakeNode(directory(pn[0]), pn[1], FileKind.SYMLINK, 0777, caller.uid(), caller.gid(), 0, target));
+        return namespace.makeNode(new Namespace.MakeNode(paths.directory(pn[0]), pn[1], FileKind.SYMLINK, 0777, caller.uid(), caller.gid(), 0, target));
     }
 
     public Inode link(String existing, String newPath) {
         String[] pn = PathNames.split(newPath);
-        return namespace.link(r -> resolve(r, existing), directory(pn[0]), pn[1]);
+        return namespace.link(paths.lookup(existing), paths.directory(pn[0]), pn[1]);
     }
 
     public void unlink(String path) {
         String[] pn = PathNames.split(path);
-        namespace.unlink(directory(pn[0]), pn[1]);
+        namespace.unlink(paths.directory(pn[0]), pn[1]);
     }
 
     public void rmdir(String path) {
         String[] pn = PathNames.split(path);
-        namespace.removeDirectory(directory(pn[0]), pn[1]);
+        namespace.removeDirectory(paths.directory(pn[0]), pn[1]);
+        paths.directoryMoved();
     }
 
     public void rename(String from, String to) {
         String[] a = PathNames.split(from);
         String[] b = PathNames.split(to);
-        namespace.rename(directory(a[0]), a[1], directory(b[0]), b[1]);
+        if (namespace.rename(paths.directory(a[0]), a[1], paths.directory(b[0]), b[1])) {
+            paths.directoryMoved();
+        }
     }
 
     // ---- attributes ----------------------------------------------------------------------------
 
-    public Inode chmod(String path, int mode) {
-        return attributes.chmod(ino(path), mode);
+    /** @param ctime as for {@link #setTimes(String, TimeChange, TimeChange, TimeChange)} */
+    public Inode chmod(String path, int mode, TimeChange ctime) {
+        return attributes.chmod(ino(path), mode, ctime);
     }
 
-    public Inode chown(String path, int uid, int gid) {
-        return attributes.chown(ino(path), uid, gid);
+    /** @param ctime as for {@link #setTimes(String, TimeChange, TimeChange, TimeChange)} */
+    public Inode chown(String path, int uid, int gid, TimeChange ctime) {
+        return attributes.chown(ino(path), uid, gid, ctime);
     }
 
     /** A write or truncate the kernel says its caller may not keep set-id bits through (see InodeAttributes). */
@@ -224,14 +230,12 @@ public final class FsGateway {
 
     public byte[] getxattr(String path, String name) {
         PathNames.checked(name);
-        return meta.read(r -> {
-            long ino = resolve(r, path);
-            return r.xattr(ino, name).orElseThrow(() -> new FsException(FsError.NO_ATTRIBUTE, "no xattr " + name));
-        });
+        return paths.read(path, (r, ino) ->
+                r.xattr(ino, name).orElseThrow(() -> new FsException(FsError.NO_ATTRIBUTE, "no xattr " + name)));
     }
 
     public List<String> listxattr(String path) {
-        return meta.read(r -> r.xattrNames(resolve(r, path)));
+        return paths.read(path, MetaReader::xattrNames);
     }
 
     public void removexattr(String path, String name) {
@@ -332,7 +336,7 @@ public final class FsGateway {
     // ---- helpers -------------------------------------------------------------------------------
 
     private long ino(String path) {
-        return meta.read(r -> resolve(r, path));
+        return paths.read(path, (r, ino) -> ino);
     }
 
     private long inoOf(long handle) {
@@ -345,29 +349,6 @@ public final class FsGateway {
             throw new FsException(FsError.BAD_HANDLE, "unknown handle " + handle);
         }
         return open;
-    }
-
-    /** The directory at {@code path}, found in the transaction that uses it. */
-    private static Lookup directory(String path) {
-        return r -> {
-            long ino = resolve(r, path);
-            if (!inode(r, ino).isDirectory()) {
-                throw new FsException(FsError.NOT_DIRECTORY, path + " is not a directory");
-            }
-            return ino;
-        };
-    }
-
-    private static long resolve(MetaReader r, String path) {
-        long current = Namespace.ROOT;
-        for (String name : PathNames.components(path)) {
-            if (name.equals(".")) {
-                continue;
-            }
-            final long dir = current;
-            current = r.lookup(dir, name).orElseThrow(() -> new FsException(FsError.NOT_FOUND, "no such file: " + path));
-        }
-        return current;
     }
 
     private static Inode inode(MetaReader r, long ino) {

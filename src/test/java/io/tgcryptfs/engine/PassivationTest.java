@@ -118,7 +118,7 @@ class PassivationTest {
         for (int i = 0; i < contents.length; i++) {
             assertArrayEquals(contents[i], vol.readFile("/f" + i), "file " + i);
         }
-        assertEquals(0640, vol.gateway.chmod("/f0", 0640).mode() & 07777, "a fresh inode actor serves the next change");
+        assertEquals(0640, vol.gateway.chmod("/f0", 0640, TimeChange.Now.INSTANCE).mode() & 07777, "a fresh inode actor serves the next change");
     }
 
     @Test

@@ -2,7 +2,9 @@ package io.tgcryptfs.fuse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
+import io.tgcryptfs.engine.TimeChange;
 import io.tgcryptfs.fs.Timestamp;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -28,6 +30,18 @@ class KernelCtimeTest {
         KernelCtime.note(setattr(FATTR_MTIME | FATTR_CTIME, 1_700_000_000L, 123), 128, Wire.SETATTR);
         assertEquals(new Timestamp(1_700_000_000L, 123), KernelCtime.take());
         assertNull(KernelCtime.take(), "a later callback of the same request");
+    }
+
+    @Test
+    void everyChangeOfTheRequest_seesTheCtime_untilTaken() {
+        KernelCtime.note(setattr(FATTR_CTIME, 1_700_000_000L, 7), 128, Wire.SETATTR);
+        TimeChange at = new TimeChange.At(new Timestamp(1_700_000_000L, 7));
+        assertEquals(at, KernelCtime.current(), "the chmod");
+        assertEquals(at, KernelCtime.current(), "the chown after it");
+        assertEquals(new Timestamp(1_700_000_000L, 7), KernelCtime.take(), "the getattr of the reply");
+        assertSame(TimeChange.Now.INSTANCE, KernelCtime.current());
+        KernelCtime.note(setattr(FATTR_MTIME, 1_700_000_000L, 7), 128, Wire.SETATTR);
+        assertSame(TimeChange.Now.INSTANCE, KernelCtime.current(), "a request setting no ctime");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.tgcryptfs.gateway;
 
+import io.tgcryptfs.engine.TimeChange;
 import io.tgcryptfs.chunk.ChunkStore;
 import io.tgcryptfs.engine.XattrMode;
 import io.tgcryptfs.fs.FileKind;
@@ -20,6 +21,7 @@ import java.util.Random;
 import static io.tgcryptfs.gateway.FsGatewayFileDataTest.assertFsError;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -316,8 +318,8 @@ class FsGatewayNamespaceTest {
     @Test
     void chmod_chown_setTimes_changeTheAttributes() {
         vol.writeFile("/f", new byte[0]);
-        assertEquals(0600, gw.chmod("/f", 0600).mode());
-        Inode owned = gw.chown("/f", 1000, -1);
+        assertEquals(0600, gw.chmod("/f", 0600, TimeChange.Now.INSTANCE).mode());
+        Inode owned = gw.chown("/f", 1000, -1, TimeChange.Now.INSTANCE);
         assertEquals(1000, owned.uid());
         assertEquals(0, owned.gid());
         io.tgcryptfs.fs.Timestamp t = new io.tgcryptfs.fs.Timestamp(1_000_000_000L, 5);
@@ -326,6 +328,81 @@ class FsGatewayNamespaceTest {
         assertEquals(t, timed.atime());
         assertNotEquals(t, timed.mtime());
         assertEquals(timed, gw.getattr("/f"));
+    }
+
+    /**
+     * The kernel follows a chown with its ctime once more (the reply's getattr): nothing changes, so no
+     * write transaction is taken, which shows as not waiting for a writer that holds LMDB's write lock.
+     */
+    @Test
+    void aChangeLeavingTheInodeAsItIs_takesNoWriteTransaction() throws Exception {
+        vol.writeFile("/f", new byte[0]);
+        io.tgcryptfs.fs.Timestamp kernel = new io.tgcryptfs.fs.Timestamp(1_800_000_000L, 42);
+        TimeChange at = new TimeChange.At(kernel);
+        Inode owned = gw.chown("/f", 0, 0, at);
+        assertEquals(kernel, owned.ctime(), "the kernel's ctime, not the clock's");
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Thread writer = new Thread(() -> vol.ctx.meta().write(w -> {
+            holding.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }));
+        writer.start();
+        try {
+            holding.await();
+            java.util.concurrent.CompletableFuture<Inode> same = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> gw.setTimes("/f", TimeChange.Omit.INSTANCE, TimeChange.Omit.INSTANCE, at));
+            assertEquals(owned, same.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(owned, java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> gw.chmod("/f", owned.mode(), at)).get(30, java.util.concurrent.TimeUnit.SECONDS));
+            java.util.concurrent.CompletableFuture<Inode> changing = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> gw.chmod("/f", 0640, at));
+            assertFalse(changing.isDone(), "a real change waits for the writer");
+            release.countDown();
+            assertEquals(0640, changing.get(30, java.util.concurrent.TimeUnit.SECONDS).mode());
+            assertEquals(kernel, gw.getattr("/f").ctime());
+        } finally {
+            release.countDown();
+            writer.join();
+        }
+    }
+
+    /** Paths under a directory resolved (and its path remembered) before it moves or goes away. */
+    @Test
+    void pathsUnderAMovedOrRemovedDirectory_resolveToWhatTheyNameNow() {
+        mkdir("/a");
+        mkdir("/a/sub");
+        vol.writeFile("/a/sub/f", new byte[] {1});
+        long f = gw.getattr("/a/sub/f").ino();
+        gw.rename("/a", "/b");
+        assertFsError(FsError.NOT_FOUND, () -> gw.getattr("/a/sub/f"));
+        assertEquals(f, gw.getattr("/b/sub/f").ino());
+
+        mkdir("/c");
+        vol.writeFile("/c/x", new byte[0]);
+        gw.getattr("/c/x");
+        gw.unlink("/c/x");
+        gw.rename("/b/sub", "/c"); // over an empty directory whose path was remembered
+        assertEquals(f, gw.getattr("/c/f").ino());
+
+        long before = gw.getattr("/c").ino();
+        gw.unlink("/c/f");
+        gw.rmdir("/c");
+        mkdir("/c");
+        vol.writeFile("/c/g", new byte[] {2});
+        assertNotEquals(before, gw.getattr("/c").ino());
+        assertEquals(gw.getattr("/c").ino(), gw.readdir("/c/").get(0).inode().ino());
+        assertEquals(List.of(".", "..", "g"), names("/c"));
+
+        gw.rename("/c/g", "/c/h"); // a file's rename leaves the directory's path as it was
+        assertEquals(gw.getattr("/c").ino(), gw.readdir("/c").get(0).inode().ino());
+        assertFsError(FsError.NOT_FOUND, () -> gw.getattr("/c/g/x"));
+        assertFsError(FsError.NOT_FOUND, () -> gw.getattr("/c/h/x"));
     }
 
     @Test
