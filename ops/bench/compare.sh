@@ -87,6 +87,7 @@ COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 work=$(mktemp -d /var/tmp/tgcryptfs-compare.XXXXXX)
 declare -A DIR PID
 PEAK_RSS_KIB=0
+PEAK_ANON_KIB=0
 
 is_mounted() { awk -v m="$1" '$5 == m { f = 1 } END { exit !f }' /proc/self/mountinfo; }
 
@@ -127,8 +128,9 @@ now() { date +%s%N; }
 drop_caches() { sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true; }
 T() { timeout -k 10 "$CMD_TIMEOUT" "$@"; }
 sample_rss() { # pid
-  local k; k=$(awk '/VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null)
+  local k a; k=$(awk '/VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null); a=$(awk '/RssAnon/ {print $2}' "/proc/$1/status" 2>/dev/null)
   [ -n "$k" ] && [ "$k" -gt "$PEAK_RSS_KIB" ] && PEAK_RSS_KIB=$k
+  [ -n "$a" ] && [ "$a" -gt "$PEAK_ANON_KIB" ] && PEAK_ANON_KIB=$a
   return 0
 }
 
@@ -593,7 +595,8 @@ done
 echo
 echo "tgcryptfs/gocryptfs > 1 means tgcryptfs is better (rates: tgcryptfs / gocryptfs; times: gocryptfs / tgcryptfs)."
 echo "\"(exit N)\": the command finished with exit code N; \"(no links)\" / \"(N/M not linked)\": --link-dest made copies instead of hard links (all files / N of M files)."
-echo "tgcryptfs mount process peak RSS (VmHWM, highest of all its mounts): $((PEAK_RSS_KIB / 1024)) MiB"
+echo "tgcryptfs mount process peak RSS (VmHWM, highest of all its mounts): $((PEAK_RSS_KIB / 1024)) MiB;" \
+  "highest RssAnon sampled (before each unmount and while it exits; not counting mapped files: pack files mapped for small reads, LMDB's map, the jar): $((PEAK_ANON_KIB / 1024)) MiB"
 [ -n "$TM_AMP" ] && echo "tgcryptfs Time Machine bands on a fresh volume, once: $TM_AMP"
 exit 0
 }
