@@ -21,6 +21,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link #acquire}/{@link #release}) and the mappings go only when it is closed and the last reader has
  * left. A pack still being appended to is mapped as far as it reached; a read past that maps it again
  * once it has grown by a step, the old mapping kept until the file is freed.
+ *
+ * <p>Pack files only grow while tgcryptfs runs ({@code Outbox.recover} cuts an open pack back before the
+ * first read). A file cut short under its mapping by something else (SIGBUS) makes HotSpot raise an
+ * {@link InternalError} shortly after the copy, at a point no caller can catch reliably (the FUSE adapter
+ * answers it with EIO); whatever the copy left in the buffer fails the frame's authentication, so no
+ * wrong data is ever returned.
  */
 final class PackFile {
     /** Reads of at most this many bytes go through the mapping. */
