@@ -67,4 +67,14 @@ final class OpenPacks {
             file.close();
         }
     }
+
+    /** Closes every file (the volume is closing); a reader still inside finishes first. */
+    void closeAll() {
+        java.util.List<PackFile> all;
+        synchronized (open) {
+            all = new java.util.ArrayList<>(open.values());
+            open.clear();
+        }
+        all.forEach(PackFile::close);
+    }
 }

@@ -186,6 +186,11 @@ public final class PackCache {
         return freed;
     }
 
+    /** Closes the open pack files and their mappings (the volume is closing). */
+    public void close() {
+        files.closeAll();
+    }
+
     public long downloadedBytes() {
         return downloadedBytes.get();
     }

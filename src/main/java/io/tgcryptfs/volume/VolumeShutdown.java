@@ -36,6 +36,7 @@ final class VolumeShutdown {
             log.warn("closing the write journal: {}", e.toString());
         }
         p.outbox().close();
+        p.packCache().close();
         p.meta().close();
         p.keys().close();
         try {

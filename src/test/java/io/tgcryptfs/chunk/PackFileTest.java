@@ -127,6 +127,30 @@ class PackFileTest {
         c.release();
     }
 
+    @Test
+    void closeAll_closesEveryFile_afterItsLastReader() throws IOException {
+        Path path = file(random(10_000, 11));
+        OpenPacks open = new OpenPacks();
+        Random ids = new Random(2);
+        FileChannel[] channels = new FileChannel[3];
+        PackFile held = null;
+        for (int i = 0; i < channels.length; i++) {
+            int n = i;
+            PackFile f = open.acquire(PackId.random(ids), () -> channels[n] = FileChannel.open(path, StandardOpenOption.READ));
+            if (i == 0) {
+                held = f;
+            } else {
+                f.release();
+            }
+        }
+        open.closeAll();
+        assertTrue(channels[0].isOpen(), "a reader is still inside");
+        assertFalse(channels[1].isOpen());
+        assertFalse(channels[2].isOpen());
+        held.release();
+        assertFalse(channels[0].isOpen());
+    }
+
     /**
      * Readers copying from mappings while files are forgotten and evicted all the time: an unmap under a
      * reader would crash the JVM (and this test with it); every read must return the file's bytes.
