@@ -4,7 +4,9 @@ import io.tgcryptfs.fs.PackId;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,35 +29,33 @@ final class OpenPacks {
 
     /** The pack's file, held for reading: the caller releases it ({@link PackFile#release}). */
     PackFile acquire(PackId pack, Opener opener) throws IOException {
-        while (true) {
-            synchronized (open) {
-                PackFile file = open.get(pack);
-                if (file != null && file.acquire()) {
-                    return file;
-                }
+        synchronized (open) {
+            PackFile file = open.get(pack);
+            if (file != null && file.acquire()) {
+                return file;
             }
-            PackFile fresh = new PackFile(opener.open());
-            PackFile evicted = null;
-            synchronized (open) {
-                PackFile raced = open.get(pack);
-                if (raced != null && raced.acquire()) {
-                    fresh.close();
-                    return raced;
-                }
-                fresh.acquire();
-                open.put(pack, fresh);
-                if (open.size() > MAX_OPEN) {
-                    Map.Entry<PackId, PackFile> eldest = open.entrySet().iterator().next();
-                    evicted = eldest.getValue();
-                    open.remove(eldest.getKey());
-                }
-            }
-            if (evicted != null) {
-                // a reader still inside finishes first: the file closes when it leaves
-                evicted.close();
-            }
-            return fresh;
         }
+        PackFile fresh = new PackFile(opener.open());
+        PackFile evicted = null;
+        synchronized (open) {
+            PackFile raced = open.get(pack);
+            if (raced != null && raced.acquire()) {
+                fresh.close();
+                return raced;
+            }
+            fresh.acquire();
+            open.put(pack, fresh);
+            if (open.size() > MAX_OPEN) {
+                Map.Entry<PackId, PackFile> eldest = open.entrySet().iterator().next();
+                evicted = eldest.getValue();
+                open.remove(eldest.getKey());
+            }
+        }
+        if (evicted != null) {
+            // a reader still inside finishes first: the file closes when it leaves
+            evicted.close();
+        }
+        return fresh;
     }
 
     void forget(PackId pack) {
@@ -70,9 +70,9 @@ final class OpenPacks {
 
     /** Closes every file (the volume is closing); a reader still inside finishes first. */
     void closeAll() {
-        java.util.List<PackFile> all;
+        List<PackFile> all;
         synchronized (open) {
-            all = new java.util.ArrayList<>(open.values());
+            all = new ArrayList<>(open.values());
             open.clear();
         }
         all.forEach(PackFile::close);

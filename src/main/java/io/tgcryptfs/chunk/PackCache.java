@@ -91,7 +91,8 @@ public final class PackCache {
                 discard(pack);
             } catch (NoSuchFileException | ClosedChannelException e) {
                 // evicted between locate and open, or its channel closed under us (a reader interrupted in
-                // a read closes it for all): again, downloading it if need be (a full cache under many readers can take it away more than once)
+                // a read closes it for all): again, downloading it if need be (a full cache under many
+                // readers can take it away more than once)
                 files.forget(pack);
                 if (attempt == READ_ATTEMPTS) {
                     throw new FsException(FsError.IO, "cannot read pack " + pack + ": " + e, e);

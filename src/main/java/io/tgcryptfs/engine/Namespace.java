@@ -173,8 +173,11 @@ public final class Namespace {
         });
     }
 
-    /** Moves {@code oldName} in {@code oldParent} to {@code newName} in {@code newParent}, replacing what is there. */
-    /** @return whether a directory moved: the paths under its old name now name nothing, or other files */
+    /**
+     * Moves {@code oldName} in {@code oldParent} to {@code newName} in {@code newParent}, replacing what is there.
+     *
+     * @return whether a directory moved: the paths under its old name now name nothing, or other files
+     */
     public boolean rename(Lookup oldParentDir, String oldName, Lookup newParentDir, String newName) {
         return ctx.meta().write(w -> {
             long oldParent = oldParentDir.in(w);
