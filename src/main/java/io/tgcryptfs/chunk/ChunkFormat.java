@@ -187,19 +187,38 @@ public final class ChunkFormat {
             return entries[f] & ~LZ4;
         }
 
+        /** Plaintext bytes in frame {@code f}. */
+        public int plainLength(int f) {
+            return Math.min(frameSize(), plainLength - f * frameSize());
+        }
+
         /** Plaintext of frame {@code f} from its sealed bytes {@code src[off, off + sealedLength(f))}. */
         public byte[] open(ChunkCipher cipher, Compressor compressor, int f, byte[] src, int off)
                 throws IntegrityException {
-            byte[] payload = cipher.openFrame(slot, f, aad, src, off, sealedLength(f));
-            int plain = Math.min(frameSize(), plainLength - f * frameSize());
+            byte[] plain = new byte[plainLength(f)];
+            openInto(cipher, compressor, f, src, off, plain, 0);
+            return plain;
+        }
+
+        /**
+         * Writes the plaintext of frame {@code f} to {@code out[outOff, outOff + plainLength(f))} and nothing
+         * outside it, whatever the sealed bytes hold. A stored frame is decrypted in place there (a sequential
+         * read's frames go straight into the read's buffer); a compressed one is decrypted, then decompressed.
+         */
+        public void openInto(ChunkCipher cipher, Compressor compressor, int f, byte[] src, int off, byte[] out, int outOff)
+                throws IntegrityException {
+            int plain = plainLength(f);
             if ((entries[f] & LZ4) == 0) {
-                if (payload.length != plain) {
-                    throw new IntegrityException("chunk " + id + " frame " + f + " has " + payload.length + " bytes, expected " + plain);
+                int payload = sealedLength(f) - ChunkCipher.tagLength();
+                if (payload != plain) {
+                    throw new IntegrityException("chunk " + id + " frame " + f + " has " + payload + " bytes, expected " + plain);
                 }
-                return payload;
+                cipher.openFrameInto(slot, f, aad, src, off, sealedLength(f), out, outOff);
+                return;
             }
+            byte[] payload = cipher.openFrame(slot, f, aad, src, off, sealedLength(f));
             try {
-                return compressor.decompressFrame(payload, plain);
+                compressor.decompressFrameInto(payload, plain, out, outOff);
             } catch (IllegalArgumentException e) {
                 throw new IntegrityException("chunk " + id + " frame " + f + ": " + e.getMessage(), e);
             }

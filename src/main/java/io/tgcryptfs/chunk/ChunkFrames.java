@@ -110,10 +110,11 @@ final class ChunkFrames {
     }
 
     /**
-     * One read's frames of one chunk; {@link #frame} reads what the cache lacks in one pass over the pack
-     * bytes. Frames the read covers whole are not cached: a sequential reader does not come back for them,
-     * and caching every frame it passed made a cold read churn the cache and the collector; a frame read
-     * in part (a small random read) is kept for the rest of it.
+     * One read's frames of one chunk; {@link #readInto} reads what the plaintext cache lacks in one pass over
+     * the pack bytes. Frames the read covers whole are decrypted straight into the read's buffer and not
+     * cached: a sequential reader does not come back for them, and caching every frame it passed made a
+     * cold read churn the cache and the collector; a frame read in part (a small random read) is kept for
+     * the rest of it.
      */
     final class Frames {
         private final ChunkRecord record;
@@ -123,9 +124,6 @@ final class ChunkFrames {
         /** The plaintext range this read wants. */
         private final int plainFrom;
         private final int plainEnd;
-        /** Frames decrypted by this read and not cached, from {@link #batchFirst} on. */
-        private byte[][] batch = new byte[0][];
-        private int batchFirst;
 
         private Frames(ChunkRecord record, ChunkFormat.Layout layout, byte[] start, int plainFrom, int plainEnd) {
             this.record = record;
@@ -135,29 +133,48 @@ final class ChunkFrames {
             this.plainEnd = plainEnd;
         }
 
-        int shift() {
+        private int shift() {
             return layout == LEGACY ? ChunkFormat.FRAME_SHIFT : Integer.numberOfTrailingZeros(layout.frameSize());
         }
 
-        /**
-         * Plaintext of frame {@code f}; on a miss, also decrypts the uncached frames up to {@code last} from
-         * the same read of pack bytes (a read spanning frames asks for them next).
-         */
-        byte[] frame(int f, int last) throws IntegrityException {
-            if (f >= batchFirst && f - batchFirst < batch.length) {
-                return batch[f - batchFirst];
+        /** Writes the plaintext [plainFrom, plainEnd) to {@code out} at {@code outOffset}. */
+        void readInto(byte[] out, int outOffset) throws IntegrityException {
+            int shift = shift();
+            int last = (plainEnd - 1) >> shift;
+            for (int f = plainFrom >> shift; f <= last; ) {
+                byte[] cached = cachedFrame(f);
+                metrics.plaintextCache(cached != null);
+                if (cached != null) {
+                    copyPart(cached, f, out, outOffset);
+                    f++;
+                } else if (layout == LEGACY) {
+                    copyPart(loadVersion1(f), f, out, outOffset);
+                    f++;
+                } else {
+                    f = load(f, last, out, outOffset);
+                }
             }
-            byte[] cached = plaintexts.get(new PlaintextCache.Key(record.id(), f));
-            metrics.plaintextCache(cached != null);
-            if (cached != null) {
-                return cached;
-            }
-            return layout == LEGACY ? loadVersion1(f) : load(f, last);
         }
 
-        private byte[] load(int first, int last) throws IntegrityException {
+        private byte[] cachedFrame(int f) {
+            return plaintexts.get(new PlaintextCache.Key(record.id(), f));
+        }
+
+        /** Copies the part of frame {@code f}'s plaintext this read wants. */
+        private void copyPart(byte[] plain, int f, byte[] out, int outOffset) {
+            int frameStart = f << shift();
+            int a = Math.max(plainFrom, frameStart);
+            int b = Math.min(plainEnd, frameStart + plain.length);
+            System.arraycopy(plain, a - frameStart, out, outOffset + (a - plainFrom), b - a);
+        }
+
+        /**
+         * Decrypts frame {@code first} and the uncached frames after it up to {@code last} from one read of
+         * pack bytes; returns the frame after the last one decrypted.
+         */
+        private int load(int first, int last, byte[] out, int outOffset) throws IntegrityException {
             int end = first;
-            while (end < last && plaintexts.get(new PlaintextCache.Key(record.id(), end + 1)) == null) {
+            while (end < last && cachedFrame(end + 1) == null) {
                 end++;
             }
             long from = layout.offset(first);
@@ -165,22 +182,19 @@ final class ChunkFrames {
             boolean inStart = start != null && from + span <= start.length;
             byte[] sealed = inStart ? start : packs.read(record.pack(), record.offset() + from, span);
             long base = inStart ? 0 : from;
-            batch = new byte[end - first + 1][];
-            batchFirst = first;
+            int shift = shift();
             for (int f = first; f <= end; f++) {
-                byte[] plain = layout.open(cipher, compressor, f, sealed, (int) (layout.offset(f) - base));
-                batch[f - first] = plain;
-                if (!readWhole(f, plain.length)) {
+                int at = (int) (layout.offset(f) - base);
+                int frameStart = f << shift;
+                if (frameStart >= plainFrom && frameStart + layout.plainLength(f) <= plainEnd) {
+                    layout.openInto(cipher, compressor, f, sealed, at, out, outOffset + (frameStart - plainFrom));
+                } else {
+                    byte[] plain = layout.open(cipher, compressor, f, sealed, at);
                     plaintexts.put(new PlaintextCache.Key(record.id(), f), plain);
+                    copyPart(plain, f, out, outOffset);
                 }
             }
-            return batch[0];
-        }
-
-        /** Whether this read covers frame {@code f} (of {@code length} plaintext bytes) from start to end. */
-        private boolean readWhole(int f, int length) {
-            long frameStart = (long) f << shift();
-            return frameStart >= plainFrom && frameStart + length <= plainEnd;
+            return end + 1;
         }
 
         private byte[] loadVersion1(int f) throws IntegrityException {

@@ -149,15 +149,7 @@ public final class ChunkStore {
         if (from >= plainEnd) {
             return;
         }
-        ChunkFrames.Frames chunk = frames.of(c, from, plainEnd);
-        int shift = chunk.shift();
-        for (int f = from >> shift; f <= (plainEnd - 1) >> shift; f++) {
-            byte[] plain = chunk.frame(f, (plainEnd - 1) >> shift);
-            int frameStart = f << shift;
-            int a = Math.max(from, frameStart);
-            int b = Math.min(plainEnd, frameStart + plain.length);
-            System.arraycopy(plain, a - frameStart, out, outOffset + (a - from), b - a);
-        }
+        frames.of(c, from, plainEnd).readInto(out, outOffset);
     }
 
     /** Authenticates and decompresses the sealed bytes of one chunk, from wherever they were read (verify). */

@@ -75,18 +75,19 @@ public final class Compressor {
         return new Payload(0, plain, from, length);
     }
 
-    /** A frame's plaintext of known length; throws IllegalArgumentException on malformed input. */
-    public byte[] decompressFrame(byte[] payload, int plainLength) {
-        byte[] out = new byte[plainLength];
+    /**
+     * Decompresses a frame of known length into {@code out[outOff, outOff + plainLength)} and writes
+     * nothing beyond it; throws IllegalArgumentException on malformed input.
+     */
+    public void decompressFrameInto(byte[] payload, int plainLength, byte[] out, int outOff) {
         try {
-            int written = decompressor.decompress(payload, 0, payload.length, out, 0, plainLength);
+            int written = decompressor.decompress(payload, 0, payload.length, out, outOff, plainLength);
             if (written != plainLength) {
                 throw new IllegalArgumentException("lz4 frame holds " + written + " bytes, expected " + plainLength);
             }
         } catch (RuntimeException e) {
             throw e instanceof IllegalArgumentException iae ? iae : new IllegalArgumentException("corrupt lz4 frame", e);
         }
-        return out;
     }
 
     /** Format 1 payloads; throws IllegalArgumentException on malformed input (treated as corruption). */

@@ -71,6 +71,24 @@ public final class ChunkCipher {
         }
     }
 
+    /**
+     * Authenticates one frame ({@code len} = ciphertext + tag) and decrypts it straight into {@code out}
+     * at {@code outOff}: {@code len - tagLength()} bytes, which the caller has room for.
+     */
+    public void openFrameInto(KeySlot slot, int frame, byte[] aad, byte[] src, int off, int len, byte[] out, int outOff)
+            throws IntegrityException {
+        Objects.checkFromIndexSize(off, len, src.length);
+        if (len < Gcm.TAG_LENGTH) {
+            throw new IntegrityException("frame " + frame + " truncated: " + len + " bytes");
+        }
+        Objects.checkFromIndexSize(outOff, len - Gcm.TAG_LENGTH, out.length);
+        try {
+            Gcm.openInto(packKey(slot.keyId()), frameNonce(slot.counter(), frame), aad, src, off, len, out, outOff);
+        } catch (AEADBadTagException e) {
+            throw new IntegrityException("frame " + frame + " failed authentication (tampered, or not this chunk)", e);
+        }
+    }
+
     public static int tagLength() {
         return Gcm.TAG_LENGTH;
     }

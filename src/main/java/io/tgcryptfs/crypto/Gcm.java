@@ -73,6 +73,30 @@ final class Gcm {
         }
     }
 
+    /**
+     * Decrypts ciphertext-then-tag {@code src[ctOff, ctOff+ctLen)} into {@code out} at {@code outOff}
+     * ({@code ctLen - 16} bytes). On a failure {@code out}'s range holds nothing the caller may use.
+     *
+     * @throws AEADBadTagException when authentication fails; callers turn it into their own message
+     */
+    static void openInto(SecretKey key, byte[] nonce, byte[] aad, byte[] src, int ctOff, int ctLen,
+                         byte[] out, int outOff) throws AEADBadTagException {
+        Cipher cipher = CIPHERS.get().of(key);
+        try {
+            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce, 0, NONCE_LENGTH));
+            cipher.updateAAD(aad);
+            cipher.doFinal(src, ctOff, ctLen, out, outOff);
+        } catch (AEADBadTagException e) {
+            throw e;
+        } catch (BadPaddingException | IllegalBlockSizeException e) {
+            AEADBadTagException bad = new AEADBadTagException("malformed GCM input: " + e.getMessage());
+            bad.initCause(e);
+            throw bad;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM decryption failed", e);
+        }
+    }
+
     /** One thread's Ciphers by key (identity: a key object per pack), least recently used dropped. */
     private static final class Ciphers extends LinkedHashMap<SecretKey, Cipher> {
         Ciphers() {

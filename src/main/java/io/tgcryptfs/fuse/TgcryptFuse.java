@@ -55,6 +55,11 @@ public final class TgcryptFuse extends FuseStubFS {
     private static final int WORKERS = 12;
     /** Reads and writes larger than this go to the gateway in pieces of it (G1's humongous objects). */
     private static final int PIECE = 256 * 1024;
+    /**
+     * Each worker's buffer for the pieces of a read, filled by the gateway and copied into libfuse's: a
+     * fresh array per piece cost its allocation and zeroing on every read.
+     */
+    private static final ThreadLocal<byte[]> READ_PIECE = ThreadLocal.withInitial(() -> new byte[PIECE]);
 
     private final FsGateway gateway;
     private final Metrics metrics;
@@ -342,13 +347,14 @@ public final class TgcryptFuse extends FuseStubFS {
     private int readHandle(long handle, Pointer buf, long size, long offset) {
         return run("read", () -> {
             // in pieces: a 1 MiB array is a humongous object for G1 at this heap size
+            byte[] piece = READ_PIECE.get();
             int done = 0;
             while (done < size) {
                 int want = (int) Math.min(PIECE, size - done);
-                byte[] data = gateway.read(handle, offset + done, want);
-                buf.put(done, data, 0, data.length);
-                done += data.length;
-                if (data.length < want) {
+                int n = gateway.read(handle, offset + done, piece, want);
+                buf.put(done, piece, 0, n);
+                done += n;
+                if (n < want) {
                     break; // the end of the file
                 }
             }

@@ -88,10 +88,11 @@ final class FileData {
         return (int) Math.max(1 << 20, Math.min(Integer.MAX_VALUE, budget.budgetBytes() / 8));
     }
 
-    byte[] read(long ino, long offset, int length) {
+    /** Reads up to {@code length} bytes at {@code offset} into {@code out[0, n)}; returns n (less at the end). */
+    int read(long ino, long offset, byte[] out, int length) {
         long size = inode(ino).size();
         if (offset >= size || length <= 0) {
-            return new byte[0];
+            return 0;
         }
         int n = (int) Math.min(length, size - offset);
         List<long[]> pieces = splitByBand(offset, n);
@@ -102,7 +103,6 @@ final class FileData {
                     ? CompletableFuture.completedFuture(null)
                     : asker.ask(bands, r -> new EntityRegistry.Deliver<>(key, new Band.Read(p[0], (int) p[1], r)), dataTimeout));
         }
-        byte[] out = new byte[n];
         int at = 0;
         for (int i = 0; i < pieces.size(); i++) {
             FsResult<byte[]> answer = asker.await(answers.get(i), dataTimeout);
@@ -114,7 +114,7 @@ final class FileData {
             }
             at += (int) pieces.get(i)[1];
         }
-        return out;
+        return n;
     }
 
     /** A clean band: everything acknowledged is in LMDB, so read it here without the actor. */

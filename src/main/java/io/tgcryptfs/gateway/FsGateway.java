@@ -263,8 +263,19 @@ public final class FsGateway {
         return handle;
     }
 
+    /**
+     * Reads up to {@code length} bytes at {@code offset} into {@code out[0, n)} and returns n, which is
+     * less than {@code length} only at the end of the file.
+     */
+    public int read(long handle, long offset, byte[] out, int length) {
+        return data.read(inoOf(handle), offset, out, length);
+    }
+
+    /** As above, into a new array of the bytes read. */
     public byte[] read(long handle, long offset, int length) {
-        return data.read(inoOf(handle), offset, length);
+        byte[] out = new byte[Math.max(0, length)];
+        int n = read(handle, offset, out, length);
+        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
     }
 
     public void write(long handle, long offset, byte[] bytes) {

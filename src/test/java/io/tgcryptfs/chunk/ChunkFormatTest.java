@@ -136,6 +136,38 @@ class ChunkFormatTest {
         assertArrayEquals(Arrays.copyOfRange(plain, f * FRAME, (f + 1) * FRAME), layout.open(cipher, LZ4, f, own, 0));
     }
 
+    /**
+     * A stored frame is decrypted in place in a read's buffer: one whose table entry claims more bytes than
+     * the frame holds (the neighbouring entry shrunk to keep the sum) is refused before anything is written.
+     */
+    @Test
+    void openInto_writesOnlyTheFramesRange_andRefusesALengthThatWouldSpillOver() throws Exception {
+        byte[] plain = random(4 * FRAME, 9);
+        ChunkId id = idOf(plain, plain.length);
+        byte[] sealed = ChunkFormat.seal(cipher, LZ4, id, plain, plain.length, slot(3, 5));
+        ChunkFormat.Layout layout = ChunkFormat.layout(id, sealed, sealed.length, plain.length, sealed.length);
+        byte[] out = new byte[3 * FRAME];
+        Arrays.fill(out, (byte) 0x5A);
+        layout.openInto(cipher, LZ4, 2, sealed, (int) layout.offset(2), out, FRAME);
+        assertArrayEquals(Arrays.copyOfRange(plain, 2 * FRAME, 3 * FRAME), Arrays.copyOfRange(out, FRAME, 2 * FRAME));
+        byte[] untouched = new byte[FRAME];
+        Arrays.fill(untouched, (byte) 0x5A);
+        assertArrayEquals(untouched, Arrays.copyOfRange(out, 0, FRAME));
+        assertArrayEquals(untouched, Arrays.copyOfRange(out, 2 * FRAME, 3 * FRAME));
+
+        byte[] forged = sealed.clone();
+        java.nio.ByteBuffer table = java.nio.ByteBuffer.wrap(forged, ChunkFormat.FIXED_PREFIX, 4 * 4);
+        table.putInt(ChunkFormat.FIXED_PREFIX + 4 * 2, layout.sealedLength(2) + 64);
+        table.putInt(ChunkFormat.FIXED_PREFIX + 4 * 3, layout.sealedLength(3) - 64);
+        ChunkFormat.Layout lying = ChunkFormat.layout(id, forged, forged.length, plain.length, forged.length);
+        Arrays.fill(out, (byte) 0x5A);
+        assertThrows(IntegrityException.class,
+                () -> lying.openInto(cipher, LZ4, 2, forged, (int) lying.offset(2), out, FRAME));
+        for (byte b : out) {
+            assertEquals((byte) 0x5A, b);
+        }
+    }
+
     @Test
     void everyFlippedBit_failsIntegrity() {
         byte[] plain = text(FRAME + 200);

@@ -28,7 +28,13 @@ class CompressorTest {
     }
 
     private byte[] roundTrip(Compressor.Payload p, int plainLength) {
-        return p.flags() == Compressor.FLAG_LZ4 ? lz4.decompressFrame(payloadBytes(p), plainLength) : payloadBytes(p);
+        return p.flags() == Compressor.FLAG_LZ4 ? decompressFrame(payloadBytes(p), plainLength) : payloadBytes(p);
+    }
+
+    private byte[] decompressFrame(byte[] payload, int plainLength) {
+        byte[] out = new byte[plainLength];
+        lz4.decompressFrameInto(payload, plainLength, out, 0);
+        return out;
     }
 
     @Test
@@ -91,10 +97,30 @@ class CompressorTest {
         byte[] plain = text(4096);
         byte[] good = payloadBytes(lz4.compressFrame(plain, 0, plain.length));
         byte[] truncated = Arrays.copyOf(good, 10);
-        assertThrows(IllegalArgumentException.class, () -> lz4.decompressFrame(truncated, 4096));
+        assertThrows(IllegalArgumentException.class, () -> decompressFrame(truncated, 4096));
         byte[] longer = Arrays.copyOf(good, good.length + 3);
-        assertThrows(IllegalArgumentException.class, () -> lz4.decompressFrame(longer, 4096));
-        assertThrows(IllegalArgumentException.class, () -> lz4.decompressFrame(good, 5000));
+        assertThrows(IllegalArgumentException.class, () -> decompressFrame(longer, 4096));
+        assertThrows(IllegalArgumentException.class, () -> decompressFrame(good, 5000));
+    }
+
+    /** A frame decompressed into the middle of a read's buffer: a payload longer than announced stays in its range. */
+    @Test
+    void decompressFrameInto_writesOnlyItsRange_evenForAPayloadThatHoldsMore() {
+        byte[] plain = text(4096);
+        byte[] good = payloadBytes(lz4.compressFrame(plain, 0, plain.length));
+        byte[] out = new byte[3 * 4096];
+        Arrays.fill(out, (byte) 7);
+        lz4.decompressFrameInto(good, 4096, out, 4096);
+        assertArrayEquals(plain, Arrays.copyOfRange(out, 4096, 8192));
+        byte[] sevens = new byte[4096];
+        Arrays.fill(sevens, (byte) 7);
+        assertArrayEquals(sevens, Arrays.copyOfRange(out, 0, 4096));
+        assertArrayEquals(sevens, Arrays.copyOfRange(out, 8192, 12288));
+
+        Arrays.fill(out, (byte) 7);
+        assertThrows(IllegalArgumentException.class, () -> lz4.decompressFrameInto(good, 1000, out, 4096));
+        assertArrayEquals(sevens, Arrays.copyOfRange(out, 0, 4096));
+        assertArrayEquals(sevens, Arrays.copyOfRange(out, 5096, 9192));
     }
 
     /** Format 1 payloads (chunks written before frames): [plainLength:int][lz4 block]. */

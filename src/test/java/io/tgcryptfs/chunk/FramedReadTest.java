@@ -95,6 +95,33 @@ class FramedReadTest {
         assertArrayEquals(block, chunks.loadBlock(INO, 0));
     }
 
+    /**
+     * Whole frames are decrypted straight into the caller's buffer, which a FUSE worker reuses from read to
+     * read: every byte of the range is written (cached, decrypted, decompressed or zero past the stored
+     * length) and none outside it.
+     */
+    @Test
+    void aReadIntoAReusedBuffer_writesItsWholeRangeAndNothingElse() {
+        byte[] block = random(BS, 6);
+        byte[] text = "a compressible line of text\n".repeat(1000).getBytes();
+        System.arraycopy(text, 0, block, 6 * FRAME, 2 * FRAME); // frames 6-7 compress
+        Arrays.fill(block, 9 * FRAME + 500, BS, (byte) 0);      // stored length ends in frame 9
+        stores.chunks.seal(INO, 2, block);
+        PlaintextCache cache = new PlaintextCache(64L << 20);
+        ChunkStore chunks = storeWith(cache);
+        chunks.readBlock(INO, 2, 4 * FRAME + 10, new byte[100], 0, 100); // frame 4 cached, in the middle of the next read
+        int from = 2 * FRAME + 300;
+        int length = 10 * FRAME;
+        byte[] out = new byte[length + 2 * 4096];
+        Arrays.fill(out, (byte) 0x5A);
+        chunks.readBlock(INO, 2, from, out, 4096, length);
+        assertArrayEquals(Arrays.copyOfRange(block, from, from + length), Arrays.copyOfRange(out, 4096, 4096 + length));
+        byte[] untouched = new byte[4096];
+        Arrays.fill(untouched, (byte) 0x5A);
+        assertArrayEquals(untouched, Arrays.copyOfRange(out, 0, 4096));
+        assertArrayEquals(untouched, Arrays.copyOfRange(out, 4096 + length, out.length));
+    }
+
     @Test
     void chunkInFormat1_writtenBeforeFrames_readsWholeAndInPieces() {
         byte[] plain = random(BS - 1000, 3);
