@@ -1,5 +1,6 @@
 package io.tgcryptfs.journal;
 
+import io.tgcryptfs.crypto.JitWarmup;
 import io.tgcryptfs.crypto.MetadataCipher;
 import io.tgcryptfs.fs.LocalFiles;
 import io.tgcryptfs.meta.MetaStore;
@@ -166,6 +167,7 @@ public final class WriteJournal implements AutoCloseable {
         if (wanted.isEmpty()) {
             return;
         }
+        JitWarmup.startLargeSealsInBackground();
         if (current.size() >= segmentBytes || (!current.appendsInPlace() && spares.isReady())) {
             rotate();
         }
