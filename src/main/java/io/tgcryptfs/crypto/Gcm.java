@@ -56,20 +56,10 @@ final class Gcm {
     /** As above with the nonce in {@code nonce[nonceOff, nonceOff+12)}. */
     static byte[] open(SecretKey key, byte[] nonce, int nonceOff, byte[] aad, byte[] src, int ctOff, int ctLen)
             throws AEADBadTagException {
-        Cipher cipher = CIPHERS.get().of(key);
         try {
-            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce, nonceOff, NONCE_LENGTH));
-            cipher.updateAAD(aad);
-            return cipher.doFinal(src, ctOff, ctLen);
-        } catch (AEADBadTagException e) {
-            throw e;
-        } catch (BadPaddingException | IllegalBlockSizeException e) {
-            // Not expected from GCM, but a malformed input must still read as an integrity failure.
-            AEADBadTagException bad = new AEADBadTagException("malformed GCM input: " + e.getMessage());
-            bad.initCause(e);
-            throw bad;
+            return decrypting(key, nonce, nonceOff, aad).doFinal(src, ctOff, ctLen);
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-GCM decryption failed", e);
+            throw asBadTag(e);
         }
     }
 
@@ -81,20 +71,35 @@ final class Gcm {
      */
     static void openInto(SecretKey key, byte[] nonce, byte[] aad, byte[] src, int ctOff, int ctLen,
                          byte[] out, int outOff) throws AEADBadTagException {
-        Cipher cipher = CIPHERS.get().of(key);
         try {
-            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce, 0, NONCE_LENGTH));
-            cipher.updateAAD(aad);
-            cipher.doFinal(src, ctOff, ctLen, out, outOff);
-        } catch (AEADBadTagException e) {
-            throw e;
-        } catch (BadPaddingException | IllegalBlockSizeException e) {
+            decrypting(key, nonce, 0, aad).doFinal(src, ctOff, ctLen, out, outOff);
+        } catch (GeneralSecurityException e) {
+            throw asBadTag(e);
+        }
+    }
+
+    private static Cipher decrypting(SecretKey key, byte[] nonce, int nonceOff, byte[] aad)
+            throws GeneralSecurityException {
+        Cipher cipher = CIPHERS.get().of(key);
+        cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce, nonceOff, NONCE_LENGTH));
+        cipher.updateAAD(aad);
+        return cipher;
+    }
+
+    /**
+     * A failed tag check, or malformed input (not expected from GCM, but it must still read as an
+     * integrity failure); anything else is a JVM without working AES-GCM.
+     */
+    private static AEADBadTagException asBadTag(GeneralSecurityException e) {
+        if (e instanceof AEADBadTagException bad) {
+            return bad;
+        }
+        if (e instanceof BadPaddingException || e instanceof IllegalBlockSizeException) {
             AEADBadTagException bad = new AEADBadTagException("malformed GCM input: " + e.getMessage());
             bad.initCause(e);
-            throw bad;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-GCM decryption failed", e);
+            return bad;
         }
+        throw new IllegalStateException("AES-GCM decryption failed", e);
     }
 
     /** One thread's Ciphers by key (identity: a key object per pack), least recently used dropped. */
