@@ -59,7 +59,7 @@ public final class JitWarmup {
     /**
      * Compiles the large-object seal on a daemon thread, once per JVM, and returns at once. Started by the
      * write journal's first append rather than at mount: a volume nobody fsyncs (a restore, a read) would
-     * spend a second of CPU for nothing, beside its first reads.
+     * spend half a second of CPU for nothing, beside its first reads.
      */
     public static void startLargeSealsInBackground() {
         if (!LARGE_STARTED.compareAndSet(false, true)) {
