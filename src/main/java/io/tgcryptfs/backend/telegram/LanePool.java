@@ -156,12 +156,31 @@ final class LanePool {
                 chosen.reserve(at);
                 rotation = (lanes.indexOf(chosen) + 1) % lanes.size();
             }
-            sleepUntil(at);
+            if (startWhenSpaced(chosen, at)) {
+                return chosen;
+            }
+            // a 429 paused the bot while we waited: choose again
+        }
+    }
+
+    /**
+     * Waits for {@code at}, then until the lane's previous send started a spacing ago (it may have started
+     * late), and marks the send started. False when a 429 paused the bot meanwhile.
+     */
+    private boolean startWhenSpaced(Lane lane, Instant at) throws BackendException {
+        Instant wait = at;
+        while (true) {
+            sleepUntil(wait);
             synchronized (lock) {
-                if (!chosen.bot.paused(clock.instant())) {
-                    return chosen;
+                Instant now = clock.instant();
+                if (lane.bot.paused(now)) {
+                    return false;
                 }
-                // a 429 paused the bot while we waited: choose again
+                wait = lane.spacing.earliestStart(now);
+                if (!now.isBefore(wait)) {
+                    lane.spacing.started(now);
+                    return true;
+                }
             }
         }
     }

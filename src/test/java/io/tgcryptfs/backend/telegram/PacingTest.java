@@ -74,6 +74,24 @@ class PacingTest {
         assertEquals(Duration.ofMillis(500), s.current());
     }
 
+    /** A send that started late pushes the next one back: the server spaces arrivals, not plans. */
+    @Test
+    void adaptiveSpacing_spacesStarts_afterASendThatStartedLate() {
+        AdaptiveSpacing spacing = AdaptiveSpacing.perSecond(1);
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        assertEquals(t0, spacing.earliestStart(t0), "nothing started yet");
+        spacing.reserve(t0);
+        spacing.reserve(spacing.nextAllowed(t0)); // the next send is planned for t0 + 1 s
+        spacing.started(t0.plusMillis(300));      // but the first one started 300 ms late
+        assertEquals(t0.plusMillis(1300), spacing.earliestStart(t0.plusSeconds(1)));
+        spacing.started(t0.plusMillis(200));      // an earlier start never moves it back
+        assertEquals(t0.plusMillis(1300), spacing.earliestStart(t0.plusSeconds(1)));
+        spacing.widen();
+        assertEquals(t0.plusMillis(2300), spacing.earliestStart(t0.plusSeconds(1)), "the spacing in force");
+        assertEquals(t0.minusSeconds(3600), spacing.earliestStart(t0.minusSeconds(3600)),
+                "a start far in the future of a clock that went back is forgotten");
+    }
+
     @Test
     void adaptiveSpacing_forgetsAReservationFromAClockThatJumpedBack() {
         AdaptiveSpacing s = AdaptiveSpacing.perSecond(1);
