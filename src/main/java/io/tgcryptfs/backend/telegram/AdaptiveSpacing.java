@@ -52,7 +52,7 @@ final class AdaptiveSpacing {
         if (last == null) {
             return now;
         }
-        if (last.isAfter(now.plus(max).plus(max).plusSeconds(60))) {
+        if (farAhead(last, now)) {
             last = null; // the clock went back a long way: an old reservation would block for that long
             return now;
         }
@@ -72,10 +72,15 @@ final class AdaptiveSpacing {
      * on a 1/s chat got a 429, and the widened spacing after it cost the rest of the upload a sixth of its rate.
      */
     Instant earliestStart(Instant now) {
-        if (lastStart != null && lastStart.isAfter(now.plus(max).plusSeconds(60))) {
+        if (lastStart != null && farAhead(lastStart, now)) {
             lastStart = null; // the clock went back a long way, as in nextAllowed
         }
         return lastStart == null ? now : lastStart.plus(current);
+    }
+
+    /** Further ahead of {@code now} than any spacing could put a send: the clock went back. */
+    private boolean farAhead(Instant t, Instant now) {
+        return t.isAfter(now.plus(max).plus(max).plusSeconds(60));
     }
 
     /** A send on this lane starts now. */
