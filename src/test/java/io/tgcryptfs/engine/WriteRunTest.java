@@ -55,6 +55,27 @@ class WriteRunTest {
     }
 
     @Test
+    void eightRequestsOfOneMiBInFlight_inInterleavedPieces_areAStreamOnceTheyJoin() {
+        // a 1 GiB dd through the writeback cache, as one band received it: 1 MiB requests A-H (one per
+        // MiB of the band), each handed over as four 256 KiB pieces, the first pieces of all eight first
+        WriteRun run = new WriteRun(BAND, 2 * BAND);
+        int[][] arrivals = { // {request, piece}
+            {0, 0}, {0, 1}, {0, 2}, {0, 3}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {7, 1},
+            {7, 2}, {7, 3}, {1, 1}, {1, 2}, {1, 3}, {2, 1}, {2, 2}, {2, 3}, {3, 1}, {3, 2}, {4, 1}, {4, 2},
+            {5, 1}, {6, 1}, {3, 3}, {4, 3}, {5, 2}, {5, 3}, {6, 2}, {6, 3}};
+        int last = arrivals.length - 1;
+        boolean[] streaming = new boolean[arrivals.length];
+        for (int i = 0; i <= last; i++) {
+            long offset = BAND + ((long) arrivals[i][0] << 20) + ((long) arrivals[i][1] << 18);
+            streaming[i] = run.streaming(offset, 256 << 10);
+        }
+        assertTrue(streaming[16], "B's last piece joins A-B to C's first: 2.25 MiB");
+        for (int i = 26; i <= last; i++) {
+            assertTrue(streaming[i], "piece " + i + " continues the run from the band's start");
+        }
+    }
+
+    @Test
     void aWriteInsideARun_endsIt_soAFileCopiedInOnceIsNoStreamWhenWrittenAtRandom() {
         WriteRun run = new WriteRun(BAND, 2 * BAND);
         long at = BAND + 4096;
