@@ -287,48 +287,11 @@ public final class Band extends AbstractBehavior<Band.Command> {
     }
 
     private Behavior<Command> onRead(Read r) {
-        long first = r.offset() / blockSize;
-        long last = (r.offset() + r.length() - 1) / blockSize;
-        List<BlockRead> parts = new ArrayList<>();
-        for (long b = first; b <= last; b++) {
-            long blockStart = b * blockSize;
-            int start = (int) Math.max(0, r.offset() - blockStart);
-            int end = (int) Math.min(blockSize, r.offset() + r.length() - blockStart);
-            DirtyBlock inFlight = sealing.get(b);
-            DirtyBlock current = dirty.get(b);
-            DirtyBlock.Overlay older = inFlight == null ? null : inFlight.snapshot(start, end);
-            DirtyBlock.Overlay newer = current == null ? null : current.snapshot(start, end);
-            boolean covered = (current != null && current.written.covers(start, end))
-                    || (inFlight != null && inFlight.written.covers(start, end) && newer == null);
-            parts.add(new BlockRead(b, start, end, (int) (blockStart + start - r.offset()), older, newer, covered));
-        }
-        long ino = key.ino();
-        CompletableFuture.supplyAsync(() -> assemble(ino, r.length(), parts), ctx.blocking())
+        BandRead read = BandRead.of(key.ino(), r.offset(), r.length(), blockSize, sealing, dirty);
+        CompletableFuture.supplyAsync(() -> read.assemble(ctx.chunks()), ctx.blocking())
                 .whenComplete((bytes, failure) -> r.replyTo().tell(
                         failure == null ? FsResult.ok(bytes) : FsResult.from(failure)));
         return this;
-    }
-
-    private record BlockRead(long block, int start, int end, int outOffset, DirtyBlock.Overlay older,
-                             DirtyBlock.Overlay newer, boolean covered) {
-    }
-
-    /** Runs on the blocking executor: stored chunk, then the in-flight overlay, then the dirty one. */
-    private byte[] assemble(long ino, int length, List<BlockRead> parts) {
-        byte[] out = new byte[length];
-        for (BlockRead p : parts) {
-            if (!p.covered()) {
-                ctx.chunks().readBlock(ino, p.block(), p.start(), out, p.outOffset(), p.end() - p.start());
-            }
-            int outStart = p.start() - p.outOffset();
-            if (p.older() != null) {
-                p.older().applyTo(out, outStart);
-            }
-            if (p.newer() != null) {
-                p.newer().applyTo(out, outStart);
-            }
-        }
-        return out;
     }
 
     private Behavior<Command> onFlush(Flush f) {
@@ -346,47 +309,10 @@ public final class Band extends AbstractBehavior<Band.Command> {
     }
 
     private Behavior<Command> onJournal(Journal j) {
-        List<JournalRecord> records = new ArrayList<>();
-        Set<DirtyBlock> sealedInstead = Collections.newSetFromMap(new IdentityHashMap<>());
-        // a block being sealed is journaled as it went to its seal instead of waiting for the seal (a
-        // reseal of 256 KiB on the fsync's time); numbered before any record of the block's newer writes,
-        // which a replay lays over it
-        for (Map.Entry<Long, DirtyBlock> e : sealing.entrySet()) {
-            long block = e.getKey();
-            DirtyBlock version = e.getValue();
-            long bytes = version.unjournaledBytes();
-            if (bytes == 0) {
-                continue;
-            }
-            // a whole block (a stream's) is as quick to wait for as to journal, and written once that way
-            if (bytes >= blockSize || !ctx.journal().tryReserve(bytes)) {
-                sealedInstead.add(version); // its seal, under way, makes it durable
-                continue;
-            }
-            version.journalWhileSealing(() -> ctx.journal().nextSequence(blockKey(block)), key.ino(), block)
-                    .ifPresentOrElse(records::add, () -> ctx.journal().unreserve(bytes));
-        }
-        List<Long> toSeal = new ArrayList<>();
-        for (Map.Entry<Long, DirtyBlock> e : dirty.entrySet()) {
-            DirtyBlock block = e.getValue();
-            long bytes = block.unjournaledBytes();
-            if (bytes == 0) {
-                continue;
-            }
-            if (ctx.journal().tryReserve(bytes)) {
-                long sequence = ctx.journal().nextSequence(blockKey(e.getKey()));
-                records.add(new JournalRecord(sequence, key.ino(), e.getKey(), block.takeJournalRanges()));
-            } else {
-                // more unjournaled data than the journal takes at once (a stream, or much written
-                // without an fsync): sealed now, which writes it once, and the fsync waits for the seal
-                block.sealRequested = true;
-                sealedInstead.add(block);
-                toSeal.add(e.getKey());
-            }
-        }
-        toSeal.forEach(this::seal); // after the walk: a seal moves its block out of the dirty map
-        awaitSeals(result -> j.reply().accept(new Journaled(records,
-                result instanceof FsResult.Failed<Done> f ? f : null)), sealedInstead);
+        BandFsync fsync = BandFsync.take(key.ino(), blockSize, sealing, dirty, ctx.journal());
+        fsync.toSeal().forEach(this::seal); // after the walk: a seal moves its block out of the dirty map
+        awaitSeals(result -> j.reply().accept(new Journaled(fsync.records(),
+                result instanceof FsResult.Failed<Done> f ? f : null)), fsync.sealedInstead());
         return this;
     }
 
