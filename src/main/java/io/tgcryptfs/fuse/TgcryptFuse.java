@@ -15,7 +15,6 @@ import io.tgcryptfs.gateway.Listing;
 import io.tgcryptfs.metrics.Metrics;
 import jnr.constants.platform.Errno;
 import jnr.ffi.Pointer;
-import jnr.ffi.Struct;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.ErrorCodes;
@@ -44,9 +43,6 @@ public final class TgcryptFuse extends FuseStubFS {
     private static final int XATTR_CREATE = 1;
     private static final int XATTR_REPLACE = 2;
     private static final int FALLOC_FL_KEEP_SIZE = 1;
-    /** libfuse 2.9 fuse_operations flags: nullpath_ok (bit 0) and utime_omit_ok (bit 2). */
-    private static final int FLAG_NULLPATH_OK = 1;
-    private static final int FLAG_UTIME_OMIT_OK = 4;
 
     /**
      * Threads serving FUSE requests: enough for reads, writes and Samba's clients to overlap while some
@@ -85,13 +81,8 @@ public final class TgcryptFuse extends FuseStubFS {
         this.readAheadBytes = options.readAheadBytes();
         this.maxRequestBytes = options.maxRequestBytes();
         this.writebackCache = options.writebackCache();
-        // jnr-fuse models these bitfields as padding; set them by hand so that libfuse passes a NULL
-        // path for unlinked-but-open files (we use the handle) and hands UTIME_NOW/UTIME_OMIT through
-        Struct.getMemory(fuseOperations).putInt(flagsOffset(), FLAG_NULLPATH_OK | FLAG_UTIME_OMIT_OK);
-        // the hottest calls skip jnr-fuse's wrapper, which builds a FuseFileInfo struct for every call (a
-        // reflective layout of eight fields: a twentieth of a small read's time) to read one field
-        this.handleOffset = FuseFileInfo.of(jnr.ffi.Memory.allocateDirect(jnr.ffi.Runtime.getSystemRuntime(), 64))
-                .fh.offset();
+        JnrFuseStructs.allowNullPathsAndUtimeOmit(fuseOperations);
+        this.handleOffset = JnrFuseStructs.handleOffset();
         this.readByHandle = (path, buf, size, offset, fi) -> readHandle(fi.getLong(handleOffset), buf, size, offset);
         this.writeByHandle = (path, buf, size, offset, fi) -> writeHandle(fi.getLong(handleOffset), buf, size, offset);
         fuseOperations.read.set(readByHandle);
@@ -136,28 +127,6 @@ public final class TgcryptFuse extends FuseStubFS {
                 // the hook is running or about to: nothing to remove
             }
         }
-    }
-
-    private long flagsOffset() {
-        try {
-            Object flags = fuseOperations.getClass().getField("flag_nullpath_ok").get(fuseOperations);
-            java.lang.reflect.Method offset = findMethod(flags.getClass(), "offset");
-            offset.setAccessible(true);
-            return ((Number) offset.invoke(flags)).longValue();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot locate the fuse_operations flags in jnr-fuse", e);
-        }
-    }
-
-    private static java.lang.reflect.Method findMethod(Class<?> type, String name) throws NoSuchMethodException {
-        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-            for (java.lang.reflect.Method m : c.getDeclaredMethods()) {
-                if (m.getName().equals(name) && m.getParameterCount() == 0) {
-                    return m;
-                }
-            }
-        }
-        throw new NoSuchMethodException(name);
     }
 
     @Override
