@@ -24,11 +24,15 @@ public final class InodeAttributes {
         this.ctx = ctx;
     }
 
-    /** A write reached {@code end}: grow the size if needed, move mtime and ctime. */
-    public void extend(long ino, long end) {
+    /**
+     * A write reached {@code end}: grow the size if needed, and move mtime and ctime if {@code moveTimes}
+     * (else the kernel sends them, see {@code gateway.WriteTimes}).
+     */
+    public void extend(long ino, long end, boolean moveTimes) {
         ctx.meta().write(w -> {
             Inode inode = existing(w, ino);
-            w.putInode(inode.withSize(Math.max(inode.size(), end), ctx.now()));
+            long size = Math.max(inode.size(), end);
+            w.putInode(moveTimes ? inode.withSize(size, ctx.now()) : inode.withSizeOnly(size));
             return Done.INSTANCE;
         });
     }

@@ -47,6 +47,11 @@ public record Inode(
         return new Inode(ino, kind, mode, uid, gid, nlink, newSize, rdev, atime, now, now, symlinkTarget);
     }
 
+    /** The size alone: where the kernel keeps the times and sends them on. */
+    public Inode withSizeOnly(long newSize) {
+        return new Inode(ino, kind, mode, uid, gid, nlink, newSize, rdev, atime, mtime, ctime, symlinkTarget);
+    }
+
     public Inode withTimes(Timestamp newAtime, Timestamp newMtime, Timestamp newCtime) {
         return new Inode(ino, kind, mode, uid, gid, nlink, size, rdev, newAtime, newMtime, newCtime, symlinkTarget);
     }

@@ -54,17 +54,24 @@ final class InitReply {
      * @param maxRequestBytes the largest request wanted, a multiple of 4 KiB; 128 KiB or less asks for no
      *                        larger ones
      * @param writebackCache whether to ask for the kernel's writeback cache
+     * @param writebackCacheGranted runs when a reply grants it (the kernel then keeps file times, see
+     *                              {@code gateway.WriteTimes})
      */
-    record Wanted(int maxRequestBytes, boolean writebackCache) {
+    record Wanted(int maxRequestBytes, boolean writebackCache, Runnable writebackCacheGranted) {
+        Wanted(int maxRequestBytes, boolean writebackCache) {
+            this(maxRequestBytes, writebackCache, () -> { });
+        }
     }
 
     private final int maxBytes;
     private final boolean writebackCache;
+    private final Runnable writebackCacheGranted;
     private final Pointer patched;
 
     InitReply(Runtime runtime, Wanted wanted) {
         this.maxBytes = wanted.maxRequestBytes();
         this.writebackCache = wanted.writebackCache();
+        this.writebackCacheGranted = wanted.writebackCacheGranted();
         this.patched = Memory.allocateDirect(runtime, OUT_SIZE);
     }
 
@@ -99,6 +106,7 @@ final class InitReply {
         if ((flags & WRITEBACK_CACHE_FLAG) != 0) {
             patched.putInt(MINOR, Math.max(patched.getInt(MINOR), CTIME_MINOR));
             patched.putInt(TIME_GRAN, 1);
+            writebackCacheGranted.run();
         }
         iov.putPointer(Wire.IOVEC, patched);
         iov.putLong(Wire.IOVEC + runtime.addressSize(), OUT_SIZE);

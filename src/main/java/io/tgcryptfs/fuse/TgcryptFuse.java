@@ -12,6 +12,7 @@ import io.tgcryptfs.gateway.Caller;
 import io.tgcryptfs.gateway.FsGateway;
 import io.tgcryptfs.gateway.FsStats;
 import io.tgcryptfs.gateway.Listing;
+import io.tgcryptfs.gateway.WriteTimes;
 import io.tgcryptfs.metrics.Metrics;
 import jnr.constants.platform.Errno;
 import jnr.ffi.Pointer;
@@ -65,6 +66,8 @@ public final class TgcryptFuse extends FuseStubFS {
     private final long readAheadBytes;
     private final int maxRequestBytes;
     private final boolean writebackCache;
+    /** Who moves a file's times on a write: the kernel once it granted the writeback cache. */
+    private volatile WriteTimes writeTimes = WriteTimes.MOVED_BY_WRITE;
     /** Where fuse_file_info holds the handle: read and write take it from there (see the constructor). */
     private final long handleOffset;
     /** Held so the closures outlive every call libfuse makes through them. */
@@ -113,7 +116,8 @@ public final class TgcryptFuse extends FuseStubFS {
         Runtime.getRuntime().addShutdownHook(unmountAtExit);
         try {
             if (FuseLoop.run(args.toArray(String[]::new), fuseOperations, WORKERS, attrValidity,
-                    new InitReply.Wanted(maxRequestBytes, writebackCache), () -> ReadAhead.apply(mountPoint, readAheadBytes)) != 0) {
+                    new InitReply.Wanted(maxRequestBytes, writebackCache,
+                    () -> writeTimes = WriteTimes.SENT_BY_KERNEL), () -> ReadAhead.apply(mountPoint, readAheadBytes)) != 0) {
                 throw new ru.serce.jnrfuse.FuseException("Unable to mount FS");
             }
         } catch (InterruptedException e) {
@@ -344,7 +348,7 @@ public final class TgcryptFuse extends FuseStubFS {
             for (int done = 0; done < size; ) {
                 byte[] data = new byte[(int) Math.min(PIECE, size - done)];
                 buf.get(done, data, 0, data.length);
-                gateway.write(handle, offset + done, data);
+                gateway.write(handle, offset + done, data, writeTimes);
                 done += data.length;
             }
             return (int) size;

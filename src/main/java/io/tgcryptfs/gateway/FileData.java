@@ -134,7 +134,7 @@ final class FileData {
         }
     }
 
-    void write(long ino, long offset, byte[] data) {
+    void write(long ino, long offset, byte[] data, WriteTimes times) {
         if (data.length == 0) {
             return;
         }
@@ -144,17 +144,17 @@ final class FileData {
         writeBehind.reportFailure(ino);
         long pass = writeGate.enter();
         try {
-            sendWrite(ino, offset, data);
+            sendWrite(ino, offset, data, times);
         } finally {
             writeGate.leave(pass);
         }
     }
 
     /** The size, then the bytes on their way to the bands: both inside the write gate. */
-    private void sendWrite(long ino, long offset, byte[] data) {
-        if (changesMetadata(ino, offset + data.length)) {
+    private void sendWrite(long ino, long offset, byte[] data, WriteTimes times) {
+        if (changesMetadata(ino, offset + data.length, times)) {
             // size first: a block sealed before the size moved would look like it lies past the end
-            attributes.extend(ino, offset + data.length);
+            attributes.extend(ino, offset + data.length, times == WriteTimes.MOVED_BY_WRITE);
         }
         boolean diskFull = budget.isStorageFull();
         List<long[]> pieces = splitByBand(offset, data.length);
@@ -171,10 +171,13 @@ final class FileData {
      * metadata: a size or time another write is moving right now is at most one step behind, which is
      * what a coarse clock shows anyway; a truncate racing a write has no order to keep.
      */
-    private boolean changesMetadata(long ino, long end) {
+    private boolean changesMetadata(long ino, long end, WriteTimes times) {
         Optional<Inode> inode = meta.read(r -> r.inode(ino));
         if (inode.isEmpty() || inode.get().size() < end) {
             return true;
+        }
+        if (times == WriteTimes.SENT_BY_KERNEL) {
+            return false;
         }
         // a write within a time step of the last one that does not grow the file changes no metadata,
         // so it costs no inode actor round trip and no LMDB transaction

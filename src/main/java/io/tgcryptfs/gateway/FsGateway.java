@@ -279,9 +279,13 @@ public final class FsGateway {
     }
 
     public void write(long handle, long offset, byte[] bytes) {
+        write(handle, offset, bytes, WriteTimes.MOVED_BY_WRITE);
+    }
+
+    public void write(long handle, long offset, byte[] bytes, WriteTimes times) {
         OpenHandle open = handleOf(handle);
         open.wrote(); // before the bands hold the data: a close racing this write must seal it
-        data.write(open.ino, offset, bytes);
+        data.write(open.ino, offset, bytes, times);
     }
 
     /**

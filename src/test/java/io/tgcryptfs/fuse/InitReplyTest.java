@@ -62,6 +62,18 @@ class InitReplyTest {
     }
 
     @Test
+    void patch_saysWhenTheWritebackCacheIsGranted_andOnlyThen() {
+        java.util.concurrent.atomic.AtomicInteger granted = new java.util.concurrent.atomic.AtomicInteger();
+        InitReply reply = new InitReply(runtime, new InitReply.Wanted(1 << 20, true, granted::incrementAndGet));
+
+        reply.patch(runtime, libfusesReply(), InitReply.KILLPRIV_V2_FLAG);
+        assertEquals(0, granted.get(), "asked for, not offered: the kernel keeps no file times");
+
+        reply.patch(runtime, libfusesReply(), InitReply.KILLPRIV_V2_FLAG | InitReply.WRITEBACK_CACHE_FLAG);
+        assertEquals(1, granted.get());
+    }
+
+    @Test
     void patch_withoutLargerRequests_keepsLibfusesLargestRequest() {
         Pointer iov = libfusesReply();
 

@@ -80,6 +80,24 @@ class FileTimesTest {
     }
 
     @Test
+    void whereTheKernelSendsTheTimes_aWriteMovesOnlyAGrowingSize() {
+        long h = gw.create("/k", 0644, Caller.ROOT);
+        Inode created = attrs(h);
+        clock.advance(java.time.Duration.ofSeconds(5));
+        gw.write(h, 0, new byte[8192], WriteTimes.SENT_BY_KERNEL);
+        assertEquals(8192, attrs(h).size());
+        assertEquals(created.mtime(), attrs(h).mtime(), "the kernel sends its own mtime in a SETATTR");
+        assertEquals(created.ctime(), attrs(h).ctime());
+        Inode grown = attrs(h);
+
+        clock.advance(java.time.Duration.ofSeconds(5));
+        gw.write(h, 100, new byte[] {1, 2, 3}, WriteTimes.SENT_BY_KERNEL);
+        assertEquals(grown, attrs(h), "an overwrite changes no metadata at all");
+        assertArrayEquals(new byte[] {1, 2, 3}, gw.read(h, 100, 3));
+        gw.release(h);
+    }
+
+    @Test
     void clockStepBack_isNotMistakenForTheSameStep() {
         long h = gw.create("/b", 0644, Caller.ROOT);
         gw.write(h, 0, new byte[100]);

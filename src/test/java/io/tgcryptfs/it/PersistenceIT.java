@@ -2,6 +2,7 @@ package io.tgcryptfs.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
@@ -95,6 +96,31 @@ class PersistenceIT {
         fs.restart();
         FileDataIT.assertContentEquals(data, file, "fsynced file after remount");
         FileDataIT.assertContentEquals(unsynced, file2, "file written just before unmount, after remount");
+    }
+
+    @Test
+    void theTimesAnOverwriteMoved_surviveRemount() throws IOException {
+        // under the writeback cache the kernel moves a file's times on a write and sends them on; the
+        // write itself moves nothing here when the file does not grow
+        Path file = fs.newDir("overwrite").resolve("f");
+        Files.write(file, FileDataIT.randomBytes(8192, 7));
+        Stat before = Stat.of(file);
+        Stat after = before;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            // the kernel's clock is coarse (a few ms): write until the times it keeps have moved
+            for (int i = 0; i < 10_000 && after.mtimeNs() == before.mtimeNs(); i++) {
+                ch.write(ByteBuffer.wrap(new byte[] {(byte) i}), 100);
+                after = Stat.of(file);
+            }
+            ch.force(false);
+        }
+        after = Stat.of(file);
+        assertTrue(after.mtimeNs() > before.mtimeNs(), "the overwrite moved mtime");
+        assertEquals(8192, after.size());
+        fs.restart();
+        Stat remounted = Stat.of(file);
+        assertEquals(after.mtimeNs(), remounted.mtimeNs(), "mtime after remount");
+        assertEquals(after.ctimeNs(), remounted.ctimeNs(), "ctime after remount");
     }
 
     // ---------------------------------------------------------------- the tree
