@@ -62,9 +62,14 @@ public final class ChunkStore {
     /**
      * Stores {@code block} (blockSize bytes) as block {@code index} of {@code ino}. A block that lies
      * at or beyond the file's current size, or of an inode that no longer exists, is dropped: a
-     * truncate or unlink overtook it.
+     * truncate or unlink overtook it. Looked at first, so the bytes of a file deleted before its blocks
+     * went cold (a temporary file, one renamed over) are never hashed, encrypted, stored or uploaded; the
+     * commit looks again, for a truncate or unlink that lands meanwhile.
      */
     public void seal(long ino, long index, byte[] block) {
+        if (!meta.read(r -> holds(r.inode(ino), index))) {
+            return;
+        }
         int length = trimmedLength(block);
         if (length == 0) {
             meta.write(w -> {
@@ -207,8 +212,7 @@ public final class ChunkStore {
         if (existing.isEmpty() && appended == null) {
             return false;
         }
-        Optional<Inode> inode = w.inode(ino);
-        boolean live = inode.isPresent() && index * (long) blockSize < inode.get().size();
+        boolean live = holds(w.inode(ino), index);
         if (existing.isPresent()) {
             // a duplicate we appended anyway is never referenced: gc sees it as the pack's dead bytes
             if (!live) {
@@ -235,6 +239,11 @@ public final class ChunkStore {
             w.addToCounter(storedBlocksCounter(ino), 1);
         }
         return true;
+    }
+
+    /** Whether a file (if it still exists) reaches block {@code index}. */
+    private boolean holds(Optional<Inode> inode, long index) {
+        return inode.isPresent() && index * (long) blockSize < inode.get().size();
     }
 
     private void dropBlock(MetaWriter w, long ino, long index) {

@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * One band of one file: owns that region's dirty blocks and applies writes in arrival order. A block
@@ -68,8 +69,20 @@ public final class Band extends AbstractBehavior<Band.Command> {
     public record Journaled(List<JournalRecord> records, FsResult.Failed<Done> failure) {
     }
 
-    /** The file was closed after a write: seal everything now. */
-    public enum SealAll implements Command {
+    /**
+     * The file was closed after a write: seal now what the write journal does not hold. Blocks whose every
+     * write an fsync journaled wait to be cold like any other: a file written, fsync'd, closed and renamed
+     * over a moment later (Time Machine's tokens, an editor's save) is then never sealed at all.
+     */
+    public enum Closed implements Command {
+        INSTANCE
+    }
+
+    /**
+     * The file was deleted (committed): its unsealed bytes can never be read again, so they are dropped,
+     * not sealed, and their budget is free at once.
+     */
+    public enum Discard implements Command {
         INSTANCE
     }
 
@@ -117,6 +130,15 @@ public final class Band extends AbstractBehavior<Band.Command> {
     private boolean passivationRequested;
     private final WriteRun run;
 
+    /** What a deleted file's bands are told: drop what they hold unsealed. No message when none does. */
+    public static LongConsumer discardOnDelete(ActorRef<EntityRegistry.Command> bands, DirtyRegions regions) {
+        return ino -> {
+            if (regions.mayHoldUnsealed(ino)) {
+                bands.tell(new EntityRegistry.GroupBroadcast<Command>(ino, Discard.INSTANCE));
+            }
+        };
+    }
+
     public static Behavior<Command> create(BandKey key, EngineContext ctx, ActorRef<EntityRegistry.Command> registry) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> new Band(context, timers, key, ctx, registry)));
     }
@@ -142,7 +164,8 @@ public final class Band extends AbstractBehavior<Band.Command> {
                 .onMessage(Flush.class, f -> stashOr(f, this::onFlush))
                 .onMessage(Journal.class, j -> stashOr(j, this::onJournal))
                 .onMessage(Sealed.class, this::onSealed)
-                .onMessageEquals(SealAll.INSTANCE, this::onSealAll)
+                .onMessageEquals(Closed.INSTANCE, this::onClosed)
+                .onMessageEquals(Discard.INSTANCE, this::onDiscard)
                 .onMessageEquals(MakeRoom.INSTANCE, () -> {
                     sealForRoom();
                     return this;
@@ -278,8 +301,8 @@ public final class Band extends AbstractBehavior<Band.Command> {
                 onFlush(f);
             } else if (next instanceof Journal j) {
                 onJournal(j);
-            } else if (next == SealAll.INSTANCE) {
-                sealAll();
+            } else if (next == Closed.INSTANCE) {
+                sealUnjournaled();
             }
             stashed.poll();
         }
@@ -335,14 +358,22 @@ public final class Band extends AbstractBehavior<Band.Command> {
         return new BlockKey(key.ino(), block);
     }
 
-    private Behavior<Command> onSealAll() {
-        sealAll();
+    private Behavior<Command> onClosed() {
+        sealUnjournaled();
         if (!stashed.isEmpty()) {
-            // the writes waiting for room are done as far as their writers know (a close may have sent
-            // this): they get sealed too once they are in
-            stashed.add(SealAll.INSTANCE);
+            // the writes waiting for room are done as far as their writers know: they get sealed too
+            // once they are in
+            stashed.add(Closed.INSTANCE);
         }
         return this;
+    }
+
+    private void sealUnjournaled() {
+        for (Map.Entry<Long, DirtyBlock> e : new ArrayList<>(dirty.entrySet())) {
+            if (e.getValue().unjournaledBytes() > 0) {
+                seal(e.getKey());
+            }
+        }
     }
 
     private void sealAll() {
@@ -417,14 +448,30 @@ public final class Band extends AbstractBehavior<Band.Command> {
             seal(s.block());
         }
         publishUnsealed();
+        settled(s.version());
+        return this;
+    }
+
+    /** {@code version} will not change again (sealed, or dropped): flushes waiting only for it are done. */
+    private void settled(DirtyBlock version) {
         flushWaiters.removeIf(w -> {
-            w.pending().remove(s.version());
+            w.pending().remove(version);
             if (w.pending().isEmpty()) {
                 w.reply().accept(FsResult.ok(Done.INSTANCE));
                 return true;
             }
             return false;
         });
+    }
+
+    private Behavior<Command> onDiscard() {
+        for (Map.Entry<Long, DirtyBlock> e : dirty.entrySet()) {
+            ctx.budget().release(e.getValue().memoryBytes());
+            ctx.journal().discarded(blockKey(e.getKey()));
+            settled(e.getValue());
+        }
+        dirty.clear();
+        publishUnsealed();
         return this;
     }
 

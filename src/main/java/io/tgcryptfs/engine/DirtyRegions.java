@@ -31,6 +31,12 @@ public final class DirtyRegions {
         }
     }
 
+    /** Whether any band of {@code ino} may hold unsealed data (a look over the dirty bands only). */
+    boolean mayHoldUnsealed(long ino) {
+        return handedOver.keySet().stream().anyMatch(b -> b.ino() == ino)
+                || unsealed.keySet().stream().anyMatch(b -> b.ino() == ino);
+    }
+
     public boolean isClean(BandKey band) {
         // hand-overs first: a write applied between the two looks shows in the blocks, not the other way
         return !handedOver.containsKey(band) && !unsealed.containsKey(band);

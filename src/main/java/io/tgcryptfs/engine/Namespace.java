@@ -8,9 +8,12 @@ import io.tgcryptfs.fs.Timestamp;
 import io.tgcryptfs.meta.MetaReader;
 import io.tgcryptfs.meta.MetaWriter;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.BiFunction;
+import java.util.function.LongConsumer;
 
 /**
  * The directory tree: every change to names and link counts, each as one LMDB transaction. A rename,
@@ -40,10 +43,13 @@ public final class Namespace {
 
     private final EngineContext ctx;
     private final OpenFiles openFiles;
+    private final LongConsumer fileDeleted;
 
-    public Namespace(EngineContext ctx, OpenFiles openFiles) {
+    /** @param fileDeleted told of each regular file a change deleted, once the change committed */
+    public Namespace(EngineContext ctx, OpenFiles openFiles, LongConsumer fileDeleted) {
         this.ctx = ctx;
         this.openFiles = openFiles;
+        this.fileDeleted = fileDeleted;
     }
 
     /** Creates the root directory of a new volume; idempotent. */
@@ -120,7 +126,7 @@ public final class Namespace {
 
     /** Removes the name of a non-directory; the inode goes with its last link, or at its last close if open. */
     public void unlink(Lookup parentDir, String name) {
-        ctx.meta().write(w -> {
+        deleting((w, deleted) -> {
             long parentIno = parentDir.in(w);
             Inode parent = directory(w, parentIno);
             long ino = w.lookup(parentIno, name).orElseThrow(() -> notFound(name));
@@ -138,13 +144,13 @@ public final class Namespace {
             if (inode.nlink() == 0) {
                 // libfuse removing its hidden name after the last close: the link was dropped at hide time
                 if (!openFiles.keepUnlinked(ino)) {
-                    purge(w, inode);
+                    purge(w, inode, deleted);
                 }
                 return Done.INSTANCE;
             }
             Timestamp now = ctx.now();
             touchParent(w, parent, 0, now);
-            dropLink(w, inode, now);
+            dropLink(w, inode, now, deleted);
             return Done.INSTANCE;
         });
     }
@@ -179,17 +185,17 @@ public final class Namespace {
      * @return whether a directory moved: the paths under its old name now name nothing, or other files
      */
     public boolean rename(Lookup oldParentDir, String oldName, Lookup newParentDir, String newName) {
-        return ctx.meta().write(w -> {
+        return deleting((w, deleted) -> {
             long oldParent = oldParentDir.in(w);
             long newParent = newParentDir.in(w);
-            return rename(w, new Rename(oldParent, oldName, newParent, newName));
+            return rename(w, new Rename(oldParent, oldName, newParent, newName), deleted);
         });
     }
 
     private record Rename(long oldParent, String oldName, long newParent, String newName) {
     }
 
-    private boolean rename(MetaWriter w, Rename m) {
+    private boolean rename(MetaWriter w, Rename m, List<Long> deleted) {
         Inode oldParent = directory(w, m.oldParent());
         Inode newParent = directory(w, m.newParent());
         long ino = w.lookup(m.oldParent(), m.oldName()).orElseThrow(() -> notFound(m.oldName()));
@@ -200,7 +206,7 @@ public final class Namespace {
         }
         if (target.isEmpty() && !moving.isDirectory() && moving.nlink() > 0 && openFiles.isOpen(ino)
                 && HiddenNames.isHidden(m.newName())) {
-            hide(w, oldParent, m, moving);
+            hide(w, oldParent, m, moving, deleted);
             return false;
         }
         if (moving.isDirectory() && m.newParent() != m.oldParent() && isAncestor(w, ino, m.newParent())) {
@@ -222,7 +228,7 @@ public final class Namespace {
                 newParent = withParentChange(newParent, -1, now);
                 removeInode(w, replaced);
             } else {
-                dropLink(w, replaced, now);
+                dropLink(w, replaced, now, deleted);
             }
         }
         w.deleteEntry(m.oldParent(), m.oldName());
@@ -246,12 +252,12 @@ public final class Namespace {
      * last close, then unlinks that name. For POSIX that is an unlink: the link count drops now (fstat
      * shows 0), the name disappears from listings and does not keep its directory from being removed.
      */
-    private void hide(MetaWriter w, Inode oldParent, Rename m, Inode moving) {
+    private void hide(MetaWriter w, Inode oldParent, Rename m, Inode moving, List<Long> deleted) {
         Timestamp now = ctx.now();
         w.deleteEntry(m.oldParent(), m.oldName());
         w.putEntry(m.newParent(), m.newName(), moving.ino());
         touchParent(w, oldParent, 0, now);
-        dropLink(w, moving, now);
+        dropLink(w, moving, now, deleted);
     }
 
     private static void dropHiddenEntries(MetaWriter w, long dir) {
@@ -267,8 +273,8 @@ public final class Namespace {
         if (openFiles.isOpen(ino)) {
             return;
         }
-        ctx.meta().write(w -> {
-            w.inode(ino).filter(i -> i.nlink() == 0).ifPresent(i -> purge(w, i));
+        deleting((w, deleted) -> {
+            w.inode(ino).filter(i -> i.nlink() == 0).ifPresent(i -> purge(w, i, deleted));
             return null;
         });
     }
@@ -284,7 +290,7 @@ public final class Namespace {
         });
     }
 
-    private void dropLink(MetaWriter w, Inode inode, Timestamp now) {
+    private void dropLink(MetaWriter w, Inode inode, Timestamp now, List<Long> deleted) {
         Inode dropped = inode.withNlink(inode.nlink() - 1, now);
         if (dropped.nlink() > 0) {
             w.putInode(dropped);
@@ -292,16 +298,31 @@ public final class Namespace {
             w.putInode(dropped);
             w.addOrphan(inode.ino());
         } else {
-            purge(w, dropped);
+            purge(w, dropped, deleted);
         }
     }
 
     private void removeInode(MetaWriter w, Inode inode) {
-        purge(w, inode);
+        purgeInode(ctx, w, inode); // a directory: no bands to tell
     }
 
-    private void purge(MetaWriter w, Inode inode) {
+    private void purge(MetaWriter w, Inode inode, List<Long> deleted) {
         purgeInode(ctx, w, inode);
+        deleted.add(inode.ino());
+    }
+
+    /**
+     * One write transaction that may delete files: they are reported once it committed, so a band never
+     * drops the bytes of a file whose deletion could still be rolled back.
+     */
+    private <T> T deleting(BiFunction<MetaWriter, List<Long>, T> change) {
+        List<Long> deleted = new ArrayList<>(1);
+        T result = ctx.meta().write(w -> {
+            deleted.clear();
+            return change.apply(w, deleted);
+        });
+        deleted.forEach(fileDeleted::accept);
+        return result;
     }
 
     private static void purgeInode(EngineContext ctx, MetaWriter w, Inode inode) {

@@ -320,9 +320,9 @@ public final class FsGateway {
     }
 
     /**
-     * Seals what this handle wrote, and deletes the file if this was its last handle and it lost its
-     * last name while open. Closing a file that was neither written nor unlinked does no more than
-     * forget the handle.
+     * Seals what this handle wrote that no fsync journaled, and deletes the file if this was its last
+     * handle and it lost its last name while open. Closing a file that was neither written nor unlinked
+     * does no more than forget the handle.
      */
     public void release(long handle) {
         OpenHandle open = handles.remove(handle);
@@ -331,7 +331,7 @@ public final class FsGateway {
         }
         long ino = open.ino;
         if (open.hasWritten()) {
-            bands.tell(new EntityRegistry.GroupBroadcast<Band.Command>(ino, Band.SealAll.INSTANCE));
+            bands.tell(new EntityRegistry.GroupBroadcast<Band.Command>(ino, Band.Closed.INSTANCE));
         }
         if (openFiles.released(ino)) {
             namespace.released(ino);

@@ -157,6 +157,16 @@ public final class WriteJournal implements AutoCloseable {
     }
 
     /**
+     * The file of {@code block} was deleted, and the deletion committed: the block's records are dead
+     * without a seal or a mark. The deletion is durable with the LMDB sync that lets their segments go
+     * ({@link #release}); before it, a replay finds the file and applies them; after it, a replay skips
+     * the records of an inode that does not exist (inode numbers are never reused).
+     */
+    public synchronized void discarded(BlockKey block) {
+        live.supersede(block, lastSequence);
+    }
+
+    /**
      * Appends records (their sequences from {@link #nextSequence}); not yet durable: see {@link #force}.
      * A record whose block was sealed since it was numbered is left out: the seal holds its bytes and
      * is durable with the next LMDB sync, and written now, after the journal may have started over

@@ -154,7 +154,6 @@ final class VolumeStartup {
 
             Props onBlocking = DispatcherSelector.fromConfig(BLOCKING_DISPATCHER);
             OpenFiles openFiles = new OpenFiles();
-            Namespace namespace = new Namespace(ctx, openFiles);
             ActorRef<EntityRegistry.Command> inodes = system.systemActorOf(
                     EntityRegistry.<Long, OpenInode.Command>create("inode", (ino, reg) -> OpenInode.create(ino, ctx, reg),
                             OpenInode.Stop.INSTANCE, onBlocking, ino -> ino, settings.maxLiveActors()), "inodes", Props.empty());
@@ -162,6 +161,7 @@ final class VolumeStartup {
                     EntityRegistry.<BandKey, Band.Command>create("band", (key, reg) -> Band.create(key, ctx, reg),
                             Band.Stop.INSTANCE, Props.empty(), BandKey::ino, settings.maxLiveActors()), "bands", Props.empty());
             budget.onPressure(() -> bands.tell(new EntityRegistry.Broadcast<BandKey, Band.Command>(k -> true, Band.MakeRoom.INSTANCE)));
+            Namespace namespace = new Namespace(ctx, openFiles, Band.discardOnDelete(bands, ctx.dirtyRegions()));
 
             uploadThreads = Executors.newFixedThreadPool(settings.uploadConcurrency(), r -> {
                 Thread t = new Thread(r, "tgcryptfs-upload");

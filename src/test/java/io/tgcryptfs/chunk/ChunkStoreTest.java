@@ -66,6 +66,20 @@ class ChunkStoreTest {
     }
 
     @Test
+    void sealOfADeletedFileOrPastTheEnd_storesNothing_notEvenDeadBytesInThePack() {
+        stores.meta.write(w -> {
+            w.deleteInode(11);
+            return null;
+        });
+        chunks.seal(11, 0, randomBlock(7));
+        chunks.seal(10, 16, randomBlock(8)); // the file is 16 blocks long
+        assertFalse(stores.outbox.hasOpenPack(), "nothing was appended to a pack");
+        assertTrue(blockRef(11, 0).isEmpty());
+        assertTrue(blockRef(10, 16).isEmpty());
+        assertEquals(0, stores.counter(ChunkStore.STORED_BYTES));
+    }
+
+    @Test
     void sealedBlock_loadsBackExactly_throughAFreshCache() {
         byte[] block = randomBlock(1);
         chunks.seal(10, 3, block);

@@ -59,7 +59,7 @@ class JournalCrashIT {
             int fsyncEvery = 1 + random.nextInt(8);
             FileChannel[] open = new FileChannel[bands.length];
             for (int b = 0; b < bands.length; b++) {
-                // kept open through the kill: a close would start sealing
+                // kept open through the kill: a close would seal what no fsync journaled
                 open[b] = FileChannel.open(bands[b], StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 durable[b] = writeAndFsync(open[b], durable[b], random, writes, fsyncEvery);
             }

@@ -27,14 +27,16 @@ import org.junit.jupiter.api.Timeout;
  * mount process is SIGKILLed at the same moment. The backing directory is then the disk after the power
  * loss: the power-cut fs is mounted again over it, tgcryptfs is mounted on that state and must come up,
  * and every byte whose fsync returned must be there. Bytes written after the last fsync may or may not
- * be (each byte must hold its fsync'd value or one written after it).
+ * be (each byte must hold its fsync'd value or one written after it). Beside the two band files, small
+ * files are created (fsync'd or not), and a token is replaced Time Machine's way (a temporary file
+ * fsync'd and renamed over it): it must hold a content that was renamed in, never a torn or empty one.
  *
  * <p>Blocks are sealed after 1 s ({@code dirty.expiry}) and a restore point is captured every second
  * ({@code metadata.max-unbacked = 2s}), so seals, journal marks and captures (which sync LMDB) run all
  * the time. Each round is one of: a cut at a random moment while writing and fsyncing; a cut after the
- * last fsync once the files were closed (their blocks sealed, the journal records superseded by marks in
- * LMDB), as soon as the next capture has synced LMDB and starts writing its segment, before the pack
- * is forced; a cut as soon as a capture starts writing its segment while writing goes on. Seeded: {@code -Dpowerloss.seed}, {@code -Dpowerloss.rounds};
+ * last fsync once the files were closed, as soon as the next capture (which seals every block, so the
+ * journal records are superseded by marks in LMDB) has synced LMDB and starts writing its segment,
+ * before the pack is forced; a cut as soon as a capture starts writing its segment while writing goes on. Seeded: {@code -Dpowerloss.seed}, {@code -Dpowerloss.rounds};
  * {@code -Dpowerloss.subset=true} also runs the same rounds in mode {@code subset} (a random part of
  * what was not synced survives, as kernel writeback would leave it).
  */
@@ -64,6 +66,10 @@ class PowerLossIT {
         final Path dir;
         final java.util.Map<Path, byte[]> durable = new java.util.concurrent.ConcurrentHashMap<>();
         final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        /** The token's content at its last rename followed by a directory fsync (null: none), and renamed in since. */
+        private byte[] tokenDurable;
+        private final List<byte[]> tokenSince = new ArrayList<>();
+        private int tokensReplaced;
 
         SmallFiles(Path dir) {
             this.dir = dir;
@@ -87,7 +93,57 @@ class PowerLossIT {
             }
         }
 
+        /**
+         * Time Machine's way to replace a small file: the new content into a temporary file, fsync'd, closed
+         * and renamed over the old one, the directory fsync'd half the time. The replaced file's unsealed
+         * bytes are dropped at the rename; a cut that takes the rename back must bring them back with it.
+         */
+        synchronized void replaceToken(Random random) throws IOException {
+            byte[] data = new byte[1 + random.nextInt(20_000)];
+            random.nextBytes(data);
+            Path tmp = dir.resolve("token.tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer b = ByteBuffer.wrap(data);
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(false);
+            }
+            tokenSince.add(data); // before the rename: a cut may interrupt the call after it took effect
+            Files.move(tmp, dir.resolve("token"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            tokensReplaced++;
+            if (random.nextBoolean()) {
+                try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                    d.force(true);
+                }
+                tokenDurable = data;
+                tokenSince.clear();
+            }
+        }
+
+        synchronized int tokensReplaced() {
+            return tokensReplaced;
+        }
+
+        /** The token holds its last directory-fsync'd content or one renamed in since, never anything else. */
+        private synchronized void verifyToken(String round) throws IOException {
+            Path token = dir.resolve("token");
+            byte[] actual = Files.exists(token) ? Files.readAllBytes(token) : null;
+            boolean expected = actual == null ? tokenDurable == null
+                    : Arrays.equals(actual, tokenDurable) || tokenSince.stream().anyMatch(c -> Arrays.equals(c, actual));
+            if (!expected) {
+                fail(round + ": the token holds " + (actual == null ? "nothing" : actual.length + " bytes")
+                        + ", none of the contents renamed over it since its last directory fsync ("
+                        + (tokenDurable == null ? "none" : tokenDurable.length + " bytes") + ") or after it ("
+                        + tokenSince.size() + ")");
+            }
+            tokenDurable = actual; // what survived is where the next round starts from
+            tokenSince.clear();
+        }
+
         void verify(String round) throws IOException {
+            verifyToken(round);
             for (var e : durable.entrySet()) {
                 if (!Files.exists(e.getKey())) {
                     fail(round + ": " + e.getKey().getFileName() + " was created and fsync'd, and is gone");
@@ -241,15 +297,18 @@ class PowerLossIT {
                 String what;
                 String cut;
                 if (kind == 1) {
-                    // fsync, close (the release seals the blocks and supersedes the journal records), cut as
-                    // soon as the next capture (which syncs LMDB first) writes its segment: the pack's new
-                    // bytes were never forced (a little later the publisher closes, and so forces, the pack)
+                    // fsync, close, cut as soon as the next capture (which seals every block, superseding
+                    // the journal records, and syncs LMDB first) writes its segment: the pack's new bytes
+                    // were never forced (a little later the publisher closes, and so forces, the pack)
                     what = "after seals, at the next capture";
                     Random w = new Random(writerSeed);
                     int writes = 5 + w.nextInt(40);
                     for (int i = 0; i < writes; i++) {
                         if (w.nextInt(8) == 0) {
                             small.create(w);
+                        }
+                        if (w.nextInt(8) == 0) {
+                            small.replaceToken(w);
                         }
                         Tracked t = files[w.nextInt(files.length)];
                         t.write(w);
@@ -300,8 +359,9 @@ class PowerLossIT {
                     t.verify("round " + round + " (" + what + ")");
                 }
                 small.verify("round " + round + " (" + what + ")");
-                System.out.printf("[PowerLossIT] round %d (%s): %d writes, %d fsyncs, %d small files fsync'd so far; %s; cut+kill %d ms, "
-                                + "power-cut fs up %d ms, mount %d ms, %s%n", round, what, writes, fsyncs, small.durable.size(), cut, (t1 - t0) / 1_000_000,
+                System.out.printf("[PowerLossIT] round %d (%s): %d writes, %d fsyncs, %d small files fsync'd, %d tokens replaced so far; %s; "
+                                + "cut+kill %d ms, power-cut fs up %d ms, mount %d ms, %s%n", round, what, writes, fsyncs, small.durable.size(),
+                        small.tokensReplaced(), cut, (t1 - t0) / 1_000_000,
                         (tDisk - t1) / 1_000_000, (t2 - tDisk) / 1_000_000, fs.log().contains("replayed") ? "journal replayed" : "nothing to replay");
             }
             fs.stop();
@@ -328,6 +388,9 @@ class PowerLossIT {
             while (!stop.get()) {
                 if (random.nextInt(8) == 0) {
                     small.create(random);
+                }
+                if (random.nextInt(8) == 0) {
+                    small.replaceToken(random);
                 }
                 Tracked t = files[random.nextInt(files.length)];
                 t.write(random);

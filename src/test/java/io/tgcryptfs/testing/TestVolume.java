@@ -119,7 +119,6 @@ public final class TestVolume implements AutoCloseable {
         Props onBlocking = DispatcherSelector.fromConfig(BLOCKING_DISPATCHER);
         OpenFiles openFiles = new OpenFiles();
         AtomicInteger bandIncarnations = new AtomicInteger();
-        Namespace namespace = new Namespace(ctx, openFiles);
         ActorRef<EntityRegistry.Command> inodes = testKit.spawn(
                 EntityRegistry.<Long, OpenInode.Command>create("inode", (ino, reg) -> OpenInode.create(ino, ctx, reg),
                         OpenInode.Stop.INSTANCE, onBlocking, ino -> ino, options.maxLiveActors), "inodes");
@@ -129,6 +128,7 @@ public final class TestVolume implements AutoCloseable {
                     return Band.create(key, ctx, reg);
                 }, Band.Stop.INSTANCE, Props.empty(), BandKey::ino, options.maxLiveActors), "bands");
         budget.onPressure(() -> bands.tell(new EntityRegistry.Broadcast<BandKey, Band.Command>(k -> true, Band.MakeRoom.INSTANCE)));
+        Namespace namespace = new Namespace(ctx, openFiles, Band.discardOnDelete(bands, ctx.dirtyRegions()));
 
         Sleeper sleeper = options.sleeper != null ? options.sleeper : new RecordingSleeper();
         UploadPipeline uploads = null;
