@@ -107,10 +107,6 @@ public final class Band extends AbstractBehavior<Band.Command> {
     private record Sealed(long block, DirtyBlock version, Throwable failure) implements Command {
     }
 
-    /** A flush waits only for the block versions that existed when it arrived, not for later writes. */
-    private record FlushWaiter(Consumer<FsResult<Done>> reply, Set<DirtyBlock> pending) {
-    }
-
     private final BandKey key;
     /** For callbacks on other threads, which must not touch the actor context. */
     private final ActorRef<Command> self;
@@ -125,7 +121,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
      * after it must see it.
      */
     private final ArrayDeque<Command> stashed = new ArrayDeque<>();
-    private final List<FlushWaiter> flushWaiters = new ArrayList<>();
+    private final FlushWaiters flushWaiters = new FlushWaiters();
     private long lastActivityNanos;
     private boolean passivationRequested;
     private final WriteRun run;
@@ -321,12 +317,8 @@ public final class Band extends AbstractBehavior<Band.Command> {
         Set<DirtyBlock> pending = Collections.newSetFromMap(new IdentityHashMap<>());
         pending.addAll(dirty.values());
         pending.addAll(sealing.values());
-        if (pending.isEmpty()) {
-            f.reply().accept(FsResult.ok(Done.INSTANCE));
-            return this;
-        }
         dirty.values().forEach(b -> b.sealRequested = true);
-        flushWaiters.add(new FlushWaiter(f.reply(), pending));
+        flushWaiters.await(pending, f.reply());
         sealAll();
         return this;
     }
@@ -347,11 +339,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
             pending.addAll(dirty.values());
             versions.retainAll(pending);
         }
-        if (versions.isEmpty()) {
-            reply.accept(FsResult.ok(Done.INSTANCE));
-        } else {
-            flushWaiters.add(new FlushWaiter(reply, versions));
-        }
+        flushWaiters.await(versions, reply);
     }
 
     private BlockKey blockKey(long block) {
@@ -437,8 +425,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
             if (failed instanceof FsResult.Failed<Done> f && f.error() == FsError.NO_SPACE) {
                 ctx.budget().storageFull(true);
             }
-            flushWaiters.forEach(w -> w.reply().accept(failed));
-            flushWaiters.clear();
+            flushWaiters.failAll(failed);
             return this;
         }
         ctx.budget().release(s.version().memoryBytes());
@@ -448,27 +435,15 @@ public final class Band extends AbstractBehavior<Band.Command> {
             seal(s.block());
         }
         publishUnsealed();
-        settled(s.version());
+        flushWaiters.settled(s.version());
         return this;
-    }
-
-    /** {@code version} will not change again (sealed, or dropped): flushes waiting only for it are done. */
-    private void settled(DirtyBlock version) {
-        flushWaiters.removeIf(w -> {
-            w.pending().remove(version);
-            if (w.pending().isEmpty()) {
-                w.reply().accept(FsResult.ok(Done.INSTANCE));
-                return true;
-            }
-            return false;
-        });
     }
 
     private Behavior<Command> onDiscard() {
         for (Map.Entry<Long, DirtyBlock> e : dirty.entrySet()) {
             ctx.budget().release(e.getValue().memoryBytes());
             ctx.journal().discarded(blockKey(e.getKey()));
-            settled(e.getValue());
+            flushWaiters.settled(e.getValue());
         }
         dirty.clear();
         publishUnsealed();
