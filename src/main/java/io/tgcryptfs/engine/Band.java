@@ -468,6 +468,10 @@ public final class Band extends AbstractBehavior<Band.Command> {
         if (idle()) {
             return Behaviors.stopped();
         }
+        // over the live-actor cap (or written to again since asking to stop): what it holds is sealed now,
+        // so the next ask finds it idle. A closed file keeps its fsync'd blocks until they are cold, and a
+        // burst of files written, fsync'd and closed would otherwise keep a live band each for that long.
+        sealAll();
         passivationRequested = false;
         registry.tell(new EntityRegistry.StayAlive<>(key));
         return this;

@@ -97,6 +97,29 @@ class PassivationTest {
     }
 
     @Test
+    void pastMaxLiveActors_aBandAskedToStopWithUnsealedBlocks_sealsThem() {
+        int cap = 4;
+        // blocks never go cold here, and a close leaves what an fsync journaled dirty: only the cap seals
+        vol = TestVolume.open(dir, quickPassivation(Duration.ofHours(1), Duration.ofHours(1)).maxLiveActors(cap));
+        int files = 3 * cap;
+        for (int i = 0; i < files; i++) {
+            long h = vol.gateway.create("/f" + i, 0644, Caller.ROOT);
+            vol.gateway.write(h, 10, new byte[] {1, 2, 3});
+            vol.gateway.fsync(h);
+            vol.gateway.release(h);
+        }
+        long[] inos = new long[files];
+        Arrays.setAll(inos, i -> vol.ino("/f" + i));
+        // each spawn past the cap asked the least recently used band to stop: the first files' bands
+        Await.until(() -> vol.stores.meta.read(r -> r.block(inos[0], 0).isPresent() && r.block(inos[files - cap - 1], 0).isPresent()),
+                "the bands asked to stop sealed their blocks");
+        assertTrue(vol.budget.dirtyBytes() > 0, "the bands not asked still hold theirs");
+        for (int i = 0; i < files; i++) {
+            assertArrayEquals(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3}, vol.readFile("/f" + i), "file " + i);
+        }
+    }
+
+    @Test
     void pastMaxLiveActors_idleActorsStopEarly_andEveryFileReadsBack() {
         int cap = 4;
         // actors never idle long enough to passivate on their own: only the cap stops them
