@@ -52,7 +52,9 @@ class DiskFullIT {
         if (refused == null) {
             fail("200 MiB into a 48 MiB disk did not fail");
         }
-        assertTrue(String.valueOf(refused.getMessage()).contains("No space left"), "ENOSPC, not " + refused);
+        IOException first = refused;
+        assertTrue(String.valueOf(refused.getMessage()).contains("No space left"),
+                () -> "ENOSPC, not " + first + "; the mount's log ends:\n" + fs.logTail());
         assertArrayEquals(early, Files.readAllBytes(dir.resolve("early.bin")), "earlier data is intact");
 
         makeRoom();

@@ -187,7 +187,7 @@ public final class LmdbMetaStore implements MetaStore {
                 commits.incrementAndGet();
                 return result;
             } catch (LmdbException e) {
-                throw LmdbErrors.translate(e);
+                throw LmdbErrors.translate(e, directory);
             } finally {
                 // closing an uncommitted transaction aborts it
                 writing.set(Boolean.FALSE);
