@@ -56,8 +56,11 @@ final class LanePool {
         List<Lane> l = new ArrayList<>();
         for (Bot bot : bots) {
             for (long chat : settings.chatIds()) {
-                l.add(new Lane(bot, chat, AdaptiveSpacing.perSecond(settings.perChatMessagesPerSecond()),
-                        RateWindow.perMinute(settings.perChatMessagesPerMinute())));
+                // paced a little under the limits: Telegram counts sends where they arrive, and one held
+                // up on its way reaches it closer to the next than they left (pacing-margin)
+                double widen = 1 + settings.pacingMargin();
+                l.add(new Lane(bot, chat, AdaptiveSpacing.perSecond(settings.perChatMessagesPerSecond() / widen),
+                        new RateWindow(settings.perChatMessagesPerMinute(), Duration.ofMillis(Math.round(60_000 * widen)))));
             }
         }
         this.lanes = List.copyOf(l);

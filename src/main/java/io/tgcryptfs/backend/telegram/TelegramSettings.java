@@ -33,6 +33,7 @@ import java.util.regex.Pattern;
  * @param maxDownloadBytes          largest document the API lets us download
  * @param requestTimeout            how long one request may take until its reply starts
  * @param failedChatRetryAfter      how long a chat that refused us for good is skipped while others work
+ * @param pacingMargin              how much longer than the per-chat limits allow sends are spaced (0.05: 5 %)
  */
 public record TelegramSettings(
         URI apiUrl,
@@ -44,7 +45,8 @@ public record TelegramSettings(
         long maxUploadBytes,
         long maxDownloadBytes,
         Duration requestTimeout,
-        Duration failedChatRetryAfter) {
+        Duration failedChatRetryAfter,
+        double pacingMargin) {
 
     /** Where these settings live in the configuration. */
     public static final String PATH = "tgcryptfs.backend.telegram";
@@ -94,6 +96,17 @@ public record TelegramSettings(
         if (failedChatRetryAfter == null || failedChatRetryAfter.isNegative()) {
             throw invalid("failed-chat-retry-after", "must not be negative");
         }
+        if (!(pacingMargin >= 0 && pacingMargin <= 1)) {
+            throw invalid("pacing-margin", "must be between 0 and 1 (a fraction: 0.05 spaces sends 5 % wider)");
+        }
+    }
+
+    /** Settings that pace exactly at the limits (tests and benchmarks that time sends to the limit). */
+    public TelegramSettings(URI apiUrl, List<String> botTokens, List<Long> chatIds, double perChatMessagesPerSecond,
+                            int perChatMessagesPerMinute, double perBotMessagesPerSecond, long maxUploadBytes,
+                            long maxDownloadBytes, Duration requestTimeout, Duration failedChatRetryAfter) {
+        this(apiUrl, botTokens, chatIds, perChatMessagesPerSecond, perChatMessagesPerMinute, perBotMessagesPerSecond,
+                maxUploadBytes, maxDownloadBytes, requestTimeout, failedChatRetryAfter, 0);
     }
 
     /**
@@ -133,7 +146,8 @@ public record TelegramSettings(
                     c.getBytes("max-upload-bytes"),
                     c.getBytes("max-download-bytes"),
                     c.getDuration("request-timeout"),
-                    c.getDuration("failed-chat-retry-after"));
+                    c.getDuration("failed-chat-retry-after"),
+                    c.getDouble("pacing-margin"));
         } catch (ConfigException e) {
             // Typesafe's messages name the key and the file it came from; they never echo list values.
             throw new IllegalArgumentException(e.getMessage(), e);
@@ -158,13 +172,13 @@ public record TelegramSettings(
     /** A copy with other rates (tests and benchmarks). */
     public TelegramSettings withRates(double perChatPerSecond, int perChatPerMinute, double perBotPerSecond) {
         return new TelegramSettings(apiUrl, botTokens, chatIds, perChatPerSecond, perChatPerMinute, perBotPerSecond,
-                maxUploadBytes, maxDownloadBytes, requestTimeout, failedChatRetryAfter);
+                maxUploadBytes, maxDownloadBytes, requestTimeout, failedChatRetryAfter, pacingMargin);
     }
 
     /** A copy with other size caps (tests and benchmarks). */
     public TelegramSettings withLimits(long maxUpload, long maxDownload) {
         return new TelegramSettings(apiUrl, botTokens, chatIds, perChatMessagesPerSecond, perChatMessagesPerMinute,
-                perBotMessagesPerSecond, maxUpload, maxDownload, requestTimeout, failedChatRetryAfter);
+                perBotMessagesPerSecond, maxUpload, maxDownload, requestTimeout, failedChatRetryAfter, pacingMargin);
     }
 
     /** Never shows a token. */
@@ -179,7 +193,8 @@ public record TelegramSettings(
                 + ", maxUploadBytes=" + maxUploadBytes
                 + ", maxDownloadBytes=" + maxDownloadBytes
                 + ", requestTimeout=" + requestTimeout
-                + ", failedChatRetryAfter=" + failedChatRetryAfter + "]";
+                + ", failedChatRetryAfter=" + failedChatRetryAfter
+                + ", pacingMargin=" + pacingMargin + "]";
     }
 
     static long botIdOf(String token) {

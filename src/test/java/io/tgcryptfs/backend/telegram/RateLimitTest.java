@@ -126,6 +126,24 @@ class RateLimitTest {
     }
 
     @Test
+    void aPacingMargin_spacesAChatsSendsThatMuchWider_thanBothLimitsAllow() throws Exception {
+        FakeBotApi fake = h.fake(CHAT_A);
+        TelegramSettings exact = fast(fake).withRates(1, 3, 1_000); // 1 s apart, 3 in any minute
+        TelegramSettings margin = new TelegramSettings(exact.apiUrl(), exact.botTokens(), exact.chatIds(), 1, 3, 1_000,
+                exact.maxUploadBytes(), exact.maxDownloadBytes(), exact.requestTimeout(), exact.failedChatRetryAfter(), 0.05);
+        TelegramBlobStore store = h.store(margin);
+        Path f = randomFile(tmp, "p", 100, 1);
+        for (int i = 0; i < 4; i++) {
+            store.put("p" + i, f);
+        }
+        List<Instant> t = fake.acceptedSendTimes(CHAT_A);
+        assertEquals(Duration.ofMillis(1_050), Duration.between(t.get(0), t.get(1)));
+        assertEquals(Duration.ofMillis(1_050), Duration.between(t.get(1), t.get(2)));
+        assertEquals(Duration.ofSeconds(63), Duration.between(t.get(0), t.get(3)), "the minute's window, 5 % longer");
+        assertEquals(0, fake.rateLimitedTotal());
+    }
+
+    @Test
     void aLanesSpacing_widensAfterA429_andRelaxesAfterSuccesses_neverBelowTheConfiguredRate() throws Exception {
         FakeBotApi fake = h.fake(CHAT_A);
         TelegramBlobStore store = h.store(fast(fake).withRates(1, 1_000, 1_000)); // 1 s apart per chat

@@ -41,6 +41,7 @@ class TelegramSettingsTest {
         assertEquals(20_000_000L, s.maxObjectBytes());
         assertEquals(Duration.ofSeconds(60), s.requestTimeout());
         assertEquals(Duration.ofSeconds(60), s.failedChatRetryAfter());
+        assertEquals(0.05, s.pacingMargin());
         assertEquals(111111L, s.botId(0));
         assertTrue(s.isCloudApi());
     }
@@ -118,7 +119,7 @@ class TelegramSettingsTest {
         String base = "bot-tokens = [\"" + TOKEN + "\"]\nchat-ids = [-1]\n";
         for (String line : List.of("per-chat-messages-per-second = 0", "per-bot-messages-per-second = -3",
                 "per-chat-messages-per-minute = 0", "max-upload-bytes = 0", "request-timeout = 0s",
-                "api-url = \"ftp://example.org\"", "chat-ids = [-1, -1]")) {
+                "api-url = \"ftp://example.org\"", "chat-ids = [-1, -1]", "pacing-margin = -0.1")) {
             var e = assertThrows(IllegalArgumentException.class, () -> TelegramSettings.from(config(base + line)),
                     line);
             String key = line.substring(0, line.indexOf(' '));
@@ -159,6 +160,6 @@ class TelegramSettingsTest {
             }
             assertTrue(at > 0 && lines.get(at - 1).trim().startsWith("#"), key + " has no comment above it");
         }
-        assertEquals(11, c.root().size());
+        assertEquals(12, c.root().size());
     }
 }
