@@ -29,8 +29,9 @@ import java.util.function.LongConsumer;
 /**
  * One band of one file: owns that region's dirty blocks and applies writes in arrival order. A block
  * is sealed (chunked, encrypted, appended to the outbox, committed to LMDB) when fully written, on
- * flush, when cold or old ({@link SealPolicy}), or when the global budget is under pressure. Sealing and
- * reads run on the blocking executor; their results come back as messages, so the actor never blocks.
+ * flush, when cold or old ({@link SealPolicy}), or when the global budget is under pressure; it is
+ * dropped unsealed when its file is deleted. Sealing and reads run on the blocking executor; their
+ * results come back as messages, so the actor never blocks.
  */
 public final class Band extends AbstractBehavior<Band.Command> {
     public interface Command {

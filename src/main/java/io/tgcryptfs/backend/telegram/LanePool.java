@@ -60,7 +60,7 @@ final class LanePool {
                 // up on its way reaches it closer to the next than they left (pacing-margin)
                 double widen = 1 + settings.pacingMargin();
                 l.add(new Lane(bot, chat, AdaptiveSpacing.perSecond(settings.perChatMessagesPerSecond() / widen),
-                        new RateWindow(settings.perChatMessagesPerMinute(), Duration.ofMillis(Math.round(60_000 * widen)))));
+                        RateWindow.perMinute(settings.perChatMessagesPerMinute(), widen)));
             }
         }
         this.lanes = List.copyOf(l);

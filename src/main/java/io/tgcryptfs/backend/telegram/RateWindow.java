@@ -28,9 +28,9 @@ final class RateWindow {
         return new RateWindow(1, Duration.ofNanos(Math.round(1_000_000_000d / perSecond)));
     }
 
-    /** At most {@code permits} in any 60 seconds. */
-    static RateWindow perMinute(int permits) {
-        return new RateWindow(permits, Duration.ofMinutes(1));
+    /** At most {@code permits} in any 60 seconds, the minute stretched by {@code widen} (1: exactly a minute). */
+    static RateWindow perMinute(int permits, double widen) {
+        return new RateWindow(permits, Duration.ofMillis(Math.round(60_000 * widen)));
     }
 
     /** The earliest time at or after {@code now} at which a send fits. */

@@ -23,7 +23,7 @@ class PacingTest {
 
     @Test
     void rateWindow_perMinute_allowsABurstThenWaitsForTheOldestToLeave() {
-        RateWindow w = RateWindow.perMinute(3);
+        RateWindow w = RateWindow.perMinute(3, 1);
         w.reserve(T);
         w.reserve(T.plusSeconds(1));
         assertEquals(T.plusSeconds(2), w.nextAllowed(T.plusSeconds(2)));
@@ -35,7 +35,7 @@ class PacingTest {
 
     @Test
     void rateWindow_forgetsReservationsFromAClockThatJumpedBack() {
-        RateWindow w = RateWindow.perMinute(1);
+        RateWindow w = RateWindow.perMinute(1, 1);
         w.reserve(T.plus(Duration.ofDays(1)));
         assertEquals(T, w.nextAllowed(T));
     }
