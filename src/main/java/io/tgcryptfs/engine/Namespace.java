@@ -45,7 +45,7 @@ public final class Namespace {
     private final OpenFiles openFiles;
     private final LongConsumer fileDeleted;
 
-    /** @param fileDeleted told of each regular file a change deleted, once the change committed */
+    /** @param fileDeleted told of each file (not directory) a change deleted, once the change committed */
     public Namespace(EngineContext ctx, OpenFiles openFiles, LongConsumer fileDeleted) {
         this.ctx = ctx;
         this.openFiles = openFiles;
