@@ -34,7 +34,7 @@ final class LmdbErrors {
     }
 
     /**
-     * A failed commit or sync of the environment in {@code directory}. A commit that fills the disk part
+     * A failed commit of the environment in {@code directory}. A commit that fills the disk part
      * way through writing its pages gets a short write, which LMDB reports as EIO, not ENOSPC: with the
      * disk (next to) full, that is ENOSPC to the caller too, so a full disk always reads as one.
      */
