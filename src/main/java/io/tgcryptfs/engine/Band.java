@@ -12,16 +12,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
-import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
@@ -113,9 +106,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
     private final ActorRef<Command> self;
     private final EngineContext ctx;
     private final ActorRef<EntityRegistry.Command> registry;
-    private final int blockSize;
-    private final TreeMap<Long, DirtyBlock> dirty = new TreeMap<>();
-    private final Map<Long, DirtyBlock> sealing = new HashMap<>();
+    private final BandBlocks blocks;
     /**
      * Commands that arrived while a write waited for budget room, in arrival order. Reads, flushes and
      * journal requests wait behind the write too: its writer was told the write is done, so what comes
@@ -147,7 +138,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
         this.ctx = ctx;
         this.registry = registry;
         this.self = context.getSelf();
-        this.blockSize = ctx.geometry().blockSize();
+        this.blocks = new BandBlocks(ctx.geometry().blockSize());
         this.run = new WriteRun(ctx.geometry().bandStart(key.band()), ctx.geometry().bandStart(key.band() + 1));
         this.lastActivityNanos = ctx.nanoTime().getAsLong();
         timers.startTimerWithFixedDelay(Tick.INSTANCE, ctx.sealPolicy().checkInterval());
@@ -200,46 +191,23 @@ public final class Band extends AbstractBehavior<Band.Command> {
      * Sealing everything at every refusal resealed a third of a 1 GiB copy and cost it half its speed.
      */
     private void sealForRoom() {
-        if (!sealFull() && sealing.isEmpty()) {
+        if (!sealFull() && blocks.noneSealing()) {
             sealAll();
         }
     }
 
     /** Applies the write if the budget has room for the blocks it makes dirty. */
     private boolean tryApply(Write w) {
-        long first = w.offset() / blockSize;
-        long last = (w.offset() + w.data().length - 1) / blockSize;
-        long now = ctx.nanoTime().getAsLong();
-        List<DirtyBlock> blocks = new ArrayList<>();
-        long growth = 0;
-        int consumed = 0;
-        for (long b = first; b <= last; b++) {
-            int at = (int) Math.max(0, w.offset() - b * blockSize);
-            int len = (int) Math.min(blockSize - at, w.data().length - consumed);
-            DirtyBlock block = dirty.get(b);
-            blocks.add(block != null ? block : new DirtyBlock(blockSize, now));
-            growth += blocks.get(blocks.size() - 1).growth(at, len);
-            consumed += len;
-        }
-        if (growth > 0 && !ctx.budget().tryReserve(growth, this::budgetFreed)) {
-            if (ctx.budget().isStorageFull()) {
-                w.applied().accept(FsResult.failed(FsError.NO_SPACE, "no space left for sealing data on the local disk"));
-                return true;
-            }
+        BandBlocks.Applied applied = blocks.write(w.offset(), w.data(), ctx.nanoTime().getAsLong(), ctx.budget(),
+                this::budgetFreed);
+        if (applied == BandBlocks.Applied.NO_ROOM) {
             return false;
         }
-        consumed = 0;
-        boolean streaming = run.streaming(w.offset(), w.data().length);
-        for (long b = first; b <= last; b++) {
-            int at = (int) Math.max(0, w.offset() - b * blockSize);
-            int len = (int) Math.min(blockSize - at, w.data().length - consumed);
-            DirtyBlock block = blocks.get((int) (b - first));
-            dirty.putIfAbsent(b, block);
-            block.write(at, w.data(), consumed, len);
-            block.lastWriteNanos = now;
-            consumed += len;
+        if (applied == BandBlocks.Applied.NO_SPACE) {
+            w.applied().accept(FsResult.failed(FsError.NO_SPACE, "no space left for sealing data on the local disk"));
+            return true;
         }
-        if (streaming) {
+        if (run.streaming(w.offset(), w.data().length)) {
             sealFull(run.start(), run.end());
         }
         publishUnsealed();
@@ -264,15 +232,9 @@ public final class Band extends AbstractBehavior<Band.Command> {
      * the stream's).
      */
     private boolean sealFull(long from, long to) {
-        boolean any = false;
-        for (Map.Entry<Long, DirtyBlock> e : new ArrayList<>(dirty.entrySet())) {
-            long start = e.getKey() * blockSize;
-            if (e.getValue().full() && start >= from && start + blockSize <= to) {
-                seal(e.getKey());
-                any = true;
-            }
-        }
-        return any;
+        List<Long> full = blocks.full(from, to);
+        full.forEach(this::seal);
+        return !full.isEmpty();
     }
 
     /** pipeToSelf hands over the future's CompletionException; the handlers want what failed. */
@@ -307,7 +269,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
     }
 
     private Behavior<Command> onRead(Read r) {
-        BandRead read = BandRead.of(key.ino(), r.offset(), r.length(), blockSize, sealing, dirty);
+        BandRead read = blocks.read(key.ino(), r.offset(), r.length());
         CompletableFuture.supplyAsync(() -> read.assemble(ctx.chunks()), ctx.blocking())
                 .whenComplete((bytes, failure) -> r.replyTo().tell(
                         failure == null ? FsResult.ok(bytes) : FsResult.from(failure)));
@@ -315,17 +277,15 @@ public final class Band extends AbstractBehavior<Band.Command> {
     }
 
     private Behavior<Command> onFlush(Flush f) {
-        Set<DirtyBlock> pending = Collections.newSetFromMap(new IdentityHashMap<>());
-        pending.addAll(dirty.values());
-        pending.addAll(sealing.values());
-        dirty.values().forEach(b -> b.sealRequested = true);
+        Set<DirtyBlock> pending = blocks.uncommitted();
+        blocks.requestSealOfAll();
         flushWaiters.await(pending, f.reply());
         sealAll();
         return this;
     }
 
     private Behavior<Command> onJournal(Journal j) {
-        BandFsync fsync = BandFsync.take(key.ino(), blockSize, sealing, dirty, ctx.journal());
+        BandFsync fsync = blocks.journal(key.ino(), ctx.journal());
         fsync.toSeal().forEach(this::seal); // after the walk: a seal moves its block out of the dirty map
         awaitSeals(result -> j.reply().accept(new Journaled(fsync.records(),
                 result instanceof FsResult.Failed<Done> f ? f : null)), fsync.sealedInstead());
@@ -335,10 +295,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
     /** Replies once every one of {@code versions} still being sealed or dirty has committed. */
     private void awaitSeals(Consumer<FsResult<Done>> reply, Set<DirtyBlock> versions) {
         if (!versions.isEmpty()) {
-            Set<DirtyBlock> pending = Collections.newSetFromMap(new IdentityHashMap<>());
-            pending.addAll(sealing.values());
-            pending.addAll(dirty.values());
-            versions.retainAll(pending);
+            versions.retainAll(blocks.uncommitted());
         }
         flushWaiters.await(versions, reply);
     }
@@ -358,30 +315,18 @@ public final class Band extends AbstractBehavior<Band.Command> {
     }
 
     private void sealUnjournaled() {
-        for (Map.Entry<Long, DirtyBlock> e : new ArrayList<>(dirty.entrySet())) {
-            if (e.getValue().unjournaledBytes() > 0) {
-                seal(e.getKey());
-            }
-        }
+        blocks.unjournaled().forEach(this::seal);
     }
 
     private void sealAll() {
-        for (Long b : new ArrayList<>(dirty.keySet())) {
-            seal(b);
-        }
+        blocks.allDirty().forEach(this::seal);
     }
 
     private void seal(long b) {
-        DirtyBlock block = dirty.get(b);
+        DirtyBlock block = blocks.startSeal(b);
         if (block == null) {
             return;
         }
-        if (sealing.containsKey(b)) {
-            block.sealRequested = true;
-            return;
-        }
-        dirty.remove(b);
-        sealing.put(b, block);
         long ino = key.ino();
         BlockKey journalKey = blockKey(b);
         long supersedes = ctx.journal().sealStarting(journalKey); // on the actor: after every record of this version
@@ -409,18 +354,9 @@ public final class Band extends AbstractBehavior<Band.Command> {
     }
 
     private Behavior<Command> onSealed(Sealed s) {
-        sealing.remove(s.block());
         if (s.failure() != null) {
             getContext().getLog().error("sealing block {} of inode {} failed: {}", s.block(), key.ino(), s.failure().toString());
-            DirtyBlock newer = dirty.get(s.block());
-            if (newer == null) {
-                dirty.put(s.block(), s.version()); // keeps its budget reservation: it is dirty again
-            } else {
-                DirtyBlock merged = s.version().mergedUnder(newer);
-                dirty.put(s.block(), merged);
-                // two reservations became one block, which holds at most what the two held
-                ctx.budget().release(s.version().memoryBytes() + newer.memoryBytes() - merged.memoryBytes());
-            }
+            ctx.budget().release(blocks.sealFailed(s.block(), s.version()));
             publishUnsealed();
             FsResult<Done> failed = FsResult.from(s.failure());
             if (failed instanceof FsResult.Failed<Done> f && f.error() == FsError.NO_SPACE) {
@@ -431,8 +367,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
         }
         ctx.budget().release(s.version().memoryBytes());
         ctx.budget().storageFull(false);
-        DirtyBlock next = dirty.get(s.block());
-        if (next != null && next.sealRequested) { // a stream filled it, or a flush asked, meanwhile
+        if (blocks.sealCommitted(s.block())) { // a stream filled the next version, or a flush asked, meanwhile
             seal(s.block());
         }
         publishUnsealed();
@@ -441,23 +376,18 @@ public final class Band extends AbstractBehavior<Band.Command> {
     }
 
     private Behavior<Command> onDiscard() {
-        for (Map.Entry<Long, DirtyBlock> e : dirty.entrySet()) {
-            ctx.budget().release(e.getValue().memoryBytes());
-            ctx.journal().discarded(blockKey(e.getKey()));
-            flushWaiters.settled(e.getValue());
-        }
-        dirty.clear();
+        blocks.discardDirty((b, block) -> {
+            ctx.budget().release(block.memoryBytes());
+            ctx.journal().discarded(blockKey(b));
+            flushWaiters.settled(block);
+        });
         publishUnsealed();
         return this;
     }
 
     private Behavior<Command> onTick() {
         long now = ctx.nanoTime().getAsLong();
-        for (Map.Entry<Long, DirtyBlock> e : new ArrayList<>(dirty.entrySet())) {
-            if (ctx.sealPolicy().due(now, e.getValue().createdNanos, e.getValue().lastWriteNanos)) {
-                seal(e.getKey());
-            }
-        }
+        blocks.due(now, ctx.sealPolicy()).forEach(this::seal);
         if (idle() && !passivationRequested && now - lastActivityNanos >= ctx.passivateAfter().toNanos()) {
             passivationRequested = true;
             registry.tell(new EntityRegistry.Passivate<>(key, getContext().getSelf()));
@@ -479,11 +409,11 @@ public final class Band extends AbstractBehavior<Band.Command> {
     }
 
     private void publishUnsealed() {
-        ctx.dirtyRegions().publish(key, dirty.size() + sealing.size());
+        ctx.dirtyRegions().publish(key, blocks.unsealed());
     }
 
     private boolean idle() {
-        return dirty.isEmpty() && sealing.isEmpty() && stashed.isEmpty() && flushWaiters.isEmpty();
+        return blocks.unsealed() == 0 && stashed.isEmpty() && flushWaiters.isEmpty();
     }
 
     private void touch() {
