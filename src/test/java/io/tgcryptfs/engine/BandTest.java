@@ -5,16 +5,13 @@ import io.tgcryptfs.gateway.Caller;
 import io.tgcryptfs.testing.Await;
 import io.tgcryptfs.testing.FixtureOptions;
 import io.tgcryptfs.testing.TestVolume;
+import io.tgcryptfs.testing.VolumeFixture;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,25 +20,18 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** One band actor, driven through the band registry as the gateway does. */
-class BandTest {
+class BandTest extends VolumeFixture {
     private static final int BS = 4096;
     private static final int BAND = 4 * BS;
 
-    @TempDir
-    Path dir;
-    private TestVolume vol;
-    private final Random random = new Random(11);
-
-    @AfterEach
-    void close() {
-        if (vol != null) {
-            vol.close();
-        }
+    BandTest() {
+        super(11);
     }
 
-    private TestVolume open(FixtureOptions options) {
-        vol = TestVolume.open(dir, options.blockSize(BS).bandSize(BAND).uploads(false));
-        return vol;
+    /** Band 0 of a new file one band long, in a volume of small blocks and bands opened with {@code options}. */
+    private BandKey bandOfNewFile(FixtureOptions options) {
+        openVolume(options.blockSize(BS).bandSize(BAND).uploads(false));
+        return new BandKey(file("f", BAND), 0);
     }
 
     /** A file of {@code size} bytes (a hole) to write into. */
@@ -50,12 +40,6 @@ class BandTest {
         vol.gateway.release(h);
         vol.gateway.truncate("/" + name, size);
         return vol.ino("/" + name);
-    }
-
-    private byte[] bytes(int n) {
-        byte[] b = new byte[n];
-        random.nextBytes(b);
-        return b;
     }
 
     private void deliver(BandKey key, Band.Command command) {
@@ -73,9 +57,7 @@ class BandTest {
 
     @Test
     void writesThenReads_sentWithoutWaiting_areAppliedInArrivalOrder() {
-        open(FixtureOptions.defaults());
-        long ino = file("f", BAND);
-        BandKey key = new BandKey(ino, 0);
+        BandKey key = bandOfNewFile(FixtureOptions.defaults());
         TestProbe<FsResult<Done>> writes = vol.testKit.createTestProbe();
         TestProbe<FsResult<byte[]>> firstRead = vol.testKit.createTestProbe();
         TestProbe<FsResult<byte[]>> secondRead = vol.testKit.createTestProbe();
@@ -105,7 +87,7 @@ class BandTest {
     @Test
     void smallWritesIntoManyLargeBlocks_holdOnlyThePagesWritten_soASmallBudgetSealsNone() {
         int bs = 256 << 10;
-        vol = TestVolume.open(dir, FixtureOptions.defaults().blockSize(bs).bandSize(32 * bs)
+        openVolume(FixtureOptions.defaults().blockSize(bs).bandSize(32 * bs)
                 .dirtyBudgetBytes(4L * bs).dirtyExpiry(Duration.ofMinutes(10)).uploads(false));
         long ino = file("sparse", 32L * bs);
         BandKey key = new BandKey(ino, 0);
@@ -135,7 +117,7 @@ class BandTest {
     @Test
     void aBlockWrittenAQuarterFull_countsAsAWholeBlock() {
         int bs = 256 << 10;
-        vol = TestVolume.open(dir, FixtureOptions.defaults().blockSize(bs).bandSize(4 * bs)
+        openVolume(FixtureOptions.defaults().blockSize(bs).bandSize(4 * bs)
                 .dirtyExpiry(Duration.ofMinutes(10)).uploads(false));
         long ino = file("dense", 4L * bs);
         BandKey key = new BandKey(ino, 0);
@@ -151,9 +133,8 @@ class BandTest {
 
     @Test
     void flush_repliesOnlyWhenEveryDirtyBlockIsCommittedToLmdb() {
-        open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
-        long ino = file("f", BAND);
-        BandKey key = new BandKey(ino, 0);
+        BandKey key = bandOfNewFile(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
+        long ino = key.ino();
         TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
         byte[] first = bytes(5000); // block 0 (part), block 1 (part)
         byte[] second = bytes(50);  // block 2 (part)
@@ -184,21 +165,20 @@ class BandTest {
 
     @Test
     void flush_ofACleanBand_repliesAtOnce() {
-        open(FixtureOptions.defaults());
-        long ino = file("f", BAND);
+        BandKey key = bandOfNewFile(FixtureOptions.defaults());
         TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
-        deliver(new BandKey(ino, 0), new Band.Flush(replies.getRef()::tell));
+        deliver(key, new Band.Flush(replies.getRef()::tell));
         ok(replies.receiveMessage());
     }
 
     @Test
     void blocksASequentialStreamFills_areSealedWithoutAFlush() {
-        open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
-        long ino = file("f", BAND);
+        BandKey key = bandOfNewFile(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
+        long ino = key.ino();
         TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
         // from block 1 on: a run that becomes a stream once longer than half the band
         for (int b = 1; b < 4; b++) {
-            deliver(new BandKey(ino, 0), new Band.Write((long) b * BS, bytes(BS), replies.getRef()::tell));
+            deliver(key, new Band.Write((long) b * BS, bytes(BS), replies.getRef()::tell));
         }
         for (int b = 1; b < 4; b++) {
             ok(replies.receiveMessage());
@@ -211,7 +191,7 @@ class BandTest {
     @Test
     void aStream_sealsTheFullBlocksItWrote_notOneARandomWriteFilledElsewhereInTheBand() {
         int band = 16 * BS; // a stream here: a run past half of it, 8 blocks
-        vol = TestVolume.open(dir, FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10))
+        openVolume(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10))
                 .blockSize(BS).bandSize(band).uploads(false));
         long ino = file("f", band);
         BandKey key = new BandKey(ino, 0);
@@ -224,9 +204,7 @@ class BandTest {
         }
         Await.until(() -> java.util.stream.LongStream.rangeClosed(1, 9).allMatch(b -> stored(ino, b).isPresent()),
                 "blocks 1 to 9 sealed: the stream's");
-        TestProbe<Band.Journaled> journal = vol.testKit.createTestProbe();
-        deliver(key, new Band.Journal(journal.getRef()::tell));
-        java.util.List<io.tgcryptfs.journal.JournalRecord> records = records(journal.receiveMessage());
+        java.util.List<io.tgcryptfs.journal.JournalRecord> records = journaled(key);
         assertEquals(1, records.size(), "block 12 still dirty, journaled by the fsync");
         assertEquals(12, records.get(0).block());
         assertTrue(stored(ino, 12).isEmpty());
@@ -234,35 +212,28 @@ class BandTest {
 
     @Test
     void aBlockFilledByARandomWrite_staysDirtyUntilCold() {
-        open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
-        long ino = file("f", BAND);
-        BandKey key = new BandKey(ino, 0);
+        BandKey key = bandOfNewFile(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
         TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
         deliver(key, new Band.Write(3 * BS, bytes(BS), replies.getRef()::tell)); // not where a stream would be
         ok(replies.receiveMessage());
-        TestProbe<Band.Journaled> journal = vol.testKit.createTestProbe();
-        deliver(key, new Band.Journal(journal.getRef()::tell));
-        java.util.List<io.tgcryptfs.journal.JournalRecord> records = records(journal.receiveMessage());
+        java.util.List<io.tgcryptfs.journal.JournalRecord> records = journaled(key);
         assertEquals(1, records.size());
         assertEquals(3, records.get(0).block());
-        assertTrue(stored(ino, 3).isEmpty());
+        assertTrue(stored(key.ino(), 3).isEmpty());
     }
 
     @Test
     void partialBlock_olderThanTheDirtyExpiry_isSealedWithoutAFlush() {
-        open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMillis(100)));
-        long ino = file("f", BAND);
+        BandKey key = bandOfNewFile(FixtureOptions.defaults().dirtyExpiry(Duration.ofMillis(100)));
         TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
-        deliver(new BandKey(ino, 0), new Band.Write(10, bytes(10), replies.getRef()::tell));
+        deliver(key, new Band.Write(10, bytes(10), replies.getRef()::tell));
         ok(replies.receiveMessage());
-        Await.until(() -> stored(ino, 0).isPresent(), "block 0 sealed after the expiry");
+        Await.until(() -> stored(key.ino(), 0).isPresent(), "block 0 sealed after the expiry");
     }
 
     @Test
     void read_acrossStoredDirtyAndHoleBlocks_seesEachLayer() {
-        open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
-        long ino = file("f", BAND);
-        BandKey key = new BandKey(ino, 0);
+        BandKey key = bandOfNewFile(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
         TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
         byte[] whole = bytes(BS);
         byte[] base = bytes(BS);
@@ -288,15 +259,13 @@ class BandTest {
 
     @Test
     void rewritingABlockWhileItIsBeingSealed_keepsTheNewestBytes() {
-        open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
-        long ino = file("f", BAND);
-        BandKey key = new BandKey(ino, 0);
+        BandKey key = bandOfNewFile(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
         TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
         byte[] expected = new byte[BS];
         for (int round = 0; round < 20; round++) {
             byte[] full = bytes(BS);           // starts a seal
             byte[] patch = bytes(100);         // lands while that seal may still run
-            int at = random.nextInt(BS - 100);
+            int at = random().nextInt(BS - 100);
             deliver(key, new Band.Write(0, full, replies.getRef()::tell));
             deliver(key, new Band.Write(at, patch, replies.getRef()::tell));
             System.arraycopy(full, 0, expected, 0, BS);
@@ -306,15 +275,14 @@ class BandTest {
         for (int i = 0; i < 41; i++) {
             ok(replies.receiveMessage());
         }
-        assertArrayEquals(expected, vol.stores.newChunkStore(1 << 20).loadBlock(ino, 0));
+        assertArrayEquals(expected, vol.stores.newChunkStore(1 << 20).loadBlock(key.ino(), 0));
     }
 
     @Test
     void flush_isNotHeldUp_byAWriteThatArrivesAfterIt() {
-        open(FixtureOptions.defaults());
-        long ino = file("f", BAND);
+        BandKey key = bandOfNewFile(FixtureOptions.defaults());
         GatedExecutor gate = new GatedExecutor();
-        var band = gatedBand(ino, gate);
+        var band = gatedBand(key, gate);
         TestProbe<FsResult<Done>> writes = vol.testKit.createTestProbe();
         TestProbe<FsResult<Done>> flush = vol.testKit.createTestProbe();
 
@@ -330,10 +298,9 @@ class BandTest {
 
     @Test
     void anFsyncDuringASeal_journalsTheBlockBeingSealed_insteadOfWaitingForTheSeal() {
-        open(FixtureOptions.defaults());
-        long ino = file("f", BAND);
+        BandKey key = bandOfNewFile(FixtureOptions.defaults());
         GatedExecutor gate = new GatedExecutor();
-        var band = gatedBand(ino, gate);
+        var band = gatedBand(key, gate);
         TestProbe<FsResult<Done>> writes = vol.testKit.createTestProbe();
         TestProbe<FsResult<Done>> flush = vol.testKit.createTestProbe();
         TestProbe<Band.Journaled> journal = vol.testKit.createTestProbe();
@@ -364,10 +331,9 @@ class BandTest {
 
     @Test
     void anFsyncDuringTheSealOfAWholeBlock_waitsForThatSeal() {
-        open(FixtureOptions.defaults());
-        long ino = file("f", BAND);
+        BandKey key = bandOfNewFile(FixtureOptions.defaults());
         GatedExecutor gate = new GatedExecutor();
-        var band = gatedBand(ino, gate);
+        var band = gatedBand(key, gate);
         TestProbe<FsResult<Done>> writes = vol.testKit.createTestProbe();
         TestProbe<Band.Journaled> journal = vol.testKit.createTestProbe();
 
@@ -377,27 +343,24 @@ class BandTest {
         journal.expectNoMessage(Duration.ofMillis(200));                // a stream's block: not copied into the journal
         gate.runQueued();
         assertTrue(records(journal.receiveMessage(Duration.ofSeconds(3))).isEmpty());
-        assertTrue(stored(ino, 0).isPresent());
+        assertTrue(stored(key.ino(), 0).isPresent());
     }
 
     @Test
     void anFsyncPastTheJournalsRoom_sealsInstead_andAnswersOnceTheSealsCommitted() {
-        open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)).journalRecordBytes(BS + BS / 2));
-        long ino = file("f", BAND);
-        BandKey key = new BandKey(ino, 0);
+        BandKey key = bandOfNewFile(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10))
+                .journalRecordBytes(BS + BS / 2));
         TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
         deliver(key, new Band.Write(10, bytes(BS - 20), replies.getRef()::tell));          // block 0: journaled
         deliver(key, new Band.Write(BS + 10, bytes(BS - 20), replies.getRef()::tell));     // block 1: no room left
         ok(replies.receiveMessage());
         ok(replies.receiveMessage());
-        TestProbe<Band.Journaled> journal = vol.testKit.createTestProbe();
-        deliver(key, new Band.Journal(journal.getRef()::tell));
 
-        java.util.List<io.tgcryptfs.journal.JournalRecord> records = records(journal.receiveMessage(Duration.ofSeconds(3)));
+        java.util.List<io.tgcryptfs.journal.JournalRecord> records = journaled(key);
         assertEquals(1, records.size(), "one block fits the journal's room");
         assertEquals(0, records.get(0).block());
-        assertTrue(stored(ino, 1).isPresent(), "the other was sealed before the answer");
-        assertTrue(stored(ino, 0).isEmpty());
+        assertTrue(stored(key.ino(), 1).isPresent(), "the other was sealed before the answer");
+        assertTrue(stored(key.ino(), 0).isEmpty());
         assertFalse(vol.ctx.journal().tryReserve(BS + BS / 2), "the record's room is held until the fsync appended it");
         vol.ctx.journal().unreserve(records.get(0).dataBytes());
         assertTrue(vol.ctx.journal().tryReserve(BS + BS / 2), "and all of it is back afterwards");
@@ -405,10 +368,9 @@ class BandTest {
 
     @Test
     void underPressure_fullBlocksAreSealed_andPartialOnesOnlyWhenNothingElseGivesRoomBack() {
-        open(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
-        long ino = file("f", BAND);
+        BandKey key = bandOfNewFile(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10)));
         GatedExecutor gate = new GatedExecutor();
-        org.apache.pekko.actor.typed.ActorRef<Band.Command> band = gatedBand(ino, gate);
+        org.apache.pekko.actor.typed.ActorRef<Band.Command> band = gatedBand(key, gate);
         TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
         TestProbe<Band.Journaled> journal = vol.testKit.createTestProbe();
         // block 3 filled in two halves with an fsync between: no stream, and a journal request later
@@ -438,8 +400,8 @@ class BandTest {
         journal.receiveMessage();
         assertEquals(1, gate.queued.size(), "no full block and no seal under way: the partial one is sealed");
         gate.runQueued();
-        assertTrue(stored(ino, 3).isPresent());
-        Await.until(() -> stored(ino, 1).isPresent(), "the partial block sealed");
+        assertTrue(stored(key.ino(), 3).isPresent());
+        Await.until(() -> stored(key.ino(), 1).isPresent(), "the partial block sealed");
     }
 
     private static java.util.List<io.tgcryptfs.journal.JournalRecord> records(Band.Journaled answer) {
@@ -447,13 +409,20 @@ class BandTest {
         return answer.records();
     }
 
-    /** Band 0 of {@code ino}, outside the registry, whose seals run only when {@code gate} lets them. */
-    private org.apache.pekko.actor.typed.ActorRef<Band.Command> gatedBand(long ino, GatedExecutor gate) {
+    /** What an fsync would append for band {@code key}: its answer to a Journal request. */
+    private java.util.List<io.tgcryptfs.journal.JournalRecord> journaled(BandKey key) {
+        TestProbe<Band.Journaled> journal = vol.testKit.createTestProbe();
+        deliver(key, new Band.Journal(journal.getRef()::tell));
+        return records(journal.receiveMessage());
+    }
+
+    /** Band {@code key}, outside the registry, whose seals run only when {@code gate} lets them. */
+    private org.apache.pekko.actor.typed.ActorRef<Band.Command> gatedBand(BandKey key, GatedExecutor gate) {
         EngineContext ctx = new EngineContext(vol.ctx.meta(), vol.ctx.chunks(), vol.ctx.geometry(), vol.ctx.budget(), vol.ctx.dirtyRegions(), gate,
                 vol.ctx.clock(), vol.ctx.nanoTime(), new SealPolicy(Duration.ofMinutes(10), Duration.ofMinutes(10)),
                 Duration.ofMinutes(10), vol.ctx.journal());
         TestProbe<EntityRegistry.Command> registry = vol.testKit.createTestProbe();
-        return vol.testKit.spawn(Band.create(new BandKey(ino, 0), ctx, registry.getRef()));
+        return vol.testKit.spawn(Band.create(key, ctx, registry.getRef()));
     }
 
     /** Runs submitted tasks only when the test says so. */

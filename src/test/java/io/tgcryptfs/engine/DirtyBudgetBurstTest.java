@@ -3,13 +3,10 @@ package io.tgcryptfs.engine;
 import io.tgcryptfs.gateway.Caller;
 import io.tgcryptfs.testing.Await;
 import io.tgcryptfs.testing.FixtureOptions;
-import io.tgcryptfs.testing.TestVolume;
+import io.tgcryptfs.testing.VolumeFixture;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,20 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** With a budget of a few blocks, a burst of writes to many bands waits its turn; none fails or is lost. */
-class DirtyBudgetBurstTest {
+class DirtyBudgetBurstTest extends VolumeFixture {
     private static final int BS = 4096;
     private static final int BAND = 4 * BS;
-
-    @TempDir
-    Path dir;
-    private TestVolume vol;
-
-    @AfterEach
-    void close() {
-        if (vol != null) {
-            vol.close();
-        }
-    }
 
     private void open() {
         open(BAND);
@@ -47,7 +33,7 @@ class DirtyBudgetBurstTest {
 
     private void open(int bandSize) {
         // 4 blocks of budget; partial blocks are sealed only under pressure (no expiry during the test)
-        vol = TestVolume.open(dir, FixtureOptions.defaults().blockSize(BS).bandSize(bandSize).uploads(false)
+        openVolume(FixtureOptions.defaults().blockSize(BS).bandSize(bandSize).uploads(false)
                 .dirtyBudgetBytes(4 * BS).dirtyExpiry(Duration.ofMinutes(10)).askTimeout(Duration.ofSeconds(5)));
     }
 

@@ -9,6 +9,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DirtyBudgetTest {
+    /** Pressure signals and wake-ups of waiting writes: counted afresh in each test, as JUnit makes an instance per test. */
+    private final AtomicInteger pressure = new AtomicInteger();
+    private final AtomicInteger woken = new AtomicInteger();
+
+    /** A budget of four blocks, all of them reserved, whose pressure signals {@link #pressure} counts. */
+    private DirtyBudget fullBudget() {
+        DirtyBudget budget = new DirtyBudget(4 * 4096, 4096);
+        budget.onPressure(pressure::incrementAndGet);
+        assertTrue(budget.tryReserve(4 * 4096L, () -> { }));
+        return budget;
+    }
+
     @Test
     void reserve_withinTheBudget_succeeds_andCountsBytes() {
         DirtyBudget budget = new DirtyBudget(8 * 4096, 4096);
@@ -19,11 +31,7 @@ class DirtyBudgetTest {
 
     @Test
     void reserve_overTheBudget_waits_signalsPressure_andIsWokenByARelease() {
-        DirtyBudget budget = new DirtyBudget(4 * 4096, 4096);
-        AtomicInteger pressure = new AtomicInteger();
-        AtomicInteger woken = new AtomicInteger();
-        budget.onPressure(pressure::incrementAndGet);
-        assertTrue(budget.tryReserve(4 * 4096L, () -> { }));
+        DirtyBudget budget = fullBudget();
         assertFalse(budget.tryReserve(4096, woken::incrementAndGet));
         assertEquals(1, pressure.get());
         assertEquals(0, woken.get());
@@ -39,11 +47,7 @@ class DirtyBudgetTest {
 
     @Test
     void reserve_secondWaiterWhilePressureIsSignalled_waitsToo_andBothAreWoken() {
-        DirtyBudget budget = new DirtyBudget(4 * 4096, 4096);
-        AtomicInteger pressure = new AtomicInteger();
-        AtomicInteger woken = new AtomicInteger();
-        budget.onPressure(pressure::incrementAndGet);
-        assertTrue(budget.tryReserve(4 * 4096L, () -> { }));
+        DirtyBudget budget = fullBudget();
         assertFalse(budget.tryReserve(4096, woken::incrementAndGet));
         assertFalse(budget.tryReserve(4096, woken::incrementAndGet));
         assertEquals(1, pressure.get(), "one pressure signal per shortage");
@@ -55,8 +59,6 @@ class DirtyBudgetTest {
     @Test
     void writesWait_whileMoreThanAnEighthOfTheBudgetIsBeingSealed_withoutPressure_untilTheSealersCatchUp() {
         DirtyBudget budget = new DirtyBudget(64 * 4096, 4096); // the sealers' share: 8 blocks
-        AtomicInteger pressure = new AtomicInteger();
-        AtomicInteger woken = new AtomicInteger();
         budget.onPressure(pressure::incrementAndGet);
         assertTrue(budget.tryReserve(16 * 4096L, () -> { }));
         budget.sealStarted(8 * 4096L);

@@ -5,13 +5,10 @@ import io.tgcryptfs.gateway.Caller;
 import io.tgcryptfs.gateway.FsGateway;
 import io.tgcryptfs.testing.Await;
 import io.tgcryptfs.testing.FixtureOptions;
-import io.tgcryptfs.testing.TestVolume;
+import io.tgcryptfs.testing.VolumeFixture;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,20 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Idle band and inode actors stop, and nothing sent to them around that moment is lost. */
-class PassivationTest {
+class PassivationTest extends VolumeFixture {
     private static final int BS = 4096;
     private static final int BAND = 4 * BS;
-
-    @TempDir
-    Path dir;
-    private TestVolume vol;
-
-    @AfterEach
-    void close() {
-        if (vol != null) {
-            vol.close();
-        }
-    }
 
     private static FixtureOptions quickPassivation(Duration passivateAfter, Duration dirtyExpiry) {
         return FixtureOptions.defaults().blockSize(BS).bandSize(BAND).uploads(false)
@@ -50,7 +36,7 @@ class PassivationTest {
 
     @Test
     void idleBands_stop_andServeTheirDataAfterwards() {
-        vol = TestVolume.open(dir, quickPassivation(Duration.ofMillis(50), Duration.ofMillis(40)));
+        openVolume(quickPassivation(Duration.ofMillis(50), Duration.ofMillis(40)));
         long h = vol.gateway.create("/f", 0644, Caller.ROOT);
         long ino = vol.ino("/f");
         Random random = new Random(3);
@@ -86,7 +72,7 @@ class PassivationTest {
 
     @Test
     void idleInodes_stop() {
-        vol = TestVolume.open(dir, quickPassivation(Duration.ofMillis(50), Duration.ofMillis(40)));
+        openVolume(quickPassivation(Duration.ofMillis(50), Duration.ofMillis(40)));
         for (int i = 0; i < 5; i++) {
             vol.writeFile("/f" + i, new byte[] {1, 2, 3});
             vol.gateway.truncate("/f" + i, 2);
@@ -100,7 +86,7 @@ class PassivationTest {
     void pastMaxLiveActors_aBandAskedToStopWithUnsealedBlocks_sealsThem() {
         int cap = 4;
         // blocks never go cold here, and a close leaves what an fsync journaled dirty: only the cap seals
-        vol = TestVolume.open(dir, quickPassivation(Duration.ofHours(1), Duration.ofHours(1)).maxLiveActors(cap));
+        openVolume(quickPassivation(Duration.ofHours(1), Duration.ofHours(1)).maxLiveActors(cap));
         int files = 3 * cap;
         for (int i = 0; i < files; i++) {
             long h = vol.gateway.create("/f" + i, 0644, Caller.ROOT);
@@ -123,7 +109,7 @@ class PassivationTest {
     void pastMaxLiveActors_idleActorsStopEarly_andEveryFileReadsBack() {
         int cap = 4;
         // actors never idle long enough to passivate on their own: only the cap stops them
-        vol = TestVolume.open(dir, quickPassivation(Duration.ofHours(1), Duration.ofMillis(40)).maxLiveActors(cap));
+        openVolume(quickPassivation(Duration.ofHours(1), Duration.ofMillis(40)).maxLiveActors(cap));
         Random random = new Random(5);
         byte[][] contents = new byte[30][];
         for (int i = 0; i < contents.length; i++) {
@@ -146,7 +132,7 @@ class PassivationTest {
 
     @Test
     void flushes_sentWhileBandsPassivate_areAllAnswered() throws Exception {
-        vol = TestVolume.open(dir, quickPassivation(Duration.ofMillis(5), Duration.ofMillis(10)));
+        openVolume(quickPassivation(Duration.ofMillis(5), Duration.ofMillis(10)));
         vol.writeFile("/f", new byte[8 * BAND]);
         long ino = vol.ino("/f");
         TestProbe<FsResult<Done>> replies = vol.testKit.createTestProbe();
@@ -172,8 +158,7 @@ class PassivationTest {
 
     @Test
     void passivationUnderLoad_losesNoMessage_andEveryByteReadsBack() throws Exception {
-        vol = TestVolume.open(dir, quickPassivation(Duration.ofMillis(5), Duration.ofMillis(10)));
-        FsGateway gw = vol.gateway;
+        openVolume(quickPassivation(Duration.ofMillis(5), Duration.ofMillis(10)));
         int files = 6;
         int fileSize = 12 * BAND;
         ExecutorService threads = Executors.newFixedThreadPool(files);

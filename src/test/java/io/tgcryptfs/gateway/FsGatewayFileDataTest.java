@@ -7,14 +7,11 @@ import io.tgcryptfs.meta.PackState;
 import io.tgcryptfs.testing.Await;
 import io.tgcryptfs.testing.FakeBlobStore;
 import io.tgcryptfs.testing.FixtureOptions;
-import io.tgcryptfs.testing.TestVolume;
-import org.junit.jupiter.api.AfterEach;
+import io.tgcryptfs.testing.VolumeFixture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
@@ -26,31 +23,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** File contents through the gateway, as FUSE would drive them. Blocks of 4 KiB, bands of 16 KiB. */
-class FsGatewayFileDataTest {
+class FsGatewayFileDataTest extends VolumeFixture {
     private static final int BS = 4096;
     private static final int BAND = 4 * BS;
 
-    @TempDir
-    Path dir;
-    private TestVolume vol;
-    private FsGateway gw;
-    private final Random random = new Random(2024);
+    FsGatewayFileDataTest() {
+        super(2024);
+    }
 
     @BeforeEach
     void open() {
-        vol = TestVolume.open(dir, FixtureOptions.defaults().blockSize(BS).bandSize(BAND));
-        gw = vol.gateway;
-    }
-
-    @AfterEach
-    void close() {
-        vol.close();
-    }
-
-    private byte[] bytes(int n) {
-        byte[] b = new byte[n];
-        random.nextBytes(b);
-        return b;
+        openVolume(FixtureOptions.defaults().blockSize(BS).bandSize(BAND));
     }
 
     static void assertFsError(FsError expected, Executable call) {

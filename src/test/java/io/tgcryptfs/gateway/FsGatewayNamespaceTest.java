@@ -7,16 +7,12 @@ import io.tgcryptfs.fs.FileKind;
 import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.Inode;
 import io.tgcryptfs.testing.FixtureOptions;
-import io.tgcryptfs.testing.TestVolume;
-import org.junit.jupiter.api.AfterEach;
+import io.tgcryptfs.testing.VolumeFixture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 
 import static io.tgcryptfs.gateway.FsGatewayFileDataTest.assertFsError;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -26,30 +22,16 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Names, links, renames, xattrs and statfs through the gateway. */
-class FsGatewayNamespaceTest {
+class FsGatewayNamespaceTest extends VolumeFixture {
     private static final int BS = 4096;
 
-    @TempDir
-    Path dir;
-    private TestVolume vol;
-    private FsGateway gw;
-    private final Random random = new Random(99);
+    FsGatewayNamespaceTest() {
+        super(99);
+    }
 
     @BeforeEach
     void open() {
-        vol = TestVolume.open(dir, FixtureOptions.defaults().blockSize(BS).bandSize(4 * BS).uploads(false));
-        gw = vol.gateway;
-    }
-
-    @AfterEach
-    void close() {
-        vol.close();
-    }
-
-    private byte[] bytes(int n) {
-        byte[] b = new byte[n];
-        random.nextBytes(b);
-        return b;
+        openVolume(FixtureOptions.defaults().blockSize(BS).bandSize(4 * BS).uploads(false));
     }
 
     private void mkdir(String path) {

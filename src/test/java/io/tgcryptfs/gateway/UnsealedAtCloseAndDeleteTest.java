@@ -3,15 +3,11 @@ package io.tgcryptfs.gateway;
 import io.tgcryptfs.chunk.ChunkStore;
 import io.tgcryptfs.testing.Await;
 import io.tgcryptfs.testing.FixtureOptions;
-import io.tgcryptfs.testing.TestVolume;
-import org.junit.jupiter.api.AfterEach;
+import io.tgcryptfs.testing.VolumeFixture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,32 +18,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * What becomes of bytes not sealed yet when their file is closed or deleted. Blocks never go cold here
  * (expiry of ten minutes), so every seal seen is one a close or a flush asked for.
  */
-class UnsealedAtCloseAndDeleteTest {
+class UnsealedAtCloseAndDeleteTest extends VolumeFixture {
     private static final int BS = 4096;
     private static final int BAND = 4 * BS;
 
-    @TempDir
-    Path dir;
-    private TestVolume vol;
-    private FsGateway gw;
-    private final Random random = new Random(77);
+    UnsealedAtCloseAndDeleteTest() {
+        super(77);
+    }
 
     @BeforeEach
     void open() {
-        vol = TestVolume.open(dir, FixtureOptions.defaults().blockSize(BS).bandSize(BAND)
+        openVolume(FixtureOptions.defaults().blockSize(BS).bandSize(BAND)
                 .dirtyExpiry(Duration.ofMinutes(10)).uploads(false));
-        gw = vol.gateway;
-    }
-
-    @AfterEach
-    void close() {
-        vol.close();
-    }
-
-    private byte[] bytes(int n) {
-        byte[] b = new byte[n];
-        random.nextBytes(b);
-        return b;
     }
 
     /** 100 bytes into each of {@code blocks}: partial blocks, which an fsync journals rather than seals. */
