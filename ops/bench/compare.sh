@@ -7,6 +7,13 @@
 # divided tg/gocryptfs, times gocryptfs/tg). A workload that fails on one filesystem prints "fail" in
 # that cell and the run goes on.
 #
+# gocryptfs_ao is gocryptfs mounted with -allow_other, which a Samba share of it (the Time Machine route)
+# needs: smbd serves each user under that user's ids, and FUSE lets no other user in otherwise. gocryptfs
+# then adds default_permissions and, running as root, performs each operation under the caller's ids.
+# tgcryptfs mounts that way by default when it may (allow-other and default-permissions). The issue's
+# targets are against plain gocryptfs (tgcryptfs/gocryptfs); tgcryptfs/gocryptfs_ao is printed beside
+# them for the configuration a Time Machine share of either runs in.
+#
 # Needs root (mounts, drop_caches). Installs from Debian what is missing: gocryptfs rclone bindfs fio
 # rsync python3 bc. Measures the committed HEAD: builds tgcryptfs.jar from `git archive HEAD` in the work
 # directory (mvn -DskipTests package), so uncommitted edits and a concurrent rebuild of target/ do not leak
@@ -23,7 +30,7 @@
 #   RSYNC_SRC=/usr/include   tree for rsync -a, rsync -a --link-dest, rsync -aHAX --link-dest
 #   TM_MIB=256         bytes written by the Time Machine band workload (seed TM_SEED=1)
 #   HEAP=512m          tgcryptfs -Xmx
-#   FILESYSTEMS="plain bindfs gocryptfs rclone tgcryptfs"   subset to run
+#   FILESYSTEMS="plain bindfs gocryptfs gocryptfs_ao rclone tgcryptfs"   subset to run
 #   WORKLOADS="seq fio files tar rsync tm"                   subset to run
 #   TM_AMPLIFICATION=1 also measure, on a fresh tgcryptfs volume, backend bytes per byte changed by the
 #                      band workload and backend size after gc (issue 7's Time Machine target)
@@ -44,7 +51,7 @@ RSYNC_SRC=${RSYNC_SRC:-/usr/include}
 TM_MIB=${TM_MIB:-256}
 TM_SEED=${TM_SEED:-1}
 HEAP=${HEAP:-512m}
-FILESYSTEMS=${FILESYSTEMS:-"plain bindfs gocryptfs rclone tgcryptfs"}
+FILESYSTEMS=${FILESYSTEMS:-"plain bindfs gocryptfs gocryptfs_ao rclone tgcryptfs"}
 WORKLOADS=${WORKLOADS:-"seq fio files tar rsync tm"}
 TM_AMPLIFICATION=${TM_AMPLIFICATION:-1}
 CMD_TIMEOUT=${CMD_TIMEOUT:-3600}
@@ -76,6 +83,7 @@ for fs in $FILESYSTEMS; do
   case $fs in
     plain) avail+=(plain) ;;
     bindfs|gocryptfs|rclone) if command -v "$fs" > /dev/null; then avail+=("$fs"); else log "$fs not available: its column reads n/a"; fi ;;
+    gocryptfs_ao) if command -v gocryptfs > /dev/null; then avail+=(gocryptfs_ao); else log "gocryptfs not available: its columns read n/a"; fi ;;
     tgcryptfs) if command -v java > /dev/null; then avail+=(tgcryptfs); else log "java missing: tgcryptfs column reads n/a"; fi ;;
     *) die "unknown filesystem $fs" ;;
   esac
@@ -171,6 +179,9 @@ setup_fs() { # fs -> creates backing store, sets DIR[fs]
     gocryptfs)
       DIR[gocryptfs]="$work/gocryptfs"; mkdir -p "$work/gocryptfs" "$work/gocryptfs.cipher"
       gocryptfs -init -q -passfile "$work/password" "$work/gocryptfs.cipher" > "$work/gocryptfs.init.log" 2>&1 ;;
+    gocryptfs_ao)
+      DIR[gocryptfs_ao]="$work/gocryptfs_ao"; mkdir -p "$work/gocryptfs_ao" "$work/gocryptfs_ao.cipher"
+      gocryptfs -init -q -passfile "$work/password" "$work/gocryptfs_ao.cipher" > "$work/gocryptfs_ao.init.log" 2>&1 ;;
     rclone)
       DIR[rclone]="$work/rclone"; mkdir -p "$work/rclone" "$work/rclone.back" "$work/rclone.cache"
       cat > "$RCLONE_CONF" <<EOF || return 1
@@ -217,6 +228,8 @@ mount_fs() { # fs
   case $fs in
     bindfs) bindfs $BINDFS_OPTS "$work/bindfs.back" "$d" >> "$work/bindfs.log" 2>&1 ;;
     gocryptfs) gocryptfs -q -nosyslog -passfile "$work/password" "$work/gocryptfs.cipher" "$d" >> "$work/gocryptfs.log" 2>&1 ;;
+    gocryptfs_ao) gocryptfs -q -nosyslog -allow_other -passfile "$work/password" "$work/gocryptfs_ao.cipher" "$d" \
+                    >> "$work/gocryptfs_ao.log" 2>&1 ;;
     rclone)
       rclone mount bench-crypt: "$d" --config "$RCLONE_CONF" --vfs-cache-mode full --cache-dir "$work/rclone.cache" \
         --log-file "$work/rclone.log" --log-level NOTICE < /dev/null &
@@ -534,6 +547,15 @@ if len(ok) < len(rows): s += " (%d/%d fail)" % (len(rows) - len(ok), len(rows))
 print(s)'
 }
 
+ratio() { # kind baseline-cell tgcryptfs-cell -> tgcryptfs/baseline, >1 when tgcryptfs is better
+  local g=${2%% *} t=${3%% *} r
+  if [[ "$g" =~ ^[0-9.]+$ && "$t" =~ ^[0-9.]+$ ]] && [ "$(echo "$g > 0 && $t > 0" | bc)" = 1 ]; then
+    if [ "$1" = rate ]; then r=$(echo "scale=4; $t / $g" | bc); else r=$(echo "scale=4; $g / $t" | bc); fi
+    r=$(printf '%.2f' "$r"); [ "$1" = time ] && r="$r (time inverted)"
+    echo "$r"
+  else echo "-"; fi
+}
+
 rows=()
 has seq && rows+=("seqw|sequential ${SEQ_MIB} MiB write, dd bs=1M conv=fsync (MB/s)|rate"
                   "seqr|sequential ${SEQ_MIB} MiB read after remount (MB/s)|rate")
@@ -548,11 +570,11 @@ has rsync && rows+=("rsync|rsync -a of ${RSYNC_SRC}, ${RSYNC_COUNT} files (s)|ti
                     "rsync_hax|rsync -aHAX --link-dest third copy (s)|time")
 has tm && rows+=("tm|Time Machine bands, ${TM_MIB} MiB of 4 KiB-1 MiB writes, fsync every 4 (MB/s)|rate")
 
-cols=(plain bindfs gocryptfs rclone tgcryptfs)
-heads=(plain "bindfs" gocryptfs "rclone+crypt" "tgcryptfs")
+cols=(plain bindfs gocryptfs gocryptfs_ao rclone tgcryptfs)
+heads=(plain "bindfs" gocryptfs "gocryptfs allow_other" "rclone+crypt" "tgcryptfs")
 [ -n "$BINDFS_OPTS" ] && heads[1]="bindfs big_writes"
 declare -A CELL
-lw=8; cw=(5 6 9 12 9); rw=21
+lw=8; cw=(5 6 9 21 12 9); rw=21
 for row in "${rows[@]}"; do
   IFS='|' read -r key label kind <<< "$row"
   [ ${#label} -gt $lw ] && lw=${#label}
@@ -577,23 +599,20 @@ echo "versions: $(gocryptfs -version 2>/dev/null | cut -d';' -f1), rclone $(rclo
 echo
 printf "%-${lw}s" "workload"
 for i in "${!heads[@]}"; do printf " | %${cw[$i]}s" "${heads[$i]}"; done
-printf " | %s\n" "tgcryptfs/gocryptfs"
+printf " | %${rw}s | %s\n" "tgcryptfs/gocryptfs" "tgcryptfs/gocryptfs allow_other"
 printf '%s' "$(printf -- '-%.0s' $(seq 1 "$lw"))"
 for i in "${!heads[@]}"; do printf -- '-|-%s' "$(printf -- '-%.0s' $(seq 1 "${cw[$i]}"))"; done
-printf -- '-|-%s\n' "$(printf -- '-%.0s' $(seq 1 $rw))"
+printf -- '-|-%s-|-%s\n' "$(printf -- '-%.0s' $(seq 1 $rw))" "$(printf -- '-%.0s' $(seq 1 31))"
 for row in "${rows[@]}"; do
   IFS='|' read -r key label kind <<< "$row"
   printf "%-${lw}s" "$label"
   for i in "${!cols[@]}"; do printf " | %${cw[$i]}s" "${CELL[$key|${cols[$i]}]}"; done
-  g=${CELL[$key|gocryptfs]%% *}; t=${CELL[$key|tgcryptfs]%% *}
-  if [[ "$g" =~ ^[0-9.]+$ && "$t" =~ ^[0-9.]+$ ]] && [ "$(echo "$g > 0 && $t > 0" | bc)" = 1 ]; then
-    if [ "$kind" = rate ]; then ratio=$(echo "scale=4; $t / $g" | bc); else ratio=$(echo "scale=4; $g / $t" | bc); fi
-    ratio=$(printf '%.2f' "$ratio"); [ "$kind" = time ] && ratio="$ratio (time inverted)"
-  else ratio="-"; fi
-  printf " | %s\n" "$ratio"
+  printf " | %-${rw}s | %s\n" "$(ratio "$kind" "${CELL[$key|gocryptfs]}" "${CELL[$key|tgcryptfs]}")" \
+    "$(ratio "$kind" "${CELL[$key|gocryptfs_ao]}" "${CELL[$key|tgcryptfs]}")"
 done
 echo
 echo "tgcryptfs/gocryptfs > 1 means tgcryptfs is better (rates: tgcryptfs / gocryptfs; times: gocryptfs / tgcryptfs)."
+echo "gocryptfs allow_other: gocryptfs -allow_other, as a Samba share of it needs (it adds default_permissions and runs each operation under the caller's ids); tgcryptfs mounts with allow_other and default_permissions by default."
 echo "\"(exit N)\": the command finished with exit code N; \"(no links)\" / \"(N/M not linked)\": --link-dest made copies instead of hard links (all files / N of M files)."
 echo "tgcryptfs mount process peak RSS (VmHWM, highest of all its mounts): $((PEAK_RSS_KIB / 1024)) MiB;" \
   "highest RssAnon sampled (before each unmount and while it exits; not counting mapped files: pack files mapped for small reads, LMDB's map, the jar): $((PEAK_ANON_KIB / 1024)) MiB"
