@@ -4,13 +4,10 @@ import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.gateway.Listing;
 import io.tgcryptfs.gateway.Stat;
 import io.tgcryptfs.testing.FixtureOptions;
-import io.tgcryptfs.testing.TestVolume;
-import org.junit.jupiter.api.AfterEach;
+import io.tgcryptfs.testing.VolumeFixture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,23 +15,14 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The mount's lookup warm-up: bounded by its time and its count, and it leaves the volume as it was. */
-class LookupWarmupTest {
+class LookupWarmupTest extends VolumeFixture {
     private static final int BS = 4096;
     private static final Settings.Fuse OPTIONS = new Settings.Fuse(true, true, 1.0, 1.0, 0, 1 << 20, true, false, List.of(),
             Duration.ofSeconds(1));
 
-    @TempDir
-    Path dir;
-    private TestVolume vol;
-
     @BeforeEach
     void open() {
-        vol = TestVolume.open(dir, FixtureOptions.defaults().blockSize(BS).bandSize(4 * BS).uploads(false));
-    }
-
-    @AfterEach
-    void close() {
-        vol.close();
+        openVolume(FixtureOptions.defaults().blockSize(BS).bandSize(4 * BS).uploads(false));
     }
 
     @Test

@@ -5,13 +5,10 @@ import io.tgcryptfs.fs.Inode;
 import io.tgcryptfs.fs.Timestamp;
 import io.tgcryptfs.testing.FixtureOptions;
 import io.tgcryptfs.testing.ManualClock;
-import io.tgcryptfs.testing.TestVolume;
-import org.junit.jupiter.api.AfterEach;
+import io.tgcryptfs.testing.VolumeFixture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -22,24 +19,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * A write's size and times, and a directory's times when entries come and go: updated like a coarse
  * kernel clock, never skipped when the file grows or the directory's link count changes.
  */
-class FileTimesTest {
+class FileTimesTest extends VolumeFixture {
     private static final Instant START = Instant.parse("2026-11-28T10:00:00Z");
 
-    @TempDir
-    Path dir;
     private final ManualClock clock = new ManualClock(START);
-    private TestVolume vol;
-    private FsGateway gw;
 
     @BeforeEach
     void open() {
-        vol = TestVolume.open(dir, FixtureOptions.defaults().blockSize(4096).bandSize(16384).clock(clock));
-        gw = vol.gateway;
-    }
-
-    @AfterEach
-    void close() {
-        vol.close();
+        openVolume(FixtureOptions.defaults().blockSize(4096).bandSize(16384).clock(clock));
     }
 
     private Inode attrs(long handle) {

@@ -7,37 +7,27 @@ import io.tgcryptfs.gateway.Caller;
 import io.tgcryptfs.meta.PackRecord;
 import io.tgcryptfs.meta.PackState;
 import io.tgcryptfs.testing.FixtureOptions;
-import io.tgcryptfs.testing.TestVolume;
-import org.junit.jupiter.api.AfterEach;
+import io.tgcryptfs.testing.VolumeFixture;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Per-directory stored and pending bytes from block maps. Blocks of 4 KiB, bands of 16 KiB, no uploads. */
-class StoredUsageTest {
+class StoredUsageTest extends VolumeFixture {
     private static final int BS = 4096;
 
-    @TempDir
-    Path dir;
-    private TestVolume vol;
-    private final Random random = new Random(8);
+    StoredUsageTest() {
+        super(8);
+    }
 
     @BeforeEach
     void open() {
-        vol = TestVolume.open(dir, FixtureOptions.defaults().blockSize(BS).bandSize(4 * BS).uploads(false));
-    }
-
-    @AfterEach
-    void close() {
-        vol.close();
+        openVolume(FixtureOptions.defaults().blockSize(BS).bandSize(4 * BS).uploads(false));
     }
 
     private void bundle(String name, int bands, int bandBytes) {
@@ -45,9 +35,7 @@ class StoredUsageTest {
         vol.gateway.mknod("/" + name + "/bands", FileKind.DIRECTORY, 0755, 0, Caller.ROOT);
         vol.writeFile("/" + name + "/Info.plist", "<plist>".repeat(14).getBytes(java.nio.charset.StandardCharsets.UTF_8)); // 98 bytes
         for (int b = 0; b < bands; b++) {
-            byte[] data = new byte[bandBytes];
-            random.nextBytes(data);
-            vol.writeFile("/" + name + "/bands/" + Integer.toHexString(b), data);
+            vol.writeFile("/" + name + "/bands/" + Integer.toHexString(b), bytes(bandBytes));
         }
     }
 
