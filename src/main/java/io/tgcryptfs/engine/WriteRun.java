@@ -10,7 +10,7 @@ package io.tgcryptfs.engine;
  * workload uploaded 1.6 bytes per byte changed, 1.0 with this).
  *
  * <p>A run is made of writes that continue each other at either end, in any order, not only each the
- * last: several threads writing one file, or the kernel's writeback cache (tried, docs/performance.md),
+ * last: several threads writing one file, or the kernel's writeback cache (tried, docs/performance-history.md),
  * hand a stream over as requests at page offsets, several at once and out of order. Following only the
  * last write's end saw no stream there, so full blocks waited until cold and the dirty budget filled the
  * heap. The {@link #RUNS} runs touched last are remembered; a write overlapping one ends it: a rewrite is
