@@ -24,6 +24,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "mount", mixinStandardHelpOptions = true,
@@ -74,14 +76,17 @@ final class MountCommand implements Callable<Integer> {
             } else if (!VolumeSetup.existsLocally(settings)) {
                 RestoreRunner.restore(settings, backend, password, random, System.out);
             }
+            // a taken port (a second mount, another program) costs the metrics, not the mount; the warning
+            // waits for the volume to open, so a mount refused (a wrong password, a volume mounted
+            // elsewhere: which is what holds the port, often) says only why
+            List<String> metricsWarnings = new ArrayList<>();
             if (settings.metricsEnabled()) {
-                // a taken port (a second mount, another program) costs the metrics, not the mount
-                kamon = KamonMetrics.startOrWarn(settings.raw(), settings.metricsPort(),
-                        w -> System.err.println("tgcryptfs: " + w)).orElse(null);
+                kamon = KamonMetrics.startOrWarn(settings.raw(), settings.metricsPort(), metricsWarnings::add).orElse(null);
                 metrics = kamon == null ? Metrics.NONE : kamon;
             }
             volume = Volume.open(settings, backend, password, Clock.systemUTC(), System::nanoTime, random,
                     metrics, Sleeper.REAL);
+            metricsWarnings.forEach(w -> System.err.println("tgcryptfs: " + w));
         } catch (VolumeException | InterruptedException | RuntimeException e) {
             backend.close();
             if (kamon != null) {

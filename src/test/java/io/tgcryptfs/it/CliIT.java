@@ -141,6 +141,21 @@ class CliIT {
     }
 
     @Test
+    void mount_ofAVolumeMountedElsewhere_exitsNonZeroWithOnlyThatReason() throws IOException {
+        try (MountFixture fs = new MountFixture()) {
+            fs.start();
+            Path other = Files.createDirectories(fs.workDir().resolve("other-mountpoint"));
+            ToolResult r = fs.cli("mount", other.toString());
+            String output = (r.stdout() + r.stderr()).strip();
+            assertNotEquals(0, r.exitCode(), "a second mount of one volume\n" + r.describe());
+            assertTrue(output.contains("already mounted by another process"), "says why\n" + r.describe());
+            // the first mount holds the metrics port too: a refused mount must not talk about it
+            assertEquals(1, output.lines().count(), "one line, the reason\n" + r.describe());
+            assertFalse(MountInfo.isMounted(other), "nothing mounted at " + other);
+        }
+    }
+
+    @Test
     void mount_withPasswordFile_usesTheFileNotTheEnvironment() throws IOException {
         try (MountFixture fs = new MountFixture()) {
             fs.start();
