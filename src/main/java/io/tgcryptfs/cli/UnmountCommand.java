@@ -1,5 +1,6 @@
 package io.tgcryptfs.cli;
 
+import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.control.ControlClient;
 import io.tgcryptfs.fuse.MountInfo;
 import picocli.CommandLine.Command;
@@ -21,13 +22,13 @@ final class UnmountCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        options.settings(); // like every command, a broken --config is reported, not ignored
+        Settings settings = options.settings(); // like every command, a broken --config is reported, not ignored
         Path target = mountpoint.toAbsolutePath().normalize();
         if (!MountInfo.isMounted(target)) {
             throw new CliException(target + " is not mounted");
         }
         String failure = tryUnmount("fusermount", "-u", target.toString());
-        if (failure != null && MountInfo.isMounted(target) && stoppedShare(target)) {
+        if (failure != null && MountInfo.isMounted(target) && stoppedShare(settings, target)) {
             failure = tryUnmount("fusermount", "-u", target.toString());
         }
         if (failure != null && MountInfo.isMounted(target)) {
@@ -44,9 +45,9 @@ final class UnmountCommand implements Callable<Integer> {
      * A mount serving a share ({@code timemachine mount --share}) is busy while its smbd runs: asks it to
      * stop smbd. True if it did, so unmounting again can succeed.
      */
-    private boolean stoppedShare(Path target) {
+    private static boolean stoppedShare(Settings settings, Path target) {
         try {
-            if (ControlClient.request(options.settings().controlSocket(), "stop-share " + target, line -> { }) == null) {
+            if (ControlClient.request(settings.controlSocket(), "stop-share " + target, line -> { }) == null) {
                 System.out.println("stopped the share's smbd");
                 return true;
             }

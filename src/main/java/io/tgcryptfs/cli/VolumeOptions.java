@@ -6,6 +6,7 @@ import io.tgcryptfs.backend.telegram.TelegramBlobStore;
 import io.tgcryptfs.backend.telegram.TelegramSettings;
 import io.tgcryptfs.config.ConfigLoader;
 import io.tgcryptfs.config.Settings;
+import io.tgcryptfs.config.UnknownSettings;
 import picocli.CommandLine.Option;
 
 import java.io.Console;
@@ -30,7 +31,9 @@ final class VolumeOptions {
     Settings settings() {
         Map<String, String> env = System.getenv();
         try {
-            return Settings.from(ConfigLoader.load(configFile, env), env);
+            com.typesafe.config.Config config = ConfigLoader.load(configFile, env);
+            UnknownSettings.warnings(config).forEach(w -> System.err.println("tgcryptfs: warning: " + w));
+            return Settings.from(config, env);
         } catch (RuntimeException e) {
             throw new CliException("configuration: " + e.getMessage());
         }
