@@ -81,7 +81,8 @@ public final class JitWarmup {
         }
     }
 
-    static void run(RoundTrip roundTrip) {
+    /** The warm-up itself, on the calling thread (its batches on threads of their own); for benchmarks. */
+    public static void run(RoundTrip roundTrip) {
         loadLateClasses();
         // the production classes, key type and layouts: compiled code specialised for another key class
         // or call shape is thrown away (deoptimised) when the real calls arrive

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * Reading one sealed 256 KiB block back. {@code loadBlock}: ChunkStore.loadBlock with no plaintext
  * cache (LMDB lookup, pack read from the outbox file, AES-GCM open, LZ4 decompress). {@code read4k}:
  * a 4 KiB ranged read from the middle of the block (LMDB lookup, the chunk's cached frame table, one
- * 32 KiB frame read, opened and decompressed). {@code openPath}: every frame opened and decompressed
+ * 8 KiB frame read, opened and decompressed). {@code openPath}: every frame opened and decompressed
  * from sealed bytes in memory (no LMDB, no file).
  */
 @State(Scope.Thread)

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Sealing one 256 KiB block. {@code sealPath}: what ChunkStore does between the dedup check and the
- * LMDB commit (keyed id, per-frame LZ4 with its skip for incompressible data, AES-GCM per 32 KiB frame
+ * LMDB commit (keyed id, per-frame LZ4 with its skip for incompressible data, AES-GCM per 8 KiB frame
  * under the pack's key, outbox append).
  * {@code chunkStoreSeal}: the whole ChunkStore.seal, LMDB lookup and commit included. Each op seals
  * a block no earlier op sealed (a counter in its first 8 bytes), so nothing deduplicates.
