@@ -33,7 +33,10 @@ import java.util.concurrent.Semaphore;
  * Finds a pack's bytes on local disk: in the outbox while it waits for upload, else in the cache
  * directory, else downloads it from the backend (bounded concurrency, one download per pack however
  * many readers want it). The cache is an LRU bounded in bytes; it only ever holds uploaded packs,
- * so eviction never loses data.
+ * so eviction never loses data. A pack is pinned while a read of it runs (found or downloaded, opened,
+ * read), and eviction passes pinned packs by: the cache may exceed its bound by what readers hold at
+ * that moment, where evicting them made concurrent readers of a small cache take each other's packs
+ * away again and again until a read of data safe on the backend failed.
  */
 public final class PackCache {
     private final Path outboxDir;
@@ -44,6 +47,8 @@ public final class PackCache {
     private final Semaphore downloads;
     private final Metrics metrics;
     private final LinkedHashMap<PackId, Long> cached = new LinkedHashMap<>(64, 0.75f, true);
+    /** Reads under way per pack (guarded by this). */
+    private final Map<PackId, Integer> pins = new java.util.HashMap<>();
     private final ConcurrentHashMap<PackId, CompletableFuture<Path>> inFlight = new ConcurrentHashMap<>();
     private long cachedBytes;
     private final java.util.concurrent.atomic.AtomicLong downloadedBytes = new java.util.concurrent.atomic.AtomicLong();
@@ -70,6 +75,16 @@ public final class PackCache {
     /** Reads {@code length} bytes at {@code offset} of the pack. */
     public byte[] read(PackId pack, long offset, int length) {
         byte[] out = new byte[length];
+        pin(pack);
+        try {
+            readPinned(pack, offset, out);
+            return out;
+        } finally {
+            unpin(pack);
+        }
+    }
+
+    private void readPinned(PackId pack, long offset, byte[] out) {
         for (int attempt = 1; ; attempt++) {
             try {
                 PackFile file = files.acquire(pack, () -> FileChannel.open(locate(pack), StandardOpenOption.READ));
@@ -78,8 +93,7 @@ public final class PackCache {
                 } finally {
                     file.release();
                 }
-                touch(pack);
-                return out;
+                return;
             } catch (ShortCopy e) {
                 boolean inOutbox = Files.exists(outboxDir.resolve(PackFormat.fileName(pack)));
                 if (inOutbox || attempt == READ_ATTEMPTS) {
@@ -90,9 +104,8 @@ public final class PackCache {
                 // disk lost it) is downloaded again
                 discard(pack);
             } catch (NoSuchFileException | ClosedChannelException e) {
-                // evicted between locate and open, or its channel closed under us (a reader interrupted in
-                // a read closes it for all): again, downloading it if need be (a full cache under many
-                // readers can take it away more than once)
+                // its channel closed under us (a reader interrupted in a read closes it for all), or the
+                // file moved from the outbox into the cache between locate and open: again
                 files.forget(pack);
                 if (attempt == READ_ATTEMPTS) {
                     throw new FsException(FsError.IO, "cannot read pack " + pack + ": " + e, e);
@@ -103,9 +116,21 @@ public final class PackCache {
         }
     }
 
-    /** A read through an open channel still counts as a use: the LRU must not evict the packs being read. */
-    private synchronized void touch(PackId pack) {
-        cached.get(pack);
+    private synchronized void pin(PackId pack) {
+        pins.merge(pack, 1, Integer::sum);
+    }
+
+    /** The read is done: it counts as a use for the LRU, and what its pin kept past the bound goes now. */
+    private void unpin(PackId pack) {
+        boolean over;
+        synchronized (this) {
+            pins.computeIfPresent(pack, (k, n) -> n == 1 ? null : n - 1);
+            cached.get(pack);
+            over = cachedBytes > maxBytes;
+        }
+        if (over) {
+            evict();
+        }
     }
 
     /** The pack file ends before the bytes a chunk record points at. */
@@ -293,13 +318,14 @@ public final class PackCache {
         while (true) {
             PackId victim;
             synchronized (this) {
-                if (cachedBytes <= maxBytes || cached.isEmpty()) {
+                if (cachedBytes <= maxBytes) {
                     return;
                 }
-                Map.Entry<PackId, Long> eldest = cached.entrySet().iterator().next();
-                victim = eldest.getKey();
-                cachedBytes -= eldest.getValue();
-                cached.remove(victim);
+                victim = eldestUnpinned();
+                if (victim == null) {
+                    return; // every cached pack is being read: the last read to finish evicts
+                }
+                cachedBytes -= cached.remove(victim);
             }
             files.forget(victim);
             try {
@@ -308,6 +334,15 @@ public final class PackCache {
                 // stays on disk until the next scan; counted out already
             }
         }
+    }
+
+    private PackId eldestUnpinned() {
+        for (PackId pack : cached.keySet()) { // least recently used first; iterating does not reorder
+            if (!pins.containsKey(pack)) {
+                return pack;
+            }
+        }
+        return null;
     }
 
     private void scan() throws IOException {

@@ -43,6 +43,7 @@ public final class Namespace {
 
     private final EngineContext ctx;
     private final OpenFiles openFiles;
+    private final HiddenFiles hiddenFiles = new HiddenFiles();
     private final LongConsumer fileDeleted;
 
     /** @param fileDeleted told of each file (not directory) a change deleted, once the change committed */
@@ -50,6 +51,11 @@ public final class Namespace {
         this.ctx = ctx;
         this.openFiles = openFiles;
         this.fileDeleted = fileDeleted;
+    }
+
+    /** The names of files libfuse hid while open, which path lookups must find too. */
+    public HiddenFiles hiddenFiles() {
+        return hiddenFiles;
     }
 
     /** Creates the root directory of a new volume; idempotent. */
@@ -126,8 +132,19 @@ public final class Namespace {
 
     /** Removes the name of a non-directory; the inode goes with its last link, or at its last close if open. */
     public void unlink(Lookup parentDir, String name) {
+        long[] hiddenIn = {-1};
         deleting((w, deleted) -> {
             long parentIno = parentDir.in(w);
+            OptionalLong hidden = hiddenFiles.find(parentIno, name);
+            if (hidden.isPresent()) {
+                // libfuse removing its hidden name after the last close: the link went at hide time, and
+                // the inode normally with its last handle (released); a file with other names keeps them
+                hiddenIn[0] = parentIno;
+                w.inode(hidden.getAsLong())
+                        .filter(i -> i.nlink() == 0 && !openFiles.keepUnlinked(i.ino()))
+                        .ifPresent(i -> purge(w, i, deleted));
+                return Done.INSTANCE;
+            }
             Inode parent = directory(w, parentIno);
             long ino = w.lookup(parentIno, name).orElseThrow(() -> notFound(name));
             Optional<Inode> found = w.inode(ino);
@@ -142,7 +159,7 @@ public final class Namespace {
             }
             w.deleteEntry(parentIno, name);
             if (inode.nlink() == 0) {
-                // libfuse removing its hidden name after the last close: the link was dropped at hide time
+                // a hidden name an earlier version kept in the metadata (HiddenNames.isHiddenEntry)
                 if (!openFiles.keepUnlinked(ino)) {
                     purge(w, inode, deleted);
                 }
@@ -153,6 +170,9 @@ public final class Namespace {
             dropLink(w, inode, now, deleted);
             return Done.INSTANCE;
         });
+        if (hiddenIn[0] >= 0) {
+            hiddenFiles.remove(hiddenIn[0], name);
+        }
     }
 
     /** Removes an empty directory. */
@@ -250,12 +270,14 @@ public final class Namespace {
     /**
      * libfuse's unlink of an open file: it renames the file to a hidden name it keeps using until the
      * last close, then unlinks that name. For POSIX that is an unlink: the link count drops now (fstat
-     * shows 0), the name disappears from listings and does not keep its directory from being removed.
+     * shows 0, or the count of the file's other names), the name disappears from listings and does not
+     * keep its directory from being removed. The hidden name lives in {@link HiddenFiles} only (a
+     * transaction that fails after this leaves a name there that libfuse never uses).
      */
     private void hide(MetaWriter w, Inode oldParent, Rename m, Inode moving, List<Long> deleted) {
         Timestamp now = ctx.now();
         w.deleteEntry(m.oldParent(), m.oldName());
-        w.putEntry(m.newParent(), m.newName(), moving.ino());
+        hiddenFiles.hide(m.newParent(), m.newName(), moving.ino());
         touchParent(w, oldParent, 0, now);
         dropLink(w, moving, now, deleted);
     }

@@ -88,8 +88,9 @@ final class FuseLoop {
         List<ReplyChannel> replies = new ArrayList<>();
         AtomicReference<Runnable> initDone = new AtomicReference<>(afterInit);
         NodeIds nodeIds = new NodeIds();
+        HandleNodes handleNodes = new HandleNodes();
         for (int i = 0; i < workers; i++) {
-            ReplyChannel reply = new ReplyChannel(lib, libc, fd, bufferSize, validity, init, nodeIds);
+            ReplyChannel reply = new ReplyChannel(lib, libc, fd, bufferSize, validity, init, nodeIds, handleNodes);
             replies.add(reply);
             Thread t = new Thread(() -> {
                 Pointer buffer = Memory.allocateDirect(runtime, bufferSize);

@@ -40,6 +40,7 @@ final class NodeIdRewriter {
     private static final int FORGETS_PER_BATCH = 4096;
 
     private final NodeIds ids;
+    private final HandleNodes handles;
     private final Pointer batch;
     /** The current FORGET's libfuse forgets, node and count in turn: handed over once the table's lock is free. */
     private long[] forgets = new long[2 * 16];
@@ -52,9 +53,15 @@ final class NodeIdRewriter {
     private long target;
     private long enteredKernel = NodeIds.NONE;
     private long enteredLibfuse = NodeIds.NONE;
+    /** The handle the current request carries, and the libfuse node an OPEN went to. */
+    private long handle;
+    private long openedOn;
+    /** The handle the reply to an OPEN or CREATE gives the kernel. */
+    private long opened;
 
-    NodeIdRewriter(NodeIds ids, Runtime runtime) {
+    NodeIdRewriter(NodeIds ids, HandleNodes handles, Runtime runtime) {
         this.ids = ids;
+        this.handles = handles;
         this.batch = Memory.allocateDirect(runtime, Wire.IN_HEADER + BATCH_IN + (long) FORGETS_PER_BATCH * FORGET_ONE);
     }
 
@@ -72,9 +79,15 @@ final class NodeIdRewriter {
             return Inbound.FORGOTTEN;
         }
         long kernelNode = request.getLong(Wire.IN_NODE_ID);
-        if (!rewrite(request, Wire.IN_NODE_ID)) {
+        handle = HandleNodes.handleOf(opcode, request, length);
+        opened = NodeIds.NONE;
+        long openNode = handles.nodeOf(handle);
+        if (openNode != NodeIds.NONE) {
+            request.putLong(Wire.IN_NODE_ID, openNode); // where the handle's open went, named or not
+        } else if (!rewrite(request, Wire.IN_NODE_ID)) {
             return Inbound.STALE;
         }
+        openedOn = request.getLong(Wire.IN_NODE_ID);
         switch (opcode) {
             case Wire.LOOKUP, Wire.UNLINK, Wire.RMDIR, Wire.SYMLINK -> name = nameAt(kernelNode, request, Wire.IN_HEADER, length);
             case Wire.MKNOD -> name = nameAt(kernelNode, request, Wire.IN_HEADER + MKNOD_IN, length);
@@ -103,10 +116,19 @@ final class NodeIdRewriter {
 
     /** Before the reply to the current request is sent: {@code error} from its header, {@code payload} after it. */
     void outbound(int error, Pointer payload, long payloadLength) {
+        if (opcode == Wire.RELEASE) {
+            handles.released(handle); // whatever libfuse answers, the kernel is done with the handle
+        }
         if (error != 0) {
             return;
         }
         switch (opcode) {
+            case Wire.OPEN -> {
+                if (payload != null && payloadLength >= Wire.OPEN_OUT) {
+                    opened = payload.getLong(0);
+                    handles.opened(opened, openedOn);
+                }
+            }
             case Wire.LOOKUP, Wire.SYMLINK, Wire.MKNOD, Wire.MKDIR, Wire.LINK, Wire.CREATE -> {
                 if (payload == null || payloadLength < ENTRY_INO + 8 || name == NodeIds.NONE) {
                     return;
@@ -114,6 +136,10 @@ final class NodeIdRewriter {
                 long libfuseNode = payload.getLong(0);
                 if (libfuseNode == NodeIds.NONE) {
                     return; // a negative entry
+                }
+                if (opcode == Wire.CREATE && payloadLength >= ENTRY_INO + 8 + Wire.OPEN_OUT) {
+                    opened = payload.getLong(payloadLength - Wire.OPEN_OUT); // fuse_entry_out, then fuse_open_out
+                    handles.opened(opened, libfuseNode);
                 }
                 long kernelNode = payload.getLong(ENTRY_INO);
                 ids.entered(kernelNode, libfuseNode, name);
@@ -138,6 +164,10 @@ final class NodeIdRewriter {
 
     /** The kernel did not take the reply just sent (its request was interrupted). */
     void notSent() {
+        if (opened != NodeIds.NONE) {
+            handles.released(opened); // libfuse releases a handle the kernel never got itself
+            opened = NodeIds.NONE;
+        }
         if (enteredKernel != NodeIds.NONE) {
             ids.notEntered(enteredKernel, enteredLibfuse);
             enteredKernel = NodeIds.NONE;

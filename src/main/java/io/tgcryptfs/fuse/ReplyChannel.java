@@ -47,13 +47,13 @@ final class ReplyChannel {
     private int initFlags;
 
     ReplyChannel(FuseLoop.LibFuseSession lib, LibC libc, int fd, long bufferSize, AttrValidity validity,
-                 InitReply initReply, NodeIds nodeIds) {
+                 InitReply initReply, NodeIds nodeIds, HandleNodes handleNodes) {
         this.libc = libc;
         this.initReply = initReply;
         this.runtime = Runtime.getRuntime(lib);
         this.fd = fd;
         this.validity = validity;
-        this.nodes = new NodeIdRewriter(nodeIds, runtime);
+        this.nodes = new NodeIdRewriter(nodeIds, handleNodes, runtime);
         this.answer = Memory.allocateDirect(runtime, Wire.OUT_HEADER);
         // struct fuse_chan_ops { receive, send, destroy }: libfuse copies it; only send is ever called
         Pointer ops = Memory.allocateDirect(runtime, 3L * runtime.addressSize());

@@ -16,11 +16,28 @@ final class Wire {
     static final int RMDIR = 11;
     static final int RENAME = 12;
     static final int LINK = 13;
+    static final int OPEN = 14;
+    static final int READ = 15;
     static final int WRITE = 16;
+    static final int RELEASE = 18;
+    static final int FSYNC = 20;
+    static final int FLUSH = 25;
     static final int INIT = 26;
+    static final int GETLK = 31;
+    static final int SETLK = 32;
+    static final int SETLKW = 33;
     static final int CREATE = 35;
     static final int BATCH_FORGET = 42;
+    static final int FALLOCATE = 43;
     static final int RENAME2 = 45;
+    static final int LSEEK = 46;
+
+    /** fuse_getattr_in.getattr_flags: the request carries a file handle (an fstat). */
+    static final int GETATTR_FH = 1;
+    /** fuse_setattr_in.valid: the request carries a file handle (an ftruncate, an fchmod). */
+    static final int FATTR_FH = 1 << 6;
+    /** fuse_open_out: fh, open_flags, padding; a CREATE's reply ends with one. */
+    static final int OPEN_OUT = 16;
 
     /** fuse_in_header: len, opcode at 4, unique at 8, nodeid at 16, then uid, gid, pid. */
     static final int IN_HEADER = 40;

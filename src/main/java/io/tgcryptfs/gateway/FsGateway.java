@@ -67,7 +67,7 @@ public final class FsGateway {
         this.attributes = new InodeAttributes(ctx);
         this.data = new FileData(asker, ctx, localSync, attributes, bands, dataTimeout, prefetcher);
         this.meta = ctx.meta();
-        this.paths = new PathResolver(meta);
+        this.paths = new PathResolver(meta, namespace.hiddenFiles());
         this.chunks = ctx.chunks();
         this.geometry = ctx.geometry();
         this.namespace = namespace;

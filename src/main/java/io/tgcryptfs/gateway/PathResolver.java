@@ -1,5 +1,6 @@
 package io.tgcryptfs.gateway;
 
+import io.tgcryptfs.engine.HiddenFiles;
 import io.tgcryptfs.engine.Lookup;
 import io.tgcryptfs.engine.Namespace;
 import io.tgcryptfs.fs.FsError;
@@ -12,14 +13,17 @@ import java.util.function.BiFunction;
 
 /**
  * Turns the paths libfuse hands us into inode numbers: the path's directory from the
- * {@link DirectoryCache}, else walked name by name and remembered, then its last name there.
+ * {@link DirectoryCache}, else walked name by name and remembered, then its last name there (or among
+ * the names libfuse hid open files under, {@link HiddenFiles}).
  */
 final class PathResolver {
     private final MetaStore meta;
+    private final HiddenFiles hidden;
     private final DirectoryCache directories = new DirectoryCache();
 
-    PathResolver(MetaStore meta) {
+    PathResolver(MetaStore meta, HiddenFiles hidden) {
         this.meta = meta;
+        this.hidden = hidden;
     }
 
     /**
@@ -74,7 +78,8 @@ final class PathResolver {
         if (walked) {
             parent = walk(r, parentPath);
         }
-        long ino = r.lookup(parent, PathNames.checked(name)).orElseThrow(() -> notFound(path));
+        long dir = parent;
+        long ino = hidden.find(dir, name).orElseGet(() -> r.lookup(dir, PathNames.checked(name)).orElseThrow(() -> notFound(path)));
         if (walked) {
             directories.remember(parentPath, parent, generation); // it holds a name: a directory
         }

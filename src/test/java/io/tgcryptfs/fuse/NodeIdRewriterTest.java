@@ -19,7 +19,8 @@ class NodeIdRewriterTest {
 
     private final Runtime runtime = Runtime.getSystemRuntime();
     private final NodeIds ids = new NodeIds();
-    private final NodeIdRewriter rewriter = new NodeIdRewriter(ids, runtime);
+    private final HandleNodes handles = new HandleNodes();
+    private final NodeIdRewriter rewriter = new NodeIdRewriter(ids, handles, runtime);
     /** What libfuse was handed: a copy of each request. */
     private final List<byte[]> handed = new ArrayList<>();
     private final NodeIdRewriter.Libfuse libfuse = (request, length) -> {
@@ -57,9 +58,9 @@ class NodeIdRewriterTest {
         return out.toByteArray();
     }
 
-    /** libfuse's fuse_entry_out for node {@code libfuseNode} of inode {@code ino}. */
+    /** libfuse's fuse_entry_out for node {@code libfuseNode} of inode {@code ino} (with room for a CREATE's fuse_open_out after it, zero). */
     private Pointer entry(long libfuseNode, long ino) {
-        Pointer p = Memory.allocateDirect(runtime, 128, true);
+        Pointer p = Memory.allocateDirect(runtime, 128 + 32, true);
         p.putLong(0, libfuseNode);
         p.putLong(40, ino);
         return p;
@@ -118,6 +119,62 @@ class NodeIdRewriterTest {
 
         remove(Wire.UNLINK, "a", 0);
         assertEquals(6, libfuseNodeOf(100), "after a is unlinked, the file is reached through b");
+    }
+
+    /** An OPEN of kernel node {@code ino} that libfuse answers with handle {@code fh}; returns the libfuse node it went to. */
+    private long open(long ino, long fh) {
+        Pointer req = request(Wire.OPEN, ino, new byte[8]);
+        assertEquals(NodeIdRewriter.Inbound.PROCESS, rewriter.inbound(req, req.getInt(0), libfuse));
+        Pointer reply = Memory.allocateDirect(runtime, Wire.OPEN_OUT, true);
+        reply.putLong(0, fh);
+        rewriter.outbound(0, reply, Wire.OPEN_OUT);
+        return req.getLong(16);
+    }
+
+    /** A request of {@code opcode} carrying handle {@code fh} first in its body; returns the libfuse node it went to. */
+    private long withHandle(int opcode, long ino, long fh) {
+        Pointer req = request(opcode, ino, body(fh));
+        assertEquals(NodeIdRewriter.Inbound.PROCESS, rewriter.inbound(req, req.getInt(0), libfuse));
+        rewriter.outbound(0, null, 0);
+        return req.getLong(16);
+    }
+
+    @Test
+    void requestsCarryingAHandle_reachTheNodeItsOpenReached_evenAfterThatNameWasUnlinked() {
+        lookup(DIR_KERNEL, "a", 5, 100);
+        lookup(DIR_KERNEL, "z", 6, 100); // a hard link: one kernel node, two libfuse nodes
+        long openedOn = open(100, 42);
+        assertEquals(5, openedOn, "the first named node");
+        remove(Wire.UNLINK, "a", 0); // libfuse hides node 5 (it is open); the file is reached through z
+        assertEquals(6, libfuseNodeOf(100));
+
+        assertEquals(5, withHandle(Wire.READ, 100, 42));
+        assertEquals(5, withHandle(Wire.FLUSH, 100, 42));
+        Pointer fstat = request(GETATTR, 100, concat(new byte[] {Wire.GETATTR_FH, 0, 0, 0, 0, 0, 0, 0}, body(42)));
+        rewriter.inbound(fstat, fstat.getInt(0), libfuse);
+        assertEquals(5, fstat.getLong(16), "an fstat");
+        rewriter.outbound(0, null, 0);
+        assertEquals(5, withHandle(Wire.RELEASE, 100, 42), "the release reaches the node libfuse counted the open on");
+        assertEquals(0, handles.size(), "forgotten with its release");
+        assertEquals(6, withHandle(Wire.READ, 100, 42), "an unknown handle: the file's named node");
+    }
+
+    @Test
+    void aCreatesHandle_belongsToTheNodeItCreated_andAnOpenTheKernelRefusedIsForgotten() {
+        Pointer create = request(Wire.CREATE, DIR_KERNEL, concat(new byte[16], body(-1, "new")));
+        rewriter.inbound(create, create.getInt(0), libfuse);
+        Pointer reply = Memory.allocateDirect(runtime, 128 + Wire.OPEN_OUT, true);
+        reply.putLong(0, 11);
+        reply.putLong(40, 102);
+        reply.putLong(128, 43);
+        rewriter.outbound(0, reply, 128 + Wire.OPEN_OUT);
+        lookup(DIR_KERNEL, "other", 12, 102);
+        remove(Wire.UNLINK, "new", 0);
+        assertEquals(11, withHandle(Wire.WRITE, 102, 43));
+
+        open(102, 44);
+        rewriter.notSent();
+        assertEquals(1, handles.size(), "only the create's handle");
     }
 
     @Test

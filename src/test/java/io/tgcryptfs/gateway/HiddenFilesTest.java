@@ -1,0 +1,111 @@
+package io.tgcryptfs.gateway;
+
+import io.tgcryptfs.fs.FileKind;
+import io.tgcryptfs.fs.FsError;
+import io.tgcryptfs.testing.FixtureOptions;
+import io.tgcryptfs.testing.VolumeFixture;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static io.tgcryptfs.gateway.FsGatewayFileDataTest.assertFsError;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * libfuse 2 (without hard_remove) unlinks a name that has an open handle by renaming it to a hidden
+ * name, which it uses for the open file's path calls and unlinks after the last release. These drive
+ * the gateway with exactly those calls.
+ */
+class HiddenFilesTest extends VolumeFixture {
+    private static final String HIDDEN = "/.fuse_hidden0000000100000001";
+
+    HiddenFilesTest() {
+        super(5);
+    }
+
+    @BeforeEach
+    void open() {
+        openVolume(FixtureOptions.defaults().uploads(false));
+    }
+
+    private List<String> names(String dir) {
+        return gw.readdir(dir).stream().map(Listing::name).toList();
+    }
+
+    /** What libfuse does for unlink(path) while path is open. */
+    private void unlinkWhileOpen(String path, String hidden) {
+        gw.rename(path, hidden);
+    }
+
+    @Test
+    void anOpenFileUnlinked_isGoneFromListings_hasNoLinks_andIsStillReachableByItsHiddenName() {
+        byte[] data = bytes(10_000);
+        vol.writeFile("/f", data);
+        long h = gw.open("/f");
+        unlinkWhileOpen("/f", HIDDEN);
+
+        assertEquals(List.of(".", ".."), names("/"));
+        assertFsError(FsError.NOT_FOUND, () -> gw.getattr("/f"));
+        assertEquals(0, gw.getattr(h).nlink());
+        assertEquals(0, gw.getattr(HIDDEN).nlink(), "fstat through libfuse's hidden path");
+        assertArrayEquals(data, gw.read(h, 0, data.length));
+        long ino = gw.getattr(h).ino();
+
+        gw.release(h);
+        gw.unlink(HIDDEN);
+        assertTrue(vol.stores.meta.read(r -> r.inode(ino)).isEmpty(), "deleted");
+        assertFsError(FsError.NOT_FOUND, () -> gw.getattr(HIDDEN));
+    }
+
+    @Test
+    void anOpenHardLinkedName_unlinked_leavesTheFileItsOtherName() {
+        byte[] data = bytes(5_000);
+        vol.writeFile("/a", data);
+        gw.link("/a", "/b");
+        long h = gw.open("/a");
+        unlinkWhileOpen("/a", HIDDEN);
+        assertEquals(1, gw.getattr("/b").nlink());
+        assertEquals(List.of(".", "..", "b"), names("/"));
+
+        gw.release(h);
+        gw.unlink(HIDDEN);
+        assertEquals(1, gw.getattr("/b").nlink(), "/b is still a name of the file");
+        assertEquals(List.of(".", "..", "b"), names("/"));
+        assertArrayEquals(data, vol.readFile("/b"));
+    }
+
+    @Test
+    void aDirectoryHoldingOnlyAnUnlinkedOpenFile_isEmpty() {
+        gw.mknod("/d", FileKind.DIRECTORY, 0755, 0, Caller.ROOT);
+        vol.writeFile("/d/f", bytes(100));
+        long h = gw.open("/d/f");
+        unlinkWhileOpen("/d/f", "/d/.fuse_hidden0000000200000001");
+        gw.rmdir("/d");
+        assertEquals(List.of(".", ".."), names("/"));
+        gw.release(h);
+    }
+
+    @Test
+    void aUsersOwnFileWithAHiddenLookingName_isAnOrdinaryFile() {
+        vol.writeFile(HIDDEN, new byte[] {7});
+        assertEquals(List.of(".", "..", HIDDEN.substring(1)), names("/"));
+        assertEquals(1, gw.getattr(HIDDEN).nlink());
+        gw.unlink(HIDDEN);
+        assertEquals(List.of(".", ".."), names("/"));
+    }
+
+    @Test
+    void afterARemount_nothingOfAHiddenFileIsLeft() {
+        vol.writeFile("/f", bytes(3_000));
+        gw.open("/f");
+        unlinkWhileOpen("/f", HIDDEN);
+        vol.close(); // the handle is never released: a crash or an unmount with the file open
+        openVolume(FixtureOptions.defaults().uploads(false));
+        assertEquals(List.of(".", ".."), names("/"));
+        assertFsError(FsError.NOT_FOUND, () -> gw.getattr(HIDDEN));
+        assertEquals(1, gw.statfs().inodes(), "only the root: the orphan was purged at start-up");
+    }
+}

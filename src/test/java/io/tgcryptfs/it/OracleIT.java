@@ -1,0 +1,170 @@
+package io.tgcryptfs.it;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.tgcryptfs.it.OracleOps.Op;
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Model-based test: a seeded random sequence of file operations ({@link OracleOps}) is applied through
+ * java.nio to a real mount and to a plain directory on the local disk, the oracle. Each operation must
+ * end the same way on both (success, the same read result, or the same errno), and every
+ * {@value #COMPARE_EVERY} steps the whole trees must be equal ({@link TreeState}). Mid-run: `sync`, one
+ * `gc` and clean remounts; at the end a restore on a new machine (an empty state directory, the same
+ * backend and password), compared again, then more operations on the restored volume, compared again.
+ *
+ * <p>A seed replays the same run. Other seeds: {@code -Dtgcryptfs.it.oracle.seeds=4,5,6}.
+ */
+@Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class OracleIT {
+    private static final int STEPS = 300;
+    private static final int STEPS_AFTER_RESTORE = 60;
+    private static final int COMPARE_EVERY = 30;
+
+    private final long started = System.nanoTime();
+    private final List<String> history = new ArrayList<>();
+    private long seed;
+    private int step;
+    private MountFixture fs;
+    private Path oracle;
+    private OracleOps ops;
+
+    static LongStream seeds() {
+        return Arrays.stream(System.getProperty("tgcryptfs.it.oracle.seeds", "1,2,3").split(",")).mapToLong(s -> Long.parseLong(s.strip()));
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void randomOperations_matchALocalDirectory_acrossRemountsAndARestore(long seed) throws IOException {
+        MountFixture.assumeNotBaseline();
+        this.seed = seed;
+        // small packs, quick sealing, passivation and restore points: more of the machinery runs in a short test
+        try (MountFixture mount = new MountFixture().withProperty("pack.target-size", "1MiB")
+                .withProperty("dirty.expiry", "300ms").withProperty("dirty.max-age", "2s")
+                .withProperty("cache.plaintext-size", "1MiB").withProperty("engine.passivate-after", "2s")
+                .withProperty("metadata.max-unbacked", "6s")
+                // gc may delete whatever the newest point no longer needs
+                .withProperty("metadata.retention.keep-within", "0s").withProperty("metadata.retention.keep-hourly", "0")
+                .withProperty("metadata.retention.keep-daily", "0")) {
+            fs = mount.start();
+            oracle = Files.createDirectory(fs.workDir().resolve("oracle"));
+            ops = new OracleOps(seed, oracle);
+            try {
+                run();
+            } finally {
+                ops.closeQuietly();
+            }
+        }
+    }
+
+    private void run() throws IOException {
+        for (String dir : List.of("a", "b", "a/c")) {
+            apply(Op.of("mkdir " + dir, (root, side) -> Files.createDirectory(root.resolve(dir))));
+        }
+        // the schedule has a random stream of its own, so it does not shift the operations
+        SplittableRandom schedule = new SplittableRandom(~seed);
+        Set<Integer> syncs = Set.of(40 + schedule.nextInt(60), 120 + schedule.nextInt(60), 220 + schedule.nextInt(60));
+        int gcAt = syncs.stream().sorted().skip(1).findFirst().orElseThrow();
+        Set<Integer> remounts = seed % 2 == 0 ? Set.of(150) : Set.of(100, 200);
+        for (step = 1; step <= STEPS; step++) {
+            apply(ops.next(step));
+            if (syncs.contains(step)) {
+                cli(step == gcAt ? List.of("sync", "gc") : List.of("sync")); // uploads and a restore point mid-run
+            }
+            if (remounts.contains(step)) {
+                closeHandles();
+                history.add(step + ": remount");
+                fs.restart();
+                compare("after a remount");
+            } else if (step % COMPARE_EVERY == 0) {
+                compare("every " + COMPARE_EVERY + " steps");
+            }
+        }
+        closeHandles();
+        compare("before the restore");
+
+        history.add(step + ": unmount, then restore on a new machine and mount");
+        fs.stop();
+        fs.wipeAllButTheBackend();
+        ToolResult restored = fs.cli("restore");
+        if (restored.exitCode() != 0 || !restored.stdout().contains("restored restore point #")) {
+            fail(where() + "`tgcryptfs restore` failed\n" + restored.describe() + "\n" + recent());
+        }
+        fs.start();
+        compare("after the restore on a new machine");
+
+        // the restored volume goes on: new inodes, chunks and names must not collide with restored ones
+        for (int end = step + STEPS_AFTER_RESTORE; step < end; step++) {
+            apply(ops.next(step));
+        }
+        closeHandles();
+        compare("after operations on the restored volume");
+    }
+
+    /** Runs the operation on the oracle, then on the mount; both must end the same way. */
+    private void apply(Op op) {
+        history.add(step + ": " + op.text());
+        String expected = outcome(op, oracle, 0);
+        String actual = outcome(op, fs.root(), 1);
+        ops.settle(op);
+        if (!expected.equals(actual)) {
+            fail(where() + op.text() + "\n  oracle: " + expected + "\n  mount:  " + actual + "\n" + recent() + fs.logTail());
+        }
+    }
+
+    private static String outcome(Op op, Path root, int side) {
+        try {
+            return op.action().run(root, side);
+        } catch (FileSystemException e) {
+            return e.getClass().getSimpleName() + " (" + e.getReason() + ")"; // the reason is the errno's text
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    private void compare(String when) throws IOException {
+        System.out.printf("[OracleIT] %scomparing %s (%.1f s)%n", where(), when, (System.nanoTime() - started) / 1e9);
+        List<String> diff = TreeState.differences(TreeState.of(oracle), TreeState.of(fs.root()));
+        if (!diff.isEmpty()) {
+            fail(where() + "the mount differs from the oracle " + when + ":\n" + String.join("\n", diff) + "\n" + recent() + fs.logTail());
+        }
+    }
+
+    private void cli(List<String> commands) {
+        for (String command : commands) {
+            history.add(step + ": tgcryptfs " + command);
+            ToolResult r = fs.cli(command);
+            if (r.exitCode() != 0) {
+                fail(where() + "`tgcryptfs " + command + "` failed\n" + r.describe() + "\n" + recent() + fs.logTail());
+            }
+        }
+    }
+
+    private void closeHandles() {
+        while (ops.openHandles() > 0) {
+            apply(ops.close(0));
+        }
+    }
+
+    private String where() {
+        return "seed " + seed + ", step " + step + ": ";
+    }
+
+    private String recent() {
+        int from = Math.max(0, history.size() - 60);
+        return "operations (the last " + (history.size() - from) + " of " + history.size() + "):\n  "
+                + String.join("\n  ", history.subList(from, history.size())) + "\n";
+    }
+}
