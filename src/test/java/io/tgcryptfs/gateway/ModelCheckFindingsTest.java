@@ -1,8 +1,8 @@
 package io.tgcryptfs.gateway;
 
-import io.tgcryptfs.testing.FakeBlobStore;
 import io.tgcryptfs.testing.FixtureOptions;
 import io.tgcryptfs.testing.ManualClock;
+import io.tgcryptfs.testing.TestVolume;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,13 +22,11 @@ class ModelCheckFindingsTest {
 
     @TempDir
     Path dir;
-    private ModelVolume vol;
+    private TestVolume vol;
     private FsGateway gw;
 
     private void open(FixtureOptions options) {
-        ManualClock clock = new ManualClock();
-        vol = ModelVolume.open(dir, ModelVolume.newHeader(BS), new FakeBlobStore(), options.blockSize(BS).bandSize(4 * BS).clock(clock),
-                1 << 20, System::nanoTime, new ModelVolume.Stats());
+        vol = TestVolume.open(dir, options.blockSize(BS).bandSize(4 * BS).clock(new ManualClock()));
         gw = vol.gateway;
     }
 

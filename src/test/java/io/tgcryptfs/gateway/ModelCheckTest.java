@@ -1,6 +1,5 @@
 package io.tgcryptfs.gateway;
 
-import io.tgcryptfs.crypto.VolumeHeader;
 import io.tgcryptfs.engine.XattrMode;
 import io.tgcryptfs.fs.FileKind;
 import io.tgcryptfs.fs.FsError;
@@ -11,6 +10,8 @@ import io.tgcryptfs.gateway.ModelFs.Node;
 import io.tgcryptfs.testing.FakeBlobStore;
 import io.tgcryptfs.testing.FixtureOptions;
 import io.tgcryptfs.testing.ManualClock;
+import io.tgcryptfs.testing.TestVolume;
+import io.tgcryptfs.metrics.Metrics;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,6 +23,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -80,16 +82,15 @@ class ModelCheckTest {
     private final ArrayDeque<String> recent = new ArrayDeque<>();
     private final ManualClock clock = new ManualClock();
     private final FakeBlobStore backend = new FakeBlobStore(); // outlives the opens, as the real one does
-    private final VolumeHeader header = ModelVolume.newHeader(BS);
     private Run run;
     private Random rnd;
     private FixtureOptions options;
-    private ModelVolume vol;
+    private TestVolume vol;
     private FsGateway gw;
     private int step;
     private int hidden;
     private byte[][] shared;
-    private final ModelVolume.Stats stats = new ModelVolume.Stats(); // over every open of the run
+    private final Stats stats = new Stats(); // over every open of the run
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("runs")
@@ -114,7 +115,7 @@ class ModelCheckTest {
             System.out.println("seed " + r.seed() + ": " + stats);
             if (STEPS >= 1000) { // a full run, not a short replay: it must have made the engine work
                 assertTrue(stats.seals.get() > 0 && stats.dedups.get() > 0, "the run sealed and deduplicated blocks: " + stats);
-                assertTrue(r.budget() > 32 << 10 || stats.pressureSignals.get() > 0, "a small budget filled up: " + stats);
+                assertTrue(r.budget() > 32 << 10 || stats.pressureSignals > 0, "a small budget filled up: " + stats);
             }
         } catch (Throwable t) {
             throw new AssertionError("seed " + r.seed() + " step " + step + ": " + t + "\nlast steps:\n  " + String.join("\n  ", recent), t);
@@ -124,14 +125,49 @@ class ModelCheckTest {
     @AfterEach
     void close() {
         if (vol != null) {
-            vol.close();
+            closeVolume();
         }
     }
 
     private void open() {
-        vol = ModelVolume.open(dir, header, backend, options, run.smallJournal() ? 32 << 10 : 1 << 20,
-                () -> clock.instant().toEpochMilli() * 1_000_000L, stats);
+        vol = TestVolume.open(dir, options.backend(backend).metrics(stats).journalSegmentBytes(run.smallJournal() ? 32 << 10 : 1 << 20)
+                .nanoTime(() -> clock.instant().toEpochMilli() * 1_000_000L));
+        stats.recordsReplayed += vol.recordsReplayed;
         gw = vol.gateway;
+    }
+
+    private void closeVolume() {
+        stats.bandsStarted += vol.bandIncarnations.get();
+        stats.pressureSignals += vol.pressureSignals.get();
+        vol.close();
+        vol = null;
+    }
+
+    /** What the engine did over every open of a run, so a test can tell its run made it work. */
+    static final class Stats implements Metrics {
+        final AtomicLong seals = new AtomicLong();
+        final AtomicLong dedups = new AtomicLong();
+        final AtomicLong downloads = new AtomicLong();
+        long pressureSignals;
+        long bandsStarted;
+        long recordsReplayed;
+
+        @Override
+        public void chunkSealed(long plainBytes, long storedBytes, boolean deduplicated) {
+            (deduplicated ? dedups : seals).incrementAndGet();
+        }
+
+        @Override
+        public void downloaded(long bytes) {
+            downloads.incrementAndGet();
+        }
+
+        @Override
+        public String toString() {
+            return seals + " blocks sealed, " + dedups + " deduplicated, " + downloads + " packs downloaded, "
+                    + pressureSignals + " budget pressure signals, " + bandsStarted + " band actors started, "
+                    + recordsReplayed + " journal records replayed";
+        }
     }
 
     private void oneStep() {
@@ -465,8 +501,7 @@ class ModelCheckTest {
             if (clean) {
                 gw.syncAll();
             }
-            vol.close();
-            vol = null;
+            closeVolume();
             handles.clear(); // unlinked open files are deleted at the next open, hidden names and all
             model.paths().stream().map(model::lookup).filter(Node::isDir).forEach(d -> d.hidden.clear());
             model.root.hidden.clear();

@@ -32,6 +32,12 @@ public final class FixtureOptions {
     public BlobStore backend;
     /** null: a {@link RecordingSleeper}. */
     public Sleeper sleeper;
+    /** The engine's monotonic clock (when blocks are cold, actors idle). */
+    public java.util.function.LongSupplier nanoTime = System::nanoTime;
+    /** What the pack cache and chunk store report to. */
+    public io.tgcryptfs.metrics.Metrics metrics = io.tgcryptfs.metrics.Metrics.NONE;
+    /** The write journal's segment size. */
+    public long journalSegmentBytes = 1 << 20;
 
     public static FixtureOptions defaults() {
         return new FixtureOptions();
@@ -119,6 +125,21 @@ public final class FixtureOptions {
 
     public FixtureOptions sleeper(Sleeper v) {
         sleeper = v;
+        return this;
+    }
+
+    public FixtureOptions nanoTime(java.util.function.LongSupplier v) {
+        nanoTime = v;
+        return this;
+    }
+
+    public FixtureOptions metrics(io.tgcryptfs.metrics.Metrics v) {
+        metrics = v;
+        return this;
+    }
+
+    public FixtureOptions journalSegmentBytes(long v) {
+        journalSegmentBytes = v;
         return this;
     }
 }

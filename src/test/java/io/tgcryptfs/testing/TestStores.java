@@ -8,15 +8,16 @@ import io.tgcryptfs.chunk.PackCache;
 import io.tgcryptfs.chunk.PlaintextCache;
 import io.tgcryptfs.crypto.KdfParams;
 import io.tgcryptfs.crypto.VolumeKeys;
+import io.tgcryptfs.crypto.VolumeHeader;
 import io.tgcryptfs.fs.FileKind;
 import io.tgcryptfs.fs.Inode;
 import io.tgcryptfs.fs.Timestamp;
 import io.tgcryptfs.meta.MetaStore;
 import io.tgcryptfs.meta.lmdb.LmdbMetaStore;
-import io.tgcryptfs.metrics.Metrics;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -27,6 +28,8 @@ import java.time.Instant;
  */
 public final class TestStores implements AutoCloseable {
     public static final SecureRandom RANDOM = new SecureRandom();
+    private static final char[] PASSWORD = "test password".toCharArray();
+    private static final String HEADER = "test-volume.header";
 
     public final Path dir;
     public final FixtureOptions options;
@@ -50,20 +53,45 @@ public final class TestStores implements AutoCloseable {
     }
 
     public static VolumeKeys newKeys(int blockSize) {
-        byte[] salt = new byte[KdfParams.SALT_LENGTH];
-        RANDOM.nextBytes(salt);
-        return VolumeKeys.create("test password".toCharArray(), blockSize, new KdfParams(8192, 1, 1, salt), RANDOM).keys();
+        return created(blockSize).keys();
     }
 
+    private static io.tgcryptfs.crypto.NewVolume created(int blockSize) {
+        byte[] salt = new byte[KdfParams.SALT_LENGTH];
+        RANDOM.nextBytes(salt);
+        return VolumeKeys.create(PASSWORD, blockSize, new KdfParams(8192, 1, 1, salt), RANDOM);
+    }
+
+    private static VolumeKeys keysOf(Path dir, int blockSize) {
+        Path headerFile = dir.resolve(HEADER);
+        try {
+            if (Files.exists(headerFile)) {
+                return VolumeKeys.unlock(VolumeHeader.decode(Files.readAllBytes(headerFile)), PASSWORD, RANDOM);
+            }
+            io.tgcryptfs.crypto.NewVolume created = created(blockSize);
+            Files.createDirectories(dir);
+            Files.write(headerFile, created.header().encode());
+            return created.keys();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (io.tgcryptfs.crypto.WrongPasswordException | io.tgcryptfs.crypto.IntegrityException e) {
+            throw new IllegalStateException("the test volume's header in " + dir + " does not open", e);
+        }
+    }
+
+    /**
+     * The stores of the volume in {@code dir}: its keys come from the header made at its first open, so
+     * opening the directory again is a remount that reads what was written before.
+     */
     public static TestStores open(Path dir, FixtureOptions options) {
-        VolumeKeys keys = newKeys(options.blockSize);
+        VolumeKeys keys = keysOf(dir, options.blockSize);
         MetaStore meta = LmdbMetaStore.open(dir.resolve("meta"), 64L << 20);
         try {
             BlobStore backend = options.backend != null ? options.backend : new FakeBlobStore();
             Outbox outbox = new Outbox(dir.resolve("outbox"), meta, keys.metadataCipher(), RANDOM,
                     options.packTargetSize, options.outboxMaxBytes);
             PackCache cache = new PackCache(dir.resolve("outbox"), dir.resolve("cache"), meta, backend,
-                    options.cacheMaxBytes, 2, Metrics.NONE, new io.tgcryptfs.backend.Retry(new io.tgcryptfs.backend.Backoff(java.time.Duration.ZERO, java.time.Duration.ZERO, 0), d -> { }, RANDOM, 1, (cause, e) -> { }));
+                    options.cacheMaxBytes, 2, options.metrics, new io.tgcryptfs.backend.Retry(new io.tgcryptfs.backend.Backoff(java.time.Duration.ZERO, java.time.Duration.ZERO, 0), d -> { }, RANDOM, 1, (cause, e) -> { }));
             TestStores stores = new TestStores(dir, options, keys, meta, backend, outbox, cache, null);
             return stores.withChunks(stores.newChunkStore(options.plaintextCacheBytes));
         } catch (IOException e) {
@@ -80,7 +108,7 @@ public final class TestStores implements AutoCloseable {
     /** A chunk store over the same metadata and packs with its own (empty) plaintext cache: reads really decrypt. */
     public ChunkStore newChunkStore(long plaintextCacheBytes) {
         return new ChunkStore(options.blockSize, meta, keys.chunkIds(), keys.chunkCipher(), new Compressor(options.compress),
-                outbox, cache, new PlaintextCache(plaintextCacheBytes), Metrics.NONE);
+                outbox, cache, new PlaintextCache(plaintextCacheBytes), options.metrics);
     }
 
     /** Writes a regular-file inode record directly (for chunk-level tests that need a live file). */
@@ -99,12 +127,15 @@ public final class TestStores implements AutoCloseable {
     @Override
     public void close() {
         outbox.close();
+        cache.close();
         meta.close();
         keys.close();
-        try {
-            backend.close();
-        } catch (Exception ignored) {
-            // test backend
+        if (options.backend == null) { // one the options gave outlives this open: the test closes it
+            try {
+                backend.close();
+            } catch (Exception ignored) {
+                // test backend
+            }
         }
     }
 }

@@ -8,6 +8,8 @@ import io.tgcryptfs.engine.DirtyRegions;
 import io.tgcryptfs.engine.EngineContext;
 import io.tgcryptfs.engine.SealPolicy;
 import io.tgcryptfs.journal.LocalSync;
+import io.tgcryptfs.journal.Replay;
+import io.tgcryptfs.journal.JournalFiles;
 import io.tgcryptfs.journal.WriteJournal;
 import io.tgcryptfs.engine.EntityRegistry;
 import io.tgcryptfs.engine.Namespace;
@@ -61,12 +63,18 @@ public final class TestVolume implements AutoCloseable {
     public final Sleeper sleeper;
     /** How many band actors were ever started: more than the keys used means some passivated and came back. */
     public final AtomicInteger bandIncarnations;
+    /** How often the dirty budget ran full and asked the bands for room. */
+    public final AtomicInteger pressureSignals;
+    /** Write journal records the open replayed (left by a close without a sync: a crash). */
+    public final int recordsReplayed;
+    private final WriteJournal journal;
     private final ExecutorService uploadThreads;
 
     private TestVolume(TestStores stores, FixtureOptions options, ActorTestKit testKit, BlockGeometry geometry,
                        DirtyBudget budget, EngineContext ctx, OpenFiles openFiles, Namespace namespace,
                        ActorRef<EntityRegistry.Command> inodes, ActorRef<EntityRegistry.Command> bands, FsGateway gateway,
-                       UploadPipeline uploads, Sleeper sleeper, AtomicInteger bandIncarnations, ExecutorService uploadThreads) {
+                       UploadPipeline uploads, Sleeper sleeper, AtomicInteger bandIncarnations, AtomicInteger pressureSignals,
+                       int recordsReplayed, WriteJournal journal, ExecutorService uploadThreads) {
         this.stores = stores;
         this.options = options;
         this.testKit = testKit;
@@ -81,6 +89,9 @@ public final class TestVolume implements AutoCloseable {
         this.uploads = uploads;
         this.sleeper = sleeper;
         this.bandIncarnations = bandIncarnations;
+        this.pressureSignals = pressureSignals;
+        this.recordsReplayed = recordsReplayed;
+        this.journal = journal;
         this.uploadThreads = uploadThreads;
     }
 
@@ -88,11 +99,21 @@ public final class TestVolume implements AutoCloseable {
         return open(dir, FixtureOptions.defaults());
     }
 
+    /**
+     * Opens the volume in {@code dir} (a new one, or the one a previous open left there: a remount, or
+     * after a close without a sync, a restart after a crash) in {@code VolumeStartup}'s order: the
+     * outbox recovered, orphans purged, the actors and uploads started, then the write journal replayed.
+     */
     public static TestVolume open(Path dir, FixtureOptions options) {
         TestStores stores = TestStores.open(dir, options);
         List<PackId> waiting;
+        Path replayDir;
+        WriteJournal journal;
         try {
             waiting = stores.outbox.recover();
+            replayDir = JournalFiles.setAsideForReplay(dir);
+            journal = new WriteJournal(JournalFiles.journalDir(dir), stores.meta, stores.keys.metadataCipher(),
+                    TestStores.RANDOM, options.journalSegmentBytes, options.journalRecordBytes);
         } catch (IOException e) {
             stores.close();
             throw new UncheckedIOException(e);
@@ -101,24 +122,15 @@ public final class TestVolume implements AutoCloseable {
         Executor blocking = testKit.system().dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
         BlockGeometry geometry = new BlockGeometry(options.blockSize, options.bandSize);
         DirtyBudget budget = new DirtyBudget(options.dirtyBudgetBytes, options.blockSize);
-        WriteJournal journal;
-        try {
-            io.tgcryptfs.journal.Replay.run(io.tgcryptfs.journal.JournalFiles.setAsideForReplay(dir), stores.meta,
-                    stores.keys.metadataCipher(), stores.chunks, stores.meta::sync);
-            journal = new WriteJournal(io.tgcryptfs.journal.JournalFiles.journalDir(dir), stores.meta,
-                    stores.keys.metadataCipher(), TestStores.RANDOM, 1 << 20, options.journalRecordBytes);
-        } catch (IOException e) {
-            stores.close();
-            throw new UncheckedIOException(e);
-        }
         EngineContext ctx = new EngineContext(stores.meta, stores.chunks, geometry, budget, new DirtyRegions(), blocking, options.clock,
-                System::nanoTime, new SealPolicy(options.dirtyExpiry, options.dirtyMaxAge), options.passivateAfter, journal);
+                options.nanoTime, new SealPolicy(options.dirtyExpiry, options.dirtyMaxAge), options.passivateAfter, journal);
         Namespace.purgeOrphans(ctx);
         Namespace.ensureRoot(ctx, 0, 0);
 
         Props onBlocking = DispatcherSelector.fromConfig(BLOCKING_DISPATCHER);
         OpenFiles openFiles = new OpenFiles();
         AtomicInteger bandIncarnations = new AtomicInteger();
+        AtomicInteger pressureSignals = new AtomicInteger();
         ActorRef<EntityRegistry.Command> inodes = testKit.spawn(
                 EntityRegistry.<Long, OpenInode.Command>create("inode", (ino, reg) -> OpenInode.create(ino, ctx, reg),
                         OpenInode.Stop.INSTANCE, onBlocking, ino -> ino, options.maxLiveActors), "inodes");
@@ -127,7 +139,10 @@ public final class TestVolume implements AutoCloseable {
                     bandIncarnations.incrementAndGet();
                     return Band.create(key, ctx, reg);
                 }, Band.Stop.INSTANCE, Props.empty(), BandKey::ino, options.maxLiveActors), "bands");
-        budget.onPressure(() -> bands.tell(new EntityRegistry.Broadcast<BandKey, Band.Command>(k -> true, Band.MakeRoom.INSTANCE)));
+        budget.onPressure(() -> {
+            pressureSignals.incrementAndGet();
+            bands.tell(new EntityRegistry.Broadcast<BandKey, Band.Command>(k -> true, Band.MakeRoom.INSTANCE));
+        });
         Namespace namespace = new Namespace(ctx, openFiles, Band.discardOnDelete(bands, ctx.dirtyRegions()));
 
         Sleeper sleeper = options.sleeper != null ? options.sleeper : new RecordingSleeper();
@@ -145,10 +160,22 @@ public final class TestVolume implements AutoCloseable {
             stores.outbox.setListener(uploads);
             uploads.start(testKit.system(), waiting);
         }
+        int replayed;
+        try {
+            replayed = Replay.run(replayDir, stores.meta, stores.keys.metadataCipher(), stores.chunks, () -> {
+                stores.outbox.force();
+                stores.meta.sync();
+            });
+            JournalFiles.replayed(replayDir);
+        } catch (IOException e) {
+            testKit.shutdownTestKit();
+            stores.close();
+            throw new UncheckedIOException(e);
+        }
         FsGateway gateway = new FsGateway(testKit.system(), ctx, new LocalSync(stores.outbox, journal, stores.meta), namespace,
                 inodes, bands, openFiles, options.askTimeout, options.askTimeout, options.statfsCapacity, blocking);
         return new TestVolume(stores, options, testKit, geometry, budget, ctx, openFiles, namespace, inodes, bands, gateway,
-                uploads, sleeper, bandIncarnations, uploadThreads);
+                uploads, sleeper, bandIncarnations, pressureSignals, replayed, journal, uploadThreads);
     }
 
     /** Creates {@code path} with {@code data} and closes it. */
@@ -186,6 +213,7 @@ public final class TestVolume implements AutoCloseable {
                 Duration.ofSeconds(5), testKit.system().scheduler()));
     }
 
+    /** As {@code VolumeShutdown} without its sync: a test that wants a clean unmount calls syncAll first. */
     @Override
     public void close() {
         try {
@@ -194,8 +222,16 @@ public final class TestVolume implements AutoCloseable {
                 uploadThreads.shutdownNow();
             }
             testKit.shutdownTestKit();
+            journal.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } finally {
             stores.close();
         }
+    }
+
+    /** Seals the open pack and waits until every sealed pack is on the backend. */
+    public void drainUploads() throws InterruptedException {
+        uploads.drain(status -> { }, Duration.ofSeconds(1));
     }
 }
