@@ -192,10 +192,7 @@ public final class PackCache {
         }
         long size = Files.size(from);
         move(from, to);
-        synchronized (this) {
-            cached.put(pack, size);
-            cachedBytes += size;
-        }
+        counted(pack, size);
         evict();
     }
 
@@ -244,12 +241,16 @@ public final class PackCache {
         if (running != null) {
             return join(running);
         }
+        // out of the map before it completes: a finished download's path may name a file evicted since
+        // (an unpinned prefetch can evict what it just fetched), and a later reader must fetch it again
+        // rather than open that path (it did, eight times in a row, and failed a read of safe data)
         try {
-            mine.complete(download(pack, inCache));
+            Path path = download(pack, inCache);
+            inFlight.remove(pack, mine);
+            mine.complete(path);
         } catch (RuntimeException e) {
+            inFlight.remove(pack, mine);
             mine.completeExceptionally(e);
-        } finally {
-            inFlight.remove(pack);
         }
         return join(mine);
     }
@@ -273,10 +274,7 @@ public final class PackCache {
             move(tmp, target);
             metrics.downloaded(size);
             downloadedBytes.addAndGet(size);
-            synchronized (this) {
-                cached.put(pack, size);
-                cachedBytes += size;
-            }
+            counted(pack, size);
         } catch (BackendException e) {
             throw new FsException(FsError.IO, "cannot download pack " + pack + ": " + e.getMessage(), e);
         } catch (IOException e) {
@@ -314,19 +312,19 @@ public final class PackCache {
         }
     }
 
-    private void evict() {
-        while (true) {
-            PackId victim;
-            synchronized (this) {
-                if (cachedBytes <= maxBytes) {
-                    return;
-                }
-                victim = eldestUnpinned();
-                if (victim == null) {
-                    return; // every cached pack is being read: the last read to finish evicts
-                }
-                cachedBytes -= cached.remove(victim);
+    /**
+     * Deletes least recently used packs nobody is reading until the cache is within its bound. Choosing a
+     * pack and deleting its file happen under the lock a read's pin takes: with the delete after it, a
+     * pack chosen just before a reader pinned it lost its file under that reader, even a copy downloaded
+     * again meanwhile, and reads failed for good while their data was safe on the backend.
+     */
+    private synchronized void evict() {
+        while (cachedBytes > maxBytes) {
+            PackId victim = eldestUnpinned();
+            if (victim == null) {
+                return; // every cached pack is being read: the last read to finish evicts
             }
+            cachedBytes -= cached.remove(victim);
             files.forget(victim);
             try {
                 Files.deleteIfExists(cacheDir.resolve(PackFormat.fileName(victim)));
@@ -334,6 +332,12 @@ public final class PackCache {
                 // stays on disk until the next scan; counted out already
             }
         }
+    }
+
+    /** Counts a pack file that is now in the cache directory (again, perhaps: counted once). */
+    private synchronized void counted(PackId pack, long size) {
+        Long before = cached.put(pack, size);
+        cachedBytes += size - (before == null ? 0 : before);
     }
 
     private PackId eldestUnpinned() {
