@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,25 +31,20 @@ import java.util.concurrent.Semaphore;
 /**
  * Finds a pack's bytes on local disk: in the outbox while it waits for upload, else in the cache
  * directory, else downloads it from the backend (bounded concurrency, one download per pack however
- * many readers want it). The cache is an LRU bounded in bytes; it only ever holds uploaded packs,
- * so eviction never loses data. A pack is pinned while a read of it runs (found or downloaded, opened,
- * read), and eviction passes pinned packs by: the cache may exceed its bound by what readers hold at
- * that moment, where evicting them made concurrent readers of a small cache take each other's packs
- * away again and again until a read of data safe on the backend failed.
+ * many readers want it). The cache is an LRU bounded in bytes ({@link PackLru}); it only ever holds
+ * uploaded packs, so eviction never loses data. A pack is pinned while a read of it runs (found or
+ * downloaded, opened, read): evicting packs being read made concurrent readers of a small cache take
+ * each other's packs away again and again until a read of data safe on the backend failed.
  */
 public final class PackCache {
     private final Path outboxDir;
     private final Path cacheDir;
     private final MetaStore meta;
     private final BlobStore backend;
-    private final long maxBytes;
     private final Semaphore downloads;
     private final Metrics metrics;
-    private final LinkedHashMap<PackId, Long> cached = new LinkedHashMap<>(64, 0.75f, true);
-    /** Reads under way per pack (guarded by this). */
-    private final Map<PackId, Integer> pins = new java.util.HashMap<>();
+    private final PackLru lru;
     private final ConcurrentHashMap<PackId, CompletableFuture<Path>> inFlight = new ConcurrentHashMap<>();
-    private long cachedBytes;
     private final java.util.concurrent.atomic.AtomicLong downloadedBytes = new java.util.concurrent.atomic.AtomicLong();
 
     private final io.tgcryptfs.backend.Retry retry;
@@ -65,7 +59,7 @@ public final class PackCache {
         this.cacheDir = cacheDir;
         this.meta = meta;
         this.backend = backend;
-        this.maxBytes = maxBytes;
+        this.lru = new PackLru(maxBytes);
         this.downloads = new Semaphore(downloadConcurrency);
         this.metrics = metrics;
         Files.createDirectories(cacheDir);
@@ -75,12 +69,14 @@ public final class PackCache {
     /** Reads {@code length} bytes at {@code offset} of the pack. */
     public byte[] read(PackId pack, long offset, int length) {
         byte[] out = new byte[length];
-        pin(pack);
+        lru.pin(pack);
         try {
             readPinned(pack, offset, out);
             return out;
         } finally {
-            unpin(pack);
+            if (lru.unpin(pack)) {
+                evict(); // what the pin kept past the bound goes now
+            }
         }
     }
 
@@ -116,23 +112,6 @@ public final class PackCache {
         }
     }
 
-    private synchronized void pin(PackId pack) {
-        pins.merge(pack, 1, Integer::sum);
-    }
-
-    /** The read is done: it counts as a use for the LRU, and what its pin kept past the bound goes now. */
-    private void unpin(PackId pack) {
-        boolean over;
-        synchronized (this) {
-            pins.computeIfPresent(pack, (k, n) -> n == 1 ? null : n - 1);
-            cached.get(pack);
-            over = cachedBytes > maxBytes;
-        }
-        if (over) {
-            evict();
-        }
-    }
-
     /** The pack file ends before the bytes a chunk record points at. */
     static final class ShortCopy extends IOException {
         ShortCopy(long fileBytes, long chunkEnd) {
@@ -161,21 +140,14 @@ public final class PackCache {
         if (Files.exists(outboxDir.resolve(PackFormat.fileName(pack)))) {
             return true;
         }
-        synchronized (this) {
-            return cached.containsKey(pack);
-        }
+        return lru.contains(pack);
     }
 
     /** Drops a cached copy that failed verification, so the next read downloads it again. */
     public void discard(PackId pack) {
         Path file = cacheDir.resolve(PackFormat.fileName(pack));
         files.forget(pack);
-        synchronized (this) {
-            Long size = cached.remove(pack);
-            if (size != null) {
-                cachedBytes -= size;
-            }
-        }
+        lru.remove(pack);
         try {
             Files.deleteIfExists(file);
         } catch (IOException ignored) {
@@ -192,20 +164,24 @@ public final class PackCache {
         }
         long size = Files.size(from);
         move(from, to);
-        counted(pack, size);
+        lru.add(pack, size);
         evict();
     }
 
     /** Deletes every cached pack (all of them are on the backend). Returns the bytes freed. */
-    public synchronized long clear() throws IOException {
-        long freed = 0;
-        for (Map.Entry<PackId, Long> e : cached.entrySet()) {
-            files.forget(e.getKey());
-            Files.deleteIfExists(cacheDir.resolve(PackFormat.fileName(e.getKey())));
-            freed += e.getValue();
+    public long clear() throws IOException {
+        IOException[] failed = {null};
+        long freed = lru.clear(pack -> {
+            files.forget(pack);
+            try {
+                Files.deleteIfExists(cacheDir.resolve(PackFormat.fileName(pack)));
+            } catch (IOException e) {
+                failed[0] = e;
+            }
+        });
+        if (failed[0] != null) {
+            throw failed[0];
         }
-        cached.clear();
-        cachedBytes = 0;
         return freed;
     }
 
@@ -218,8 +194,8 @@ public final class PackCache {
         return downloadedBytes.get();
     }
 
-    public synchronized long cachedBytes() {
-        return cachedBytes;
+    public long cachedBytes() {
+        return lru.bytes();
     }
 
     private Path locate(PackId pack) {
@@ -228,10 +204,8 @@ public final class PackCache {
             return inOutbox;
         }
         Path inCache = cacheDir.resolve(PackFormat.fileName(pack));
-        synchronized (this) {
-            if (cached.get(pack) != null && Files.exists(inCache)) {
-                return inCache;
-            }
+        if (lru.touch(pack) && Files.exists(inCache)) {
+            return inCache;
         }
         if (Files.exists(inCache)) {
             return inCache; // uploaded and moved from the outbox while we looked
@@ -274,7 +248,7 @@ public final class PackCache {
             move(tmp, target);
             metrics.downloaded(size);
             downloadedBytes.addAndGet(size);
-            counted(pack, size);
+            lru.add(pack, size);
         } catch (BackendException e) {
             throw new FsException(FsError.IO, "cannot download pack " + pack + ": " + e.getMessage(), e);
         } catch (IOException e) {
@@ -312,41 +286,15 @@ public final class PackCache {
         }
     }
 
-    /**
-     * Deletes least recently used packs nobody is reading until the cache is within its bound. Choosing a
-     * pack and deleting its file happen under the lock a read's pin takes: with the delete after it, a
-     * pack chosen just before a reader pinned it lost its file under that reader, even a copy downloaded
-     * again meanwhile, and reads failed for good while their data was safe on the backend.
-     */
-    private synchronized void evict() {
-        while (cachedBytes > maxBytes) {
-            PackId victim = eldestUnpinned();
-            if (victim == null) {
-                return; // every cached pack is being read: the last read to finish evicts
-            }
-            cachedBytes -= cached.remove(victim);
-            files.forget(victim);
+    private void evict() {
+        lru.evict(pack -> {
+            files.forget(pack);
             try {
-                Files.deleteIfExists(cacheDir.resolve(PackFormat.fileName(victim)));
+                Files.deleteIfExists(cacheDir.resolve(PackFormat.fileName(pack)));
             } catch (IOException ignored) {
                 // stays on disk until the next scan; counted out already
             }
-        }
-    }
-
-    /** Counts a pack file that is now in the cache directory (again, perhaps: counted once). */
-    private synchronized void counted(PackId pack, long size) {
-        Long before = cached.put(pack, size);
-        cachedBytes += size - (before == null ? 0 : before);
-    }
-
-    private PackId eldestUnpinned() {
-        for (PackId pack : cached.keySet()) { // least recently used first; iterating does not reorder
-            if (!pins.containsKey(pack)) {
-                return pack;
-            }
-        }
-        return null;
+        });
     }
 
     private void scan() throws IOException {
@@ -357,8 +305,7 @@ public final class PackCache {
                     Files.deleteIfExists(f);
                 } else if (name.endsWith(".pack")) {
                     long size = Files.size(f);
-                    cached.put(PackId.parse(name.substring(0, name.length() - 5)), size);
-                    cachedBytes += size;
+                    lru.add(PackId.parse(name.substring(0, name.length() - 5)), size);
                 }
             }
         }
