@@ -145,11 +145,9 @@ public final class PackCache {
 
     /** Drops a cached copy that failed verification, so the next read downloads it again. */
     public void discard(PackId pack) {
-        Path file = cacheDir.resolve(PackFormat.fileName(pack));
-        files.forget(pack);
         lru.remove(pack);
         try {
-            Files.deleteIfExists(file);
+            deleteCopy(pack);
         } catch (IOException ignored) {
             // a later eviction retries
         }
@@ -172,9 +170,8 @@ public final class PackCache {
     public long clear() throws IOException {
         IOException[] failed = {null};
         long freed = lru.clear(pack -> {
-            files.forget(pack);
             try {
-                Files.deleteIfExists(cacheDir.resolve(PackFormat.fileName(pack)));
+                deleteCopy(pack);
             } catch (IOException e) {
                 failed[0] = e;
             }
@@ -288,13 +285,18 @@ public final class PackCache {
 
     private void evict() {
         lru.evict(pack -> {
-            files.forget(pack);
             try {
-                Files.deleteIfExists(cacheDir.resolve(PackFormat.fileName(pack)));
+                deleteCopy(pack);
             } catch (IOException ignored) {
                 // stays on disk until the next scan; counted out already
             }
         });
+    }
+
+    /** Closes the pack's open file, then deletes its cached copy. */
+    private void deleteCopy(PackId pack) throws IOException {
+        files.forget(pack);
+        Files.deleteIfExists(cacheDir.resolve(PackFormat.fileName(pack)));
     }
 
     private void scan() throws IOException {
