@@ -332,11 +332,14 @@ public final class Band extends AbstractBehavior<Band.Command> {
         long supersedes = ctx.journal().sealStarting(journalKey); // on the actor: after every record of this version
         long bytes = block.memoryBytes();
         ctx.budget().sealStarted(bytes);
-        getContext().pipeToSelf(CompletableFuture.runAsync(() -> {
+        // a value, not runAsync's null: a result arriving after the actor stopped is a dead letter, and
+        // Pekko's dead-letter logger fails with a NullPointerException on a null one
+        getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> {
             try {
                 sealBlock(ino, b, block);
                 // the seal holds what a record an fsync took of this version meanwhile holds
                 ctx.journal().sealed(journalKey, Math.max(supersedes, block.sealCommitted()));
+                return Done.INSTANCE;
             } finally {
                 ctx.budget().sealEnded(bytes);
             }

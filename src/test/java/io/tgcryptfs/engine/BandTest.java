@@ -347,6 +347,27 @@ class BandTest extends VolumeFixture {
     }
 
     @Test
+    void aSealFinishingAfterItsBandStopped_isADeadLetterWithAMessage() {
+        BandKey key = bandOfNewFile(FixtureOptions.defaults());
+        GatedExecutor gate = new GatedExecutor();
+        var band = gatedBand(key, gate);
+        TestProbe<FsResult<Done>> writes = vol.testKit.createTestProbe();
+        TestProbe<org.apache.pekko.actor.DeadLetter> deadLetters = vol.testKit.createTestProbe();
+        vol.testKit.system().eventStream().tell(new org.apache.pekko.actor.typed.eventstream.EventStream.Subscribe<>(
+                org.apache.pekko.actor.DeadLetter.class, deadLetters.getRef()));
+
+        band.tell(new Band.Write(0, bytes(BS), writes.getRef()::tell)); // a whole block: its seal is queued
+        ok(writes.receiveMessage());
+        vol.testKit.stop(band);
+        gate.runQueued();
+
+        // a null one made Pekko's dead-letter logger throw (and log) a NullPointerException at every shutdown
+        var letter = deadLetters.receiveMessage(Duration.ofSeconds(3));
+        assertTrue(org.apache.pekko.actor.WrappedMessage$.MODULE$.unwrap(letter.message()) != null, "the seal's result: " + letter);
+        assertTrue(stored(key.ino(), 0).isPresent(), "the seal itself committed");
+    }
+
+    @Test
     void anFsyncPastTheJournalsRoom_sealsInstead_andAnswersOnceTheSealsCommitted() {
         BandKey key = bandOfNewFile(FixtureOptions.defaults().dirtyExpiry(Duration.ofMinutes(10))
                 .journalRecordBytes(BS + BS / 2));
