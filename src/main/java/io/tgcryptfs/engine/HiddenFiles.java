@@ -32,4 +32,11 @@ public final class HiddenFiles {
     void remove(long parent, String name) {
         names.remove(new Name(parent, name));
     }
+
+    /** Drops the names in directory {@code dir}, removed: nothing reaches them by path any more. */
+    void dropDirectory(long dir) {
+        if (!names.isEmpty()) {
+            names.keySet().removeIf(n -> n.parent() == dir);
+        }
+    }
 }

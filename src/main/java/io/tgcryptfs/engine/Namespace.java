@@ -282,12 +282,18 @@ public final class Namespace {
         dropLink(w, moving, now, deleted);
     }
 
-    private static void dropHiddenEntries(MetaWriter w, long dir) {
+    /**
+     * A directory holding nothing but hidden names goes. libfuse has no path to those names after it, so
+     * never unlinks them: they are dropped here (from memory even if the transaction fails after this:
+     * a name it later unlinks is then not found, and its file is deleted at its last close all the same).
+     */
+    private void dropHiddenEntries(MetaWriter w, long dir) {
         for (var entry : w.entries(dir, null, Integer.MAX_VALUE)) {
             if (!entry.name().equals(PARENT)) {
                 w.deleteEntry(dir, entry.name()); // only hidden entries are left once requireEmpty passed
             }
         }
+        hiddenFiles.dropDirectory(dir);
     }
 
     /** The last handle of {@code ino}, which lost its last name while open, was closed: delete it. */

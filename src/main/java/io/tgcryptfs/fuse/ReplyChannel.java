@@ -25,6 +25,12 @@ final class ReplyChannel {
         long write(int fd, Pointer buffer, long length);
     }
 
+    /** Serves, by inode number, a request libfuse answered ENOENT for want of a path ({@link PathlessAttributes}). */
+    interface Pathless {
+        /** @return 0 with the reply body written to {@code out}, or the negative errno to answer */
+        int serve(int opcode, long ino, Pointer request, int length, Pointer out);
+    }
+
     /** libfuse's {@code send} channel operation. */
     public interface Send {
         @Delegate
@@ -43,18 +49,26 @@ final class ReplyChannel {
     private final Send send = this::send;
     private final Pointer channel;
     private final InitReply initReply;
+    private final Pathless pathless;
+    private final Pointer pathlessReply;
     private int opcode;
     private int initFlags;
+    /** The request being served and the kernel's node id in it (the rewriter gives libfuse its own). */
+    private Pointer request;
+    private int requestLength;
+    private long kernelNode;
 
     ReplyChannel(FuseLoop.LibFuseSession lib, LibC libc, int fd, long bufferSize, AttrValidity validity,
-                 InitReply initReply, NodeIds nodeIds, HandleNodes handleNodes) {
+                 InitReply initReply, NodeIds nodeIds, HandleNodes handleNodes, Pathless pathless) {
         this.libc = libc;
         this.initReply = initReply;
+        this.pathless = pathless;
         this.runtime = Runtime.getRuntime(lib);
         this.fd = fd;
         this.validity = validity;
         this.nodes = new NodeIdRewriter(nodeIds, handleNodes, runtime);
         this.answer = Memory.allocateDirect(runtime, Wire.OUT_HEADER);
+        this.pathlessReply = Memory.allocateDirect(runtime, Wire.OUT_HEADER + PathlessAttributes.ATTR_OUT);
         // struct fuse_chan_ops { receive, send, destroy }: libfuse copies it; only send is ever called
         Pointer ops = Memory.allocateDirect(runtime, 3L * runtime.addressSize());
         ops.putPointer(runtime.addressSize(), runtime.getClosureManager().getClosurePointer(Send.class, send));
@@ -76,6 +90,9 @@ final class ReplyChannel {
             return;
         }
         opcode = request.getInt(Wire.IN_OPCODE);
+        this.request = request;
+        this.requestLength = length;
+        kernelNode = request.getLong(Wire.IN_NODE_ID);
         initFlags = opcode == Wire.INIT ? initReply.flagsToAdd(request, length) : 0;
         SetIdRequest.note(request, length, opcode);
         KernelCtime.note(request, length, opcode);
@@ -92,6 +109,9 @@ final class ReplyChannel {
             return 0;
         }
         int error = iov.getPointer(0).getInt(Wire.OUT_ERROR);
+        if (PathlessAttributes.serves(opcode, error)) {
+            return answerPathless(iov.getPointer(0).getLong(Wire.OUT_UNIQUE));
+        }
         Pointer payload = count >= 2 ? iov.getPointer(Wire.IOVEC) : null;
         long payloadLength = count >= 2 ? iov.getLong(Wire.IOVEC + runtime.addressSize()) : 0;
         nodes.outbound(error, payload, payloadLength);
@@ -109,11 +129,24 @@ final class ReplyChannel {
         return 0;
     }
 
+    /** Answers the current request in libfuse's place: with the attributes, or an errno after all. */
+    private int answerPathless(long unique) {
+        int result = pathless.serve(opcode, kernelNode, request, requestLength, pathlessReply.slice(Wire.OUT_HEADER));
+        int length = result == 0 ? Wire.OUT_HEADER + PathlessAttributes.ATTR_OUT : Wire.OUT_HEADER;
+        pathlessReply.putInt(0, length);
+        pathlessReply.putInt(Wire.OUT_ERROR, result);
+        pathlessReply.putLong(Wire.OUT_UNIQUE, unique);
+        if (libc.write(fd, pathlessReply, length) < 0) {
+            return -LastError.getLastError(runtime); // interrupted: the kernel forgot the request
+        }
+        return 0;
+    }
+
     /** Answers a request libfuse never sees with {@code errno}. */
     private void answer(long unique, int errno) {
         answer.putInt(0, Wire.OUT_HEADER);
-        answer.putInt(4, -errno);
-        answer.putLong(8, unique);
+        answer.putInt(Wire.OUT_ERROR, -errno);
+        answer.putLong(Wire.OUT_UNIQUE, unique);
         // a failure means the kernel no longer waits for this answer: nothing left to tell it
         libc.write(fd, answer, Wire.OUT_HEADER);
     }

@@ -18,17 +18,25 @@ final class StatFiller {
         stat.st_nlink.set(inode.nlink());
         stat.st_uid.set(inode.uid());
         stat.st_gid.set(inode.gid());
-        long size = inode.isDirectory() ? DIRECTORY_SIZE : inode.size();
-        stat.st_size.set(size);
+        stat.st_size.set(size(inode));
         stat.st_rdev.set(inode.rdev());
         stat.st_blksize.set(blockSize);
-        // 512-byte units of what is stored: a sparse file's holes take no space, as du expects
-        stat.st_blocks.set((s.allocatedBytes() + 511) / 512);
+        stat.st_blocks.set(blocks(s));
         stat.st_atim.tv_sec.set(inode.atime().seconds());
         stat.st_atim.tv_nsec.set(inode.atime().nanos());
         stat.st_mtim.tv_sec.set(inode.mtime().seconds());
         stat.st_mtim.tv_nsec.set(inode.mtime().nanos());
         stat.st_ctim.tv_sec.set(inode.ctime().seconds());
         stat.st_ctim.tv_nsec.set(inode.ctime().nanos());
+    }
+
+    /** st_size: a directory shows a block's size, as on ext4. */
+    static long size(Inode inode) {
+        return inode.isDirectory() ? DIRECTORY_SIZE : inode.size();
+    }
+
+    /** st_blocks: 512-byte units of what is stored (a sparse file's holes take no space, as du expects). */
+    static long blocks(Stat s) {
+        return (s.allocatedBytes() + 511) / 512;
     }
 }

@@ -73,12 +73,14 @@ public final class TgcryptFuse extends FuseStubFS {
     /** Held so the closures outlive every call libfuse makes through them. */
     private final FuseCallbacks.ReadCallback readByHandle;
     private final FuseCallbacks.WriteCallback writeByHandle;
+    private final PathlessAttributes pathless;
 
     /** @param options the attribute timeout and readahead come from here (the rest are mount options) */
     public TgcryptFuse(FsGateway gateway, Metrics metrics, int blockSize, Settings.Fuse options, Runnable onMounted) {
         this.gateway = gateway;
         this.metrics = metrics;
         this.blockSize = blockSize;
+        this.pathless = new PathlessAttributes(gateway, blockSize);
         this.onMounted = onMounted;
         this.attrValidity = new AttrValidity(options.attrTimeout());
         this.readAheadBytes = options.readAheadBytes();
@@ -117,7 +119,8 @@ public final class TgcryptFuse extends FuseStubFS {
         try {
             if (FuseLoop.run(args.toArray(String[]::new), fuseOperations, WORKERS, attrValidity,
                     new InitReply.Wanted(maxRequestBytes, writebackCache,
-                    () -> writeTimes = WriteTimes.SENT_BY_KERNEL), () -> ReadAhead.apply(mountPoint, readAheadBytes)) != 0) {
+                    () -> writeTimes = WriteTimes.SENT_BY_KERNEL), this::servePathless,
+                    () -> ReadAhead.apply(mountPoint, readAheadBytes)) != 0) {
                 throw new ru.serce.jnrfuse.FuseException("Unable to mount FS");
             }
         } catch (InterruptedException e) {
@@ -131,6 +134,13 @@ public final class TgcryptFuse extends FuseStubFS {
                 // the hook is running or about to: nothing to remove
             }
         }
+    }
+
+    private int servePathless(int opcode, long ino, Pointer request, int length, Pointer out) {
+        return run(opcode == Wire.GETATTR ? "getattr" : "setattr", () -> {
+            pathless.serve(opcode, ino, request, length, out);
+            return 0;
+        });
     }
 
     @Override

@@ -44,9 +44,10 @@ final class Wire {
     static final int IN_OPCODE = 4;
     static final int IN_UNIQUE = 8;
     static final int IN_NODE_ID = 16;
-    /** fuse_out_header: len, error at 4, unique. */
+    /** fuse_out_header: len, error at 4, unique at 8. */
     static final int OUT_HEADER = 16;
     static final int OUT_ERROR = 4;
+    static final int OUT_UNIQUE = 8;
     /** struct iovec, as libfuse hands a reply to its channel: base, then length at the address size. */
     static final int IOVEC = 16;
 

@@ -216,7 +216,37 @@ public final class FsGateway {
         return truncateInode(inoOf(handle), size);
     }
 
-    private Inode truncateInode(long ino, long size) {
+    // ---- an open file by its inode number -------------------------------------------------------
+    // libfuse 2 reaches files by path, and loses the path of an open file whose names are gone once its
+    // directory is removed or replaced; the adapter then serves fstat and the attribute changes the
+    // kernel sends for it (a chmod, the times it flushes at fsync and close) by inode number.
+
+    /** Whether {@code ino} is open: only then does it outlive its names. */
+    public boolean isOpen(long ino) {
+        return openFiles.isOpen(ino);
+    }
+
+    public Stat statInode(long ino) {
+        return meta.read(r -> stat(r, ino));
+    }
+
+    public Inode chmodInode(long ino, int mode, TimeChange ctime) {
+        return attributes.chmod(ino, mode, ctime);
+    }
+
+    public Inode chownInode(long ino, int uid, int gid, TimeChange ctime) {
+        return attributes.chown(ino, uid, gid, ctime);
+    }
+
+    public void dropSetIdInode(long ino, Caller caller) {
+        attributes.dropSetId(ino, caller.gid());
+    }
+
+    public Inode setTimesInode(long ino, TimeChange atime, TimeChange mtime, TimeChange ctime) {
+        return attributes.setTimes(ino, atime, mtime, ctime);
+    }
+
+    public Inode truncateInode(long ino, long size) {
         data.flushBands(ino);
         return askInode(ino, r -> new OpenInode.Truncate(size, r));
     }

@@ -89,6 +89,37 @@ class HiddenFilesTest extends VolumeFixture {
     }
 
     @Test
+    void anUnlinkedOpenFileWhoseDirectoryWent_isServedByInodeNumber_andDeletedAtItsLastClose() {
+        gw.mknod("/d", FileKind.DIRECTORY, 0755, 0, Caller.ROOT);
+        long dir = gw.getattr("/d").ino();
+        vol.writeFile("/d/f", bytes(5_000));
+        long h = gw.open("/d/f");
+        long ino = gw.getattr(h).ino();
+        String hidden = ".fuse_hidden0000000300000001";
+        unlinkWhileOpen("/d/f", "/d/" + hidden);
+        gw.rmdir("/d");
+        assertTrue(vol.namespace.hiddenFiles().find(dir, hidden).isEmpty(),
+                "libfuse has no path to unlink the hidden name by: it went with its directory");
+
+        // what the fuse adapter serves by inode number once libfuse has no path (fuse/PathlessAttributes)
+        assertTrue(gw.isOpen(ino));
+        assertEquals(5_000, gw.statInode(ino).inode().size());
+        gw.truncateInode(ino, 10);
+        gw.chmodInode(ino, 0600, io.tgcryptfs.engine.TimeChange.Now.INSTANCE);
+        var at = new io.tgcryptfs.engine.TimeChange.At(new io.tgcryptfs.fs.Timestamp(1_000_000, 5));
+        gw.setTimesInode(ino, at, at, io.tgcryptfs.engine.TimeChange.Now.INSTANCE);
+        var after = gw.statInode(ino).inode();
+        assertEquals(10, after.size());
+        assertEquals(0600, after.mode());
+        assertEquals(new io.tgcryptfs.fs.Timestamp(1_000_000, 5), after.mtime());
+        assertEquals(0, after.nlink());
+
+        gw.release(h); // libfuse, without a path, unlinks no hidden name after it
+        assertTrue(vol.stores.meta.read(r -> r.inode(ino)).isEmpty(), "deleted at its last close");
+        assertTrue(!gw.isOpen(ino));
+    }
+
+    @Test
     void aUsersOwnFileWithAHiddenLookingName_isAnOrdinaryFile() {
         vol.writeFile(HIDDEN, new byte[] {7});
         assertEquals(List.of(".", "..", HIDDEN.substring(1)), names("/"));

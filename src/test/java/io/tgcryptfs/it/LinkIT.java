@@ -265,4 +265,41 @@ class LinkIT {
             assertEquals(4, ch.read(buf, 0), "the open file is still readable");
         }
     }
+
+    /**
+     * libfuse 2 reaches an open file by path (its hidden name) and has none once the directory holding
+     * that name is removed or replaced: an fstat, an fchmod and the times the kernel writes back at
+     * fsync and close failed with ENOENT. ext4 serves all of them (ConcurrentOracleIT found it).
+     */
+    @Test
+    void unlink_whileOpen_thenItsDirectoryRemovedOrReplaced_fstatFchmodFsyncAndCloseStillSucceed() {
+        Path dir = fs.newDir("unlinkpathless");
+        String out = fs.python("""
+                base = args[0]
+                for how in ("rmdir", "rename"):
+                    d = os.path.join(base, how)
+                    os.mkdir(d)
+                    f = os.path.join(d, "f")
+                    with open(f, "wb") as w:
+                        w.write(b"x" * 5000)
+                    fd = os.open(f, os.O_RDWR)
+                    os.unlink(f)
+                    if how == "rmdir":
+                        os.rmdir(d)
+                    else:
+                        other = os.path.join(base, "other")
+                        os.mkdir(other)
+                        os.rename(other, d)  # an empty directory over the one holding the open file
+                    os.pwrite(fd, b"y" * 100, 5000)
+                    size = os.fstat(fd).st_size
+                    os.fchmod(fd, 0o600)
+                    os.fsync(fd)
+                    os.ftruncate(fd, 10)
+                    st = os.fstat(fd)
+                    os.close(fd)
+                    print(how, size, oct(st.st_mode & 0o777), st.st_size, st.st_nlink)
+                """, dir.toString()).assertOk().out();
+        assertEquals("rmdir 5100 0o600 10 0\nrename 5100 0o600 10 0", out.strip(),
+                "fstat, fchmod, fsync, ftruncate and close of the open file, as on ext4");
+    }
 }

@@ -1,0 +1,149 @@
+package io.tgcryptfs.fuse;
+
+import io.tgcryptfs.engine.TimeChange;
+import io.tgcryptfs.fs.FsError;
+import io.tgcryptfs.fs.FsException;
+import io.tgcryptfs.fs.Inode;
+import io.tgcryptfs.fs.Timestamp;
+import io.tgcryptfs.gateway.Caller;
+import io.tgcryptfs.gateway.FsGateway;
+import io.tgcryptfs.gateway.Stat;
+import jnr.ffi.Pointer;
+
+/**
+ * GETATTR and SETATTR of an open file libfuse 2 has no path for, served by inode number. libfuse reaches
+ * files by path. A file unlinked while open keeps a hidden name, and once its directory goes (an rmdir,
+ * a rename over it) it has no path at all: reads and writes go on (they carry the handle, and libfuse
+ * passes a null path, {@code nullpath_ok}), but libfuse answered ENOENT to an fstat, an fchmod, and the
+ * times the kernel writes back at fsync and close under the writeback cache, so fsync and close failed
+ * too, where ext4 succeeds (ConcurrentOracleIT found it). The kernel's node id is the file's inode number
+ * ({@link NodeIds}), so when libfuse answers one of these ENOENT, the worker asks here instead; a file
+ * that is not open keeps libfuse's answer.
+ *
+ * <p>A SETATTR is applied as libfuse applies it through the path callbacks (mode, owner, size, times, in
+ * that order, each with the ctime the kernel sent), and answered with the attributes after it, valid for
+ * no time: the kernel asks again.
+ */
+final class PathlessAttributes {
+    /** fuse_attr_out: attr_valid, attr_valid_nsec, dummy, then the 88-byte fuse_attr. */
+    static final int ATTR_OUT = 104;
+
+    private static final int FATTR_MODE = 1;
+    private static final int FATTR_UID = 1 << 1;
+    private static final int FATTR_GID = 1 << 2;
+    private static final int FATTR_SIZE = 1 << 3;
+    private static final int FATTR_ATIME = 1 << 4;
+    private static final int FATTR_MTIME = 1 << 5;
+    private static final int FATTR_ATIME_NOW = 1 << 7;
+    private static final int FATTR_MTIME_NOW = 1 << 8;
+    /** fuse_setattr_in, after the request header. */
+    private static final int SETATTR_IN = 88;
+    private static final int SIZE = 16;
+    private static final int ATIME = 32;
+    private static final int MTIME = 40;
+    private static final int ATIME_NANOS = 56;
+    private static final int MTIME_NANOS = 60;
+    private static final int MODE = 68;
+    private static final int UID = 76;
+    private static final int GID = 80;
+    /** fuse_in_header: the caller's uid, gid, pid. */
+    private static final int CALLER_UID = 24;
+
+    private final FsGateway gateway;
+    private final int blockSize;
+
+    PathlessAttributes(FsGateway gateway, int blockSize) {
+        this.gateway = gateway;
+        this.blockSize = blockSize;
+    }
+
+    /** Whether libfuse's reply {@code error} to a request of {@code opcode} is one to serve here instead. */
+    static boolean serves(int opcode, int error) {
+        return error == Errnos.of(FsError.NOT_FOUND) && (opcode == Wire.GETATTR || opcode == Wire.SETATTR);
+    }
+
+    /**
+     * Serves the request of {@code length} bytes at {@code request} for inode {@code ino} and writes its
+     * fuse_attr_out ({@value #ATTR_OUT} bytes) to {@code out}.
+     *
+     * @throws FsException NOT_FOUND when {@code ino} is not open; whatever the change fails with
+     */
+    void serve(int opcode, long ino, Pointer request, int length, Pointer out) {
+        if (!gateway.isOpen(ino)) {
+            throw new FsException(FsError.NOT_FOUND, "inode " + ino + " has no path and is not open");
+        }
+        if (opcode == Wire.SETATTR) {
+            if (length < Wire.IN_HEADER + SETATTR_IN) {
+                throw new FsException(FsError.INVALID, "a SETATTR of " + length + " bytes");
+            }
+            apply(ino, request);
+        }
+        fill(gateway.statInode(ino), out);
+    }
+
+    private void apply(long ino, Pointer request) {
+        int valid = request.getInt(Wire.IN_HEADER);
+        TimeChange ctime = KernelCtime.current();
+        SetIdRequest.Drop drop = SetIdRequest.take();
+        if ((valid & FATTR_MODE) != 0) {
+            gateway.chmodInode(ino, request.getInt(Wire.IN_HEADER + MODE) & Inode.PERMISSION_MASK, ctime);
+        }
+        if ((valid & (FATTR_UID | FATTR_GID)) != 0) {
+            int uid = (valid & FATTR_UID) != 0 ? request.getInt(Wire.IN_HEADER + UID) : -1;
+            int gid = (valid & FATTR_GID) != 0 ? request.getInt(Wire.IN_HEADER + GID) : -1;
+            gateway.chownInode(ino, uid, gid, ctime);
+        } else if (drop == SetIdRequest.Drop.FOR_OWNERSHIP) {
+            gateway.chownInode(ino, -1, -1, ctime); // a chown naming neither id still drops set-id bits
+        }
+        if ((valid & FATTR_SIZE) != 0) {
+            if (drop == SetIdRequest.Drop.FOR_DATA) {
+                gateway.dropSetIdInode(ino, new Caller(request.getInt(CALLER_UID), request.getInt(CALLER_UID + 4),
+                        request.getInt(CALLER_UID + 8)));
+            }
+            gateway.truncateInode(ino, request.getLong(Wire.IN_HEADER + SIZE));
+        }
+        TimeChange atime = time(request, valid, FATTR_ATIME, FATTR_ATIME_NOW, ATIME, ATIME_NANOS);
+        TimeChange mtime = time(request, valid, FATTR_MTIME, FATTR_MTIME_NOW, MTIME, MTIME_NANOS);
+        Timestamp kernelCtime = KernelCtime.take();
+        if (atime != TimeChange.Omit.INSTANCE || mtime != TimeChange.Omit.INSTANCE) {
+            gateway.setTimesInode(ino, atime, mtime, ctime);
+        } else if (kernelCtime != null) {
+            gateway.setTimesInode(ino, TimeChange.Omit.INSTANCE, TimeChange.Omit.INSTANCE, new TimeChange.At(kernelCtime));
+        }
+    }
+
+    private static TimeChange time(Pointer request, int valid, int set, int now, int seconds, int nanos) {
+        if ((valid & set) == 0) {
+            return TimeChange.Omit.INSTANCE;
+        }
+        if ((valid & now) != 0) {
+            return TimeChange.Now.INSTANCE;
+        }
+        return new TimeChange.At(new Timestamp(request.getLong(Wire.IN_HEADER + seconds), request.getInt(Wire.IN_HEADER + nanos)));
+    }
+
+    /** fuse_attr_out as libfuse fills it from a struct stat (StatFiller), valid for no time. */
+    private void fill(Stat s, Pointer out) {
+        Inode inode = s.inode();
+        out.putLong(0, 0);  // attr_valid
+        out.putInt(8, 0);   // attr_valid_nsec
+        out.putInt(12, 0);  // dummy
+        int a = 16;
+        out.putLong(a, inode.ino());
+        out.putLong(a + 8, StatFiller.size(inode));
+        out.putLong(a + 16, StatFiller.blocks(s));
+        out.putLong(a + 24, inode.atime().seconds());
+        out.putLong(a + 32, inode.mtime().seconds());
+        out.putLong(a + 40, inode.ctime().seconds());
+        out.putInt(a + 48, inode.atime().nanos());
+        out.putInt(a + 52, inode.mtime().nanos());
+        out.putInt(a + 56, inode.ctime().nanos());
+        out.putInt(a + 60, inode.kind().typeBits() | inode.mode());
+        out.putInt(a + 64, inode.nlink());
+        out.putInt(a + 68, inode.uid());
+        out.putInt(a + 72, inode.gid());
+        out.putInt(a + 76, (int) inode.rdev());
+        out.putInt(a + 80, blockSize);
+        out.putInt(a + 84, 0);  // flags
+    }
+}
