@@ -62,7 +62,7 @@ final class OracleOps {
     private final long seed;
     private final Path oracle;
     private final SplittableRandom rnd;
-    private final byte[][] palette = new byte[4][BLOCK];
+    private final byte[][] palette;
     private int step;
     /** Open file handles: [0] on the oracle, [1] on the mount, kept across steps (writes after rename/unlink). */
     private final List<FileChannel[]> handles = new ArrayList<>();
@@ -72,9 +72,24 @@ final class OracleOps {
         this.seed = seed;
         this.oracle = oracle;
         this.rnd = new SplittableRandom(seed);
-        for (byte[] block : palette) {
+        this.palette = palette(rnd);
+    }
+
+    /** Operations whose whole blocks come from {@code palette}, shared by several runs: their files dedup against each other's. */
+    OracleOps(long seed, Path oracle, byte[][] palette) {
+        this.seed = seed;
+        this.oracle = oracle;
+        this.rnd = new SplittableRandom(seed);
+        this.palette = palette;
+    }
+
+    /** Four random blocks: any write may use them, so equal blocks turn up in many files and offsets. */
+    static byte[][] palette(SplittableRandom rnd) {
+        byte[][] blocks = new byte[4][BLOCK];
+        for (byte[] block : blocks) {
             rnd.nextBytes(block);
         }
+        return blocks;
     }
 
     /** The operation for {@code step}: writes, truncates and reads most often, then names, xattrs, modes, handles. */
