@@ -255,6 +255,12 @@ final class OracleOps {
             long at = rnd.nextLong(MAX_FILE);
             int len = 1 + rnd.nextInt(1 << 20);
             return new Op("read h" + h + " @" + at + " " + len, (root, side) -> read(handles.get(h)[side], at, len));
+        } else if (rnd.nextInt(3) == 0) {
+            return new Op("fstat h" + h, (root, side) -> "size " + handles.get(h)[side].size());
+        } else if (rnd.nextInt(2) == 0) {
+            long to = rnd.nextInt(1 << 20);
+            // FileChannel.truncate only shrinks: ftruncate(2) when smaller, nothing otherwise, on both sides
+            return Op.of("ftruncate h" + h + " " + to, (root, side) -> handles.get(h)[side].truncate(to));
         }
         return Op.of("fsync h" + h, (root, side) -> handles.get(h)[side].force(false));
     }
