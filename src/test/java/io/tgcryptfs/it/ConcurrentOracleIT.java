@@ -4,9 +4,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.tgcryptfs.it.OracleOps.Op;
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -27,7 +31,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * in a directory of its own, on the mount and on the oracle (a plain directory), while the others run
  * theirs: the mount's shared machinery (the bands' registry, LMDB's writer, the write journal, the outbox
  * and the pack cache, the chunks every worker's files share, since all draw whole blocks from one
- * palette) serves them concurrently, yet each worker's outcomes are fixed by its seed alone. `sync` and
+ * palette) serves them concurrently, yet each worker's outcomes are fixed by its seed alone. Every
+ * worker also writes, reads and syncs its own stripe of one shared file; stripes are not aligned to
+ * pages or blocks, so neighbours write into the same pages and blocks at once. `sync` and
  * `gc` run while the workers do. Between phases every handle is closed, the trees are compared and the
  * volume remounted; at the end it is restored on a new machine, compared, and written to again.
  *
@@ -42,6 +48,9 @@ class ConcurrentOracleIT {
     private static final int PHASES = 2;
     private static final int STEPS_PER_PHASE = Integer.getInteger("tgcryptfs.it.concurrent-oracle.steps", 150);
     private static final int STEPS_AFTER_RESTORE = 40;
+    /** Each worker's part of the shared file: not a multiple of a page, so stripes meet inside pages and blocks. */
+    private static final int STRIPE = 300_001;
+    private static final String SHARED = "shared";
 
     private final long started = System.nanoTime();
     private final List<String> events = Collections.synchronizedList(new ArrayList<>());
@@ -78,7 +87,13 @@ class ConcurrentOracleIT {
                 String dir = "w" + i;
                 Files.createDirectory(oracle.resolve(dir));
                 Files.createDirectory(fs.root().resolve(dir));
-                workers.add(new Worker(i, dir, new OracleOps(seed * 1000 + i, oracle.resolve(dir), palette)));
+                workers.add(new Worker(i, dir, new OracleOps(seed * 1000 + i, oracle.resolve(dir), palette),
+                        new SplittableRandom(~(seed * 1000 + i))));
+            }
+            for (Path root : List.of(oracle, fs.root())) {
+                try (RandomAccessFile shared = new RandomAccessFile(root.resolve(SHARED).toFile(), "rw")) {
+                    shared.setLength((long) WORKERS * STRIPE); // whole from the start: a stripe's reads never depend on another's writes
+                }
             }
             ExecutorService pool = Executors.newFixedThreadPool(workers.size());
             try {
@@ -195,14 +210,51 @@ class ConcurrentOracleIT {
         private final int index;
         private final String dir;
         private final OracleOps ops;
+        private final SplittableRandom stripe;
         private final List<String> history = new ArrayList<>();
         private volatile String failure;
         private volatile boolean stopped;
 
-        Worker(int index, String dir, OracleOps ops) {
+        Worker(int index, String dir, OracleOps ops, SplittableRandom stripe) {
             this.index = index;
             this.dir = dir;
             this.ops = ops;
+            this.stripe = stripe;
+        }
+
+        /** A write, read or fsync of this worker's stripe of the shared file (its path relative to the worker's directory). */
+        Op stripeOp() {
+            Path shared = Path.of("..", SHARED);
+            long start = (long) index * STRIPE;
+            int dice = stripe.nextInt(20);
+            if (dice < 12) {
+                long at = start + stripe.nextInt(STRIPE);
+                int len = 1 + stripe.nextInt((int) Math.min(start + STRIPE - at, stripe.nextBoolean() ? 8192 : STRIPE));
+                byte[] data = new byte[len];
+                stripe.nextBytes(data);
+                return Op.of("write shared @" + at + " " + len + " bytes", (root, side) -> {
+                    try (FileChannel ch = FileChannel.open(root.resolve(shared), StandardOpenOption.WRITE)) {
+                        ch.write(ByteBuffer.wrap(data), at);
+                    }
+                });
+            } else if (dice < 17) {
+                long at = start + stripe.nextInt(STRIPE);
+                int len = 1 + stripe.nextInt((int) (start + STRIPE - at));
+                return new Op("read shared @" + at + " " + len, (root, side) -> {
+                    try (FileChannel ch = FileChannel.open(root.resolve(shared), StandardOpenOption.READ)) {
+                        ByteBuffer b = ByteBuffer.allocate(len);
+                        while (b.hasRemaining() && ch.read(b, at + b.position()) > 0) {
+                            // a short read is not the end of the file
+                        }
+                        return b.position() + " bytes, sha256=" + TreeState.sha256(b.array(), b.position());
+                    }
+                });
+            }
+            return Op.of("fsync shared", (root, side) -> {
+                try (FileChannel ch = FileChannel.open(root.resolve(shared), StandardOpenOption.READ)) {
+                    ch.force(true);
+                }
+            });
         }
 
         void run(int from, int steps, int signalAt, CountDownLatch underWay) throws IOException {
@@ -211,7 +263,7 @@ class ConcurrentOracleIT {
                     if (step == signalAt) {
                         underWay.countDown();
                     }
-                    apply(ops.next(step), step);
+                    apply(stripe.nextInt(5) == 0 ? stripeOp() : ops.next(step), step);
                     if (failure != null) {
                         stopAll();
                     }
