@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -69,13 +68,7 @@ class ConcurrentOracleIT {
     void concurrentRandomOperations_matchALocalDirectory_acrossARemountAndARestore(long seed) throws Exception {
         MountFixture.assumeNotBaseline();
         this.seed = seed;
-        // OracleIT's settings: small packs, quick sealing, passivation and restore points
-        try (MountFixture mount = new MountFixture().withProperty("pack.target-size", "1MiB")
-                .withProperty("dirty.expiry", "300ms").withProperty("dirty.max-age", "2s")
-                .withProperty("cache.plaintext-size", "1MiB").withProperty("engine.passivate-after", "2s")
-                .withProperty("metadata.max-unbacked", "6s")
-                .withProperty("metadata.retention.keep-within", "0s").withProperty("metadata.retention.keep-hourly", "0")
-                .withProperty("metadata.retention.keep-daily", "0")) {
+        try (MountFixture mount = OracleIT.busyMount()) {
             fs = mount.start();
             oracle = Files.createDirectory(fs.workDir().resolve("oracle"));
             byte[][] palette = OracleOps.palette(new SplittableRandom(seed));
@@ -242,11 +235,7 @@ class ConcurrentOracleIT {
                 int len = 1 + stripe.nextInt((int) (start + STRIPE - at));
                 return new Op("read shared @" + at + " " + len, (root, side) -> {
                     try (FileChannel ch = FileChannel.open(root.resolve(shared), StandardOpenOption.READ)) {
-                        ByteBuffer b = ByteBuffer.allocate(len);
-                        while (b.hasRemaining() && ch.read(b, at + b.position()) > 0) {
-                            // a short read is not the end of the file
-                        }
-                        return b.position() + " bytes, sha256=" + TreeState.sha256(b.array(), b.position());
+                        return OracleOps.read(ch, at, len);
                     }
                 });
             }
@@ -278,8 +267,8 @@ class ConcurrentOracleIT {
         /** Runs the operation in this worker's directory of the oracle, then of the mount; both must end the same way. */
         void apply(Op op, int step) {
             history.add(step + ": " + op.text());
-            String expected = outcome(op, oracle.resolve(dir), 0);
-            String actual = outcome(op, fs.root().resolve(dir), 1);
+            String expected = OracleIT.outcome(op, oracle.resolve(dir), 0);
+            String actual = OracleIT.outcome(op, fs.root().resolve(dir), 1);
             ops.settle(op);
             if (!expected.equals(actual) && failure == null) {
                 failure = "worker " + index + " (" + dir + "), step " + step + ": " + op.text() + "\n  oracle: " + expected
@@ -292,16 +281,6 @@ class ConcurrentOracleIT {
             int from = Math.max(0, history.size() - 40);
             return "worker " + index + "'s operations (the last " + (history.size() - from) + " of " + history.size() + "):\n  "
                     + String.join("\n  ", history.subList(from, history.size())) + "\n";
-        }
-    }
-
-    private static String outcome(Op op, Path root, int side) {
-        try {
-            return op.action().run(root, side);
-        } catch (FileSystemException e) {
-            return e.getClass().getSimpleName() + " (" + e.getReason() + ")";
-        } catch (IOException e) {
-            return e.toString();
         }
     }
 }

@@ -50,14 +50,7 @@ class OracleIT {
     void randomOperations_matchALocalDirectory_acrossRemountsAndARestore(long seed) throws IOException {
         MountFixture.assumeNotBaseline();
         this.seed = seed;
-        // small packs, quick sealing, passivation and restore points: more of the machinery runs in a short test
-        try (MountFixture mount = new MountFixture().withProperty("pack.target-size", "1MiB")
-                .withProperty("dirty.expiry", "300ms").withProperty("dirty.max-age", "2s")
-                .withProperty("cache.plaintext-size", "1MiB").withProperty("engine.passivate-after", "2s")
-                .withProperty("metadata.max-unbacked", "6s")
-                // gc may delete whatever the newest point no longer needs
-                .withProperty("metadata.retention.keep-within", "0s").withProperty("metadata.retention.keep-hourly", "0")
-                .withProperty("metadata.retention.keep-daily", "0")) {
+        try (MountFixture mount = busyMount()) {
             fs = mount.start();
             oracle = Files.createDirectory(fs.workDir().resolve("oracle"));
             ops = new OracleOps(seed, oracle);
@@ -67,6 +60,17 @@ class OracleIT {
                 ops.closeQuietly();
             }
         }
+    }
+
+    /** Small packs, quick sealing, passivation and restore points: more of the machinery runs in a short test. */
+    static MountFixture busyMount() {
+        return new MountFixture().withProperty("pack.target-size", "1MiB")
+                .withProperty("dirty.expiry", "300ms").withProperty("dirty.max-age", "2s")
+                .withProperty("cache.plaintext-size", "1MiB").withProperty("engine.passivate-after", "2s")
+                .withProperty("metadata.max-unbacked", "6s")
+                // gc may delete whatever the newest point no longer needs
+                .withProperty("metadata.retention.keep-within", "0s").withProperty("metadata.retention.keep-hourly", "0")
+                .withProperty("metadata.retention.keep-daily", "0");
     }
 
     private void run() throws IOException {
@@ -124,7 +128,8 @@ class OracleIT {
         }
     }
 
-    private static String outcome(Op op, Path root, int side) {
+    /** How {@code op} ended on {@code root}: its result, or the error (the errno's text) it failed with. */
+    static String outcome(Op op, Path root, int side) {
         try {
             return op.action().run(root, side);
         } catch (FileSystemException e) {

@@ -368,7 +368,8 @@ final class OracleOps {
         }
     }
 
-    private static String read(FileChannel ch, long off, int len) throws IOException {
+    /** What a read of {@code len} bytes at {@code off} returned: its length and hash. */
+    static String read(FileChannel ch, long off, int len) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(len);
         while (b.hasRemaining() && ch.read(b, off + b.position()) > 0) {
             // a short read is not the end of the file
