@@ -68,7 +68,7 @@ final class MountCommand implements Callable<Integer> {
         KamonMetrics kamon = null;
         Metrics metrics = Metrics.NONE;
         try {
-            boolean fresh = !VolumeSetup.existsLocally(settings) && !VolumeSetup.existsOnBackend(backend);
+            boolean fresh = !VolumeSetup.existsLocally(settings) && !VolumeSetup.existsOnBackend(settings, backend);
             char[] password = options.password(fresh);
             if (fresh) {
                 VolumeSetup.create(settings, backend, password, random);

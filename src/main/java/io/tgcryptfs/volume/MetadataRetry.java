@@ -3,6 +3,7 @@ package io.tgcryptfs.volume;
 import io.tgcryptfs.backend.Backoff;
 import io.tgcryptfs.backend.Retry;
 import io.tgcryptfs.backend.Sleeper;
+import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.metrics.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +17,12 @@ final class MetadataRetry {
     private static final int METADATA_ATTEMPTS = 8;
 
     private MetadataRetry() {
+    }
+
+    /** The policy with the configured backoff: a command's calls (a restore, setting a volume up). */
+    static Retry policy(Settings settings, Sleeper sleeper, RandomGenerator random, Metrics metrics) {
+        return policy(new Backoff(settings.retryMinBackoff(), settings.retryMaxBackoff(), settings.retryRandomFactor()),
+                sleeper, random, metrics);
     }
 
     /** Retries are counted by cause like the uploads'. */

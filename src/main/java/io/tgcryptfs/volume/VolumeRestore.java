@@ -16,7 +16,6 @@ import io.tgcryptfs.crypto.VolumeKeys;
 import io.tgcryptfs.crypto.WrongPasswordException;
 import io.tgcryptfs.meta.lmdb.LmdbMetaStore;
 import io.tgcryptfs.metrics.Metrics;
-import io.tgcryptfs.backend.Backoff;
 import io.tgcryptfs.backend.Retry;
 import io.tgcryptfs.backend.Sleeper;
 
@@ -75,7 +74,7 @@ public final class VolumeRestore {
     /** The restore points the backend keeps, oldest first (the newest one's manifest lists them). */
     public static List<KeptPoint> list(Settings settings, BlobStore backend, char[] password, SecureRandom random,
                                        Sleeper sleeper, Metrics metrics) throws VolumeException, InterruptedException {
-        Retry retry = retry(settings, sleeper, random, metrics);
+        Retry retry = MetadataRetry.policy(settings, sleeper, random, metrics);
         try {
             Optional<byte[]> root = retry.call(backend::getRoot);
             if (root.isEmpty()) {
@@ -112,14 +111,9 @@ public final class VolumeRestore {
                 throws IOException, BackendException, IntegrityException, InterruptedException, VolumeException;
     }
 
-    private static Retry retry(Settings settings, Sleeper sleeper, SecureRandom random, Metrics metrics) {
-        return MetadataRetry.policy(new Backoff(settings.retryMinBackoff(), settings.retryMaxBackoff(),
-                settings.retryRandomFactor()), sleeper, random, metrics);
-    }
-
     private static Report restore(Settings settings, BlobStore backend, char[] password, SecureRandom random,
                                   Sleeper sleeper, Metrics metrics, Step step) throws VolumeException, InterruptedException {
-        Retry retry = retry(settings, sleeper, random, metrics);
+        Retry retry = MetadataRetry.policy(settings, sleeper, random, metrics);
         if (VolumeSetup.existsLocally(settings)) {
             throw new VolumeException("a volume already exists in " + settings.stateDir() + "; restore needs an empty state directory");
         }

@@ -2,6 +2,8 @@ package io.tgcryptfs.volume;
 
 import io.tgcryptfs.backend.BackendException;
 import io.tgcryptfs.backend.BlobStore;
+import io.tgcryptfs.backend.Retry;
+import io.tgcryptfs.backend.Sleeper;
 import io.tgcryptfs.backup.RootBody;
 import io.tgcryptfs.backup.RootRecord;
 import io.tgcryptfs.config.Settings;
@@ -11,6 +13,7 @@ import io.tgcryptfs.crypto.NewVolume;
 import io.tgcryptfs.crypto.VolumeHeader;
 import io.tgcryptfs.crypto.VolumeKeys;
 import io.tgcryptfs.crypto.WrongPasswordException;
+import io.tgcryptfs.metrics.Metrics;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -23,6 +26,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.Optional;
+import java.util.random.RandomGenerator;
 
 /**
  * What happens to a volume that is not mounted: whether one exists (locally, on the backend), creating
@@ -39,11 +43,24 @@ public final class VolumeSetup {
     }
 
     /** Whether the backend holds a volume (a root record). */
-    public static boolean existsOnBackend(BlobStore backend) throws VolumeException {
+    public static boolean existsOnBackend(Settings settings, BlobStore backend) throws VolumeException {
         try {
-            return backend.getRoot().isPresent();
+            return retrying(settings, backend::getRoot).isPresent();
         } catch (BackendException e) {
             throw new VolumeException("cannot reach the backend: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A backend call of setting a volume up, under the metadata calls' retry policy: a dropped connection,
+     * a 5xx or a 429 is waited out as the mounted volume would, not reported as the backend being away.
+     */
+    private static <T> T retrying(Settings settings, Retry.Call<T> call) throws BackendException, VolumeException {
+        try {
+            return MetadataRetry.policy(settings, Sleeper.REAL, RandomGenerator.getDefault(), Metrics.NONE).call(call);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VolumeException("interrupted while waiting for the backend", e);
         }
     }
 
@@ -52,7 +69,7 @@ public final class VolumeSetup {
         if (existsLocally(settings)) {
             throw new VolumeException("a volume already exists in " + settings.stateDir());
         }
-        if (existsOnBackend(backend)) {
+        if (existsOnBackend(settings, backend)) {
             throw new VolumeException("the backend already holds a volume; mount it with its password to restore it here");
         }
         KdfParams params = new KdfParams(settings.kdfMemoryKiB(), settings.kdfIterations(), settings.kdfParallelism(),
@@ -66,7 +83,11 @@ public final class VolumeSetup {
         try (VolumeKeys keys = created.keys()) {
             Files.createDirectories(settings.stateDir());
             writeAtomically(settings.headerFile(), created.header().encode());
-            backend.putRoot(RootRecord.seal(created.header().encode(), RootBody.EMPTY, keys.metadataCipher()));
+            byte[] root = RootRecord.seal(created.header().encode(), RootBody.EMPTY, keys.metadataCipher());
+            retrying(settings, () -> {
+                backend.putRoot(root);
+                return null;
+            });
         } catch (IOException e) {
             throw new VolumeException("cannot write the volume header: " + e.getMessage(), e);
         } catch (BackendException e) {
@@ -94,10 +115,13 @@ public final class VolumeSetup {
                 KdfParams params = new KdfParams(settings.kdfMemoryKiB(), settings.kdfIterations(),
                         settings.kdfParallelism(), salt(random));
                 VolumeHeader rewrapped = keys.rewrap(header, newPassword, params, random);
-                Optional<byte[]> root = backend.getRoot();
+                Optional<byte[]> root = retrying(settings, backend::getRoot);
                 if (root.isPresent()) {
-                    RootRecord record = RootRecord.decode(root.get());
-                    backend.putRoot(new RootRecord(rewrapped.encode(), record.sealedBody()).encode());
+                    byte[] updated = new RootRecord(rewrapped.encode(), RootRecord.decode(root.get()).sealedBody()).encode();
+                    retrying(settings, () -> {
+                        backend.putRoot(updated);
+                        return null;
+                    });
                 }
                 writeAtomically(settings.headerFile(), rewrapped.encode());
             }

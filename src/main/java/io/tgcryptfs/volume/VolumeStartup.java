@@ -114,7 +114,7 @@ final class VolumeStartup {
                 throw new VolumeException("the volume in " + settings.stateDir() + " is already mounted by another process");
             }
             if (!VolumeSetup.existsLocally(settings)) {
-                throw new VolumeException(VolumeSetup.existsOnBackend(backend)
+                throw new VolumeException(VolumeSetup.existsOnBackend(settings, backend)
                         ? "no local copy of the volume: run `tgcryptfs restore` first"
                         : "no volume here yet: run `tgcryptfs init` (or mount, which offers to create one)");
             }

@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <p>Closing unmounts (which uploads what is left) after switching every injected fault off, then stops
  * the fake.
  */
-final class TelegramVolume implements AutoCloseable {
+public final class TelegramVolume implements AutoCloseable {
     static final String TOKEN = "424242:fake-bot-token_for-tests";
     static final long CHAT_A = -1001000000001L;
     static final long CHAT_B = -1001000000002L;
@@ -43,7 +43,7 @@ final class TelegramVolume implements AutoCloseable {
     static final int MiB = 1 << 20;
 
     /** Client-side rates far above anything the unlimited fake enforces: pacing stays out of the way. */
-    static final Map<String, String> UNPACED = Map.of(
+    public static final Map<String, String> UNPACED = Map.of(
             "backend.telegram.per-chat-messages-per-second", "1000",
             "backend.telegram.per-chat-messages-per-minute", "1000000",
             "backend.telegram.per-bot-messages-per-second", "1000");
@@ -57,7 +57,7 @@ final class TelegramVolume implements AutoCloseable {
     }
 
     /** A fake with one bot ({@link #TOKEN}) and the chats {@link #CHATS}; the caller sets its rates and starts it. */
-    static FakeBotApi.Builder fake() {
+    public static FakeBotApi.Builder fake() {
         FakeBotApi.Builder b = FakeBotApi.builder().bot(TOKEN);
         CHATS.forEach(b::chat);
         return b;
@@ -65,13 +65,7 @@ final class TelegramVolume implements AutoCloseable {
 
     /** Mounts a new volume on {@code api} with {@code properties} (keys below {@code tgcryptfs.}). */
     static TelegramVolume mount(FakeBotApi api, Map<String, String> properties) {
-        MountFixture fs = new MountFixture()
-                .withProperty("backend.type", "telegram")
-                .withProperty("backend.telegram.api-url", api.apiUrl())
-                .withProperty("backend.telegram.bot-tokens.0", TOKEN);
-        for (int i = 0; i < CHATS.size(); i++) {
-            fs.withProperty("backend.telegram.chat-ids." + i, Long.toString(CHATS.get(i)));
-        }
+        MountFixture fs = on(api, new MountFixture());
         properties.forEach(fs::withProperty);
         TelegramVolume v = new TelegramVolume(api, fs);
         try {
@@ -81,6 +75,17 @@ final class TelegramVolume implements AutoCloseable {
             throw e;
         }
         return v;
+    }
+
+    /** {@code fs} with the backend settings of {@code api}'s bot and chats ({@link #fake}). */
+    public static MountFixture on(FakeBotApi api, MountFixture fs) {
+        fs.withProperty("backend.type", "telegram")
+                .withProperty("backend.telegram.api-url", api.apiUrl())
+                .withProperty("backend.telegram.bot-tokens.0", TOKEN);
+        for (int i = 0; i < CHATS.size(); i++) {
+            fs.withProperty("backend.telegram.chat-ids." + i, Long.toString(CHATS.get(i)));
+        }
+        return fs;
     }
 
     Path outboxDir() {
