@@ -7,6 +7,7 @@ import io.tgcryptfs.backend.telegram.fake.FakeBotApi;
 import io.tgcryptfs.it.OracleOps.Op;
 import io.tgcryptfs.it.telegram.TelegramVolume;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * java.nio to a real mount and to a plain directory on the local disk, the oracle. Each operation must
  * end the same way on both (success, the same read result, or the same errno), and every
  * {@value #COMPARE_EVERY} steps the whole trees must be equal ({@link TreeState}). Mid-run: `sync`, one
- * `gc` and clean remounts; at the end a restore on a new machine (an empty state directory, the same
+ * `gc`, a crash (SIGKILL right after every file was fsync'd: nothing may be missing after it) and clean
+ * remounts; at the end a restore on a new machine (an empty state directory, the same
  * backend and password), compared again, then more operations on the restored volume, compared again.
  *
  * <p>A seed replays the same run. Other seeds: {@code -Dtgcryptfs.it.oracle.seeds=4,5,6}.
@@ -136,9 +138,18 @@ class OracleIT {
             }
             if (remounts.contains(step)) {
                 closeHandles();
-                history.add(step + ": remount");
-                fs.restart();
-                compare("after a remount");
+                if (step == remounts.stream().min(Integer::compare).orElseThrow()) {
+                    // the first is a crash: every file fsync'd (the journal keeps what is not sealed), then SIGKILL
+                    history.add(step + ": fsync every file, kill -9, mount");
+                    fsyncEveryFile(fs.root());
+                    fs.crash();
+                    fs.start();
+                    compare("after fsyncs and a crash");
+                } else {
+                    history.add(step + ": remount");
+                    fs.restart();
+                    compare("after a remount");
+                }
             } else if (step % COMPARE_EVERY == 0) {
                 compare("every " + COMPARE_EVERY + " steps");
             }
@@ -191,6 +202,16 @@ class OracleIT {
         List<String> diff = TreeState.differences(TreeState.of(oracle), TreeState.of(fs.root()));
         if (!diff.isEmpty()) {
             fail(where() + "the mount differs from the oracle " + when + ":\n" + String.join("\n", diff) + "\n" + recent() + fs.logTail());
+        }
+    }
+
+    private static void fsyncEveryFile(Path root) throws IOException {
+        try (var files = Files.walk(root)) {
+            for (Path f : files.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList()) {
+                try (FileChannel ch = FileChannel.open(f, java.nio.file.StandardOpenOption.READ)) {
+                    ch.force(true);
+                }
+            }
         }
     }
 
