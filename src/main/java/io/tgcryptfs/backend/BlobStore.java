@@ -19,6 +19,7 @@ public interface BlobStore extends AutoCloseable {
     /** Writes the whole object to {@code target}. */
     void get(String ref, Path target) throws BackendException;
 
+    /** Deletes the object; one already gone counts as deleted (an earlier try's answer may have been lost). */
     void delete(String ref) throws BackendException;
 
     /** The current root record, or empty for a backend nothing was ever written to. */

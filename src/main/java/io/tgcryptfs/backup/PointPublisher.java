@@ -359,10 +359,8 @@ public final class PointPublisher {
             try {
                 backend.delete(ref);
             } catch (BackendException e) {
-                if (e.kind() != BackendException.Kind.NOT_FOUND) {
-                    log.warn("could not delete an old metadata object (it only costs space; retried later): {}", e.getMessage());
-                    continue;
-                }
+                log.warn("could not delete an old metadata object (it only costs space; retried later): {}", e.getMessage());
+                continue;
             }
             meta.write(w -> {
                 w.deleteLocal(entry);

@@ -1,7 +1,6 @@
 package io.tgcryptfs.chunk;
 
 import io.tgcryptfs.backend.BackendException;
-import io.tgcryptfs.backend.BlobStore;
 import io.tgcryptfs.fs.PackId;
 import io.tgcryptfs.meta.ChunkRecord;
 import io.tgcryptfs.meta.MetaStore;
@@ -99,8 +98,14 @@ public final class PackCompactor {
         return meta.read(r -> r.packs(PackState.RETIRED)).stream().map(PackRecord::id).toList();
     }
 
+    /** Deletes a backend object (through the caller's retry policy). */
+    @FunctionalInterface
+    public interface RemoteDelete {
+        void delete(String ref) throws BackendException, InterruptedException;
+    }
+
     /** Deletes the given retired packs everywhere. Returns how many went. */
-    public int deleteRetired(List<PackId> packs, BlobStore backend) throws BackendException, IOException {
+    public int deleteRetired(List<PackId> packs, RemoteDelete backend) throws BackendException, IOException, InterruptedException {
         int deleted = 0;
         for (PackId id : packs) {
             PackRecord pack = meta.read(r -> r.pack(id)).orElse(null);

@@ -2,6 +2,7 @@ package io.tgcryptfs.volume;
 
 import io.tgcryptfs.backend.BackendException;
 import io.tgcryptfs.backend.BlobStore;
+import io.tgcryptfs.backend.Retry;
 import io.tgcryptfs.backup.RestorePoints;
 import io.tgcryptfs.chunk.PackCompactor;
 import io.tgcryptfs.fs.PackId;
@@ -23,14 +24,17 @@ final class GarbageCollector {
     private final PackCompactor compactor;
     private final RestorePoints points;
     private final BlobStore backend;
+    private final Retry retry;
     private final double minLiveRatio;
     private final long maxBytesPerPass;
 
-    GarbageCollector(PackCompactor compactor, RestorePoints points, BlobStore backend, double minLiveRatio,
+    /** @param retry the metadata calls' policy: a pack's deletion waits out passing failures as they do */
+    GarbageCollector(PackCompactor compactor, RestorePoints points, BlobStore backend, Retry retry, double minLiveRatio,
                      long maxBytesPerPass) {
         this.compactor = compactor;
         this.points = points;
         this.backend = backend;
+        this.retry = retry;
         this.minLiveRatio = minLiveRatio;
         this.maxBytesPerPass = maxBytesPerPass;
     }
@@ -44,9 +48,12 @@ final class GarbageCollector {
     }
 
     /** Deletes the retired packs no kept point mentions; returns how many, and says how many wait. */
-    synchronized int deleteUnneeded(Consumer<String> out) throws BackendException, IOException {
+    synchronized int deleteUnneeded(Consumer<String> out) throws BackendException, IOException, InterruptedException {
         List<PackId> deletable = points.retiredPacksNoPointNeeds();
-        int deleted = compactor.deleteRetired(deletable, backend);
+        int deleted = compactor.deleteRetired(deletable, ref -> retry.call(() -> {
+            backend.delete(ref);
+            return null;
+        }));
         points.forgetRetired(deletable);
         int waiting = compactor.retired().size();
         out.accept(String.format("deleted %d packs from the backend%s", deleted, waiting == 0 ? ""
@@ -61,6 +68,8 @@ final class GarbageCollector {
             deleteUnneeded(line -> log.info("gc: {}", line));
         } catch (BackendException | IOException | RuntimeException e) {
             log.warn("background gc failed (next pass retries): {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the volume is closing
         }
     }
 }

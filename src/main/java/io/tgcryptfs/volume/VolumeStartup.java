@@ -192,7 +192,7 @@ final class VolumeStartup {
                     new Retention(settings.retentionKeepWithin(), settings.retentionKeepHourly(), settings.retentionKeepDaily()),
                     clock);
             RestorePoints points = new RestorePoints(meta, clock);
-            GarbageCollector garbage = new GarbageCollector(new PackCompactor(meta, outbox, packCache), points, backend,
+            GarbageCollector garbage = new GarbageCollector(new PackCompactor(meta, outbox, packCache), points, backend, retry,
                     settings.gcMinLiveRatio(), settings.gcMaxBytesPerPass());
             BackendSync backendSync = new BackendSync(gateway, outbox, uploads, capture, publisher, points, clock,
                     settings.metadataMaxUnbacked());

@@ -91,7 +91,7 @@ class PackCompactorTest {
         Path object = dir.resolve("remote").resolve("objects").resolve("ref-" + pack);
         java.nio.file.Files.write(object, new byte[] {1});
 
-        int n = compactor.deleteRetired(List.of(pack), remote);
+        int n = compactor.deleteRetired(List.of(pack), remote::delete);
 
         assertEquals(1, n);
         assertFalse(java.nio.file.Files.exists(object), "the backend object is gone");

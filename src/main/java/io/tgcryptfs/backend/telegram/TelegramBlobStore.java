@@ -157,10 +157,17 @@ public final class TelegramBlobStore implements BlobStore {
         pool.ensureOpen();
         TelegramRef r = TelegramRef.parse(ref);
         Bot bot = pool.botById(r.botId());
-        pool.onBot(bot, () -> {
-            bot.client.deleteMessage(r.chatId(), r.messageId());
-            return null;
-        });
+        try {
+            pool.onBot(bot, () -> {
+                bot.client.deleteMessage(r.chatId(), r.messageId());
+                return null;
+            });
+        } catch (BackendException e) {
+            // "message to delete not found": gone already, by an earlier try whose answer was lost
+            if (e.kind() != BackendException.Kind.NOT_FOUND) {
+                throw e;
+            }
+        }
     }
 
     @Override

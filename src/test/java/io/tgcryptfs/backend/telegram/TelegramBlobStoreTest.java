@@ -151,12 +151,16 @@ class TelegramBlobStoreTest {
     }
 
     @Test
-    void delete_ofAnAlreadyDeletedObject_isNotFound() throws Exception {
+    void delete_ofAnAlreadyDeletedObject_succeeds() throws Exception {
+        // as the local store's: a retry of a delete whose answer was lost finds the message gone, and a
+        // `tgcryptfs gc` that failed on it failed at every later pass (OracleIT on a flaky fake found it)
         FakeBotApi fake = fastFake(CHAT_A);
         TelegramBlobStore store = store(fast(fake));
         String ref = store.put("gone", randomFile(tmp, "pack", 1_000, 1));
         store.delete(ref);
-        assertEquals(Kind.NOT_FOUND, kindOf(() -> store.delete(ref)));
+        store.delete(ref);
+        assertEquals(0, fake.documents().size());
+        assertEquals(Kind.NOT_FOUND, kindOf(() -> store.get(ref, tmp.resolve("x"))));
     }
 
     @Test
