@@ -38,12 +38,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>A seed fixes each worker's sequence, not how the workers interleave; a failure prints the worker's
  * own history. Other seeds: {@code -Dtgcryptfs.it.concurrent-oracle.seeds=3,4}; longer phases:
- * {@code -Dtgcryptfs.it.concurrent-oracle.steps=400} (operations per worker and phase); one worker's
+ * {@code -Dtgcryptfs.it.concurrent-oracle.steps=400} (operations per worker and phase); more workers:
+ * {@code -Dtgcryptfs.it.concurrent-oracle.workers=8}; one worker's
  * sequence alone, to tell a race from a bug of the sequence itself: {@code -Dtgcryptfs.it.concurrent-oracle.alone=3}.
  */
 @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ConcurrentOracleIT {
-    private static final int WORKERS = 4;
+    private static final int WORKERS = Integer.getInteger("tgcryptfs.it.concurrent-oracle.workers", 4);
     private static final int PHASES = 2;
     private static final int STEPS_PER_PHASE = Integer.getInteger("tgcryptfs.it.concurrent-oracle.steps", 150);
     private static final int STEPS_AFTER_RESTORE = 40;
