@@ -66,14 +66,7 @@ class OracleIT {
         MountFixture.assumeNotBaseline();
         this.seed = seed;
         try (MountFixture mount = busyMount()) {
-            fs = mount.start();
-            oracle = Files.createDirectory(fs.workDir().resolve("oracle"));
-            ops = new OracleOps(seed, oracle);
-            try {
-                run();
-            } finally {
-                ops.closeQuietly();
-            }
+            runOn(mount);
         }
     }
 
@@ -96,14 +89,7 @@ class OracleIT {
             api.setServerErrorRate(0.05);
             api.setDropRate(0.05);
             api.setLostResponseRate(0.05);
-            fs = mount.start();
-            oracle = Files.createDirectory(fs.workDir().resolve("oracle"));
-            ops = new OracleOps(seed, oracle);
-            try {
-                run();
-            } finally {
-                ops.closeQuietly();
-            }
+            runOn(mount);
             long failedUploads = api.requests("sendDocument") - api.documentsEverStored();
             System.out.printf("[OracleIT] seed %d on Telegram: %d sendDocument requests for %d stored documents; requests %s%n",
                     seed, api.requests("sendDocument"), api.documentsEverStored(), api.requestsByMethod());
@@ -120,6 +106,18 @@ class OracleIT {
                 // gc may delete whatever the newest point no longer needs
                 .withProperty("metadata.retention.keep-within", "0s").withProperty("metadata.retention.keep-hourly", "0")
                 .withProperty("metadata.retention.keep-daily", "0");
+    }
+
+    /** Mounts {@code mount}, makes the oracle beside it, and runs the operations of {@link #seed}. */
+    private void runOn(MountFixture mount) throws IOException {
+        fs = mount.start();
+        oracle = Files.createDirectory(fs.workDir().resolve("oracle"));
+        ops = new OracleOps(seed, oracle);
+        try {
+            run();
+        } finally {
+            ops.closeQuietly();
+        }
     }
 
     private void run() throws IOException {
