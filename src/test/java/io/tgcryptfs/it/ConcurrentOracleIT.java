@@ -2,6 +2,7 @@ package io.tgcryptfs.it;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.tgcryptfs.backend.telegram.fake.FakeBotApi;
 import io.tgcryptfs.it.OracleOps.Op;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -39,7 +40,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>A seed fixes each worker's sequence, not how the workers interleave; a failure prints the worker's
  * own history. Other seeds: {@code -Dtgcryptfs.it.concurrent-oracle.seeds=3,4}; longer phases:
  * {@code -Dtgcryptfs.it.concurrent-oracle.steps=400} (operations per worker and phase); more workers:
- * {@code -Dtgcryptfs.it.concurrent-oracle.workers=8}; one worker's
+ * {@code -Dtgcryptfs.it.concurrent-oracle.workers=8}; on OracleIT's flaky fake Bot API server:
+ * {@code -Dtgcryptfs.it.concurrent-oracle.backend=flaky-telegram}; one worker's
  * sequence alone, to tell a race from a bug of the sequence itself: {@code -Dtgcryptfs.it.concurrent-oracle.alone=3}.
  */
 @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
@@ -51,6 +53,9 @@ class ConcurrentOracleIT {
     /** Each worker's part of the shared file: not a multiple of a page, so stripes meet inside pages and blocks. */
     private static final int STRIPE = 300_001;
     private static final String SHARED = "shared";
+    /** On OracleIT's flaky fake Bot API server instead of the local backend (then each command may be run again). */
+    private static final boolean FLAKY_TELEGRAM = "flaky-telegram".equals(System.getProperty("tgcryptfs.it.concurrent-oracle.backend"));
+    private static final int ATTEMPTS = FLAKY_TELEGRAM ? 20 : 1;
 
     private final long started = System.nanoTime();
     private final List<String> events = Collections.synchronizedList(new ArrayList<>());
@@ -69,7 +74,8 @@ class ConcurrentOracleIT {
     void concurrentRandomOperations_matchALocalDirectory_acrossARemountAndARestore(long seed) throws Exception {
         MountFixture.assumeNotBaseline();
         this.seed = seed;
-        try (MountFixture mount = OracleIT.busyMount()) {
+        try (FakeBotApi api = FLAKY_TELEGRAM ? OracleIT.flakyTelegram(seed) : null;
+             MountFixture mount = api == null ? OracleIT.busyMount() : OracleIT.busyMountOn(api)) {
             fs = mount.start();
             oracle = Files.createDirectory(fs.workDir().resolve("oracle"));
             byte[][] palette = OracleOps.palette(new SplittableRandom(seed));
@@ -96,6 +102,10 @@ class ConcurrentOracleIT {
                 pool.shutdownNow();
                 workers.forEach(w -> w.ops.closeQuietly());
             }
+            if (api != null) {
+                System.out.printf("[ConcurrentOracleIT] seed %d on the flaky fake: %d sendDocument requests for %d stored documents; requests %s%n",
+                        seed, api.requests("sendDocument"), api.documentsEverStored(), api.requestsByMethod());
+            }
         }
     }
 
@@ -114,7 +124,7 @@ class ConcurrentOracleIT {
         events.add("unmount, then restore on a new machine and mount");
         fs.stop();
         fs.wipeAllButTheBackend();
-        ToolResult restored = fs.cli("restore");
+        ToolResult restored = command("restore");
         if (restored.exitCode() != 0 || !restored.stdout().contains("restored restore point #")) {
             fail(where() + "`tgcryptfs restore` failed\n" + restored.describe());
         }
@@ -145,7 +155,7 @@ class ConcurrentOracleIT {
                 break;
             }
             events.add("tgcryptfs " + command + " while the workers run");
-            ToolResult r = fs.cli(command);
+            ToolResult r = command(command);
             if (r.exitCode() != 0) {
                 stopAll();
                 awaitAll(running);
@@ -157,6 +167,16 @@ class ConcurrentOracleIT {
         if (!failures.isEmpty()) {
             fail(where() + String.join("\n\n", failures) + "\n" + fs.logTail());
         }
+    }
+
+    /** {@code tgcryptfs command}, run again after a failure up to {@link #ATTEMPTS} times in all. */
+    private ToolResult command(String command) {
+        ToolResult r = fs.cli(command);
+        for (int attempt = 2; attempt <= ATTEMPTS && r.exitCode() != 0; attempt++) {
+            events.add("tgcryptfs " + command + " failed (" + r.stderr().strip() + "), again");
+            r = fs.cli(command);
+        }
+        return r;
     }
 
     private static void awaitAll(List<Future<?>> running) throws InterruptedException {

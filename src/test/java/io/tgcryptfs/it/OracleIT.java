@@ -82,19 +82,29 @@ class OracleIT {
         MountFixture.assumeNotBaseline();
         this.seed = seed;
         this.attempts = 20;
-        try (FakeBotApi api = TelegramVolume.fake().unlimited().seed(seed).start();
-             MountFixture mount = TelegramVolume.on(api, busyMount())) {
-            TelegramVolume.UNPACED.forEach(mount::withProperty);
-            mount.withProperty("upload.retry.min-backoff", "50ms").withProperty("upload.retry.max-backoff", "500ms");
-            api.setServerErrorRate(0.05);
-            api.setDropRate(0.05);
-            api.setLostResponseRate(0.05);
+        try (FakeBotApi api = flakyTelegram(seed); MountFixture mount = busyMountOn(api)) {
             runOn(mount);
             long failedUploads = api.requests("sendDocument") - api.documentsEverStored();
             System.out.printf("[OracleIT] seed %d on Telegram: %d sendDocument requests for %d stored documents; requests %s%n",
                     seed, api.requests("sendDocument"), api.documentsEverStored(), api.requestsByMethod());
             assertTrue(failedUploads > 0, "the injected faults hit no upload: the run proves nothing about them");
         }
+    }
+
+    /** A fake Bot API server failing, dropping and losing the answer of one request in twenty each. */
+    static FakeBotApi flakyTelegram(long seed) throws IOException {
+        FakeBotApi api = TelegramVolume.fake().unlimited().seed(seed).start();
+        api.setServerErrorRate(0.05);
+        api.setDropRate(0.05);
+        api.setLostResponseRate(0.05);
+        return api;
+    }
+
+    /** {@link #busyMount()} on {@code api}, paced only by its faults, retrying quickly. */
+    static MountFixture busyMountOn(FakeBotApi api) {
+        MountFixture mount = TelegramVolume.on(api, busyMount());
+        TelegramVolume.UNPACED.forEach(mount::withProperty);
+        return mount.withProperty("upload.retry.min-backoff", "50ms").withProperty("upload.retry.max-backoff", "500ms");
     }
 
     /** Small packs, quick sealing, passivation and restore points: more of the machinery runs in a short test. */
