@@ -55,7 +55,7 @@ class ConcurrentOracleIT {
     private static final String SHARED = "shared";
     /** On OracleIT's flaky fake Bot API server instead of the local backend (then each command may be run again). */
     private static final boolean FLAKY_TELEGRAM = "flaky-telegram".equals(System.getProperty("tgcryptfs.it.concurrent-oracle.backend"));
-    private static final int ATTEMPTS = FLAKY_TELEGRAM ? 20 : 1;
+    private static final int ATTEMPTS = FLAKY_TELEGRAM ? OracleIT.FLAKY_ATTEMPTS : 1;
 
     private final long started = System.nanoTime();
     private final List<String> events = Collections.synchronizedList(new ArrayList<>());
@@ -171,12 +171,7 @@ class ConcurrentOracleIT {
 
     /** {@code tgcryptfs command}, run again after a failure up to {@link #ATTEMPTS} times in all. */
     private ToolResult command(String command) {
-        ToolResult r = fs.cli(command);
-        for (int attempt = 2; attempt <= ATTEMPTS && r.exitCode() != 0; attempt++) {
-            events.add("tgcryptfs " + command + " failed (" + r.stderr().strip() + "), again");
-            r = fs.cli(command);
-        }
-        return r;
+        return OracleIT.command(fs, command, ATTEMPTS, events::add);
     }
 
     private static void awaitAll(List<Future<?>> running) throws InterruptedException {

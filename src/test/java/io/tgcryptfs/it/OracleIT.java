@@ -38,6 +38,8 @@ class OracleIT {
     private static final int STEPS_AFTER_RESTORE = 60;
     private static final int COMPARE_EVERY = 30;
 
+    /** Attempts at each `tgcryptfs` command on {@link #flakyTelegram}, whose last request may fail for good. */
+    static final int FLAKY_ATTEMPTS = 20;
     /** Attempts at each `tgcryptfs` command: more than one where the backend fails now and then on purpose. */
     private int attempts = 1;
     private final long started = System.nanoTime();
@@ -81,7 +83,7 @@ class OracleIT {
     void randomOperations_onAFlakyTelegram_matchALocalDirectory_acrossRemountsAndARestore(long seed) throws IOException {
         MountFixture.assumeNotBaseline();
         this.seed = seed;
-        this.attempts = 20;
+        this.attempts = FLAKY_ATTEMPTS;
         try (FakeBotApi api = flakyTelegram(seed); MountFixture mount = busyMountOn(api)) {
             runOn(mount);
             long failedUploads = api.requests("sendDocument") - api.documentsEverStored();
@@ -235,9 +237,14 @@ class OracleIT {
 
     /** {@code tgcryptfs command}, run again after a failure up to {@link #attempts} times in all. */
     private ToolResult command(String command) {
+        return command(fs, command, attempts, failed -> history.add(step + ": " + failed));
+    }
+
+    /** {@code tgcryptfs command} on {@code fs}, run again after a failure (told to {@code failed}) up to {@code attempts} times in all. */
+    static ToolResult command(MountFixture fs, String command, int attempts, java.util.function.Consumer<String> failed) {
         ToolResult r = fs.cli(command);
         for (int attempt = 2; attempt <= attempts && r.exitCode() != 0; attempt++) {
-            history.add(step + ": tgcryptfs " + command + " failed (" + r.stderr().strip() + "), again");
+            failed.accept("tgcryptfs " + command + " failed (" + r.stderr().strip() + "), again");
             r = fs.cli(command);
         }
         return r;
