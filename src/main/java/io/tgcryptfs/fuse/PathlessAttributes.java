@@ -17,8 +17,9 @@ import jnr.ffi.Pointer;
  * passes a null path, {@code nullpath_ok}), but libfuse answered ENOENT to an fstat, an fchmod, and the
  * times the kernel writes back at fsync and close under the writeback cache, so fsync and close failed
  * too, where ext4 succeeds (ConcurrentOracleIT found it). The kernel's node id is the file's inode number
- * ({@link NodeIds}), so when libfuse answers one of these ENOENT, the worker asks here instead; a file
- * that is not open keeps libfuse's answer.
+ * ({@link NodeIds}), so when libfuse answers one of these ENOENT for a file that is open, the worker
+ * asks here instead ({@link PathlessXattrs} serves the xattr requests); a file that is not open keeps
+ * libfuse's answer.
  *
  * <p>A SETATTR is applied as libfuse applies it through the path callbacks (mode, owner, size, times, in
  * that order, each with the ctime the kernel sent), and answered with the attributes after it, valid for
@@ -57,21 +58,17 @@ final class PathlessAttributes {
         this.blockSize = blockSize;
     }
 
-    /** Whether libfuse's reply {@code error} to a request of {@code opcode} is one to serve here instead. */
-    static boolean serves(int opcode, int error) {
-        return error == Errnos.of(FsError.NOT_FOUND) && (opcode == Wire.GETATTR || opcode == Wire.SETATTR);
+    static boolean handles(int opcode) {
+        return opcode == Wire.GETATTR || opcode == Wire.SETATTR;
     }
 
     /**
-     * Serves the request of {@code length} bytes at {@code request} for inode {@code ino} and writes its
-     * fuse_attr_out ({@value #ATTR_OUT} bytes) to {@code out}.
+     * Serves the request of {@code length} bytes at {@code request} for inode {@code ino}, which is open,
+     * and writes its fuse_attr_out to {@code out}.
      *
-     * @throws FsException NOT_FOUND when {@code ino} is not open; whatever the change fails with
+     * @return the reply body's length, {@value #ATTR_OUT}
      */
-    void serve(int opcode, long ino, Pointer request, int length, Pointer out) {
-        if (!gateway.isOpen(ino)) {
-            throw new FsException(FsError.NOT_FOUND, "inode " + ino + " has no path and is not open");
-        }
+    int serve(int opcode, long ino, Pointer request, int length, Pointer out) {
         if (opcode == Wire.SETATTR) {
             if (length < Wire.IN_HEADER + SETATTR_IN) {
                 throw new FsException(FsError.INVALID, "a SETATTR of " + length + " bytes");
@@ -79,6 +76,7 @@ final class PathlessAttributes {
             apply(ino, request);
         }
         fill(gateway.statInode(ino), out);
+        return ATTR_OUT;
     }
 
     private void apply(long ino, Pointer request) {

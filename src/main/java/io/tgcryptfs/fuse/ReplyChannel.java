@@ -1,5 +1,6 @@
 package io.tgcryptfs.fuse;
 
+import io.tgcryptfs.fs.FsError;
 import jnr.ffi.LastError;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -25,9 +26,20 @@ final class ReplyChannel {
         long write(int fd, Pointer buffer, long length);
     }
 
-    /** Serves, by inode number, a request libfuse answered ENOENT for want of a path ({@link PathlessAttributes}). */
+    /**
+     * Serves, by inode number, a request libfuse answered ENOENT for want of a path
+     * ({@link PathlessAttributes}, {@link PathlessXattrs}).
+     */
     interface Pathless {
-        /** @return 0 with the reply body written to {@code out}, or the negative errno to answer */
+        /** The largest reply body {@link #serve} writes. */
+        int LARGEST_REPLY = Math.max(PathlessAttributes.ATTR_OUT, PathlessXattrs.LARGEST_REPLY);
+
+        /** Whether libfuse's reply {@code error} to a request of {@code opcode} is one to serve by inode instead. */
+        static boolean serves(int opcode, int error) {
+            return error == Errnos.of(FsError.NOT_FOUND) && (PathlessAttributes.handles(opcode) || PathlessXattrs.handles(opcode));
+        }
+
+        /** @return the length of the reply body written to {@code out}, or the negative errno to answer */
         int serve(int opcode, long ino, Pointer request, int length, Pointer out);
     }
 
@@ -68,7 +80,7 @@ final class ReplyChannel {
         this.validity = validity;
         this.nodes = new NodeIdRewriter(nodeIds, handleNodes, runtime);
         this.answer = Memory.allocateDirect(runtime, Wire.OUT_HEADER);
-        this.pathlessReply = Memory.allocateDirect(runtime, Wire.OUT_HEADER + PathlessAttributes.ATTR_OUT);
+        this.pathlessReply = Memory.allocateDirect(runtime, Wire.OUT_HEADER + Pathless.LARGEST_REPLY);
         // struct fuse_chan_ops { receive, send, destroy }: libfuse copies it; only send is ever called
         Pointer ops = Memory.allocateDirect(runtime, 3L * runtime.addressSize());
         ops.putPointer(runtime.addressSize(), runtime.getClosureManager().getClosurePointer(Send.class, send));
@@ -109,7 +121,7 @@ final class ReplyChannel {
             return 0;
         }
         int error = iov.getPointer(0).getInt(Wire.OUT_ERROR);
-        if (PathlessAttributes.serves(opcode, error)) {
+        if (Pathless.serves(opcode, error)) {
             return answerPathless(iov.getPointer(0).getLong(Wire.OUT_UNIQUE));
         }
         Pointer payload = count >= 2 ? iov.getPointer(Wire.IOVEC) : null;
@@ -129,12 +141,12 @@ final class ReplyChannel {
         return 0;
     }
 
-    /** Answers the current request in libfuse's place: with the attributes, or an errno after all. */
+    /** Answers the current request in libfuse's place: with what the inode gives, or an errno after all. */
     private int answerPathless(long unique) {
         int result = pathless.serve(opcode, kernelNode, request, requestLength, pathlessReply.slice(Wire.OUT_HEADER));
-        int length = result == 0 ? Wire.OUT_HEADER + PathlessAttributes.ATTR_OUT : Wire.OUT_HEADER;
+        int length = Wire.OUT_HEADER + Math.max(0, result);
         pathlessReply.putInt(0, length);
-        pathlessReply.putInt(Wire.OUT_ERROR, result);
+        pathlessReply.putInt(Wire.OUT_ERROR, Math.min(0, result));
         pathlessReply.putLong(Wire.OUT_UNIQUE, unique);
         if (libc.write(fd, pathlessReply, length) < 0) {
             return -LastError.getLastError(runtime); // interrupted: the kernel forgot the request

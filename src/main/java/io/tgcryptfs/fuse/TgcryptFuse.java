@@ -73,14 +73,16 @@ public final class TgcryptFuse extends FuseStubFS {
     /** Held so the closures outlive every call libfuse makes through them. */
     private final FuseCallbacks.ReadCallback readByHandle;
     private final FuseCallbacks.WriteCallback writeByHandle;
-    private final PathlessAttributes pathless;
+    private final PathlessAttributes pathlessAttributes;
+    private final PathlessXattrs pathlessXattrs;
 
     /** @param options the attribute timeout and readahead come from here (the rest are mount options) */
     public TgcryptFuse(FsGateway gateway, Metrics metrics, int blockSize, Settings.Fuse options, Runnable onMounted) {
         this.gateway = gateway;
         this.metrics = metrics;
         this.blockSize = blockSize;
-        this.pathless = new PathlessAttributes(gateway, blockSize);
+        this.pathlessAttributes = new PathlessAttributes(gateway, blockSize);
+        this.pathlessXattrs = new PathlessXattrs(gateway);
         this.onMounted = onMounted;
         this.attrValidity = new AttrValidity(options.attrTimeout());
         this.readAheadBytes = options.readAheadBytes();
@@ -137,9 +139,12 @@ public final class TgcryptFuse extends FuseStubFS {
     }
 
     private int servePathless(int opcode, long ino, Pointer request, int length, Pointer out) {
-        return run(opcode == Wire.GETATTR ? "getattr" : "setattr", () -> {
-            pathless.serve(opcode, ino, request, length, out);
-            return 0;
+        return run(Wire.name(opcode), () -> {
+            if (!gateway.isOpen(ino)) {
+                throw new FsException(FsError.NOT_FOUND, "inode " + ino + " has no path and is not open");
+            }
+            return PathlessXattrs.handles(opcode) ? pathlessXattrs.serve(opcode, ino, request, length, out)
+                    : pathlessAttributes.serve(opcode, ino, request, length, out);
         });
     }
 
@@ -541,7 +546,7 @@ public final class TgcryptFuse extends FuseStubFS {
         return new TimeChange.At(new Timestamp(t.tv_sec.get(), (int) nanos));
     }
 
-    private static byte[] joinNames(List<String> names) {
+    static byte[] joinNames(List<String> names) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         for (String n : names) {
             byte[] b = n.getBytes(StandardCharsets.UTF_8);

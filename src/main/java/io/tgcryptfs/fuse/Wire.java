@@ -21,6 +21,10 @@ final class Wire {
     static final int WRITE = 16;
     static final int RELEASE = 18;
     static final int FSYNC = 20;
+    static final int SETXATTR = 21;
+    static final int GETXATTR = 22;
+    static final int LISTXATTR = 23;
+    static final int REMOVEXATTR = 24;
     static final int FLUSH = 25;
     static final int INIT = 26;
     static final int GETLK = 31;
@@ -50,6 +54,19 @@ final class Wire {
     static final int OUT_UNIQUE = 8;
     /** struct iovec, as libfuse hands a reply to its channel: base, then length at the address size. */
     static final int IOVEC = 16;
+
+    /** The name of a request a worker serves itself, as the FUSE metrics call it. */
+    static String name(int opcode) {
+        return switch (opcode) {
+            case GETATTR -> "getattr";
+            case SETATTR -> "setattr";
+            case SETXATTR -> "setxattr";
+            case GETXATTR -> "getxattr";
+            case LISTXATTR -> "listxattr";
+            case REMOVEXATTR -> "removexattr";
+            default -> "opcode " + opcode;
+        };
+    }
 
     private Wire() {
     }

@@ -219,7 +219,7 @@ public final class FsGateway {
     // ---- an open file by its inode number -------------------------------------------------------
     // libfuse 2 reaches files by path, and loses the path of an open file whose names are gone once its
     // directory is removed or replaced; the adapter then serves fstat and the attribute changes the
-    // kernel sends for it (a chmod, the times it flushes at fsync and close) by inode number.
+    // kernel sends for it (a chmod, the times it flushes at fsync and close, xattrs) by inode number.
 
     /** Whether {@code ino} is open: only then does it outlive its names. */
     public boolean isOpen(long ino) {
@@ -246,6 +246,25 @@ public final class FsGateway {
         return attributes.setTimes(ino, atime, mtime, ctime);
     }
 
+    public void setxattrInode(long ino, String name, byte[] value, XattrMode mode) {
+        PathNames.checked(name);
+        attributes.setXattr(ino, name, value, mode);
+    }
+
+    public byte[] getxattrInode(long ino, String name) {
+        PathNames.checked(name);
+        return meta.read(r -> xattr(r, ino, name));
+    }
+
+    public List<String> listxattrInode(long ino) {
+        return meta.read(r -> r.xattrNames(ino));
+    }
+
+    public void removexattrInode(long ino, String name) {
+        PathNames.checked(name);
+        attributes.removeXattr(ino, name);
+    }
+
     public Inode truncateInode(long ino, long size) {
         data.flushBands(ino);
         return askInode(ino, r -> new OpenInode.Truncate(size, r));
@@ -255,13 +274,12 @@ public final class FsGateway {
 
     public void setxattr(String path, String name, byte[] value, XattrMode mode) {
         PathNames.checked(name);
-        attributes.setXattr(ino(path), name, value, mode);
+        setxattrInode(ino(path), name, value, mode);
     }
 
     public byte[] getxattr(String path, String name) {
         PathNames.checked(name);
-        return paths.read(path, (r, ino) ->
-                r.xattr(ino, name).orElseThrow(() -> new FsException(FsError.NO_ATTRIBUTE, "no xattr " + name)));
+        return paths.read(path, (r, ino) -> xattr(r, ino, name));
     }
 
     public List<String> listxattr(String path) {
@@ -270,7 +288,11 @@ public final class FsGateway {
 
     public void removexattr(String path, String name) {
         PathNames.checked(name);
-        attributes.removeXattr(ino(path), name);
+        removexattrInode(ino(path), name);
+    }
+
+    private static byte[] xattr(MetaReader r, long ino, String name) {
+        return r.xattr(ino, name).orElseThrow(() -> new FsException(FsError.NO_ATTRIBUTE, "no xattr " + name));
     }
 
     // ---- file data -----------------------------------------------------------------------------

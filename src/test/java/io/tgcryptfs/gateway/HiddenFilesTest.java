@@ -113,6 +113,12 @@ class HiddenFilesTest extends VolumeFixture {
         assertEquals(0600, after.mode());
         assertEquals(new io.tgcryptfs.fs.Timestamp(1_000_000, 5), after.mtime());
         assertEquals(0, after.nlink());
+        gw.setxattrInode(ino, "user.k", new byte[] {1, 2}, io.tgcryptfs.engine.XattrMode.UPSERT);
+        gw.setxattrInode(ino, "user.j", new byte[0], io.tgcryptfs.engine.XattrMode.CREATE_ONLY);
+        gw.removexattrInode(ino, "user.j");
+        assertArrayEquals(new byte[] {1, 2}, gw.getxattrInode(ino, "user.k"));
+        assertEquals(List.of("user.k"), gw.listxattrInode(ino));
+        assertFsError(FsError.NO_ATTRIBUTE, () -> gw.getxattrInode(ino, "user.j"));
 
         gw.release(h); // libfuse, without a path, unlinks no hidden name after it
         assertTrue(vol.stores.meta.read(r -> r.inode(ino)).isEmpty(), "deleted at its last close");

@@ -268,11 +268,12 @@ class LinkIT {
 
     /**
      * libfuse 2 reaches an open file by path (its hidden name) and has none once the directory holding
-     * that name is removed or replaced: an fstat, an fchmod and the times the kernel writes back at
-     * fsync and close failed with ENOENT. ext4 serves all of them (ConcurrentOracleIT found it).
+     * that name is removed or replaced: an fstat, an fchmod, the xattr calls and the times the kernel
+     * writes back at fsync and close failed with ENOENT. ext4 serves all of them (ConcurrentOracleIT
+     * found it).
      */
     @Test
-    void unlink_whileOpen_thenItsDirectoryRemovedOrReplaced_fstatFchmodFsyncAndCloseStillSucceed() {
+    void unlink_whileOpen_thenItsDirectoryRemovedOrReplaced_fstatFchmodXattrsFsyncAndCloseStillSucceed() {
         Path dir = fs.newDir("unlinkpathless");
         String out = fs.python("""
                 base = args[0]
@@ -293,13 +294,28 @@ class LinkIT {
                     os.pwrite(fd, b"y" * 100, 5000)
                     size = os.fstat(fd).st_size
                     os.fchmod(fd, 0o600)
+                    os.setxattr(fd, "user.k", b"v" * 3000)
+                    os.setxattr(fd, "user.gone", b"")
+                    os.removexattr(fd, "user.gone")
+                    try:
+                        os.setxattr(fd, "user.k", b"w", os.XATTR_CREATE)
+                        created = "created"
+                    except OSError as e:
+                        created = errno.errorcode[e.errno]
+                    try:
+                        os.getxattr(fd, "user.gone")
+                        missing = "found"
+                    except OSError as e:
+                        missing = errno.errorcode[e.errno]
+                    xattrs = (len(os.getxattr(fd, "user.k")), sorted(os.listxattr(fd)), created, missing)
                     os.fsync(fd)
                     os.ftruncate(fd, 10)
                     st = os.fstat(fd)
                     os.close(fd)
-                    print(how, size, oct(st.st_mode & 0o777), st.st_size, st.st_nlink)
+                    print(how, size, oct(st.st_mode & 0o777), st.st_size, st.st_nlink, *xattrs)
                 """, dir.toString()).assertOk().out();
-        assertEquals("rmdir 5100 0o600 10 0\nrename 5100 0o600 10 0", out.strip(),
-                "fstat, fchmod, fsync, ftruncate and close of the open file, as on ext4");
+        assertEquals("rmdir 5100 0o600 10 0 3000 ['user.k'] EEXIST ENODATA\n"
+                        + "rename 5100 0o600 10 0 3000 ['user.k'] EEXIST ENODATA", out.strip(),
+                "fstat, fchmod, the xattr calls, fsync, ftruncate and close of the open file, as on ext4");
     }
 }
