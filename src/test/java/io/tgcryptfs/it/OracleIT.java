@@ -215,7 +215,7 @@ class OracleIT {
         }
     }
 
-    private static void fsyncEveryFile(Path root) throws IOException {
+    static void fsyncEveryFile(Path root) throws IOException {
         try (var files = Files.walk(root)) {
             for (Path f : files.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)).toList()) {
                 try (FileChannel ch = FileChannel.open(f, java.nio.file.StandardOpenOption.READ)) {

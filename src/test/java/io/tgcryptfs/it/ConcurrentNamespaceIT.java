@@ -1,0 +1,316 @@
+package io.tgcryptfs.it;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.tgcryptfs.it.OracleOps.Op;
+import java.io.IOException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Several workers change one small namespace at once: each draws {@link OracleOps} from what the
+ * mount shows right now, so they create, write, rename across directories, link, unlink, rmdir and
+ * keep handles on the same few names, and race each other's renames and removals. No oracle can say
+ * what the tree should be; what is checked is what holds whatever the interleaving:
+ * <ul>
+ *   <li>every operation succeeds or fails as POSIX allows a race to make it fail (a name gone, taken,
+ *       not empty, of the other kind), never with EIO, ESTALE, EACCES (the workers are root) or a dead mount;</li>
+ *   <li>the tree is self-consistent: a file's link count is the number of its names, a directory's is
+ *       two plus its subdirectories;</li>
+ *   <li>the tree the mount showed is the tree after a remount, after fsyncs and a kill -9, and after a
+ *       restore on a new machine (content, modes, links and xattrs), and the backend verifies.</li>
+ * </ul>
+ * A seed fixes each worker's random stream, not the interleaving. Other seeds:
+ * {@code -Dtgcryptfs.it.concurrent-namespace.seeds=3,4}; longer phases: {@code .steps=400}; more workers:
+ * {@code .workers=8}.
+ */
+@Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class ConcurrentNamespaceIT {
+    private static final String PROPERTY = "tgcryptfs.it.concurrent-namespace.";
+    private static final int WORKERS = Integer.getInteger(PROPERTY + "workers", 4);
+    private static final int STEPS = Integer.getInteger(PROPERTY + "steps", 150);
+    private static final String SHARED = "s";
+    /** How a race may make an operation fail: the errno's text, as Java reports it. */
+    private static final Set<String> RACE_ERRORS = Set.of("No such file or directory", "File exists", "Directory not empty",
+            "Not a directory", "Is a directory", "Invalid argument", "No data available", "Operation not permitted",
+            "Too many levels of symbolic links");
+    private static final Set<Class<?>> RACE_EXCEPTIONS = Set.of(NoSuchFileException.class, FileAlreadyExistsException.class,
+            DirectoryNotEmptyException.class, NotDirectoryException.class);
+
+    private final long started = System.nanoTime();
+    private final List<String> events = Collections.synchronizedList(new ArrayList<>());
+    private long seed;
+    private MountFixture fs;
+    private final List<Worker> workers = new ArrayList<>();
+    /** How many operations ended each way ("ok", or the error): what the run exercised. */
+    private final Map<String, Integer> outcomes = new java.util.concurrent.ConcurrentSkipListMap<>();
+
+    static LongStream seeds() {
+        return Arrays.stream(System.getProperty(PROPERTY + "seeds", "1").split(",")).mapToLong(s -> Long.parseLong(s.strip()));
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void racingNameChanges_leaveASelfConsistentTree_thatARemountACrashAndARestoreKeep(long seed) throws Exception {
+        MountFixture.assumeNotBaseline();
+        this.seed = seed;
+        try (MountFixture mount = OracleIT.busyMount()) {
+            fs = mount.start();
+            Path shared = Files.createDirectory(fs.root().resolve(SHARED));
+            for (String dir : List.of("a", "b", "a/c")) {
+                Files.createDirectory(shared.resolve(dir));
+            }
+            byte[][] palette = OracleOps.palette(new SplittableRandom(seed));
+            for (int i = 0; i < WORKERS; i++) {
+                // the "oracle" each worker chooses names from is the mount itself
+                workers.add(new Worker(i, new OracleOps(seed * 1000 + i, shared, palette)));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(WORKERS);
+            try {
+                run(pool);
+            } finally {
+                pool.shutdownNow();
+                workers.forEach(w -> w.ops.closeQuietly());
+            }
+            System.out.printf("[ConcurrentNamespaceIT] seed %d: outcomes %s%n", seed, outcomes);
+        }
+    }
+
+    private void run(ExecutorService pool) throws Exception {
+        phase(pool, 1, List.of("sync", "gc"));
+        TreeState before = settled("after the first phase");
+        events.add("remount");
+        fs.restart();
+        expect(before, "after a remount");
+
+        phase(pool, 1 + STEPS, List.of("sync"));
+        before = settled("after the second phase");
+        events.add("fsync every file, kill -9, mount");
+        OracleIT.fsyncEveryFile(fs.root());
+        fs.crash();
+        fs.start();
+        expect(before, "after fsyncs and a crash");
+
+        events.add("unmount, then restore on a new machine and mount");
+        fs.stop();
+        fs.wipeAllButTheBackend();
+        ToolResult restored = fs.cli("restore");
+        if (restored.exitCode() != 0 || !restored.stdout().contains("restored restore point #")) {
+            fail(where() + "`tgcryptfs restore` failed\n" + restored.describe());
+        }
+        fs.start();
+        expect(before, "after the restore on a new machine");
+        ToolResult verified = fs.cli("verify");
+        if (verified.exitCode() != 0) {
+            fail(where() + "`tgcryptfs verify` failed after the restore\n" + verified.describe());
+        }
+
+        phase(pool, 1 + 2 * STEPS, List.of());
+        before = settled("after operations on the restored volume");
+        fs.restart();
+        expect(before, "after a remount of the restored volume");
+    }
+
+    /** Every worker runs {@link #STEPS} operations at once; {@code commands} run while they do. */
+    private void phase(ExecutorService pool, int from, List<String> commands) throws Exception {
+        List<Future<?>> running = new ArrayList<>();
+        for (Worker w : workers) {
+            running.add(pool.submit(() -> {
+                w.run(from, STEPS);
+                return null;
+            }));
+        }
+        for (String command : commands) {
+            events.add("tgcryptfs " + command + " while the workers run");
+            ToolResult r = fs.cli(command);
+            if (r.exitCode() != 0) {
+                workers.forEach(w -> w.stopped = true);
+                awaitAll(running);
+                fail(where() + "`tgcryptfs " + command + "` failed while the workers ran\n" + r.describe() + "\n" + fs.logTail());
+            }
+        }
+        awaitAll(running);
+        List<String> failures = workers.stream().filter(w -> w.failure != null).map(w -> w.failure).toList();
+        if (!failures.isEmpty()) {
+            fail(where() + String.join("\n\n", failures) + "\n" + fs.logTail());
+        }
+    }
+
+    private static void awaitAll(List<Future<?>> running) throws InterruptedException {
+        for (Future<?> f : running) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                throw new AssertionError("a worker died", e.getCause());
+            }
+        }
+    }
+
+    /** Closes every handle, then reads the tree and checks its link counts. */
+    private TreeState settled(String when) throws IOException {
+        for (Worker w : workers) {
+            while (w.ops.openHandles() > 0) {
+                w.apply(w.ops.close(0), -1);
+            }
+            if (w.failure != null) {
+                fail(where() + w.failure + "\n" + fs.logTail());
+            }
+        }
+        System.out.printf("[ConcurrentNamespaceIT] seed %d: reading the tree %s (%.1f s)%n", seed, when, (System.nanoTime() - started) / 1e9);
+        TreeState tree = TreeState.of(fs.root());
+        List<String> wrong = linkCountErrors(fs.root());
+        if (!wrong.isEmpty()) {
+            fail(where() + "link counts " + when + ":\n  " + String.join("\n  ", wrong) + "\n" + histories() + fs.logTail());
+        }
+        return tree;
+    }
+
+    private void expect(TreeState expected, String when) throws IOException {
+        System.out.printf("[ConcurrentNamespaceIT] seed %d: comparing %s (%.1f s)%n", seed, when, (System.nanoTime() - started) / 1e9);
+        List<String> diff = TreeState.differences(expected, TreeState.of(fs.root()));
+        if (!diff.isEmpty()) {
+            fail(where() + "the tree differs " + when + " from what the mount showed before:\n" + String.join("\n", diff) + "\n"
+                    + histories() + fs.logTail());
+        }
+    }
+
+    /** A file's link count is the number of its names; a directory's, two plus its subdirectories. */
+    static List<String> linkCountErrors(Path root) throws IOException {
+        Map<Long, List<String>> names = new HashMap<>();
+        Map<Long, Integer> nlinks = new HashMap<>();
+        List<String> wrong = new ArrayList<>();
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                int subdirs = 0;
+                try (var children = Files.list(dir)) {
+                    for (Path child : children.toList()) {
+                        subdirs += Files.isDirectory(child, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? 1 : 0;
+                    }
+                }
+                int nlink = Stat.of(dir).nlink();
+                if (nlink != 2 + subdirs) {
+                    wrong.add(root.relativize(dir) + "/: nlink " + nlink + " with " + subdirs + " subdirectories");
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Stat st = Stat.of(file);
+                names.computeIfAbsent(st.ino(), k -> new ArrayList<>()).add(root.relativize(file).toString());
+                nlinks.put(st.ino(), st.nlink());
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                throw e;
+            }
+        });
+        names.forEach((ino, paths) -> {
+            if (nlinks.get(ino) != paths.size()) {
+                wrong.add("inode " + ino + " " + paths + ": nlink " + nlinks.get(ino));
+            }
+        });
+        return wrong;
+    }
+
+    private String histories() {
+        StringBuilder out = new StringBuilder();
+        workers.forEach(w -> out.append(w.recent()));
+        return out.toString();
+    }
+
+    private String where() {
+        return "seed " + seed + " (events: " + String.join(", ", events) + "): ";
+    }
+
+    /** One worker: its own random stream and handles, on the shared names; the first unexplained error stops it. */
+    private final class Worker {
+        private final int index;
+        private final OracleOps ops;
+        private final List<String> history = Collections.synchronizedList(new ArrayList<>());
+        private volatile String failure;
+        private volatile boolean stopped;
+
+        Worker(int index, OracleOps ops) {
+            this.index = index;
+            this.ops = ops;
+        }
+
+        void run(int from, int steps) {
+            for (int step = from; step < from + steps && failure == null && !stopped; step++) {
+                Op op;
+                try {
+                    op = ops.next(step);
+                } catch (IOException raced) {
+                    continue; // a name it looked at changed while it chose: choose again
+                }
+                apply(op, step);
+            }
+        }
+
+        void apply(Op op, int step) {
+            String outcome = OracleIT.outcome(op, fs.root().resolve(SHARED), 1);
+            ops.settle(op);
+            history.add(step + ": " + op.text() + " -> " + outcome);
+            outcomes.merge(op.text().split(" ")[0] + (outcome.contains("Exception") ? " failed" : " ok"), 1, Integer::sum);
+            if (!explained(outcome) && failure == null) {
+                failure = "worker " + index + ", step " + step + ": " + op.text() + " failed: " + outcome + "\n" + recent();
+                workers.forEach(w -> w.stopped = true);
+            }
+        }
+
+        /** Whether the outcome is a result, or an error a racing worker can cause. */
+        private boolean explained(String outcome) {
+            if (!outcome.contains("Exception")) {
+                return true;
+            }
+            for (Class<?> raced : RACE_EXCEPTIONS) {
+                if (outcome.startsWith(raced.getSimpleName() + " ")) {
+                    return true;
+                }
+            }
+            // the errno's text ends a FileSystemException's reason, a FileNotFoundException's message
+            // (RandomAccessFile), or a plain IOException's (a read of a name that became a directory)
+            boolean errno = outcome.startsWith(FileSystemException.class.getSimpleName() + " ")
+                    || outcome.startsWith("java.io.FileNotFoundException: ") || outcome.startsWith("java.io.IOException: ");
+            return errno && RACE_ERRORS.stream().anyMatch(e -> outcome.contains("(" + e) || outcome.contains(": " + e));
+        }
+
+        String recent() {
+            List<String> all;
+            synchronized (history) {
+                all = new ArrayList<>(history);
+            }
+            int from = Math.max(0, all.size() - 30);
+            return "worker " + index + "'s operations (the last " + (all.size() - from) + " of " + all.size() + "):\n  "
+                    + String.join("\n  ", all.subList(from, all.size())) + "\n";
+        }
+    }
+}
