@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -42,7 +43,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>the tree is self-consistent: a file's link count is the number of its names, a directory's is
  *       two plus its subdirectories;</li>
  *   <li>the tree the mount showed is the tree after a remount, after fsyncs and a kill -9, and after a
- *       restore on a new machine (content, modes, links and xattrs), and the backend verifies.</li>
+ *       restore on a new machine (content, modes, links and xattrs), and the backend verifies;</li>
+ *   <li>after a kill -9 in the middle of it all (no fsync), the mount starts, its tree is self-consistent,
+ *       every file reads to its end and the backend verifies: what a crash keeps may be older, never broken.</li>
  * </ul>
  * A seed fixes each worker's random stream, not the interleaving. Other seeds:
  * {@code -Dtgcryptfs.it.concurrent-namespace.seeds=3,4}; longer phases: {@code .steps=400}; more workers:
@@ -115,6 +118,12 @@ class ConcurrentNamespaceIT {
         fs.start();
         expect(before, "after fsyncs and a crash");
 
+        events.add("kill -9 while the workers run, then mount");
+        crashWhileRunning(pool, 1 + 2 * STEPS);
+        fs.start();
+        before = settled("after a crash in the middle of the operations");
+        verify("after a crash in the middle of the operations");
+
         events.add("unmount, then restore on a new machine and mount");
         fs.stop();
         fs.wipeAllButTheBackend();
@@ -124,15 +133,43 @@ class ConcurrentNamespaceIT {
         }
         fs.start();
         expect(before, "after the restore on a new machine");
-        ToolResult verified = fs.cli("verify");
-        if (verified.exitCode() != 0) {
-            fail(where() + "`tgcryptfs verify` failed after the restore\n" + verified.describe());
-        }
+        verify("after the restore");
 
-        phase(pool, 1 + 2 * STEPS, List.of());
+        phase(pool, 1 + 3 * STEPS, List.of());
         before = settled("after operations on the restored volume");
         fs.restart();
         expect(before, "after a remount of the restored volume");
+    }
+
+    private void verify(String when) {
+        ToolResult verified = fs.cli("verify");
+        if (verified.exitCode() != 0) {
+            fail(where() + "`tgcryptfs verify` failed " + when + "\n" + verified.describe() + "\n" + fs.logTail());
+        }
+    }
+
+    /**
+     * Kills the mount once every worker is a third of the way into {@link #STEPS} operations; what they
+     * see after it (a dead mount) is no failure, and their handles are gone with it.
+     */
+    private void crashWhileRunning(ExecutorService pool, int from) throws Exception {
+        CountDownLatch underWay = new CountDownLatch(WORKERS);
+        List<Future<?>> running = new ArrayList<>();
+        for (Worker w : workers) {
+            running.add(pool.submit(() -> {
+                w.run(from, STEPS, from + STEPS / 3, underWay);
+                return null;
+            }));
+        }
+        underWay.await();
+        fs.crash();
+        workers.forEach(w -> w.stopped = true);
+        awaitAll(running);
+        for (Worker w : workers) {
+            w.ops.closeQuietly();
+            w.failure = null;
+            w.stopped = false;
+        }
     }
 
     /** Every worker runs {@link #STEPS} operations at once; {@code commands} run while they do. */
@@ -140,7 +177,7 @@ class ConcurrentNamespaceIT {
         List<Future<?>> running = new ArrayList<>();
         for (Worker w : workers) {
             running.add(pool.submit(() -> {
-                w.run(from, STEPS);
+                w.run(from, STEPS, -1, null);
                 return null;
             }));
         }
@@ -263,15 +300,25 @@ class ConcurrentNamespaceIT {
             this.ops = ops;
         }
 
-        void run(int from, int steps) {
-            for (int step = from; step < from + steps && failure == null && !stopped; step++) {
-                Op op;
-                try {
-                    op = ops.next(step);
-                } catch (IOException raced) {
-                    continue; // a name it looked at changed while it chose: choose again
+        /** Runs {@code steps} operations; counts {@code underWay} down at step {@code signalAt} or when it stops. */
+        void run(int from, int steps, int signalAt, CountDownLatch underWay) {
+            boolean signalled = false;
+            try {
+                for (int step = from; step < from + steps && failure == null && !stopped; step++) {
+                    if (step == signalAt) {
+                        underWay.countDown();
+                        signalled = true;
+                    }
+                    try {
+                        apply(ops.next(step), step);
+                    } catch (IOException raced) {
+                        // a name it looked at changed while it chose: on to the next step
+                    }
                 }
-                apply(op, step);
+            } finally {
+                if (underWay != null && !signalled) {
+                    underWay.countDown(); // stopped before signalAt: its share all the same
+                }
             }
         }
 

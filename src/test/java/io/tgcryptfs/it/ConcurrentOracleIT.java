@@ -263,10 +263,12 @@ class ConcurrentOracleIT {
         }
 
         void run(int from, int steps, int signalAt, CountDownLatch underWay) throws IOException {
+            boolean signalled = false;
             try {
                 for (int step = from; step < from + steps && failure == null && !stopped; step++) {
                     if (step == signalAt) {
                         underWay.countDown();
+                        signalled = true;
                     }
                     apply(stripe.nextInt(5) == 0 ? stripeOp() : ops.next(step), step);
                     if (failure != null) {
@@ -274,7 +276,7 @@ class ConcurrentOracleIT {
                     }
                 }
             } finally {
-                if (underWay.getCount() > 0) {
+                if (!signalled) {
                     underWay.countDown(); // this worker's share, if it stopped before signalAt
                 }
             }

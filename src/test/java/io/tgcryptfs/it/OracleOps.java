@@ -353,7 +353,7 @@ final class OracleOps {
         return handles.size();
     }
 
-    /** After a failure: an open file would keep the mount busy at unmount. */
+    /** After a failure or a crash: an open file would keep the mount busy at unmount. Forgets every handle. */
     void closeQuietly() {
         for (FileChannel[] pair : handles) {
             for (FileChannel ch : pair) {
@@ -362,10 +362,11 @@ final class OracleOps {
                         ch.close();
                     }
                 } catch (IOException ignored) {
-                    // the test has failed already
+                    // the test has failed already, or the mount is gone
                 }
             }
         }
+        handles.clear();
     }
 
     /** What a read of {@code len} bytes at {@code off} returned: its length and hash. */
