@@ -2,6 +2,7 @@ package io.tgcryptfs.it;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.tgcryptfs.backend.telegram.fake.FakeBotApi;
 import io.tgcryptfs.it.OracleOps.Op;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -49,7 +50,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * </ul>
  * A seed fixes each worker's random stream, not the interleaving. Other seeds:
  * {@code -Dtgcryptfs.it.concurrent-namespace.seeds=3,4}; longer phases: {@code .steps=400}; more workers:
- * {@code .workers=8}.
+ * {@code .workers=8}; on OracleIT's flaky fake Bot API server: {@code .backend=flaky-telegram}.
  */
 @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ConcurrentNamespaceIT {
@@ -57,6 +58,9 @@ class ConcurrentNamespaceIT {
     private static final int WORKERS = Integer.getInteger(PROPERTY + "workers", 4);
     private static final int STEPS = Integer.getInteger(PROPERTY + "steps", 150);
     private static final String SHARED = "s";
+    /** On OracleIT's flaky fake Bot API server instead of the local backend (then each command may be run again). */
+    private static final boolean FLAKY_TELEGRAM = "flaky-telegram".equals(System.getProperty(PROPERTY + "backend"));
+    private static final int ATTEMPTS = FLAKY_TELEGRAM ? OracleIT.FLAKY_ATTEMPTS : 1;
     /** How a race may make an operation fail: the errno's text, as Java reports it. */
     private static final Set<String> RACE_ERRORS = Set.of("No such file or directory", "File exists", "Directory not empty",
             "Not a directory", "Is a directory", "Invalid argument", "No data available", "Operation not permitted",
@@ -81,7 +85,8 @@ class ConcurrentNamespaceIT {
     void racingNameChanges_leaveASelfConsistentTree_thatARemountACrashAndARestoreKeep(long seed) throws Exception {
         MountFixture.assumeNotBaseline();
         this.seed = seed;
-        try (MountFixture mount = OracleIT.busyMount()) {
+        try (FakeBotApi api = FLAKY_TELEGRAM ? OracleIT.flakyTelegram(seed) : null;
+             MountFixture mount = api == null ? OracleIT.busyMount() : OracleIT.busyMountOn(api)) {
             fs = mount.start();
             Path shared = Files.createDirectory(fs.root().resolve(SHARED));
             for (String dir : List.of("a", "b", "a/c")) {
@@ -127,7 +132,7 @@ class ConcurrentNamespaceIT {
         events.add("unmount, then restore on a new machine and mount");
         fs.stop();
         fs.wipeAllButTheBackend();
-        ToolResult restored = fs.cli("restore");
+        ToolResult restored = command("restore");
         if (restored.exitCode() != 0 || !restored.stdout().contains("restored restore point #")) {
             fail(where() + "`tgcryptfs restore` failed\n" + restored.describe());
         }
@@ -142,7 +147,7 @@ class ConcurrentNamespaceIT {
     }
 
     private void verify(String when) {
-        ToolResult verified = fs.cli("verify");
+        ToolResult verified = command("verify");
         if (verified.exitCode() != 0) {
             fail(where() + "`tgcryptfs verify` failed " + when + "\n" + verified.describe() + "\n" + fs.logTail());
         }
@@ -183,7 +188,7 @@ class ConcurrentNamespaceIT {
         }
         for (String command : commands) {
             events.add("tgcryptfs " + command + " while the workers run");
-            ToolResult r = fs.cli(command);
+            ToolResult r = command(command);
             if (r.exitCode() != 0) {
                 workers.forEach(w -> w.stopped = true);
                 awaitAll(running);
@@ -195,6 +200,11 @@ class ConcurrentNamespaceIT {
         if (!failures.isEmpty()) {
             fail(where() + String.join("\n\n", failures) + "\n" + fs.logTail());
         }
+    }
+
+    /** {@code tgcryptfs command}, run again after a failure up to {@link #ATTEMPTS} times in all. */
+    private ToolResult command(String command) {
+        return OracleIT.command(fs, command, ATTEMPTS, events::add);
     }
 
     private static void awaitAll(List<Future<?>> running) throws InterruptedException {
