@@ -152,13 +152,17 @@ class OracleIT {
                     // the first is a crash: every file fsync'd (the journal keeps what is not sealed), then SIGKILL
                     history.add(step + ": fsync every file, kill -9, mount");
                     fsyncEveryFile(fs.root());
+                    TreeState shown = TreeState.of(fs.root(), true);
                     fs.crash();
                     fs.start();
                     compare("after fsyncs and a crash");
+                    compareTimes(shown, "after fsyncs and a crash");
                 } else {
                     history.add(step + ": remount");
+                    TreeState shown = TreeState.of(fs.root(), true);
                     fs.restart();
                     compare("after a remount");
+                    compareTimes(shown, "after a remount");
                 }
             } else if (step % COMPARE_EVERY == 0) {
                 compare("every " + COMPARE_EVERY + " steps");
@@ -168,6 +172,7 @@ class OracleIT {
         compare("before the restore");
 
         history.add(step + ": unmount, then restore on a new machine and mount");
+        TreeState shown = TreeState.of(fs.root(), true);
         fs.stop();
         fs.wipeAllButTheBackend();
         ToolResult restored = command("restore");
@@ -176,6 +181,7 @@ class OracleIT {
         }
         fs.start();
         compare("after the restore on a new machine");
+        compareTimes(shown, "after the restore on a new machine");
 
         // the restored volume goes on: new inodes, chunks and names must not collide with restored ones
         for (int end = step + STEPS_AFTER_RESTORE; step < end; step++) {
@@ -212,6 +218,14 @@ class OracleIT {
         List<String> diff = TreeState.differences(TreeState.of(oracle), TreeState.of(fs.root()));
         if (!diff.isEmpty()) {
             fail(where() + "the mount differs from the oracle " + when + ":\n" + String.join("\n", diff) + "\n" + recent() + fs.logTail());
+        }
+    }
+
+    /** The oracle's clock sets its times differently, but the volume must keep its own: to the nanosecond. */
+    private void compareTimes(TreeState shown, String when) throws IOException {
+        List<String> diff = TreeState.differences(shown, TreeState.of(fs.root(), true));
+        if (!diff.isEmpty()) {
+            fail(where() + "the mount's times changed " + when + ":\n" + String.join("\n", diff) + "\n" + recent() + fs.logTail());
         }
     }
 

@@ -25,18 +25,25 @@ import java.util.stream.Collectors;
 /**
  * Everything {@link OracleIT} compares of a directory tree, read through the kernel: per relative path
  * the kind, permission bits, link count, size, a hash of the content (files) or the target (symlinks)
- * and the {@code user.*} xattrs; and which paths share an inode (hard links). Times are left out.
+ * and the {@code user.*} xattrs; and which paths share an inode (hard links). Times only when asked:
+ * another file system's clock sets them differently, but the same volume must keep them.
  */
 record TreeState(SortedMap<String, Entry> entries, Set<String> linkGroups) {
 
-    record Entry(String kind, String mode, int nlink, long size, String content, SortedMap<String, String> xattrs) {
+    record Entry(String kind, String mode, int nlink, long size, String content, SortedMap<String, String> xattrs, String times) {
         @Override
         public String toString() {
-            return kind + " " + mode + " nlink=" + nlink + " size=" + size + " " + content + (xattrs.isEmpty() ? "" : " xattrs=" + xattrs);
+            return kind + " " + mode + " nlink=" + nlink + " size=" + size + " " + content + (xattrs.isEmpty() ? "" : " xattrs=" + xattrs)
+                    + times;
         }
     }
 
     static TreeState of(Path root) throws IOException {
+        return of(root, false);
+    }
+
+    /** With {@code times}, each entry's mtime and ctime too, to the nanosecond. */
+    static TreeState of(Path root, boolean times) throws IOException {
         SortedMap<String, Entry> entries = new TreeMap<>();
         Map<Long, Set<String>> byInode = new HashMap<>();
         Files.walkFileTree(root, new SimpleFileVisitor<>() { // does not follow symlinks
@@ -62,7 +69,7 @@ record TreeState(SortedMap<String, Entry> entries, Set<String> linkGroups) {
             private void add(Path p) throws IOException {
                 String rel = root.relativize(p).toString();
                 Stat st = Stat.of(p);
-                entries.put(rel, entry(p, st));
+                entries.put(rel, entry(p, st, times ? " mtime=" + st.mtimeNs() + " ctime=" + st.ctimeNs() : ""));
                 if (st.type() != Stat.S_IFDIR) {
                     byInode.computeIfAbsent(st.ino(), k -> new TreeSet<>()).add(rel);
                 }
@@ -73,14 +80,14 @@ record TreeState(SortedMap<String, Entry> entries, Set<String> linkGroups) {
         return new TreeState(entries, groups);
     }
 
-    private static Entry entry(Path p, Stat st) throws IOException {
+    private static Entry entry(Path p, Stat st, String times) throws IOException {
         String mode = st.octalPermissions();
         return switch (st.type()) {
-            case Stat.S_IFREG -> new Entry("file", mode, st.nlink(), st.size(), "sha256=" + sha256(p), xattrs(p));
+            case Stat.S_IFREG -> new Entry("file", mode, st.nlink(), st.size(), "sha256=" + sha256(p), xattrs(p), times);
             // the size of a directory is the file system's own business (ext4: 4096)
-            case Stat.S_IFDIR -> new Entry("dir", mode, st.nlink(), 0, "", xattrs(p));
-            case Stat.S_IFLNK -> new Entry("symlink", mode, st.nlink(), st.size(), "-> " + Files.readSymbolicLink(p), new TreeMap<>());
-            default -> new Entry("type " + Integer.toOctalString(st.type()), mode, st.nlink(), st.size(), "", new TreeMap<>());
+            case Stat.S_IFDIR -> new Entry("dir", mode, st.nlink(), 0, "", xattrs(p), times);
+            case Stat.S_IFLNK -> new Entry("symlink", mode, st.nlink(), st.size(), "-> " + Files.readSymbolicLink(p), new TreeMap<>(), times);
+            default -> new Entry("type " + Integer.toOctalString(st.type()), mode, st.nlink(), st.size(), "", new TreeMap<>(), times);
         };
     }
 
