@@ -50,13 +50,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * </ul>
  * A seed fixes each worker's random stream, not the interleaving. Other seeds:
  * {@code -Dtgcryptfs.it.concurrent-namespace.seeds=3,4}; longer phases: {@code .steps=400}; more workers:
- * {@code .workers=8}; on OracleIT's flaky fake Bot API server: {@code .backend=flaky-telegram}.
+ * {@code .workers=8}; more kills in the middle: {@code .crashes=5}; on OracleIT's flaky fake Bot API
+ * server: {@code .backend=flaky-telegram}.
  */
 @Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ConcurrentNamespaceIT {
     private static final String PROPERTY = "tgcryptfs.it.concurrent-namespace.";
     private static final int WORKERS = Integer.getInteger(PROPERTY + "workers", 4);
     private static final int STEPS = Integer.getInteger(PROPERTY + "steps", 150);
+    /** Kills in the middle of the operations, each at a random step. */
+    private static final int CRASHES = Integer.getInteger(PROPERTY + "crashes", 1);
     private static final String SHARED = "s";
     /** On OracleIT's flaky fake Bot API server instead of the local backend (then each command may be run again). */
     private static final boolean FLAKY_TELEGRAM = "flaky-telegram".equals(System.getProperty(PROPERTY + "backend"));
@@ -123,11 +126,15 @@ class ConcurrentNamespaceIT {
         fs.start();
         expect(before, "after fsyncs and a crash");
 
-        events.add("kill -9 while the workers run, then mount");
-        crashWhileRunning(pool, 1 + 2 * STEPS);
-        fs.start();
-        before = settled("after a crash in the middle of the operations");
-        verify("after a crash in the middle of the operations");
+        SplittableRandom schedule = new SplittableRandom(~seed);
+        for (int crash = 1; crash <= CRASHES; crash++) {
+            int when = 1 + schedule.nextInt(STEPS - 1);
+            events.add("kill -9 while the workers run (at about step " + when + " of " + STEPS + "), then mount");
+            crashWhileRunning(pool, 1 + 2 * STEPS, when);
+            fs.start();
+            before = settled("after crash " + crash + " in the middle of the operations");
+            verify("after crash " + crash + " in the middle of the operations");
+        }
 
         events.add("unmount, then restore on a new machine and mount");
         fs.stop();
@@ -154,15 +161,15 @@ class ConcurrentNamespaceIT {
     }
 
     /**
-     * Kills the mount once every worker is a third of the way into {@link #STEPS} operations; what they
-     * see after it (a dead mount) is no failure, and their handles are gone with it.
+     * Kills the mount once every worker has run {@code when} of {@link #STEPS} operations; what they see
+     * after it (a dead mount) is no failure, and their handles are gone with it.
      */
-    private void crashWhileRunning(ExecutorService pool, int from) throws Exception {
+    private void crashWhileRunning(ExecutorService pool, int from, int when) throws Exception {
         CountDownLatch underWay = new CountDownLatch(WORKERS);
         List<Future<?>> running = new ArrayList<>();
         for (Worker w : workers) {
             running.add(pool.submit(() -> {
-                w.run(from, STEPS, from + STEPS / 3, underWay);
+                w.run(from, STEPS, from + when, underWay);
                 return null;
             }));
         }
