@@ -1,0 +1,63 @@
+package io.tgcryptfs.it;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Seeded random system calls on a plain directory and on the mount at once ({@code syscall_oracle.py}):
+ * the calls {@link OracleOps} cannot make from Java, on file descriptors (fsetxattr and the like,
+ * fchmod, fchown, fallocate, O_APPEND, lseek), renameat2's flags, utimensat with exact times, chown
+ * dropping set-id bits, fifos, copy_file_range. Each must end as on the plain directory, and the trees
+ * must match every 50 calls; then a remount must keep the tree, times included. Other seeds:
+ * {@code -Dtgcryptfs.it.syscall-oracle.seeds=3,4}; longer runs: {@code -Dtgcryptfs.it.syscall-oracle.steps=5000}.
+ */
+@Timeout(value = 300, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class SyscallOracleIT {
+    private static final String PROPERTY = "tgcryptfs.it.syscall-oracle.";
+    private static final int STEPS = Integer.getInteger(PROPERTY + "steps", 1500);
+    private static final Duration DEADLINE = Duration.ofSeconds(240);
+
+    static LongStream seeds() {
+        return Arrays.stream(System.getProperty(PROPERTY + "seeds", "1").split(",")).mapToLong(s -> Long.parseLong(s.strip()));
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void randomSystemCalls_endAsOnAPlainDirectory_andARemountKeepsTheTree(long seed) throws IOException {
+        MountFixture.assumeNotBaseline();
+        try (MountFixture mount = OracleIT.busyMount()) {
+            MountFixture fs = mount.start();
+            Path script = fs.workDir().resolve("syscall_oracle.py");
+            try (InputStream in = SyscallOracleIT.class.getResourceAsStream("syscall_oracle.py")) {
+                Files.copy(in, script);
+            }
+            Path oracle = fs.workDir().resolve("oracle");
+            Path tree = fs.root().resolve("t");
+            ToolResult r = MountFixture.run(List.of("python3", script.toString(), Long.toString(seed), Integer.toString(STEPS),
+                    oracle.toString(), tree.toString()), DEADLINE, Map.of("PYTHONDONTWRITEBYTECODE", "1"), fs.workDir());
+            if (r.exitCode() != 0) {
+                fail("seed " + seed + ": " + r.stdout() + r.stderr() + "\n" + fs.logTail());
+            }
+            System.out.printf("[SyscallOracleIT] seed %d: %s", seed, r.stdout());
+
+            TreeState shown = TreeState.of(tree, true);
+            fs.restart();
+            List<String> diff = TreeState.differences(shown, TreeState.of(tree, true));
+            if (!diff.isEmpty()) {
+                fail("seed " + seed + ": the tree changed across a remount:\n" + String.join("\n", diff) + "\n" + fs.logTail());
+            }
+        }
+    }
+}
