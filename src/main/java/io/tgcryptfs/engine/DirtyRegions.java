@@ -32,7 +32,7 @@ public final class DirtyRegions {
     }
 
     /** Whether any band of {@code ino} may hold unsealed data (a look over the dirty bands only). */
-    boolean mayHoldUnsealed(long ino) {
+    public boolean mayHoldUnsealed(long ino) {
         return handedOver.keySet().stream().anyMatch(b -> b.ino() == ino)
                 || unsealed.keySet().stream().anyMatch(b -> b.ino() == ino);
     }

@@ -4,6 +4,7 @@ import io.tgcryptfs.chunk.BlockGeometry;
 import io.tgcryptfs.chunk.ChunkStore;
 import io.tgcryptfs.journal.LocalSync;
 import io.tgcryptfs.engine.Band;
+import io.tgcryptfs.engine.DirtyRegions;
 import io.tgcryptfs.engine.EngineContext;
 import io.tgcryptfs.engine.EntityRegistry;
 import io.tgcryptfs.engine.FsResult;
@@ -55,6 +56,7 @@ public final class FsGateway {
     private final ActorRef<EntityRegistry.Command> inodes;
     private final ActorRef<EntityRegistry.Command> bands;
     private final OpenFiles openFiles;
+    private final DirtyRegions dirtyRegions;
     private final Duration timeout;
     private final long capacityBytes;
     private final AtomicLong nextHandle = new AtomicLong(1);
@@ -74,6 +76,7 @@ public final class FsGateway {
         this.inodes = inodes;
         this.bands = bands;
         this.openFiles = openFiles;
+        this.dirtyRegions = ctx.dirtyRegions();
         this.timeout = timeout;
         this.capacityBytes = capacityBytes;
     }
@@ -99,10 +102,22 @@ public final class FsGateway {
         return meta.read(r -> stat(r, ino));
     }
 
+    /**
+     * The stored bytes count as allocated (holes do not, as du expects), but a file that may hold data
+     * not stored yet never shows none: GNU tar --sparse archives a file of zero blocks as all holes
+     * without reading it, and did here. Such data is unsealed in the file's bands, or, while the file is
+     * open, in the kernel's page cache, where the writeback cache keeps it without a word to us and
+     * serves stat from attributes it was sent earlier: so an open file shows at least one block in every
+     * reply, from its CREATE on.
+     */
     private Stat stat(MetaReader r, long ino) {
         Inode inode = inode(r, ino);
-        long stored = inode.isRegular() ? ChunkStore.storedBlocks(r, ino) * geometry.blockSize() : inode.size();
-        return new Stat(inode, Math.min(inode.size(), stored));
+        if (!inode.isRegular()) {
+            return new Stat(inode, inode.size());
+        }
+        long stored = Math.min(inode.size(), ChunkStore.storedBlocks(r, ino) * geometry.blockSize());
+        boolean unstored = stored == 0 && (openFiles.isOpen(ino) || inode.size() > 0 && dirtyRegions.mayHoldUnsealed(ino));
+        return new Stat(inode, unstored ? Math.max(1, inode.size()) : stored);
     }
 
     public List<Listing> readdir(String path) {

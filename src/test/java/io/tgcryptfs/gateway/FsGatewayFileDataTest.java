@@ -93,6 +93,27 @@ class FsGatewayFileDataTest extends VolumeFixture {
         gw.release(h);
     }
 
+    /**
+     * GNU tar --sparse archives a file that shows no blocks as all holes, without reading it: a file that
+     * may hold data not stored yet (open, or unsealed) must never show none. Once stored and closed, only
+     * what is stored counts.
+     */
+    @Test
+    void aFileWithDataNotStoredYet_showsBlocks_andOnceStoredOnlyTheStoredOnes() {
+        long h = gw.create("/unsealed", 0644, Caller.ROOT);
+        assertEquals(1, gw.stat(h).allocatedBytes(), "an open file, empty to us: the kernel's cache may hold its bytes");
+        gw.write(h, 0, bytes(100)); // one partial block: it stays dirty in its band
+        assertEquals(100, gw.stat("/unsealed").allocatedBytes(), "blocks while the data is unsealed");
+        gw.release(h);
+        gw.syncAll();
+        assertEquals(100, gw.stat("/unsealed").allocatedBytes(), "the stored block, its part within the size");
+
+        long sparse = gw.create("/sparse", 0644, Caller.ROOT);
+        gw.ftruncate(sparse, 10 << 20);
+        gw.release(sparse);
+        assertEquals(0, gw.stat("/sparse").allocatedBytes(), "a closed file of holes shows none, as du expects");
+    }
+
     @Test
     void create_write_read_roundTrips() {
         byte[] data = "hello, encrypted world".getBytes();
