@@ -44,6 +44,8 @@ public final class TgcryptFuse extends FuseStubFS {
     private static final int XATTR_CREATE = 1;
     private static final int XATTR_REPLACE = 2;
     private static final int FALLOC_FL_KEEP_SIZE = 1;
+    private static final int FALLOC_FL_PUNCH_HOLE = 2;
+    private static final int FALLOC_FL_ZERO_RANGE = 0x10;
 
     /**
      * Threads serving FUSE requests: enough for reads, writes and Samba's clients to overlap while some
@@ -405,12 +407,17 @@ public final class TgcryptFuse extends FuseStubFS {
     @Override
     public int fallocate(String path, int mode, long offset, long length, FuseFileInfo fi) {
         return run("fallocate", () -> {
-            if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0) {
+            if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) {
                 throw new FsException(FsError.NOT_SUPPORTED, "fallocate mode " + mode);
             }
+            long handle = fi.fh.get();
             long end = offset + length;
-            if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && gateway.getattr(fi.fh.get()).size() < end) {
-                gateway.ftruncate(fi.fh.get(), end);
+            long size = gateway.getattr(handle).size();
+            if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && size < end) {
+                gateway.ftruncate(handle, end); // what lies past the old size reads as zeros already
+            }
+            if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) {
+                gateway.zeroRange(handle, offset, Math.min(end, size));
             }
             return 0;
         });

@@ -59,6 +59,8 @@ public final class FsGateway {
     private final DirtyRegions dirtyRegions;
     private final Duration timeout;
     private final long capacityBytes;
+    /** The zeros of a zeroed range go to the bands a band's worth at a time. */
+    private static final int ZERO_PIECE = 1 << 20;
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final ConcurrentHashMap<Long, OpenHandle> handles = new ConcurrentHashMap<>();
 
@@ -229,6 +231,20 @@ public final class FsGateway {
 
     public Inode ftruncate(long handle, long size) {
         return truncateInode(inoOf(handle), size);
+    }
+
+    /**
+     * Zeros {@code [from, to)} of an open file, moving its times (fallocate's hole punching and zeroing):
+     * written as zeros, which seal to holes that store nothing.
+     */
+    public void zeroRange(long handle, long from, long to) {
+        OpenHandle open = handleOf(handle);
+        for (long at = from; at < to; ) {
+            int n = (int) Math.min(ZERO_PIECE, to - at);
+            open.wrote();
+            data.write(open.ino, at, new byte[n], WriteTimes.MOVED_BY_WRITE);
+            at += n;
+        }
     }
 
     // ---- an open file by its inode number -------------------------------------------------------

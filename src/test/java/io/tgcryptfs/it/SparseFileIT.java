@@ -78,6 +78,35 @@ class SparseFileIT {
         assertEquals("0", out.strip(), "files whose archive differs from them or that showed no blocks while written, of 5");
     }
 
+    /** fallocate's hole punching zeros the range, keeps the size, and the punched blocks stop taking space. */
+    @Test
+    void punchingAHole_zerosTheRange_keepsTheSize_andFreesTheBlocks() {
+        Path dir = fs.newDir("punch");
+        Path file = dir.resolve("f");
+        fs.python("""
+                data = bytes(range(256)) * 4096  # 1 MiB, four blocks
+                with open(args[0], "wb") as f:
+                    f.write(data)
+                """, file.toString()).assertOk();
+        fs.cli("sync").assertOk();
+        String out = fs.python("""
+                import ctypes
+                libc = ctypes.CDLL(None, use_errno=True)
+                fd = os.open(args[0], os.O_RDWR)
+                check(libc.fallocate(fd, 3, ctypes.c_long(256 << 10), ctypes.c_long(512 << 10)))  # PUNCH_HOLE | KEEP_SIZE
+                os.close(fd)
+                with open(args[0], "rb") as f:
+                    data = f.read()
+                expected = bytes(range(256)) * 4096
+                expected = expected[:256 << 10] + bytes(512 << 10) + expected[768 << 10:]
+                print(len(data), data == expected)
+                """, file.toString()).assertOk().out();
+        assertEquals("1048576 True", out.strip(), "size kept, the range zeros, the rest as written");
+        fs.cli("sync").assertOk();
+        long allocated = 512L * Long.parseLong(fs.run("stat", "-c", "%b", file.toString()).assertOk().stdout().strip());
+        assertEquals(2 * 256 * 1024, allocated, "two of the four blocks stored, the punched two not");
+    }
+
     private static void assertHolesAndByte(Path file, long offset, String when) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             for (long at : new long[] {0, 1L << 20, 5 * GiB + 12345, offset - (1 << 20), offset - 4096}) {

@@ -21,7 +21,7 @@ import sys
 libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 AT_FDCWD = -100
 RENAME_NOREPLACE, RENAME_EXCHANGE = 1, 2
-FALLOC_FL_KEEP_SIZE = 1
+FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE = 1, 2, 0x10
 UTIME_OMIT = (1 << 30) - 2
 BLOCK = 256 << 10
 # Where tgcryptfs differs from ext4 on purpose (docs/architecture.md, "Where it differs from ext4"):
@@ -58,11 +58,15 @@ class Oracle:
         self.fds = []  # [fd on the oracle, fd on the mount, what was opened]
         self.history = []
         self.step = 0
+        self.fd_ino = None  # the oracle's inode of the descriptor the next call uses, for the history
 
     # ------------------------------------------------------------------ running one call on both trees
 
     def both(self, text, call):
         """Runs call(root, side) on each tree; both must end alike."""
+        if self.fd_ino is not None:
+            text += " [ino %d]" % self.fd_ino
+            self.fd_ino = None
         self.history.append("%d: %s" % (self.step, text))
         outcomes = []
         for side, root in enumerate(self.roots):
@@ -72,6 +76,7 @@ class Oracle:
                 outcomes.append("error " + errno.errorcode.get(e.errno, str(e.errno)))
         if outcomes[0] != outcomes[1]:
             self.fail("%s\n  oracle: %s\n  mount:  %s" % (text, outcomes[0], outcomes[1]))
+        self.history[-1] += " -> " + outcomes[0][:40]
         return outcomes[0]
 
     def fail(self, what):
@@ -82,13 +87,20 @@ class Oracle:
                 print("  fd%d: opened as %s; on the oracle now mode %o, nlink %d" % (i, f[2], st.st_mode, st.st_nlink))
             except (OSError, TypeError):
                 print("  fd%d: opened as %s" % (i, f[2]))
-        print("calls (the last 60 of %d):\n  %s" % (len(self.history), "\n  ".join(self.history[-60:])))
+        shown = int(os.environ.get("ORACLE_HISTORY", "60"))
+        print("calls (the last %d of %d):\n  %s" % (min(shown, len(self.history)), len(self.history), "\n  ".join(self.history[-shown:])))
         sys.exit(1)
 
     # ------------------------------------------------------------------ choosing
 
     def name(self):
-        return self.rnd.choice(NAMES)
+        """A name; the oracle's inode under it, if any, goes into the history with the next call."""
+        p = self.rnd.choice(NAMES)
+        try:
+            self.fd_ino = os.lstat(os.path.join(self.roots[0], p)).st_ino
+        except OSError:
+            pass
+        return p
 
     def data(self):
         n = self.rnd.choice([1, 100, 4096, 5000, BLOCK, 70000, 300000])
@@ -160,6 +172,8 @@ class Oracle:
             if not alive:
                 raise Skip()
             i = alive[i % len(alive)]
+        if self.fds[i][0] is not None:
+            self.fd_ino = os.fstat(self.fds[i][0]).st_ino
         return i, self.fds[i]
 
     def pwrite(self):
@@ -191,7 +205,9 @@ class Oracle:
 
     def fallocate(self):
         i, f = self.fd()
-        mode, at, n = self.rnd.choice([0, FALLOC_FL_KEEP_SIZE]), self.offset(), self.rnd.choice([1, 4096, BLOCK, 1 << 20])
+        mode = self.rnd.choice([0, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, FALLOC_FL_ZERO_RANGE,
+                                FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE])
+        at, n = self.offset(), self.rnd.choice([1, 4096, BLOCK, 1 << 20, 3 * BLOCK + 5])
         self.both("fallocate fd%d mode %d @%d %d" % (i, mode, at, n),
                   lambda root, side: check(libc.fallocate(f[side], mode, ctypes.c_long(at), ctypes.c_long(n))))
 
@@ -208,7 +224,7 @@ class Oracle:
         else:
             value = self.rnd.randbytes(self.rnd.choice([0, 10, 900]))  # ext4 keeps a file's xattrs in one 4 KiB block
             flags = self.rnd.choice([0, os.XATTR_CREATE, os.XATTR_REPLACE])
-            self.both("fsetxattr fd%d %s %d bytes flags %d" % (i, name, len(value), flags),
+            self.both("fsetxattr fd%d %s %s flags %d" % (i, name, digest(value), flags),
                       lambda root, side: os.setxattr(f[side], name, value, flags))
 
     def fchmod(self):
@@ -251,7 +267,8 @@ class Oracle:
         if self.rnd.randrange(2):
             self.both("link %s %s" % (a, b), lambda root, side: os.link(os.path.join(root, a), os.path.join(root, b), follow_symlinks=False))
         else:
-            target = self.rnd.choice(["f", "d/f", "../g", "nowhere"])
+            # relative targets without "..": a link must never lead out of its tree (or to another run's files)
+            target = self.rnd.choice(["f", "d/f", "e", "nowhere", "/nonexistent-tgcryptfs-oracle/x"])
             self.both("symlink %s -> %s" % (b, target), lambda root, side: os.symlink(target, os.path.join(root, b)))
 
     def remove(self):
