@@ -194,7 +194,7 @@ public final class Namespace {
             w.deleteEntry(parentIno, name);
             w.deleteEntry(ino, PARENT);
             w.putInode(withParentChange(parent, -1, now));
-            removeInode(w, dir);
+            removeDirectoryInode(w, dir, now);
             return Done.INSTANCE;
         });
     }
@@ -246,7 +246,7 @@ public final class Namespace {
                 dropHiddenEntries(w, replaced.ino());
                 w.deleteEntry(replaced.ino(), PARENT);
                 newParent = withParentChange(newParent, -1, now);
-                removeInode(w, replaced);
+                removeDirectoryInode(w, replaced, now);
             } else {
                 dropLink(w, replaced, now, deleted);
             }
@@ -296,13 +296,19 @@ public final class Namespace {
         hiddenFiles.dropDirectory(dir);
     }
 
-    /** The last handle of {@code ino}, which lost its last name while open, was closed: delete it. */
+    /** The last handle of {@code ino}, which lost its last name while open (a file or a directory), was closed: delete it. */
     public void released(long ino) {
         if (openFiles.isOpen(ino)) {
             return;
         }
         deleting((w, deleted) -> {
-            w.inode(ino).filter(i -> i.nlink() == 0).ifPresent(i -> purge(w, i, deleted));
+            w.inode(ino).filter(i -> i.nlink() == 0).ifPresent(i -> {
+                if (i.isDirectory()) {
+                    purgeInode(ctx, w, i); // no bands to tell
+                } else {
+                    purge(w, i, deleted);
+                }
+            });
             return null;
         });
     }
@@ -330,8 +336,14 @@ public final class Namespace {
         }
     }
 
-    private void removeInode(MetaWriter w, Inode inode) {
-        purgeInode(ctx, w, inode); // a directory: no bands to tell
+    /** A directory lost its name: deleted now, or, if open, kept unnamed (an orphan) until its last close. */
+    private void removeDirectoryInode(MetaWriter w, Inode dir, Timestamp now) {
+        if (openFiles.keepUnlinked(dir.ino())) {
+            w.putInode(dir.withNlink(0, now));
+            w.addOrphan(dir.ino());
+        } else {
+            purgeInode(ctx, w, dir); // no bands to tell
+        }
     }
 
     private void purge(MetaWriter w, Inode inode, List<Long> deleted) {

@@ -185,6 +185,22 @@ public final class TgcryptFuse extends FuseStubFS {
     }
 
     @Override
+    public int opendir(String path, FuseFileInfo fi) {
+        return run("opendir", () -> {
+            fi.fh.set(gateway.opendir(path));
+            return 0;
+        });
+    }
+
+    @Override
+    public int releasedir(String path, FuseFileInfo fi) {
+        return run("releasedir", () -> {
+            gateway.release(fi.fh.get());
+            return 0;
+        });
+    }
+
+    @Override
     public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
         return run("readdir", () -> {
             List<Listing> entries = gateway.readdir(path);

@@ -333,6 +333,18 @@ public final class FsGateway {
         return newHandle(ino);
     }
 
+    /**
+     * Opens a directory: counted as open, so that removing it while open keeps its inode, unnamed, until
+     * {@link #release} (an fstat or fchmod of the descriptor goes on working, as on ext4).
+     */
+    public long opendir(String path) {
+        long ino = ino(path);
+        if (!meta.read(r -> inode(r, ino)).isDirectory()) {
+            throw new FsException(FsError.NOT_DIRECTORY, path + " is not a directory");
+        }
+        return newHandle(ino);
+    }
+
     /** Creates a regular file and opens it. */
     public long create(String path, int mode, Caller caller) {
         Inode inode = mknod(path, FileKind.REGULAR, mode, 0, caller);

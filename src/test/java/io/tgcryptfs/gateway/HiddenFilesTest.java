@@ -145,4 +145,29 @@ class HiddenFilesTest extends VolumeFixture {
         assertFsError(FsError.NOT_FOUND, () -> gw.getattr(HIDDEN));
         assertEquals(1, gw.statfs().inodes(), "only the root: the orphan was purged at start-up");
     }
+
+    /** A directory removed while open is kept unnamed until its last close, or the next start. */
+    @Test
+    void aDirectoryRemovedWhileOpen_livesUntilItsLastClose_orTheNextStart() {
+        gw.mknod("/d", FileKind.DIRECTORY, 0755, 0, Caller.ROOT);
+        gw.mknod("/e", FileKind.DIRECTORY, 0755, 0, Caller.ROOT);
+        long d = gw.opendir("/d");
+        long e = gw.opendir("/e");
+        long dIno = gw.getattr("/d").ino();
+        gw.rmdir("/d");
+        gw.mknod("/x", FileKind.DIRECTORY, 0755, 0, Caller.ROOT);
+        gw.rename("/x", "/e"); // an empty directory over the open one
+
+        assertEquals(List.of(".", "..", "e"), names("/"));
+        assertEquals(0, gw.statInode(dIno).inode().nlink(), "unnamed, still there");
+        gw.chmodInode(dIno, 0700, io.tgcryptfs.engine.TimeChange.Now.INSTANCE);
+        assertEquals(0700, gw.statInode(dIno).inode().mode());
+        gw.release(d);
+        assertTrue(vol.stores.meta.read(r -> r.inode(dIno)).isEmpty(), "deleted at its last close");
+
+        vol.close(); // e's handle is never released: a crash or an unmount with it open
+        openVolume(FixtureOptions.defaults().uploads(false));
+        assertEquals(List.of(".", "..", "e"), names("/"));
+        assertEquals(2, gw.statfs().inodes(), "the root and the new e: the orphan was purged at start-up");
+    }
 }

@@ -279,4 +279,41 @@ class DirectoryIT {
             return s.map(p -> p.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
         }
     }
+
+    /**
+     * A directory removed (rmdir, or a rename over it) while open lives on, unnamed, until its last close,
+     * as on ext4: fstat, fchmod, fchown, the xattr calls and fsync on its descriptor work, and it lists
+     * empty. They answered ENOENT (found by SyscallOracleIT).
+     */
+    @Test
+    void aDirectoryRemovedWhileOpen_servesItsDescriptorUntilClosed() {
+        Path dir = fs.newDir("removedopen");
+        String out = fs.python("""
+                base = args[0]
+                for how in ("rmdir", "rename"):
+                    d = os.path.join(base, how)
+                    os.mkdir(d)
+                    os.setxattr(d, "user.k", b"v")
+                    fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+                    if how == "rmdir":
+                        os.rmdir(d)
+                    else:
+                        o = os.path.join(base, "other")
+                        os.mkdir(o)
+                        os.rename(o, d)
+                    os.fchmod(fd, 0o700)
+                    os.fchown(fd, 1000, 1000)
+                    os.setxattr(fd, "user.j", b"w")
+                    os.fsync(fd)
+                    st = os.fstat(fd)
+                    print(how, oct(st.st_mode), st.st_nlink, st.st_uid, os.listdir(fd), os.getxattr(fd, "user.k"),
+                          sorted(os.listxattr(fd)))
+                    os.close(fd)
+                print(sorted(os.listdir(base)))
+                """, dir.toString()).assertOk().out();
+        assertEquals("""
+                rmdir 0o40700 0 1000 [] b'v' ['user.j', 'user.k']
+                rename 0o40700 0 1000 [] b'v' ['user.j', 'user.k']
+                ['rename']""", out.strip(), "what ext4 answers");
+    }
 }

@@ -6,8 +6,8 @@ Every call runs on both trees with the same arguments and must end the same way 
 errno's name); every few steps the trees are compared whole (kind, mode with set-id bits, owner, link
 count, size, content, user xattrs, symlink targets). Covers what the Java OracleOps cannot reach: calls
 on file descriptors (fsetxattr and the like, fchmod, fchown, fallocate, O_APPEND, lseek, ftruncate),
-renameat2's flags, utimensat with exact times and UTIME_OMIT, chown dropping set-id bits, fifos, and
-copy_file_range. Prints the history and exits 1 at the first difference.
+renameat2's flags, utimensat with exact times and UTIME_OMIT, chown dropping set-id bits, fifos,
+copy_file_range, and descriptors of directories removed while open. Prints the history and exits 1 at the first difference.
 """
 import ctypes
 import ctypes.util
@@ -24,11 +24,11 @@ RENAME_NOREPLACE, RENAME_EXCHANGE = 1, 2
 FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE = 1, 2, 0x10
 UTIME_OMIT = (1 << 30) - 2
 BLOCK = 256 << 10
-# Where tgcryptfs differs from ext4 on purpose (docs/architecture.md, "Where it differs from ext4"):
-# renameat2's flags answer EINVAL (libfuse 2 has no rename2), and a directory or fifo whose last name
-# went while it was open has no attributes or xattrs left for calls on its descriptor.
+# Where tgcryptfs differs from ext4 (docs/architecture.md, "Where behaviour differs from ext4"):
+# renameat2's flags answer EINVAL (libfuse 2 has no rename2), and a fifo whose last name went while it
+# was open has no attributes or xattrs left for calls on its descriptor (its opens never reach FUSE).
 RENAME_FLAGS = []
-ORPHAN_CALLS = False
+ORPHAN_FIFO_CALLS = False
 MAX_FILE = 3 << 20
 
 NAMES = ["f", "g", "h", "d/f", "d/g", "d/e/f", "d", "e", "d/e", "l"]
@@ -167,8 +167,8 @@ class Oracle:
 
     def fd(self, closing=False):
         i = self.rnd.randrange(len(self.fds))
-        if not ORPHAN_CALLS and not closing:
-            alive = [k for k, f in enumerate(self.fds) if not orphan(os.fstat(f[0]))]
+        if not ORPHAN_FIFO_CALLS and not closing:
+            alive = [k for k, f in enumerate(self.fds) if not orphan_fifo(os.fstat(f[0]))]
             if not alive:
                 raise Skip()
             i = alive[i % len(alive)]
@@ -343,9 +343,9 @@ class Oracle:
             self.close()
 
 
-def orphan(st):
-    """A directory, fifo or symlink whose last name is gone, though still open."""
-    return st.st_nlink == 0 and not stat.S_ISREG(st.st_mode)
+def orphan_fifo(st):
+    """A fifo whose last name is gone, though still open."""
+    return st.st_nlink == 0 and stat.S_ISFIFO(st.st_mode)
 
 
 def digest(b):
