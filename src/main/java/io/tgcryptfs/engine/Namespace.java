@@ -205,14 +205,19 @@ public final class Namespace {
      * @return whether a directory moved: the paths under its old name now name nothing, or other files
      */
     public boolean rename(Lookup oldParentDir, String oldName, Lookup newParentDir, String newName) {
+        return rename(oldParentDir, oldName, newParentDir, newName, false);
+    }
+
+    /** As above; with {@code noReplace}, fails with EXISTS instead of replacing (renameat2's RENAME_NOREPLACE). */
+    public boolean rename(Lookup oldParentDir, String oldName, Lookup newParentDir, String newName, boolean noReplace) {
         return deleting((w, deleted) -> {
             long oldParent = oldParentDir.in(w);
             long newParent = newParentDir.in(w);
-            return rename(w, new Rename(oldParent, oldName, newParent, newName), deleted);
+            return rename(w, new Rename(oldParent, oldName, newParent, newName, noReplace), deleted);
         });
     }
 
-    private record Rename(long oldParent, String oldName, long newParent, String newName) {
+    private record Rename(long oldParent, String oldName, long newParent, String newName, boolean noReplace) {
     }
 
     private boolean rename(MetaWriter w, Rename m, List<Long> deleted) {
@@ -221,6 +226,9 @@ public final class Namespace {
         long ino = w.lookup(m.oldParent(), m.oldName()).orElseThrow(() -> notFound(m.oldName()));
         Inode moving = w.inode(ino).orElseThrow(() -> notFound(m.oldName()));
         OptionalLong target = w.lookup(m.newParent(), m.newName());
+        if (target.isPresent() && m.noReplace()) {
+            throw new FsException(FsError.EXISTS, m.newName() + " exists");
+        }
         if (target.isPresent() && target.getAsLong() == ino) {
             return false; // both names are links to the same file: POSIX says do nothing
         }

@@ -41,6 +41,9 @@ final class ReplyChannel {
 
         /** @return the length of the reply body written to {@code out}, or the negative errno to answer */
         int serve(int opcode, long ino, Pointer request, int length, Pointer out);
+
+        /** Whether directory {@code dir} (an inode number) holds {@code name}: a RENAME2 must not replace it ({@link RenameFlags}). */
+        boolean named(long dir, String name);
     }
 
     /** libfuse's {@code send} channel operation. */
@@ -50,6 +53,8 @@ final class ReplyChannel {
     }
 
     private static final int ESTALE = 116;
+    private static final int EEXIST = 17;
+    private static final int EINVAL = 22;
 
     private final LibC libc;
     private final Runtime runtime;
@@ -102,6 +107,17 @@ final class ReplyChannel {
             return;
         }
         opcode = request.getInt(Wire.IN_OPCODE);
+        RenameFlags.note(false);
+        if (opcode == Wire.RENAME2) {
+            int errno = renameWithoutReplacing(request, length);
+            if (errno != 0) {
+                answer(NodeIdRewriter.unique(request), errno);
+                return;
+            }
+            length = RenameFlags.toRename(request, length);
+            opcode = Wire.RENAME;
+            RenameFlags.note(true);
+        }
         this.request = request;
         this.requestLength = length;
         kernelNode = request.getLong(Wire.IN_NODE_ID);
@@ -114,6 +130,18 @@ final class ReplyChannel {
             case FORGOTTEN -> {
             }
         }
+    }
+
+    /** 0 to go on with the RENAME2 as a RENAME that must not replace, or the errno to answer it with. */
+    private int renameWithoutReplacing(Pointer request, int length) {
+        if (!RenameFlags.onlyNoReplace(request, length)) {
+            return EINVAL; // RENAME_EXCHANGE, RENAME_WHITEOUT: not supported
+        }
+        String name = RenameFlags.newName(request, length);
+        if (name == null) {
+            return EINVAL;
+        }
+        return pathless.named(RenameFlags.newDirectory(request), name) ? EEXIST : 0;
     }
 
     private int send(Pointer ignored, Pointer iov, long count) {

@@ -123,7 +123,7 @@ public final class TgcryptFuse extends FuseStubFS {
         try {
             if (FuseLoop.run(args.toArray(String[]::new), fuseOperations, WORKERS, attrValidity,
                     new InitReply.Wanted(maxRequestBytes, writebackCache,
-                    () -> writeTimes = WriteTimes.SENT_BY_KERNEL), this::servePathless,
+                    () -> writeTimes = WriteTimes.SENT_BY_KERNEL), byInode(),
                     () -> ReadAhead.apply(mountPoint, readAheadBytes)) != 0) {
                 throw new ru.serce.jnrfuse.FuseException("Unable to mount FS");
             }
@@ -138,6 +138,25 @@ public final class TgcryptFuse extends FuseStubFS {
                 // the hook is running or about to: nothing to remove
             }
         }
+    }
+
+    /** What the workers serve by inode number, past libfuse. */
+    private ReplyChannel.Pathless byInode() {
+        return new ReplyChannel.Pathless() {
+            @Override
+            public int serve(int opcode, long ino, Pointer request, int length, Pointer out) {
+                return servePathless(opcode, ino, request, length, out);
+            }
+
+            @Override
+            public boolean named(long dir, String name) {
+                try {
+                    return gateway.named(dir, name);
+                } catch (FsException e) {
+                    return false; // no such directory: the rename fails on its own
+                }
+            }
+        };
     }
 
     private int servePathless(int opcode, long ino, Pointer request, int length, Pointer out) {
@@ -278,7 +297,7 @@ public final class TgcryptFuse extends FuseStubFS {
     @Override
     public int rename(String from, String to) {
         return run("rename", () -> {
-            gateway.rename(from, to);
+            gateway.rename(from, to, RenameFlags.noReplace());
             return 0;
         });
     }

@@ -188,11 +188,21 @@ public final class FsGateway {
     }
 
     public void rename(String from, String to) {
+        rename(from, to, false);
+    }
+
+    /** @param noReplace fail with EXISTS when {@code to} exists (renameat2's RENAME_NOREPLACE) */
+    public void rename(String from, String to, boolean noReplace) {
         String[] a = PathNames.split(from);
         String[] b = PathNames.split(to);
-        if (namespace.rename(paths.directory(a[0]), a[1], paths.directory(b[0]), b[1])) {
+        if (namespace.rename(paths.directory(a[0]), a[1], paths.directory(b[0]), b[1], noReplace)) {
             paths.directoryMoved();
         }
+    }
+
+    /** Whether directory {@code dir} holds {@code name}. */
+    public boolean named(long dir, String name) {
+        return meta.read(r -> r.lookup(dir, name).isPresent());
     }
 
     // ---- attributes ----------------------------------------------------------------------------

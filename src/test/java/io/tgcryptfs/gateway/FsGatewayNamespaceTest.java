@@ -410,4 +410,15 @@ class FsGatewayNamespaceTest extends VolumeFixture {
         gw.rmdir("/d");
         assertEquals(1, gw.statfs().inodes());
     }
+
+    @Test
+    void renameWithoutReplacing_failsOverAnyTarget_evenAnotherNameOfTheSameFile() {
+        vol.writeFile("/a", bytes(10));
+        vol.writeFile("/b", bytes(10));
+        gw.link("/a", "/a2");
+        assertFsError(FsError.EXISTS, () -> gw.rename("/a", "/b", true));
+        assertFsError(FsError.EXISTS, () -> gw.rename("/a", "/a2", true));
+        gw.rename("/a", "/c", true);
+        assertEquals(List.of(".", "..", "a2", "b", "c"), gw.readdir("/").stream().map(Listing::name).toList());
+    }
 }

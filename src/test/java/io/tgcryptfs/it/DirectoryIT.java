@@ -316,4 +316,28 @@ class DirectoryIT {
                 rename 0o40700 0 1000 [] b'v' ['user.j', 'user.k']
                 ['rename']""", out.strip(), "what ext4 answers");
     }
+
+    /**
+     * renameat2's RENAME_NOREPLACE (mv -n, Samba 4.19 on): EEXIST over an existing target, open or not,
+     * a plain rename otherwise; RENAME_EXCHANGE answers EINVAL (not supported). All answered EINVAL before.
+     */
+    @Test
+    void renameWithoutReplacing_refusesAnExistingTarget_andRenamesOtherwise() {
+        Path dir = fs.newDir("noreplace");
+        String out = fs.python("""
+                os.chdir(args[0])
+                for n in ("a", "b", "open"):
+                    with open(n, "w") as f:
+                        f.write(n)
+                held = os.open("open", os.O_RDONLY)
+                def rename2(a, b, flags):
+                    if libc.renameat2(-100, a.encode(), -100, b.encode(), flags) == 0:
+                        return "ok"
+                    return errno.errorcode[ctypes.get_errno()]
+                print(rename2("a", "b", 1), rename2("a", "open", 1), rename2("a", "c", 1), rename2("b", "c", 2),
+                      sorted(os.listdir(".")), open("b").read(), open("c").read(), open("open").read())
+                os.close(held)
+                """, dir.toString()).assertOk().out();
+        assertEquals("EEXIST EEXIST ok EINVAL ['b', 'c', 'open'] b a open", out.strip());
+    }
 }

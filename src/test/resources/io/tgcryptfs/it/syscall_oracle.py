@@ -25,9 +25,10 @@ FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE = 1, 2, 0x10
 UTIME_OMIT = (1 << 30) - 2
 BLOCK = 256 << 10
 # Where tgcryptfs differs from ext4 (docs/architecture.md, "Where behaviour differs from ext4"):
-# renameat2's flags answer EINVAL (libfuse 2 has no rename2), and a fifo whose last name went while it
-# was open has no attributes or xattrs left for calls on its descriptor (its opens never reach FUSE).
-RENAME_FLAGS = []
+# RENAME_EXCHANGE answers EINVAL (libfuse 2 has no rename2; RENAME_NOREPLACE is served around it), and
+# a fifo whose last name went while it was open has no attributes or xattrs left for calls on its
+# descriptor (its opens never reach FUSE).
+RENAME_FLAGS = [RENAME_NOREPLACE]
 ORPHAN_FIFO_CALLS = False
 MAX_FILE = 3 << 20
 
@@ -258,7 +259,9 @@ class Oracle:
 
     def rename(self):
         a, b = self.name(), self.name()
-        flags = self.rnd.choice([0, 0] + RENAME_FLAGS)
+        flags = self.rnd.choice([0, 0, RENAME_NOREPLACE, RENAME_EXCHANGE])
+        if flags and flags not in RENAME_FLAGS:
+            flags = 0
         self.both("renameat2 %s %s flags %d" % (a, b, flags), lambda root, side: check(libc.renameat2(
             AT_FDCWD, os.path.join(root, a).encode(), AT_FDCWD, os.path.join(root, b).encode(), flags)))
 
