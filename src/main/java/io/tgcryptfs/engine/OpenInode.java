@@ -24,8 +24,14 @@ public final class OpenInode extends AbstractBehavior<OpenInode.Command> {
     public interface Command {
     }
 
-    /** Set the size; the caller has flushed the inode's bands first. */
-    public record Truncate(long size, ActorRef<FsResult<Inode>> replyTo) implements Command {
+    /**
+     * Set the size, moving mtime and ctime unless {@code keepTimes} (the kernel keeps them itself under
+     * the writeback cache, see {@code gateway.WriteTimes}); the caller has flushed the inode's bands first.
+     */
+    public record Truncate(long size, boolean keepTimes, ActorRef<FsResult<Inode>> replyTo) implements Command {
+        public Truncate(long size, ActorRef<FsResult<Inode>> replyTo) {
+            this(size, false, replyTo);
+        }
     }
 
     public enum Stop implements Command {
@@ -69,11 +75,11 @@ public final class OpenInode extends AbstractBehavior<OpenInode.Command> {
 
     private Behavior<Command> onTruncate(Truncate m) {
         touch();
-        m.replyTo().tell(FsResult.of(() -> truncate(m.size())));
+        m.replyTo().tell(FsResult.of(() -> truncate(m.size(), m.keepTimes())));
         return this;
     }
 
-    private Inode truncate(long size) {
+    private Inode truncate(long size, boolean keepTimes) {
         if (size < 0) {
             throw new FsException(FsError.INVALID, "negative size");
         }
@@ -85,7 +91,7 @@ public final class OpenInode extends AbstractBehavior<OpenInode.Command> {
                 throw new FsException(FsError.IS_DIRECTORY, "cannot truncate a directory");
             }
             ctx.chunks().dropBlocksFrom(w, ino, ctx.geometry().firstBlockAtOrAfter(size));
-            return inode.withSize(size, ctx.now());
+            return keepTimes ? inode.withSizeOnly(size) : inode.withSize(size, ctx.now());
         });
         if (partial && ctx.meta().read(r -> r.block(ino, boundary)).isPresent()) {
             // the bytes past the new end inside the last block must read as zeros if the file grows again

@@ -449,10 +449,10 @@ public final class TgcryptFuse extends FuseStubFS {
             long end = offset + length;
             long size = gateway.getattr(handle).size();
             if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && size < end) {
-                gateway.ftruncate(handle, end); // what lies past the old size reads as zeros already
+                gateway.allocate(handle, end, writeTimes); // what lies past the old size reads as zeros already
             }
             if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) {
-                gateway.zeroRange(handle, offset, Math.min(end, size));
+                gateway.zeroRange(handle, offset, Math.min(end, size), writeTimes);
             }
             return 0;
         });

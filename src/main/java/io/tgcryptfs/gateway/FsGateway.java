@@ -244,15 +244,26 @@ public final class FsGateway {
     }
 
     /**
-     * Zeros {@code [from, to)} of an open file, moving its times (fallocate's hole punching and zeroing):
-     * written as zeros, which seal to holes that store nothing.
+     * fallocate's size change: as {@link #ftruncate}, but with {@link WriteTimes#SENT_BY_KERNEL} the times
+     * stay: the kernel moves them itself, and sends them, if they changed, when it writes the inode back.
+     * Set here, they would differ from what the kernel shows until a remount (SyscallOracleIT found it).
      */
-    public void zeroRange(long handle, long from, long to) {
+    public void allocate(long handle, long size, WriteTimes times) {
+        long ino = inoOf(handle);
+        data.flushBands(ino);
+        this.<Inode>askInode(ino, r -> new OpenInode.Truncate(size, times == WriteTimes.SENT_BY_KERNEL, r));
+    }
+
+    /**
+     * Zeros {@code [from, to)} of an open file (fallocate's hole punching and zeroing), with the times
+     * moved as by a write: written as zeros, which seal to holes that store nothing.
+     */
+    public void zeroRange(long handle, long from, long to, WriteTimes times) {
         OpenHandle open = handleOf(handle);
         for (long at = from; at < to; ) {
             int n = (int) Math.min(ZERO_PIECE, to - at);
             open.wrote();
-            data.write(open.ino, at, new byte[n], WriteTimes.MOVED_BY_WRITE);
+            data.write(open.ino, at, new byte[n], times);
             at += n;
         }
     }

@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -105,6 +106,28 @@ class SparseFileIT {
         fs.cli("sync").assertOk();
         long allocated = 512L * Long.parseLong(fs.run("stat", "-c", "%b", file.toString()).assertOk().stdout().strip());
         assertEquals(2 * 256 * 1024, allocated, "two of the four blocks stored, the punched two not");
+    }
+
+    /**
+     * Under the writeback cache the kernel keeps a file's times and shows its own: a fallocate that moved
+     * them on our side showed one time before a remount and another after (SyscallOracleIT found it).
+     */
+    @Test
+    void fallocate_leavesTheTimesTheKernelShows_acrossARemount() throws IOException {
+        Path dir = fs.newDir("falloctimes");
+        fs.python("""
+                import ctypes
+                libc = ctypes.CDLL(None, use_errno=True)
+                for i in range(20):
+                    fd = os.open(os.path.join(args[0], "f%d" % i), os.O_RDWR | os.O_CREAT, 0o644)
+                    os.write(fd, b"x" * 5000)
+                    check(libc.fallocate(fd, 0, ctypes.c_long(0), ctypes.c_long(300000)))  # grows the file
+                    check(libc.fallocate(fd, 3, ctypes.c_long(0), ctypes.c_long(4096)))  # punches a hole
+                    os.close(fd)
+                """, dir.toString()).assertOk();
+        TreeState shown = TreeState.of(dir, true);
+        fs.restart();
+        assertEquals(List.of(), TreeState.differences(shown, TreeState.of(dir, true)), "the tree, times included, after a remount");
     }
 
     private static void assertHolesAndByte(Path file, long offset, String when) throws IOException {
