@@ -91,7 +91,7 @@ public final class Namespace {
                 }
             }
             boolean dir = m.kind() == FileKind.DIRECTORY;
-            long size = m.kind() == FileKind.SYMLINK ? m.symlinkTarget().getBytes(java.nio.charset.StandardCharsets.UTF_8).length : 0;
+            long size = m.kind() == FileKind.SYMLINK ? io.tgcryptfs.fs.FileNames.encode(m.symlinkTarget()).length : 0;
             Inode inode = new Inode(ino, m.kind(), mode, m.uid(), gid, dir ? 2 : 1, size, m.rdev(), now, now, now,
                     m.symlinkTarget());
             w.putInode(inode);

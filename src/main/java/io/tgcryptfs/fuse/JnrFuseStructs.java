@@ -33,13 +33,18 @@ final class JnrFuseStructs {
     }
 
     private static long flagsOffset(FuseOperations operations) {
+        return offsetOf(operations, "flag_nullpath_ok");
+    }
+
+    /** The offset in fuse_operations of jnr-fuse's field {@code field} (a callback, the flags). */
+    static long offsetOf(FuseOperations operations, String field) {
         try {
-            Object flags = operations.getClass().getField("flag_nullpath_ok").get(operations);
-            Method offset = findMethod(flags.getClass(), "offset");
+            Object member = operations.getClass().getField(field).get(operations);
+            Method offset = findMethod(member.getClass(), "offset");
             offset.setAccessible(true);
-            return ((Number) offset.invoke(flags)).longValue();
+            return ((Number) offset.invoke(member)).longValue();
         } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot locate the fuse_operations flags in jnr-fuse", e);
+            throw new IllegalStateException("cannot locate fuse_operations." + field + " in jnr-fuse", e);
         }
     }
 

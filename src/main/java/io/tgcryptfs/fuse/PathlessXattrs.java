@@ -1,12 +1,12 @@
 package io.tgcryptfs.fuse;
 
 import io.tgcryptfs.engine.XattrMode;
+import io.tgcryptfs.fs.FileNames;
 import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
 import io.tgcryptfs.gateway.FsGateway;
 import jnr.ffi.Pointer;
 
-import java.nio.charset.StandardCharsets;
 
 /**
  * The xattr requests of an open file libfuse 2 has no path for, served by inode number: the same gap as
@@ -85,7 +85,7 @@ final class PathlessXattrs {
 
         /** The NUL-terminated name at {@code at}. */
         String name(int at) {
-            return new String(bytes(at, nameEnd(at) - at), StandardCharsets.UTF_8);
+            return FileNames.decode(bytes(at, nameEnd(at) - at));
         }
 
         /** Where the name at {@code at} ends: its NUL. */

@@ -1,8 +1,7 @@
 package io.tgcryptfs.fuse;
 
+import io.tgcryptfs.fs.FileNames;
 import jnr.ffi.Pointer;
-
-import java.nio.charset.StandardCharsets;
 
 /**
  * renameat2's flags. libfuse 2 has no rename2 and answers the kernel's RENAME2 with ENOSYS, which the
@@ -46,7 +45,7 @@ final class RenameFlags {
         }
         byte[] name = new byte[newEnd - oldEnd - 1];
         request.get(oldEnd + 1, name, 0, name.length);
-        return new String(name, StandardCharsets.UTF_8);
+        return FileNames.decode(name);
     }
 
     private static int end(Pointer request, int from, int length) {

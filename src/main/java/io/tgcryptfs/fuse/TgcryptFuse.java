@@ -4,6 +4,7 @@ import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.engine.TimeChange;
 import io.tgcryptfs.engine.XattrMode;
 import io.tgcryptfs.fs.FileKind;
+import io.tgcryptfs.fs.FileNames;
 import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
 import io.tgcryptfs.fs.Inode;
@@ -16,6 +17,7 @@ import io.tgcryptfs.gateway.WriteTimes;
 import io.tgcryptfs.metrics.Metrics;
 import jnr.constants.platform.Errno;
 import jnr.ffi.Pointer;
+import jnr.ffi.Struct;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.ErrorCodes;
@@ -28,7 +30,6 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
 import ru.serce.jnrfuse.struct.Statvfs;
 import ru.serce.jnrfuse.struct.Timespec;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -75,6 +76,8 @@ public final class TgcryptFuse extends FuseStubFS {
     /** Held so the closures outlive every call libfuse makes through them. */
     private final FuseCallbacks.ReadCallback readByHandle;
     private final FuseCallbacks.WriteCallback writeByHandle;
+    /** The callbacks that take names as bytes, held for as long as libfuse may call them. */
+    private final RawNames rawNames;
     private final PathlessAttributes pathlessAttributes;
     private final PathlessXattrs pathlessXattrs;
 
@@ -96,6 +99,7 @@ public final class TgcryptFuse extends FuseStubFS {
         this.writeByHandle = (path, buf, size, offset, fi) -> writeHandle(fi.getLong(handleOffset), buf, size, offset);
         fuseOperations.read.set(readByHandle);
         fuseOperations.write.set(writeByHandle);
+        this.rawNames = RawNames.install(fuseOperations, this);
     }
 
     /**
@@ -227,7 +231,7 @@ public final class TgcryptFuse extends FuseStubFS {
             for (Listing e : entries) {
                 stat.st_ino.set(e.inode().ino());
                 stat.st_mode.set(e.inode().kind().typeBits() | e.inode().mode());
-                if (filler.apply(buf, e.name(), stat, 0) != 0) {
+                if (filler.apply(buf, cString(e.name()), Struct.getMemory(stat), 0) != 0) {
                     break;
                 }
             }
@@ -238,7 +242,7 @@ public final class TgcryptFuse extends FuseStubFS {
     @Override
     public int readlink(String path, Pointer buf, long size) {
         return run("readlink", () -> {
-            byte[] target = gateway.readlink(path).getBytes(StandardCharsets.UTF_8);
+            byte[] target = FileNames.encode(gateway.readlink(path));
             int n = (int) Math.min(target.length, size - 1);
             buf.put(0, target, 0, n);
             buf.putByte(n, (byte) 0);
@@ -588,10 +592,16 @@ public final class TgcryptFuse extends FuseStubFS {
         return new TimeChange.At(new Timestamp(t.tv_sec.get(), (int) nanos));
     }
 
+    /** A name as the NUL-terminated bytes libfuse takes. */
+    private static java.nio.ByteBuffer cString(String name) {
+        byte[] bytes = FileNames.encode(name);
+        return java.nio.ByteBuffer.allocate(bytes.length + 1).put(bytes).put((byte) 0).flip();
+    }
+
     static byte[] joinNames(List<String> names) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         for (String n : names) {
-            byte[] b = n.getBytes(StandardCharsets.UTF_8);
+            byte[] b = FileNames.encode(n);
             out.write(b, 0, b.length);
             out.write(0);
         }

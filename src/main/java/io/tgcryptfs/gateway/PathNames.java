@@ -1,9 +1,10 @@
 package io.tgcryptfs.gateway;
 
+import io.tgcryptfs.fs.FileNames;
+
 import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,7 +31,7 @@ final class PathNames {
     }
 
     static String checked(String name) {
-        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+        if (FileNames.encode(name).length > MAX_NAME_BYTES) {
             throw new FsException(FsError.NAME_TOO_LONG, "name longer than 255 bytes");
         }
         return name;

@@ -9,8 +9,8 @@ import java.util.List;
 final class FuseOps {
     static final List<String> ALL = List.of(
             "access", "chmod", "chown", "create", "fallocate", "fgetattr", "flush", "fsync", "fsyncdir",
-            "ftruncate", "getattr", "getxattr", "link", "listxattr", "mkdir", "mknod", "open", "read", "readdir",
-            "readlink", "release", "removexattr", "rename", "rmdir", "setxattr", "statfs", "symlink", "truncate",
+            "ftruncate", "getattr", "getxattr", "link", "listxattr", "mkdir", "mknod", "open", "opendir", "read",
+            "readdir", "readlink", "release", "releasedir", "removexattr", "rename", "rmdir", "setxattr", "statfs", "symlink", "truncate",
             "unlink", "utimens", "write");
 
     private FuseOps() {

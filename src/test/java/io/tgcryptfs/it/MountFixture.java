@@ -74,6 +74,7 @@ public final class MountFixture implements AutoCloseable, BeforeAllCallback, Aft
     private Path dataHome;
     private Path configHome;
     private Process process;
+    private final Map<String, String> extraEnvironment = new LinkedHashMap<>();
     private Path log;
     private int launches;
 
@@ -86,6 +87,12 @@ public final class MountFixture implements AutoCloseable, BeforeAllCallback, Aft
     /** Adds options to every later {@code mount} command line, before the mountpoint (e.g. {@code --config F}). */
     public MountFixture withMountArgs(String... args) {
         mountArgs.addAll(List.of(args));
+        return this;
+    }
+
+    /** Sets an environment variable for every later mount and command (e.g. {@code LC_ALL=C}). */
+    public MountFixture withEnvironment(String key, String value) {
+        extraEnvironment.put(key, value);
         return this;
     }
 
@@ -592,6 +599,7 @@ public final class MountFixture implements AutoCloseable, BeforeAllCallback, Aft
         env.put("XDG_DATA_HOME", dataHome.toString());
         env.put("XDG_CONFIG_HOME", configHome.toString());
         env.put("TGCRYPTFS_PASSWORD", pw);
+        env.putAll(extraEnvironment);
         return env;
     }
 

@@ -2,6 +2,7 @@ package io.tgcryptfs.meta.lmdb;
 
 import io.tgcryptfs.fs.ChunkId;
 import io.tgcryptfs.fs.FileKind;
+import io.tgcryptfs.fs.FileNames;
 import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
 import io.tgcryptfs.fs.Inode;
@@ -34,7 +35,7 @@ final class Codecs {
 
     static byte[] encodeInode(Inode inode) {
         byte[] target = inode.symlinkTarget() == null
-                ? null : inode.symlinkTarget().getBytes(StandardCharsets.UTF_8);
+                ? null : FileNames.encode(inode.symlinkTarget());
         int size = 1 + 5 * Integer.BYTES + 2 * Long.BYTES + 3 * TIMESTAMP_BYTES
                 + Integer.BYTES + (target == null ? 0 : target.length);
         ByteBuffer b = ByteBuffer.allocate(size)
@@ -68,7 +69,7 @@ final class Codecs {
             Timestamp ctime = getTimestamp(b);
             byte[] target = getBytes(b);
             return new Inode(ino, kind, mode, uid, gid, nlink, size, rdev, atime, mtime, ctime,
-                    target == null ? null : new String(target, StandardCharsets.UTF_8));
+                    target == null ? null : FileNames.decode(target));
         } catch (RuntimeException e) {
             throw corrupt("inode " + ino, e);
         }

@@ -1,6 +1,7 @@
 package io.tgcryptfs.meta.lmdb;
 
 import io.tgcryptfs.fs.ChunkId;
+import io.tgcryptfs.fs.FileNames;
 import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
 import io.tgcryptfs.fs.PackId;
@@ -179,11 +180,11 @@ final class Keys {
     }
 
     /**
-     * UTF-8 bytes of a directory entry, xattr or counter name; longer than {@value #MAX_NAME_BYTES}
-     * bytes is {@code NAME_TOO_LONG}.
+     * The bytes of a directory entry, xattr or counter name ({@link FileNames}: UTF-8 for text); longer
+     * than {@value #MAX_NAME_BYTES} bytes is {@code NAME_TOO_LONG}.
      */
     static byte[] name(String name, String what) {
-        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = FileNames.encode(name);
         if (bytes.length > MAX_NAME_BYTES) {
             throw new FsException(FsError.NAME_TOO_LONG,
                     what + " is " + bytes.length + " bytes, at most " + MAX_NAME_BYTES + " allowed");
@@ -192,7 +193,7 @@ final class Keys {
     }
 
     static String nameAt(byte[] key, int offset) {
-        return new String(key, offset, key.length - offset, StandardCharsets.UTF_8);
+        return FileNames.decode(key, offset, key.length - offset);
     }
 
     static long longAt(byte[] key, int offset) {
