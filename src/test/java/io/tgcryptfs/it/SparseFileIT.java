@@ -109,11 +109,12 @@ class SparseFileIT {
     }
 
     /**
-     * Under the writeback cache the kernel keeps a file's times and shows its own: a fallocate that moved
-     * them on our side showed one time before a remount and another after (SyscallOracleIT found it).
+     * Under the writeback cache the kernel keeps a file's times and shows its own: a fallocate, or a
+     * truncate(2) to the size the file has, that moved them on our side showed one time before a remount
+     * and another after (SyscallOracleIT found both).
      */
     @Test
-    void fallocate_leavesTheTimesTheKernelShows_acrossARemount() throws IOException {
+    void fallocateAndATruncateToTheSameSize_leaveTheTimesTheKernelShows_acrossARemount() throws IOException {
         Path dir = fs.newDir("falloctimes");
         fs.python("""
                 import ctypes
@@ -124,6 +125,7 @@ class SparseFileIT {
                     check(libc.fallocate(fd, 0, ctypes.c_long(0), ctypes.c_long(300000)))  # grows the file
                     check(libc.fallocate(fd, 3, ctypes.c_long(0), ctypes.c_long(4096)))  # punches a hole
                     os.close(fd)
+                    os.truncate(os.path.join(args[0], "f%d" % i), 300000)  # the size it has: no times move
                 """, dir.toString()).assertOk();
         TreeState shown = TreeState.of(dir, true);
         fs.restart();
