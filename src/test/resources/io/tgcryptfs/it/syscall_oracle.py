@@ -32,7 +32,8 @@ RENAME_FLAGS = [RENAME_NOREPLACE]
 ORPHAN_FIFO_CALLS = False
 MAX_FILE = 3 << 20
 
-NAMES = ["f", "g", "h", "d/f", "d/g", "d/e/f", "d", "e", "d/e", "l"]
+# names are bytes: an accented one, and Latin-1 ones that are not UTF-8 (b"\xe9", b"\xe8" as surrogate escapes)
+NAMES = ["f", "g", "h", "d/f", "d/g", "d/e/f", "d", "e", "d/e", "l", "\u00e9t\u00e9", "d/caf\udce9", "d/caf\udce8"]
 XATTRS = ["user.a", "user.b", "user.com.apple.ResourceFork"]
 MODES = [0o644, 0o600, 0o755, 0o4755, 0o2755, 0o6711, 0o1777, 0o000]
 
@@ -263,7 +264,7 @@ class Oracle:
         if flags and flags not in RENAME_FLAGS:
             flags = 0
         self.both("renameat2 %s %s flags %d" % (a, b, flags), lambda root, side: check(libc.renameat2(
-            AT_FDCWD, os.path.join(root, a).encode(), AT_FDCWD, os.path.join(root, b).encode(), flags)))
+            AT_FDCWD, os.fsencode(os.path.join(root, a)), AT_FDCWD, os.fsencode(os.path.join(root, b)), flags)))
 
     def link_or_symlink(self):
         a, b = self.name(), self.name()
@@ -298,7 +299,7 @@ class Oracle:
 
         def call(root, side):
             path = os.path.join(root, p)
-            check(libc.utimensat(AT_FDCWD, path.encode(), times, 0 if follow else 0x100))  # AT_SYMLINK_NOFOLLOW
+            check(libc.utimensat(AT_FDCWD, os.fsencode(path), times, 0 if follow else 0x100))  # AT_SYMLINK_NOFOLLOW
             st = os.stat(path, follow_symlinks=bool(follow))
             shown = []
             for t, ns in ((atime, st.st_atime_ns), (mtime, st.st_mtime_ns)):
