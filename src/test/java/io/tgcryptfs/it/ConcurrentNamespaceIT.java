@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -184,7 +183,7 @@ class ConcurrentNamespaceIT {
         killed.set(true);
         fs.crash();
         workers.forEach(w -> w.stopped = true);
-        awaitAll(running);
+        WorkerPhase.awaitAll(running);
         for (Worker w : workers) {
             w.ops.closeQuietly();
             w.failure = null;
@@ -201,35 +200,14 @@ class ConcurrentNamespaceIT {
                 return null;
             }));
         }
-        for (String command : commands) {
-            events.add("tgcryptfs " + command + " while the workers run");
-            ToolResult r = command(command);
-            if (r.exitCode() != 0) {
-                workers.forEach(w -> w.stopped = true);
-                awaitAll(running);
-                fail(where() + "`tgcryptfs " + command + "` failed while the workers ran\n" + r.describe() + "\n" + fs.logTail());
-            }
-        }
-        awaitAll(running);
-        List<String> failures = workers.stream().filter(w -> w.failure != null).map(w -> w.failure).toList();
-        if (!failures.isEmpty()) {
-            fail(where() + String.join("\n\n", failures) + "\n" + fs.logTail());
-        }
+        new WorkerPhase(running, () -> workers.forEach(w -> w.stopped = true),
+                () -> workers.stream().filter(w -> w.failure != null).map(w -> w.failure).toList())
+                .finish(commands, this::command, events::add, this::where, fs::logTail);
     }
 
     /** {@code tgcryptfs command}, run again after a failure up to {@link #ATTEMPTS} times in all. */
     private ToolResult command(String command) {
         return OracleIT.command(fs, command, ATTEMPTS, events::add);
-    }
-
-    private static void awaitAll(List<Future<?>> running) throws InterruptedException {
-        for (Future<?> f : running) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                throw new AssertionError("a worker died", e.getCause());
-            }
-        }
     }
 
     /** Closes every handle, then reads the tree and checks its link counts. */

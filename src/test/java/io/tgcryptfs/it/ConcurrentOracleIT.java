@@ -17,7 +17,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -150,38 +149,13 @@ class ConcurrentOracleIT {
             }));
         }
         underWay.await();
-        for (String command : commands) {
-            if (workers.stream().anyMatch(w -> w.failure != null)) {
-                break;
-            }
-            events.add("tgcryptfs " + command + " while the workers run");
-            ToolResult r = command(command);
-            if (r.exitCode() != 0) {
-                stopAll();
-                awaitAll(running);
-                fail(where() + "`tgcryptfs " + command + "` failed while the workers ran\n" + r.describe() + "\n" + fs.logTail());
-            }
-        }
-        awaitAll(running);
-        List<String> failures = workers.stream().filter(w -> w.failure != null).map(w -> w.failure).toList();
-        if (!failures.isEmpty()) {
-            fail(where() + String.join("\n\n", failures) + "\n" + fs.logTail());
-        }
+        new WorkerPhase(running, this::stopAll, () -> workers.stream().filter(w -> w.failure != null).map(w -> w.failure).toList())
+                .finish(commands, this::command, events::add, this::where, fs::logTail);
     }
 
     /** {@code tgcryptfs command}, run again after a failure up to {@link #ATTEMPTS} times in all. */
     private ToolResult command(String command) {
         return OracleIT.command(fs, command, ATTEMPTS, events::add);
-    }
-
-    private static void awaitAll(List<Future<?>> running) throws InterruptedException {
-        for (Future<?> f : running) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                throw new AssertionError("a worker died", e.getCause());
-            }
-        }
     }
 
     private void stopAll() {
