@@ -397,7 +397,8 @@ def main():
     seed, steps, oracle, mount = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
     run = Oracle(seed, [oracle, mount])
     for root in run.roots:
-        os.makedirs(os.path.join(root, "d", "e"))
+        if not os.path.exists(root):  # a second run goes on with the trees of the first
+            os.makedirs(os.path.join(root, "d", "e"))
     for run.step in range(1, steps + 1):
         run.next()
         if run.step % 50 == 0:
