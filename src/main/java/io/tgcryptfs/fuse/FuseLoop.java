@@ -62,13 +62,13 @@ final class FuseLoop {
      *
      * @param validity how long the kernel may keep the attributes a reply carries
      * @param wanted what the reply to INIT asks of the kernel beyond libfuse's own ({@link InitReply})
-     * @param pathless serves the attribute requests libfuse cannot for want of a path
+     * @param byInode serves what libfuse cannot for want of a path, by inode number
      * @param afterInit runs once the kernel has processed the reply to INIT (always the first request):
      *                  after the first request any worker has served
      * @return 0 after a clean unmount, 1 if libfuse could not mount or the channel failed
      */
     static int run(String[] args, FuseOperations operations, int workers, AttrValidity validity,
-                   InitReply.Wanted wanted, ReplyChannel.Pathless pathless, Runnable afterInit) throws InterruptedException {
+                   InitReply.Wanted wanted, ReplyChannel.ByInode byInode, Runnable afterInit) throws InterruptedException {
         LibFuseSession lib = LibraryLoader.create(LibFuseSession.class).failImmediately().load("fuse");
         ReplyChannel.LibC libc = LibraryLoader.create(ReplyChannel.LibC.class).failImmediately().load("c");
         PointerByReference mountpoint = new PointerByReference();
@@ -91,7 +91,7 @@ final class FuseLoop {
         NodeIds nodeIds = new NodeIds();
         HandleNodes handleNodes = new HandleNodes();
         for (int i = 0; i < workers; i++) {
-            ReplyChannel reply = new ReplyChannel(lib, libc, fd, bufferSize, validity, init, nodeIds, handleNodes, pathless);
+            ReplyChannel reply = new ReplyChannel(lib, libc, fd, bufferSize, validity, init, nodeIds, handleNodes, byInode);
             replies.add(reply);
             Thread t = new Thread(() -> {
                 Pointer buffer = Memory.allocateDirect(runtime, bufferSize);

@@ -26,11 +26,8 @@ final class ReplyChannel {
         long write(int fd, Pointer buffer, long length);
     }
 
-    /**
-     * Serves, by inode number, a request libfuse answered ENOENT for want of a path
-     * ({@link PathlessAttributes}, {@link PathlessXattrs}).
-     */
-    interface Pathless {
+    /** What a worker asks by inode number, past libfuse ({@link ByInodeRequests}). */
+    interface ByInode {
         /** The largest reply body {@link #serve} writes. */
         int LARGEST_REPLY = Math.max(PathlessAttributes.ATTR_OUT, PathlessXattrs.LARGEST_REPLY);
 
@@ -39,7 +36,11 @@ final class ReplyChannel {
             return error == Errnos.of(FsError.NOT_FOUND) && (PathlessAttributes.handles(opcode) || PathlessXattrs.handles(opcode));
         }
 
-        /** @return the length of the reply body written to {@code out}, or the negative errno to answer */
+        /**
+         * Serves a request libfuse answered ENOENT for want of a path.
+         *
+         * @return the length of the reply body written to {@code out}, or the negative errno to answer
+         */
         int serve(int opcode, long ino, Pointer request, int length, Pointer out);
 
         /** Whether directory {@code dir} (an inode number) holds {@code name}: a RENAME2 must not replace it ({@link RenameFlags}). */
@@ -66,7 +67,7 @@ final class ReplyChannel {
     private final Send send = this::send;
     private final Pointer channel;
     private final InitReply initReply;
-    private final Pathless pathless;
+    private final ByInode byInode;
     private final Pointer pathlessReply;
     private int opcode;
     private int initFlags;
@@ -76,16 +77,16 @@ final class ReplyChannel {
     private long kernelNode;
 
     ReplyChannel(FuseLoop.LibFuseSession lib, LibC libc, int fd, long bufferSize, AttrValidity validity,
-                 InitReply initReply, NodeIds nodeIds, HandleNodes handleNodes, Pathless pathless) {
+                 InitReply initReply, NodeIds nodeIds, HandleNodes handleNodes, ByInode byInode) {
         this.libc = libc;
         this.initReply = initReply;
-        this.pathless = pathless;
+        this.byInode = byInode;
         this.runtime = Runtime.getRuntime(lib);
         this.fd = fd;
         this.validity = validity;
         this.nodes = new NodeIdRewriter(nodeIds, handleNodes, runtime);
         this.answer = Memory.allocateDirect(runtime, Wire.OUT_HEADER);
-        this.pathlessReply = Memory.allocateDirect(runtime, Wire.OUT_HEADER + Pathless.LARGEST_REPLY);
+        this.pathlessReply = Memory.allocateDirect(runtime, Wire.OUT_HEADER + ByInode.LARGEST_REPLY);
         // struct fuse_chan_ops { receive, send, destroy }: libfuse copies it; only send is ever called
         Pointer ops = Memory.allocateDirect(runtime, 3L * runtime.addressSize());
         ops.putPointer(runtime.addressSize(), runtime.getClosureManager().getClosurePointer(Send.class, send));
@@ -141,7 +142,7 @@ final class ReplyChannel {
         if (name == null) {
             return EINVAL;
         }
-        return pathless.named(RenameFlags.newDirectory(request), name) ? EEXIST : 0;
+        return byInode.named(RenameFlags.newDirectory(request), name) ? EEXIST : 0;
     }
 
     private int send(Pointer ignored, Pointer iov, long count) {
@@ -149,7 +150,7 @@ final class ReplyChannel {
             return 0;
         }
         int error = iov.getPointer(0).getInt(Wire.OUT_ERROR);
-        if (Pathless.serves(opcode, error)) {
+        if (ByInode.serves(opcode, error)) {
             return answerPathless(iov.getPointer(0).getLong(Wire.OUT_UNIQUE));
         }
         Pointer payload = count >= 2 ? iov.getPointer(Wire.IOVEC) : null;
@@ -171,7 +172,7 @@ final class ReplyChannel {
 
     /** Answers the current request in libfuse's place: with what the inode gives, or an errno after all. */
     private int answerPathless(long unique) {
-        int result = pathless.serve(opcode, kernelNode, request, requestLength, pathlessReply.slice(Wire.OUT_HEADER));
+        int result = byInode.serve(opcode, kernelNode, request, requestLength, pathlessReply.slice(Wire.OUT_HEADER));
         int length = Wire.OUT_HEADER + Math.max(0, result);
         pathlessReply.putInt(0, length);
         pathlessReply.putInt(Wire.OUT_ERROR, Math.min(0, result));

@@ -78,16 +78,14 @@ public final class TgcryptFuse extends FuseStubFS {
     private final FuseCallbacks.WriteCallback writeByHandle;
     /** The callbacks that take names as bytes, held for as long as libfuse may call them. */
     private final RawNames rawNames;
-    private final PathlessAttributes pathlessAttributes;
-    private final PathlessXattrs pathlessXattrs;
+    private final ByInodeRequests byInode;
 
     /** @param options the attribute timeout and readahead come from here (the rest are mount options) */
     public TgcryptFuse(FsGateway gateway, Metrics metrics, int blockSize, Settings.Fuse options, Runnable onMounted) {
         this.gateway = gateway;
         this.metrics = metrics;
         this.blockSize = blockSize;
-        this.pathlessAttributes = new PathlessAttributes(gateway, blockSize);
-        this.pathlessXattrs = new PathlessXattrs(gateway);
+        this.byInode = new ByInodeRequests(gateway, blockSize, this::run);
         this.onMounted = onMounted;
         this.attrValidity = new AttrValidity(options.attrTimeout());
         this.readAheadBytes = options.readAheadBytes();
@@ -127,7 +125,7 @@ public final class TgcryptFuse extends FuseStubFS {
         try {
             if (FuseLoop.run(args.toArray(String[]::new), fuseOperations, WORKERS, attrValidity,
                     new InitReply.Wanted(maxRequestBytes, writebackCache,
-                    () -> writeTimes = WriteTimes.SENT_BY_KERNEL), byInode(),
+                    () -> writeTimes = WriteTimes.SENT_BY_KERNEL), byInode,
                     () -> ReadAhead.apply(mountPoint, readAheadBytes)) != 0) {
                 throw new ru.serce.jnrfuse.FuseException("Unable to mount FS");
             }
@@ -142,35 +140,6 @@ public final class TgcryptFuse extends FuseStubFS {
                 // the hook is running or about to: nothing to remove
             }
         }
-    }
-
-    /** What the workers serve by inode number, past libfuse. */
-    private ReplyChannel.Pathless byInode() {
-        return new ReplyChannel.Pathless() {
-            @Override
-            public int serve(int opcode, long ino, Pointer request, int length, Pointer out) {
-                return servePathless(opcode, ino, request, length, out);
-            }
-
-            @Override
-            public boolean named(long dir, String name) {
-                try {
-                    return gateway.named(dir, name);
-                } catch (FsException e) {
-                    return false; // no such directory: the rename fails on its own
-                }
-            }
-        };
-    }
-
-    private int servePathless(int opcode, long ino, Pointer request, int length, Pointer out) {
-        return run(Wire.name(opcode), () -> {
-            if (!gateway.isOpen(ino)) {
-                throw new FsException(FsError.NOT_FOUND, "inode " + ino + " has no path and is not open");
-            }
-            return PathlessXattrs.handles(opcode) ? pathlessXattrs.serve(opcode, ino, request, length, out)
-                    : pathlessAttributes.serve(opcode, ino, request, length, out);
-        });
     }
 
     @Override

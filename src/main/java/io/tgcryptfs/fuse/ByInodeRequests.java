@@ -1,0 +1,52 @@
+package io.tgcryptfs.fuse;
+
+import io.tgcryptfs.fs.FsError;
+import io.tgcryptfs.fs.FsException;
+import io.tgcryptfs.gateway.FsGateway;
+import jnr.ffi.Pointer;
+
+import java.util.concurrent.Callable;
+
+/**
+ * What the workers ask the file system by inode number, past libfuse: the attribute and xattr requests
+ * of an open file or directory libfuse has no path for ({@link PathlessAttributes}, {@link PathlessXattrs}),
+ * and whether a RENAME2's target exists ({@link RenameFlags}).
+ */
+final class ByInodeRequests implements ReplyChannel.ByInode {
+    /** Runs a request as the adapter runs each: measured, and its failure turned into an errno. */
+    interface Runner {
+        int run(String op, Callable<Integer> call);
+    }
+
+    private final FsGateway gateway;
+    private final Runner runner;
+    private final PathlessAttributes attributes;
+    private final PathlessXattrs xattrs;
+
+    ByInodeRequests(FsGateway gateway, int blockSize, Runner runner) {
+        this.gateway = gateway;
+        this.runner = runner;
+        this.attributes = new PathlessAttributes(gateway, blockSize);
+        this.xattrs = new PathlessXattrs(gateway);
+    }
+
+    @Override
+    public int serve(int opcode, long ino, Pointer request, int length, Pointer out) {
+        return runner.run(Wire.name(opcode), () -> {
+            if (!gateway.isOpen(ino)) {
+                throw new FsException(FsError.NOT_FOUND, "inode " + ino + " has no path and is not open");
+            }
+            return PathlessXattrs.handles(opcode) ? xattrs.serve(opcode, ino, request, length, out)
+                    : attributes.serve(opcode, ino, request, length, out);
+        });
+    }
+
+    @Override
+    public boolean named(long dir, String name) {
+        try {
+            return gateway.named(dir, name);
+        } catch (FsException e) {
+            return false; // no such directory: the rename fails on its own
+        }
+    }
+}
