@@ -29,9 +29,6 @@ public final class OpenInode extends AbstractBehavior<OpenInode.Command> {
      * the writeback cache, see {@code gateway.WriteTimes}); the caller has flushed the inode's bands first.
      */
     public record Truncate(long size, boolean keepTimes, ActorRef<FsResult<Inode>> replyTo) implements Command {
-        public Truncate(long size, ActorRef<FsResult<Inode>> replyTo) {
-            this(size, false, replyTo);
-        }
     }
 
     public enum Stop implements Command {

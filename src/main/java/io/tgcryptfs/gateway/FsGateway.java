@@ -45,6 +45,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * it and waiting would add two thread hand-offs and gain nothing.
  */
 public final class FsGateway {
+    /** The zeros of a zeroed range go to the bands a mebibyte at a time. */
+    private static final int ZERO_PIECE = 1 << 20;
     private final Asker asker;
     private final FileData data;
     private final MetaStore meta;
@@ -59,8 +61,6 @@ public final class FsGateway {
     private final DirtyRegions dirtyRegions;
     private final Duration timeout;
     private final long capacityBytes;
-    /** The zeros of a zeroed range go to the bands a band's worth at a time. */
-    private static final int ZERO_PIECE = 1 << 20;
     private final AtomicLong nextHandle = new AtomicLong(1);
     private final ConcurrentHashMap<Long, OpenHandle> handles = new ConcurrentHashMap<>();
 
@@ -249,9 +249,7 @@ public final class FsGateway {
      * Set here, they would differ from what the kernel shows until a remount (SyscallOracleIT found it).
      */
     public void allocate(long handle, long size, WriteTimes times) {
-        long ino = inoOf(handle);
-        data.flushBands(ino);
-        this.<Inode>askInode(ino, r -> new OpenInode.Truncate(size, times == WriteTimes.SENT_BY_KERNEL, r));
+        truncateInode(inoOf(handle), size, times == WriteTimes.SENT_BY_KERNEL);
     }
 
     /**
@@ -318,8 +316,12 @@ public final class FsGateway {
     }
 
     public Inode truncateInode(long ino, long size) {
+        return truncateInode(ino, size, false);
+    }
+
+    private Inode truncateInode(long ino, long size, boolean keepTimes) {
         data.flushBands(ino);
-        return askInode(ino, r -> new OpenInode.Truncate(size, r));
+        return askInode(ino, r -> new OpenInode.Truncate(size, keepTimes, r));
     }
 
     // ---- xattrs --------------------------------------------------------------------------------
@@ -359,11 +361,12 @@ public final class FsGateway {
      * {@link #release} (an fstat or fchmod of the descriptor goes on working, as on ext4).
      */
     public long opendir(String path) {
-        long ino = ino(path);
-        if (!meta.read(r -> inode(r, ino)).isDirectory()) {
-            throw new FsException(FsError.NOT_DIRECTORY, path + " is not a directory");
-        }
-        return newHandle(ino);
+        return newHandle(paths.read(path, (r, ino) -> {
+            if (!inode(r, ino).isDirectory()) {
+                throw new FsException(FsError.NOT_DIRECTORY, path + " is not a directory");
+            }
+            return ino;
+        }));
     }
 
     /** Creates a regular file and opens it. */
