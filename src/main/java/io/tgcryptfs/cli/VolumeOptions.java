@@ -83,7 +83,7 @@ final class VolumeOptions {
                 throw new CliException("cannot read the password file: " + e.getMessage());
             }
         }
-        String fromEnv = System.getenv(variable);
+        String fromEnv = RawEnvironment.get(variable);
         if (fromEnv != null) {
             return nonEmpty(fromEnv);
         }
@@ -95,6 +95,7 @@ final class VolumeOptions {
         if (first == null || first.length == 0) {
             throw new CliException("empty password");
         }
+        decodable(first);
         if (confirm) {
             char[] second = console.readPassword(prompt + " again: ");
             if (!Arrays.equals(first, second)) {
@@ -108,6 +109,17 @@ final class VolumeOptions {
         if (password.isEmpty()) {
             throw new CliException("empty password");
         }
-        return password.toCharArray();
+        return decodable(password.toCharArray());
+    }
+
+    /** A password with U+FFFD is what a terminal under a locale that cannot carry the characters typed hands over. */
+    private static char[] decodable(char[] password) {
+        for (char c : password) {
+            if (c == '\uFFFD') {
+                throw new CliException("the password holds U+FFFD, a character its source could not decode: give it under"
+                        + " a UTF-8 locale (LANG=C.UTF-8), in $" + PASSWORD_VARIABLE + " or with --password-file");
+            }
+        }
+        return password;
     }
 }

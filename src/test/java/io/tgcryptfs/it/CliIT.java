@@ -84,6 +84,25 @@ class CliIT {
         }
     }
 
+    /**
+     * The JDK decodes the environment with the locale's charset: under the C locale every non-ASCII byte of
+     * $TGCRYPTFS_PASSWORD became U+FFFD, so a volume made by a service had a weaker password than the one
+     * set, and that password from a file (or a terminal under a UTF-8 locale) did not open it.
+     */
+    @Test
+    void aPasswordInTheEnvironmentUnderACLocale_isItsUtf8Bytes_soTheSamePasswordFromAFileOpensTheVolume() throws IOException {
+        try (MountFixture fs = new MountFixture()) {
+            // "pässwörd" in UTF-8, set by bash: the JVM running this test may not carry those bytes itself
+            fs.cliAfterShell("export LC_ALL=C LANG=C TGCRYPTFS_PASSWORD=$'p\\xc3\\xa4ssw\\xc3\\xb6rd'", "init").assertOk();
+            Path passwordFile = fs.workDir().resolve("password");
+            Files.write(passwordFile, new byte[] {'p', (byte) 0xc3, (byte) 0xa4, 's', 's', 'w', (byte) 0xc3, (byte) 0xb6, 'r', 'd'});
+            Path newPasswordFile = fs.workDir().resolve("new-password");
+            Files.writeString(newPasswordFile, "another");
+            fs.cli("passwd", "--password-file", passwordFile.toString(), "--new-password-file", newPasswordFile.toString())
+                    .assertOk();
+        }
+    }
+
     @Test
     void init_withPasswordFile_createsAVolumeThatMountOpensWithThatPassword() throws IOException {
         try (MountFixture fs = new MountFixture()) {

@@ -413,6 +413,20 @@ public final class MountFixture implements AutoCloseable, BeforeAllCallback, Aft
         return cliWithPassword(password, args);
     }
 
+    /**
+     * {@code tgcryptfs args}, started by bash after {@code exports}: ASCII shell text that may set
+     * variables to any bytes ($'..' escapes), which this JVM's own locale might not carry to a child.
+     */
+    public ToolResult cliAfterShell(String exports, String... args) {
+        assumeNotBaseline();
+        ensureDirectories();
+        List<String> cmd = javaCommand();
+        cmd.addAll(List.of(args));
+        StringBuilder line = new StringBuilder(exports).append("; exec");
+        cmd.forEach(word -> line.append(" '").append(word.replace("'", "'\\''")).append('\''));
+        return run(List.of("bash", "-c", line.toString()), TOOL_DEADLINE, environment(password), work);
+    }
+
     public ToolResult cliWithPassword(String pw, String... args) {
         assumeNotBaseline();
         ensureDirectories();
