@@ -79,6 +79,8 @@ final class VolumeOptions {
                 int newline = content.indexOf('\n');
                 String line = newline < 0 ? content : content.substring(0, newline);
                 return nonEmpty(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
+            } catch (java.nio.charset.MalformedInputException e) {
+                throw new CliException("the password file " + file + " is not valid UTF-8");
             } catch (IOException e) {
                 throw new CliException("cannot read the password file: " + e.getMessage());
             }
