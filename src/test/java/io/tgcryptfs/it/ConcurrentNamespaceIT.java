@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -79,7 +78,7 @@ class ConcurrentNamespaceIT {
     private final Map<String, Integer> outcomes = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     static LongStream seeds() {
-        return Arrays.stream(System.getProperty(PROPERTY + "seeds", "1").split(",")).mapToLong(s -> Long.parseLong(s.strip()));
+        return OracleIT.seeds(PROPERTY + "seeds", "1");
     }
 
     @ParameterizedTest(name = "seed {0}")

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -64,8 +63,7 @@ class ConcurrentOracleIT {
     private final List<Worker> workers = new ArrayList<>();
 
     static LongStream seeds() {
-        return Arrays.stream(System.getProperty("tgcryptfs.it.concurrent-oracle.seeds", "1").split(","))
-                .mapToLong(s -> Long.parseLong(s.strip()));
+        return OracleIT.seeds("tgcryptfs.it.concurrent-oracle.seeds", "1");
     }
 
     @ParameterizedTest(name = "seed {0}")

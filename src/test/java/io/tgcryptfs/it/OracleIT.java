@@ -58,7 +58,8 @@ class OracleIT {
         return seeds("tgcryptfs.it.oracle.telegram-seeds", "1");
     }
 
-    private static LongStream seeds(String property, String defaults) {
+    /** The seeds listed in system property {@code property} (comma-separated), else {@code defaults}. */
+    static LongStream seeds(String property, String defaults) {
         return Arrays.stream(System.getProperty(property, defaults).split(",")).mapToLong(s -> Long.parseLong(s.strip()));
     }
 

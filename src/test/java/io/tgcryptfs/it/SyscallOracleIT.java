@@ -7,7 +7,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.LongStream;
@@ -31,7 +30,7 @@ class SyscallOracleIT {
     private static final Duration DEADLINE = Duration.ofSeconds(240);
 
     static LongStream seeds() {
-        return Arrays.stream(System.getProperty(PROPERTY + "seeds", "1").split(",")).mapToLong(s -> Long.parseLong(s.strip()));
+        return OracleIT.seeds(PROPERTY + "seeds", "1");
     }
 
     @ParameterizedTest(name = "seed {0}")
