@@ -87,7 +87,7 @@ class ConcurrentNamespaceIT {
         MountFixture.assumeNotBaseline();
         this.seed = seed;
         try (FakeBotApi api = FLAKY_TELEGRAM ? OracleIT.flakyTelegram(seed) : null;
-             MountFixture mount = api == null ? OracleIT.busyMount() : OracleIT.busyMountOn(api)) {
+             MountFixture mount = OracleIT.busyMountOn(api)) {
             fs = mount.start();
             Path shared = Files.createDirectory(fs.root().resolve(SHARED));
             for (String dir : List.of("a", "b", "a/c")) {

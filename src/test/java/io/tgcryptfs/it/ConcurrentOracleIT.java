@@ -72,7 +72,7 @@ class ConcurrentOracleIT {
         MountFixture.assumeNotBaseline();
         this.seed = seed;
         try (FakeBotApi api = FLAKY_TELEGRAM ? OracleIT.flakyTelegram(seed) : null;
-             MountFixture mount = api == null ? OracleIT.busyMount() : OracleIT.busyMountOn(api)) {
+             MountFixture mount = OracleIT.busyMountOn(api)) {
             fs = mount.start();
             oracle = Files.createDirectory(fs.workDir().resolve("oracle"));
             byte[][] palette = OracleOps.palette(new SplittableRandom(seed));

@@ -103,8 +103,11 @@ class OracleIT {
         return api;
     }
 
-    /** {@link #busyMount()} on {@code api}, paced only by its faults, retrying quickly. */
+    /** {@link #busyMount()} on {@code api}, paced only by its faults, retrying quickly; on the local backend when null. */
     static MountFixture busyMountOn(FakeBotApi api) {
+        if (api == null) {
+            return busyMount();
+        }
         MountFixture mount = TelegramVolume.on(api, busyMount());
         TelegramVolume.UNPACED.forEach(mount::withProperty);
         return mount.withProperty("upload.retry.min-backoff", "50ms").withProperty("upload.retry.max-backoff", "500ms");
