@@ -31,10 +31,24 @@ public final class DirtyRegions {
         }
     }
 
-    /** Whether any band of {@code ino} may hold unsealed data (a look over the dirty bands only). */
+    /**
+     * About how many blocks of {@code ino} hold data not committed yet: its bands' dirty and sealing
+     * blocks, and one for each band a write is on its way to (a look over the dirty bands only).
+     */
+    public long unsealedBlocks(long ino) {
+        long blocks = 0;
+        for (var band : unsealed.entrySet()) {
+            blocks += band.getKey().ino() == ino ? band.getValue() : 0;
+        }
+        for (BandKey band : handedOver.keySet()) {
+            blocks += band.ino() == ino && !unsealed.containsKey(band) ? 1 : 0;
+        }
+        return blocks;
+    }
+
+    /** Whether any band of {@code ino} may hold unsealed data. */
     public boolean mayHoldUnsealed(long ino) {
-        return handedOver.keySet().stream().anyMatch(b -> b.ino() == ino)
-                || unsealed.keySet().stream().anyMatch(b -> b.ino() == ino);
+        return unsealedBlocks(ino) > 0;
     }
 
     public boolean isClean(BandKey band) {

@@ -105,21 +105,24 @@ public final class FsGateway {
     }
 
     /**
-     * The stored bytes count as allocated (holes do not, as du expects), but a file that may hold data
-     * not stored yet never shows none: GNU tar --sparse archives a file of zero blocks as all holes
-     * without reading it, and did here. Such data is unsealed in the file's bands, or, while the file is
-     * open, in the kernel's page cache, where the writeback cache keeps it without a word to us and
-     * serves stat from attributes it was sent earlier: so an open file shows at least one block in every
-     * reply, from its CREATE on.
+     * The stored bytes count as allocated (holes do not, as du expects), and so do the blocks the file's
+     * bands hold unsealed: a sparse file being written shows the blocks written, not its size (cp and
+     * rsync take a file whose blocks cover its size for a full one and fill the copy's holes). A file that
+     * may hold data not stored yet never shows none: GNU tar --sparse archives a file of zero blocks as
+     * all holes without reading it, and did here. While the file is open, that data may be in the
+     * kernel's page cache, where the writeback cache keeps it without a word to us and serves stat from
+     * attributes it was sent earlier: so an open file shows at least one byte in every reply, from its
+     * CREATE on.
      */
     private Stat stat(MetaReader r, long ino) {
         Inode inode = inode(r, ino);
         if (!inode.isRegular()) {
             return new Stat(inode, inode.size());
         }
-        long stored = Math.min(inode.size(), ChunkStore.storedBlocks(r, ino) * geometry.blockSize());
-        boolean unstored = stored == 0 && (openFiles.isOpen(ino) || inode.size() > 0 && dirtyRegions.mayHoldUnsealed(ino));
-        return new Stat(inode, unstored ? Math.max(1, inode.size()) : stored);
+        long stored = ChunkStore.storedBlocks(r, ino) * geometry.blockSize();
+        long unsealed = dirtyRegions.unsealedBlocks(ino) * geometry.blockSize();
+        long allocated = Math.min(inode.size(), stored + unsealed);
+        return new Stat(inode, allocated == 0 && openFiles.isOpen(ino) ? 1 : allocated);
     }
 
     public List<Listing> readdir(String path) {

@@ -112,6 +112,16 @@ class FsGatewayFileDataTest extends VolumeFixture {
         gw.ftruncate(sparse, 10 << 20);
         gw.release(sparse);
         assertEquals(0, gw.stat("/sparse").allocatedBytes(), "a closed file of holes shows none, as du expects");
+
+        long written = gw.create("/sparse-written", 0644, Caller.ROOT);
+        gw.ftruncate(written, 1L << 40);
+        gw.write(written, (1L << 40) - 1, bytes(1));
+        gw.write(written, 0, bytes(BS));
+        assertEquals(2 * BS, gw.stat(written).allocatedBytes(),
+                "the two blocks written, unsealed, not the terabyte of holes (cp would fill them)");
+        gw.release(written);
+        gw.syncAll();
+        assertEquals(2 * BS, gw.stat("/sparse-written").allocatedBytes(), "the same two blocks once stored");
     }
 
     @Test

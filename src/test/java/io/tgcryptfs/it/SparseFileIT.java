@@ -36,6 +36,9 @@ class SparseFileIT {
             assertEquals(1, ch.write(ByteBuffer.wrap(new byte[] {42}), offset), "one byte written at 10 GiB");
         }
         assertEquals(offset + 1, Files.size(file), "size of a file with one byte written at 10 GiB");
+        long whileWritten = allocatedBytes(file);
+        assertTrue(whileWritten > 0 && whileWritten <= (1 << 20), "st_blocks right after the write counts the "
+                + "block written, not the 10 GiB of holes (cp and rsync would fill them): " + whileWritten + " bytes");
         assertHolesAndByte(file, offset, "while mounted");
 
         fs.stop();
@@ -46,7 +49,7 @@ class SparseFileIT {
         fs.start();
         assertEquals(offset + 1, Files.size(file), "size after remount");
         assertHolesAndByte(file, offset, "after remount");
-        long allocated = 512L * Long.parseLong(fs.run("stat", "-c", "%b", file.toString()).assertOk().stdout().strip());
+        long allocated = allocatedBytes(file);
         assertTrue(allocated > 0 && allocated <= (1 << 20),
                 "st_blocks counts the one stored block, not the holes: " + allocated + " bytes");
     }
@@ -104,7 +107,7 @@ class SparseFileIT {
                 """, file.toString()).assertOk().out();
         assertEquals("1048576 True", out.strip(), "size kept, the range zeros, the rest as written");
         fs.cli("sync").assertOk();
-        long allocated = 512L * Long.parseLong(fs.run("stat", "-c", "%b", file.toString()).assertOk().stdout().strip());
+        long allocated = allocatedBytes(file);
         assertEquals(2 * 256 * 1024, allocated, "two of the four blocks stored, the punched two not");
     }
 
@@ -165,5 +168,9 @@ class SparseFileIT {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static long allocatedBytes(Path file) {
+        return 512L * Long.parseLong(fs.run("stat", "-c", "%b", file.toString()).assertOk().stdout().strip());
     }
 }
