@@ -23,6 +23,7 @@ public enum FsError {
     TIMED_OUT,
     BAD_HANDLE,
     TOO_BIG,
+    FILE_TOO_LARGE,
     TOO_MANY_LINKS,
     NOT_SUPPORTED,
     CROSS_DEVICE,

@@ -22,6 +22,20 @@ public record Inode(
     public static final int SET_UID = 04000;
     public static final int SET_GID = 02000;
     public static final int GROUP_EXEC = 00010;
+    /**
+     * The largest file, 4 EiB. The kernel lets FUSE files grow to 2^63 - 1 bytes, but the end of the
+     * band or block holding such a byte does not fit in a long: a write there looped until the heap ran
+     * out. Half of that leaves room for every rounding up to a block or band.
+     */
+    public static final long MAX_SIZE = 1L << 62;
+
+    /** Refuses a file that would end past {@link #MAX_SIZE} (EFBIG, as ext4 past its 16 TiB). */
+    public static void checkSize(long end) {
+        if (end < 0 || end > MAX_SIZE) {
+            throw new FsException(FsError.FILE_TOO_LARGE, "a file ending at " + Long.toUnsignedString(end)
+                    + " is past the largest size, " + MAX_SIZE + " bytes");
+        }
+    }
 
     public boolean isDirectory() {
         return kind == FileKind.DIRECTORY;

@@ -26,6 +26,7 @@ final class Errnos {
             case BUSY -> ErrorCodes.EBUSY();
             case BAD_HANDLE -> ErrorCodes.EBADF();
             case TOO_BIG -> ErrorCodes.E2BIG();
+            case FILE_TOO_LARGE -> ErrorCodes.EFBIG();
             case TOO_MANY_LINKS -> ErrorCodes.EMLINK();
             case NOT_SUPPORTED -> ErrorCodes.EOPNOTSUPP();
             case CROSS_DEVICE -> ErrorCodes.EXDEV();

@@ -138,9 +138,8 @@ final class FileData {
         if (data.length == 0) {
             return;
         }
-        if (offset < 0 || offset + data.length < 0) {
-            throw new FsException(FsError.TOO_BIG, "offset beyond the largest file size");
-        }
+        Inode.checkSize(offset);
+        Inode.checkSize(offset + data.length);
         writeBehind.reportFailure(ino);
         long pass = writeGate.enter();
         try {

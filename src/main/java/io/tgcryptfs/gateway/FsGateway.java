@@ -323,6 +323,7 @@ public final class FsGateway {
     }
 
     private Inode truncateInode(long ino, long size, boolean keepTimes) {
+        Inode.checkSize(size);
         data.flushBands(ino);
         return askInode(ino, r -> new OpenInode.Truncate(size, keepTimes, r));
     }

@@ -170,6 +170,50 @@ class SparseFileIT {
         }
     }
 
+    /**
+     * The kernel lets a FUSE file grow to 2^63 - 1 bytes. A write a byte short of that looped until the
+     * heap ran out (the end of its band did not fit in a long), and the mount stopped serving. Past the
+     * largest size (4 EiB) a write is now refused: with EFBIG at its fsync, since the writeback cache took
+     * it first; a truncate at once. The mount goes on, and the last byte of the largest file works across
+     * a remount.
+     */
+    @Test
+    void writesPastTheLargestFile_areRefused_theMountGoesOn_andTheLastByteWorks() throws IOException {
+        MountFixture.assumeNotBaseline();
+        Path file = fs.newDir("largest").resolve("f");
+        String out = fs.python("""
+                import errno
+                def err(call):
+                    try:
+                        call()
+                        return "ok"
+                    except OSError as e:
+                        return errno.errorcode[e.errno]
+                fd = os.open(args[0], os.O_CREAT | os.O_RDWR, 0o644)
+                os.pwrite(fd, b"Z", (1 << 63) - 2)  # taken by the page cache
+                print("fsync", err(lambda: os.fsync(fd)))
+                print("ftruncate", err(lambda: os.ftruncate(fd, (1 << 63) - 1)))
+                os.pwrite(fd, b"Y", (1 << 62) - 1)
+                os.fsync(fd)
+                os.close(fd)
+                with open(os.path.join(os.path.dirname(args[0]), "after"), "wb") as f:
+                    f.write(bytes(range(256)) * 4096)
+                """, file.toString()).assertOk().out();
+        assertEquals("fsync EFBIG\nftruncate EFBIG", out.strip(), "writes and sizes past 4 EiB refused");
+
+        fs.stop();
+        fs.start();
+        assertEquals(1L << 62, Files.size(file), "the largest size, set by the last byte");
+        String last = fs.python("""
+                with open(args[0], "rb") as f:
+                    f.seek((1 << 62) - 2)
+                    print(f.read(4))
+                with open(os.path.join(os.path.dirname(args[0]), "after"), "rb") as f:
+                    print(f.read() == bytes(range(256)) * 4096)
+                """, file.toString()).assertOk().out();
+        assertEquals("b'\\x00Y'\nTrue", last.strip(), "the last byte, and a file written after the refusals");
+    }
+
     private static long allocatedBytes(Path file) {
         return 512L * Long.parseLong(fs.run("stat", "-c", "%b", file.toString()).assertOk().stdout().strip());
     }
