@@ -1,11 +1,13 @@
 package io.tgcryptfs.engine;
 
+import io.tgcryptfs.fs.FileNames;
 import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
 import io.tgcryptfs.fs.Inode;
 import io.tgcryptfs.fs.Timestamp;
 import io.tgcryptfs.meta.MetaWriter;
 
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -17,6 +19,12 @@ import java.util.function.Function;
  */
 public final class InodeAttributes {
     public static final int MAX_XATTR_VALUE = 65536;
+    /**
+     * The most a listxattr can return (XATTR_LIST_MAX): a file whose names exceed it cannot have them
+     * listed (E2BIG), so rsync -X, cp -a and Samba fail on it. A new name past it is refused with ENOSPC,
+     * as ext4 refuses one its xattr space cannot hold.
+     */
+    public static final int MAX_XATTR_LIST = 65536;
 
     private final EngineContext ctx;
 
@@ -116,10 +124,23 @@ public final class InodeAttributes {
             if (!exists && mode == XattrMode.REPLACE_ONLY) {
                 throw new FsException(FsError.NO_ATTRIBUTE, "no such xattr");
             }
+            if (!exists && listedBytes(w.xattrNames(ino)) + listedBytes(List.of(name)) > MAX_XATTR_LIST) {
+                throw new FsException(FsError.NO_SPACE, "the xattr names of inode " + ino + " would not fit in the "
+                        + MAX_XATTR_LIST + " bytes a listxattr returns");
+            }
             w.putXattr(ino, name, value);
             w.putInode(inode.withChanged(ctx.now()));
             return Done.INSTANCE;
         });
+    }
+
+    /** What listxattr returns for {@code names}: each name's bytes and a NUL. */
+    private static int listedBytes(List<String> names) {
+        int bytes = 0;
+        for (String name : names) {
+            bytes += FileNames.encode(name).length + 1;
+        }
+        return bytes;
     }
 
     public void removeXattr(long ino, String name) {

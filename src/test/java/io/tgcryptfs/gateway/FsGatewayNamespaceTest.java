@@ -289,6 +289,23 @@ class FsGatewayNamespaceTest extends VolumeFixture {
         assertFsError(FsError.NOT_FOUND, () -> gw.getxattr("/nope", "user.a"));
     }
 
+    /** A listxattr returns at most 64 KiB of names: past that, rsync -X and cp -a fail on the file (E2BIG). */
+    @Test
+    void xattrNamesBeyondWhatListxattrReturns_areRefusedWithNoSpace_andRenamingExistingOnesStillWorks() {
+        vol.writeFile("/f", new byte[0]);
+        String padding = "n".repeat(250);
+        int fit = 65536 / 256; // "user." + 3 digits + 247 letters (255 bytes, the longest name) + NUL
+        for (int i = 0; i < fit; i++) {
+            gw.setxattr("/f", String.format("user.%03d", i) + padding.substring(0, 247), new byte[1], XattrMode.UPSERT);
+        }
+        assertFsError(FsError.NO_SPACE, () -> gw.setxattr("/f", "user.x", new byte[1], XattrMode.UPSERT));
+        String first = "user.000" + padding.substring(0, 247);
+        gw.setxattr("/f", first, new byte[] {7}, XattrMode.REPLACE_ONLY);
+        assertEquals(fit, gw.listxattr("/f").size());
+        gw.removexattr("/f", first);
+        gw.setxattr("/f", "user.x", new byte[1], XattrMode.CREATE_ONLY);
+    }
+
     @Test
     void xattrs_goWithTheFile() {
         vol.writeFile("/f", new byte[0]);

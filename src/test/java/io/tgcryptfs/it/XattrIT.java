@@ -89,6 +89,28 @@ class XattrIT {
         assertArrayEquals(dosStream, readBytes(view, "DosStream.foo:$DATA"), "user.DosStream.foo:$DATA (value with a NUL byte)");
     }
 
+    /**
+     * Names were accepted without bound, until a listxattr could no longer return them (E2BIG) and rsync -X,
+     * cp -a and getfattr failed on the file. Now the name that would not fit fails with ENOSPC, as on ext4
+     * (there when its xattr space is full, sooner), and every name set lists.
+     */
+    @Test
+    void xattrNamesUntilOneIsRefused_failWithENOSPC_andAllThatWereSetList() throws IOException {
+        Path file = newFile("many");
+        String out = fs.python("""
+                import errno
+                set_ = 0
+                try:
+                    for i in range(1000):
+                        os.setxattr(args[0], "user.%03d" % i + "n" * 247, b"v")
+                        set_ += 1
+                    print("no refusal")
+                except OSError as e:
+                    print(errno.errorcode[e.errno], len(os.listxattr(args[0])) == set_, set_ > 0)
+                """, file.toString()).assertOk().out();
+        assertEquals("ENOSPC True True", out.strip(), "refused with ENOSPC; every name set lists");
+    }
+
     @Test
     void xattrCreate_onExistingName_failsWithEEXIST() throws IOException {
         Path file = newFile("create");
