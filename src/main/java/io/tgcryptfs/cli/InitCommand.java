@@ -19,8 +19,8 @@ final class InitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Settings settings = options.settings();
+        char[] password = options.password(true); // first: a refused password leaves no backend directory behind
         try (BlobStore backend = options.backend(settings)) {
-            char[] password = options.password(true);
             try {
                 VolumeSetup.create(settings, backend, password, new SecureRandom());
             } catch (VolumeException e) {

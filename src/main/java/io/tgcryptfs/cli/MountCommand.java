@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sun.misc.Signal;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -57,6 +58,10 @@ final class MountCommand implements Callable<Integer> {
         }
         if (MountInfo.isMounted(target)) {
             throw new CliException(target + " is already mounted");
+        }
+        if (!isEmpty(target)) {
+            // libfuse refuses it too, but only after a fresh volume was created or restored for nothing
+            throw new CliException("mountpoint " + target + " is not empty: the mount would hide what it holds");
         }
         BlobStore backend = options.backend(settings);
         SecureRandom random = new SecureRandom();
@@ -174,6 +179,15 @@ final class MountCommand implements Callable<Integer> {
         if (s.pendingPacks() > 0) {
             System.out.printf("  %d packs (%d MiB) left to upload%s%n", s.pendingPacks(), s.pendingBytes() >> 20,
                     s.blockedReason() == null ? "" : " - blocked: " + s.blockedReason());
+        }
+    }
+
+    /** Whether {@code dir} holds nothing; a directory this process cannot list is left to libfuse to judge. */
+    private static boolean isEmpty(Path dir) {
+        try (var entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException e) {
+            return true;
         }
     }
 }

@@ -103,6 +103,35 @@ class CliIT {
         }
     }
 
+    /**
+     * Refused before anything is made: an init whose password file is not UTF-8 left the local backend's
+     * empty directory behind, and a mount on a directory that holds files created a volume before libfuse
+     * refused the directory.
+     */
+    @Test
+    void anInitOrMountRefusedForItsInput_leavesNoStateBehind() throws IOException {
+        try (MountFixture fs = new MountFixture()) {
+            Path notUtf8 = fs.workDir().resolve("password");
+            Files.write(notUtf8, new byte[] {(byte) 0xff, (byte) 0xfe});
+            ToolResult init = fs.cli("init", "--password-file", notUtf8.toString());
+            assertNotEquals(0, init.exitCode(), init.describe());
+            assertTrue(init.stderr().contains("not valid UTF-8"), init.describe());
+            assertFalse(Files.exists(fs.stateDir()), "a refused init creates no state directory and no backend");
+
+            Files.writeString(fs.root().resolve("already-here"), "kept");
+            Process mount = fs.launchMount(fs.password());
+            int exit = MountFixture.awaitExit(mount, Duration.ofSeconds(30));
+            if (exit == Integer.MIN_VALUE) {
+                mount.destroyForcibly();
+                fail("a mount on a directory that holds a file was still running after 30 s\n" + fs.logTail());
+            }
+            assertNotEquals(0, exit, fs.logTail());
+            assertTrue(fs.logTail().contains("is not empty"), fs.logTail());
+            assertFalse(Files.exists(fs.stateDir()), "a refused mount creates no volume");
+            assertEquals("kept", Files.readString(fs.root().resolve("already-here")));
+        }
+    }
+
     @Test
     void init_withPasswordFile_createsAVolumeThatMountOpensWithThatPassword() throws IOException {
         try (MountFixture fs = new MountFixture()) {
