@@ -56,6 +56,9 @@ public record Settings(
         boolean metricsEnabled,
         int metricsPort) {
 
+    /** The smallest pack: metadata segments are cut to the pack size and need at least 128 KiB. */
+    static final long MIN_PACK_SIZE = 1 << 20;
+
     /** libfuse options. */
     public record Fuse(boolean allowOther, boolean defaultPermissions, double entryTimeout, double attrTimeout,
                        long readAheadBytes, int maxRequestBytes, boolean writebackCache, boolean debug,
@@ -90,7 +93,7 @@ public record Settings(
                 c.getBytes("dirty.budget"),
                 c.getDuration("dirty.expiry"),
                 c.getDuration("dirty.max-age"),
-                c.getBytes("pack.target-size"),
+                atLeast(c, "pack.target-size", MIN_PACK_SIZE),
                 algorithm.equals("lz4"),
                 c.getBytes("outbox.max-size"),
                 c.getBytes("cache.max-size"),
@@ -111,7 +114,7 @@ public record Settings(
                 nonNegative(c, "metadata.retention.keep-daily"),
                 c.getBoolean("gc.enabled"),
                 positiveDuration(c, "gc.interval"),
-                c.getDouble("gc.min-live-ratio"),
+                fraction(c, "gc.min-live-ratio"),
                 c.getBytes("gc.max-bytes-per-pass"),
                 c.getDuration("engine.ask-timeout"),
                 c.getDuration("engine.write-timeout"),
@@ -180,6 +183,22 @@ public record Settings(
             throw new IllegalArgumentException("tgcryptfs." + key + " out of range: " + v);
         }
         return (int) v;
+    }
+
+    private static long atLeast(Config c, String key, long min) {
+        long v = c.getBytes(key);
+        if (v < min) {
+            throw new IllegalArgumentException("tgcryptfs." + key + " must be at least " + min + " bytes, not " + v);
+        }
+        return v;
+    }
+
+    private static double fraction(Config c, String key) {
+        double v = c.getDouble(key);
+        if (!(v >= 0 && v <= 1)) {
+            throw new IllegalArgumentException("tgcryptfs." + key + " must be between 0 and 1, not " + v);
+        }
+        return v;
     }
 
     private static int positive(Config c, String key) {
