@@ -12,7 +12,6 @@ import io.tgcryptfs.fs.Timestamp;
 import io.tgcryptfs.gateway.Caller;
 import io.tgcryptfs.gateway.FsGateway;
 import io.tgcryptfs.gateway.FsStats;
-import io.tgcryptfs.gateway.Listing;
 import io.tgcryptfs.gateway.WriteTimes;
 import io.tgcryptfs.metrics.Metrics;
 import jnr.constants.platform.Errno;
@@ -114,12 +113,12 @@ public final class TgcryptFuse extends FuseStubFS {
             throw new ru.serce.jnrfuse.FuseException("already mounted");
         }
         this.mountPoint = mountPoint;
-        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(getFSName(), "-f"));
+        List<String> args = new java.util.ArrayList<>(List.of(getFSName(), "-f"));
         if (debug) {
             args.add("-d");
         }
         args.add(mountPoint.toAbsolutePath().toString());
-        args.addAll(java.util.List.of(fuseOpts));
+        args.addAll(List.of(fuseOpts));
         Thread unmountAtExit = new Thread(this::umount, "tgcryptfs-unmount-at-exit");
         Runtime.getRuntime().addShutdownHook(unmountAtExit);
         try {
@@ -195,15 +194,12 @@ public final class TgcryptFuse extends FuseStubFS {
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
         return run("readdir", () -> {
-            List<Listing> entries = gateway.readdir(path);
             FileStat stat = new FileStat(jnr.ffi.Runtime.getSystemRuntime());
-            for (Listing e : entries) {
+            gateway.readdir(path, e -> {
                 stat.st_ino.set(e.inode().ino());
                 stat.st_mode.set(e.inode().kind().typeBits() | e.inode().mode());
-                if (filler.apply(buf, cString(e.name()), Struct.getMemory(stat), 0) != 0) {
-                    break;
-                }
-            }
+                return filler.apply(buf, cString(e.name()), Struct.getMemory(stat), 0) == 0;
+            });
             return 0;
         });
     }

@@ -8,15 +8,12 @@ import io.tgcryptfs.engine.DirtyRegions;
 import io.tgcryptfs.engine.EngineContext;
 import io.tgcryptfs.engine.EntityRegistry;
 import io.tgcryptfs.engine.FsResult;
-import io.tgcryptfs.engine.HiddenNames;
 import io.tgcryptfs.engine.InodeAttributes;
-import io.tgcryptfs.engine.Lookup;
 import io.tgcryptfs.engine.Namespace;
 import io.tgcryptfs.engine.OpenFiles;
 import io.tgcryptfs.engine.OpenInode;
 import io.tgcryptfs.engine.TimeChange;
 import io.tgcryptfs.engine.XattrMode;
-import io.tgcryptfs.fs.DirEntry;
 import io.tgcryptfs.fs.FileKind;
 import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
@@ -29,7 +26,6 @@ import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.japi.function.Function;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -53,6 +49,7 @@ public final class FsGateway {
     private final ChunkStore chunks;
     private final BlockGeometry geometry;
     private final PathResolver paths;
+    private final DirectoryListing listing;
     private final Namespace namespace;
     private final InodeAttributes attributes;
     private final ActorRef<EntityRegistry.Command> inodes;
@@ -72,6 +69,7 @@ public final class FsGateway {
         this.data = new FileData(asker, ctx, localSync, attributes, bands, dataTimeout, prefetcher);
         this.meta = ctx.meta();
         this.paths = new PathResolver(meta, namespace.hiddenFiles());
+        this.listing = new DirectoryListing(meta, paths);
         this.chunks = ctx.chunks();
         this.geometry = ctx.geometry();
         this.namespace = namespace;
@@ -125,30 +123,9 @@ public final class FsGateway {
         return new Stat(inode, allocated == 0 && openFiles.isOpen(ino) ? 1 : allocated);
     }
 
-    public List<Listing> readdir(String path) {
-        return paths.read(path, (r, dir) -> {
-            Inode self = inode(r, dir);
-            if (!self.isDirectory()) {
-                throw new FsException(FsError.NOT_DIRECTORY, path + " is not a directory");
-            }
-            List<Listing> out = new ArrayList<>();
-            out.add(new Listing(".", self));
-            long parent = r.lookup(dir, Namespace.PARENT).orElse(Namespace.ROOT);
-            out.add(new Listing("..", inode(r, parent)));
-            String after = null;
-            while (true) {
-                List<DirEntry> page = r.entries(dir, after, 1024);
-                for (DirEntry e : page) {
-                    if (!e.name().equals(Namespace.PARENT) && !HiddenNames.isHiddenEntry(r, e)) {
-                        r.inode(e.ino()).ifPresent(i -> out.add(new Listing(e.name(), i)));
-                    }
-                }
-                if (page.size() < 1024) {
-                    return out;
-                }
-                after = page.get(page.size() - 1).name();
-            }
-        });
+    /** Hands {@code path}'s entries to {@code sink} a page at a time ({@link DirectoryListing}). */
+    public void readdir(String path, DirectoryListing.Sink sink) {
+        listing.list(path, sink);
     }
 
     public String readlink(String path) {

@@ -2,6 +2,7 @@ package io.tgcryptfs.fuse;
 
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.gateway.Listing;
+import io.tgcryptfs.gateway.Listings;
 import io.tgcryptfs.gateway.Stat;
 import io.tgcryptfs.testing.FixtureOptions;
 import io.tgcryptfs.testing.VolumeFixture;
@@ -52,11 +53,11 @@ class LookupWarmupTest extends VolumeFixture {
     void leavesTheVolumeAsItWas() {
         vol.gateway.mknod("/kept", io.tgcryptfs.fs.FileKind.REGULAR, 0644, 0, io.tgcryptfs.gateway.Caller.ROOT);
         Stat root = vol.gateway.stat("/");
-        List<String> names = vol.gateway.readdir("/").stream().map(Listing::name).toList();
+        List<String> names = Listings.of(vol.gateway, "/").stream().map(Listing::name).toList();
 
         LookupWarmup.run(vol.gateway, BS, OPTIONS, Duration.ofDays(1), () -> 0L);
 
         assertEquals(root, vol.gateway.stat("/"), "the root's attributes, times included");
-        assertEquals(names, vol.gateway.readdir("/").stream().map(Listing::name).toList());
+        assertEquals(names, Listings.of(vol.gateway, "/").stream().map(Listing::name).toList());
     }
 }

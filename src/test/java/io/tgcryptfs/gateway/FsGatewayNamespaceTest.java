@@ -39,7 +39,7 @@ class FsGatewayNamespaceTest extends VolumeFixture {
     }
 
     private List<String> names(String path) {
-        return gw.readdir(path).stream().map(Listing::name).toList();
+        return Listings.of(gw, path).stream().map(Listing::name).toList();
     }
 
     private int nlink(String path) {
@@ -57,13 +57,53 @@ class FsGatewayNamespaceTest extends VolumeFixture {
         vol.writeFile("/d/b", new byte[] {2});
         mkdir("/d/sub");
         assertEquals(List.of(".", "..", "a", "b", "sub"), names("/d"));
-        List<Listing> listing = gw.readdir("/d/sub");
+        List<Listing> listing = Listings.of(gw, "/d/sub");
         assertEquals(gw.getattr("/d/sub").ino(), listing.get(0).inode().ino());
         assertEquals(gw.getattr("/d").ino(), listing.get(1).inode().ino());
         assertEquals(3, nlink("/d"), "itself, its name and sub's ..");
         assertEquals(3, nlink("/"));
-        assertFsError(FsError.NOT_DIRECTORY, () -> gw.readdir("/d/a"));
-        assertFsError(FsError.NOT_FOUND, () -> gw.readdir("/nope"));
+        assertFsError(FsError.NOT_DIRECTORY, () -> Listings.of(gw, "/d/a"));
+        assertFsError(FsError.NOT_FOUND, () -> Listings.of(gw, "/nope"));
+    }
+
+    /**
+     * A directory is listed a page at a time, each page in its own read view: every name present
+     * throughout is listed exactly once, whatever is added and removed meanwhile, and a sink that is full
+     * stops the listing.
+     */
+    @Test
+    void readdir_ofSeveralPages_listsEveryNamePresentThroughoutOnce_whileNamesComeAndGo() {
+        mkdir("/big");
+        int count = 2 * DirectoryListing.PAGE + 300;
+        for (int i = 0; i < count; i++) {
+            gw.mknod(String.format("/big/n%05d", i), FileKind.REGULAR, 0644, 0, Caller.ROOT);
+        }
+        java.util.Set<String> removed = new java.util.HashSet<>();
+        List<String> listed = new java.util.ArrayList<>();
+        gw.readdir("/big", entry -> {
+            listed.add(entry.name());
+            if (listed.size() % 700 == 0) { // one ahead of the cursor goes, one behind and one ahead come
+                int at = listed.size();
+                if (at + 1100 < count) {
+                    String ahead = String.format("n%05d", at + 1100);
+                    gw.unlink("/big/" + ahead);
+                    removed.add(ahead);
+                }
+                gw.mknod(String.format("/big/m%05d", at), FileKind.REGULAR, 0644, 0, Caller.ROOT);
+                gw.mknod(String.format("/big/z%05d", at), FileKind.REGULAR, 0644, 0, Caller.ROOT);
+            }
+            return true;
+        });
+        assertEquals(listed.size(), new java.util.HashSet<>(listed).size(), "no name twice");
+        for (int i = 0; i < count; i++) {
+            String name = String.format("n%05d", i);
+            assertTrue(removed.contains(name) || listed.contains(name), name + " was there throughout"); // a removed one may show
+        }
+        assertEquals(List.of(".", ".."), listed.subList(0, 2));
+
+        List<String> stopped = new java.util.ArrayList<>();
+        gw.readdir("/big", entry -> stopped.add(entry.name()) && stopped.size() < 1500);
+        assertEquals(1500, stopped.size(), "a full sink stops the listing");
     }
 
     @Test
@@ -213,7 +253,7 @@ class FsGatewayNamespaceTest extends VolumeFixture {
         gw.rename("/a", "/p/x");
         assertEquals(3, nlink("/"), "root lost a");
         assertEquals(3, nlink("/p"), "p lost x and gained a");
-        List<Listing> listing = gw.readdir("/p/x");
+        List<Listing> listing = Listings.of(gw, "/p/x");
         assertEquals(vol.ino("/p"), listing.get(1).inode().ino(), ".. of the moved directory is its new parent");
     }
 
@@ -395,11 +435,11 @@ class FsGatewayNamespaceTest extends VolumeFixture {
         mkdir("/c");
         vol.writeFile("/c/g", new byte[] {2});
         assertNotEquals(before, gw.getattr("/c").ino());
-        assertEquals(gw.getattr("/c").ino(), gw.readdir("/c/").get(0).inode().ino());
+        assertEquals(gw.getattr("/c").ino(), Listings.of(gw, "/c/").get(0).inode().ino());
         assertEquals(List.of(".", "..", "g"), names("/c"));
 
         gw.rename("/c/g", "/c/h"); // a file's rename leaves the directory's path as it was
-        assertEquals(gw.getattr("/c").ino(), gw.readdir("/c").get(0).inode().ino());
+        assertEquals(gw.getattr("/c").ino(), Listings.of(gw, "/c").get(0).inode().ino());
         assertFsError(FsError.NOT_FOUND, () -> gw.getattr("/c/g/x"));
         assertFsError(FsError.NOT_FOUND, () -> gw.getattr("/c/h/x"));
     }
@@ -436,6 +476,6 @@ class FsGatewayNamespaceTest extends VolumeFixture {
         assertFsError(FsError.EXISTS, () -> gw.rename("/a", "/b", true));
         assertFsError(FsError.EXISTS, () -> gw.rename("/a", "/a2", true));
         gw.rename("/a", "/c", true);
-        assertEquals(List.of(".", "..", "a2", "b", "c"), gw.readdir("/").stream().map(Listing::name).toList());
+        assertEquals(List.of(".", "..", "a2", "b", "c"), Listings.of(gw, "/").stream().map(Listing::name).toList());
     }
 }

@@ -32,7 +32,7 @@ class HiddenFilesTest extends VolumeFixture {
     }
 
     private List<String> names(String dir) {
-        return gw.readdir(dir).stream().map(Listing::name).toList();
+        return Listings.of(gw, dir).stream().map(Listing::name).toList();
     }
 
     /** What libfuse does for unlink(path) while path is open. */

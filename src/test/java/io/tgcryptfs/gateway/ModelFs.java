@@ -253,7 +253,7 @@ final class ModelFs {
 
     private void assertDirectory(FsGateway gw, Function<String, Supplier<String>> at, String path, Node dir,
                                  Map<Long, Node> byIno, Map<Node, Long> inos) {
-        List<String> names = gw.readdir(path).stream().map(Listing::name).filter(n -> !n.equals(".") && !n.equals(".."))
+        List<String> names = Listings.of(gw, path).stream().map(Listing::name).filter(n -> !n.equals(".") && !n.equals(".."))
                 .sorted().toList();
         assertEquals(new ArrayList<>(dir.children.keySet()), names, at.apply("readdir " + path));
         Inode self = gw.getattr(path);
