@@ -8,6 +8,7 @@ import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
 import io.tgcryptfs.fs.Inode;
 import io.tgcryptfs.fs.PackId;
+import io.tgcryptfs.meta.BlockRef;
 import io.tgcryptfs.meta.ChunkRecord;
 import io.tgcryptfs.meta.MetaReader;
 import io.tgcryptfs.meta.MetaStore;
@@ -31,6 +32,13 @@ public final class ChunkStore {
     /** Counter names kept in LMDB for statfs and status. */
     public static final String STORED_BYTES = "stored-bytes";
     public static final String LOGICAL_BYTES = "logical-bytes";
+    /**
+     * The most blocks one transaction removes. A huge file's blocks removed in one transaction were all
+     * listed in the heap at once (about 100 bytes each: a 1 TiB file's 4 million would outgrow a 512 MiB
+     * heap), and that transaction held LMDB's one writer lock for as long as it took, stalling every
+     * create, seal and size change of the volume meanwhile.
+     */
+    public static final int DROP_BATCH = 16_384;
 
     private final int blockSize;
     private final MetaStore meta;
@@ -172,16 +180,18 @@ public final class ChunkStore {
         return packs.read(record.pack(), record.offset(), record.sealedLength());
     }
 
-    /** Removes every block of an inode (purge of a deleted file). */
-    public void dropAllBlocks(MetaWriter w, long ino) {
-        dropBlocksFrom(w, ino, 0);
-    }
-
-    /** Removes blocks at index >= {@code fromIndex} (truncate). */
-    public void dropBlocksFrom(MetaWriter w, long ino, long fromIndex) {
-        for (var ref : w.blocks(ino, fromIndex, Long.MAX_VALUE)) {
+    /**
+     * Removes the highest blocks of {@code ino} at index >= {@code fromIndex}, at most {@link #DROP_BATCH}
+     * of them (a truncate, a deleted file): the caller goes on in another transaction while more remain.
+     *
+     * @return the lowest index removed if more may remain, else -1 (none is left at or above fromIndex)
+     */
+    public long dropTail(MetaWriter w, long ino, long fromIndex) {
+        List<BlockRef> tail = w.lastBlocks(ino, fromIndex, DROP_BATCH);
+        for (BlockRef ref : tail) {
             removeBlock(w, ino, ref.index(), ref.chunk());
         }
+        return tail.size() < DROP_BATCH ? -1 : tail.get(tail.size() - 1).index();
     }
 
     /** Blocks of {@code ino} that hold data (holes excluded): what st_blocks reports. */

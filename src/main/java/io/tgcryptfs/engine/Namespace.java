@@ -220,7 +220,7 @@ public final class Namespace {
     private record Rename(long oldParent, String oldName, long newParent, String newName, boolean noReplace) {
     }
 
-    private boolean rename(MetaWriter w, Rename m, List<Long> deleted) {
+    private boolean rename(MetaWriter w, Rename m, Deletions deleted) {
         Inode oldParent = directory(w, m.oldParent());
         Inode newParent = directory(w, m.newParent());
         long ino = w.lookup(m.oldParent(), m.oldName()).orElseThrow(() -> notFound(m.oldName()));
@@ -282,7 +282,7 @@ public final class Namespace {
      * keep its directory from being removed. The hidden name lives in {@link HiddenFiles} only (a
      * transaction that fails after this leaves a name there that libfuse never uses).
      */
-    private void hide(MetaWriter w, Inode oldParent, Rename m, Inode moving, List<Long> deleted) {
+    private void hide(MetaWriter w, Inode oldParent, Rename m, Inode moving, Deletions deleted) {
         Timestamp now = ctx.now();
         w.deleteEntry(m.oldParent(), m.oldName());
         hiddenFiles.hide(m.newParent(), m.newName(), moving.ino());
@@ -321,18 +321,28 @@ public final class Namespace {
         });
     }
 
-    /** Deletes every inode left unlinked-but-open when the volume last stopped (nothing is open now). */
+    /**
+     * Deletes every inode left unlinked-but-open when the volume last stopped (nothing is open now), and
+     * every deleted file whose blocks were still being dropped: each in transactions of its own.
+     */
     public static int purgeOrphans(EngineContext ctx) {
-        return ctx.meta().write(w -> {
-            List<Long> orphans = w.orphans();
-            for (long ino : orphans) {
-                w.inode(ino).ifPresentOrElse(i -> purgeInode(ctx, w, i), () -> w.removeOrphan(ino));
-            }
-            return orphans.size();
-        });
+        List<Long> orphans = ctx.meta().read(MetaReader::orphans);
+        orphans.forEach(ino -> drain(ctx, ino));
+        return orphans.size();
     }
 
-    private void dropLink(MetaWriter w, Inode inode, Timestamp now, List<Long> deleted) {
+    /** Deletes orphan {@code ino}, a batch of its blocks per transaction. */
+    private static void drain(EngineContext ctx, long ino) {
+        boolean gone = false;
+        while (!gone) {
+            gone = ctx.meta().write(w -> w.inode(ino).map(i -> purgeInode(ctx, w, i)).orElseGet(() -> {
+                w.removeOrphan(ino);
+                return true;
+            }));
+        }
+    }
+
+    private void dropLink(MetaWriter w, Inode inode, Timestamp now, Deletions deleted) {
         Inode dropped = inode.withNlink(inode.nlink() - 1, now);
         if (dropped.nlink() > 0) {
             w.putInode(dropped);
@@ -354,30 +364,53 @@ public final class Namespace {
         }
     }
 
-    private void purge(MetaWriter w, Inode inode, List<Long> deleted) {
-        purgeInode(ctx, w, inode);
-        deleted.add(inode.ino());
+    private void purge(MetaWriter w, Inode inode, Deletions deleted) {
+        (purgeInode(ctx, w, inode) ? deleted.gone : deleted.draining).add(inode.ino());
+    }
+
+    /** The files a transaction deleted, and those it left orphans because their blocks take more transactions. */
+    private record Deletions(List<Long> gone, List<Long> draining) {
+        void clear() {
+            gone.clear();
+            draining.clear();
+        }
     }
 
     /**
      * One write transaction that may delete files: they are reported once it committed, so a band never
      * drops the bytes of a file whose deletion could still be rolled back.
      */
-    private <T> T deleting(BiFunction<MetaWriter, List<Long>, T> change) {
-        List<Long> deleted = new ArrayList<>(1);
+    private <T> T deleting(BiFunction<MetaWriter, Deletions, T> change) {
+        Deletions deleted = new Deletions(new ArrayList<>(1), new ArrayList<>(0));
         T result = ctx.meta().write(w -> {
             deleted.clear();
             return change.apply(w, deleted);
         });
-        deleted.forEach(fileDeleted::accept);
+        deleted.gone().forEach(fileDeleted::accept);
+        for (long ino : deleted.draining()) {
+            fileDeleted.accept(ino); // its size is 0 now: a seal still under way commits nothing
+            drain(ctx, ino);
+        }
         return result;
     }
 
-    private static void purgeInode(EngineContext ctx, MetaWriter w, Inode inode) {
-        ctx.chunks().dropAllBlocks(w, inode.ino());
+    /**
+     * Deletes {@code inode} and its blocks, or, when it has more blocks than one transaction removes
+     * ({@link io.tgcryptfs.chunk.ChunkStore#DROP_BATCH}), removes a batch and leaves it an orphan of size
+     * 0 for the next transaction (and, after a crash, the next start) to go on with.
+     *
+     * @return whether the inode is gone
+     */
+    private static boolean purgeInode(EngineContext ctx, MetaWriter w, Inode inode) {
+        if (ctx.chunks().dropTail(w, inode.ino(), 0) >= 0) {
+            w.putInode(inode.withNlink(0, inode.ctime()).withSizeOnly(0));
+            w.addOrphan(inode.ino());
+            return false;
+        }
         w.deleteInode(inode.ino());
         w.removeOrphan(inode.ino());
         w.addToCounter(INODES, -1);
+        return true;
     }
 
     /**

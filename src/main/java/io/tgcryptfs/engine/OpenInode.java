@@ -82,16 +82,33 @@ public final class OpenInode extends AbstractBehavior<OpenInode.Command> {
         }
         long boundary = size / ctx.geometry().blockSize();
         boolean partial = size % ctx.geometry().blockSize() != 0;
-        Inode result = update(w -> {
-            Inode inode = existing(w);
-            if (inode.isDirectory()) {
-                throw new FsException(FsError.IS_DIRECTORY, "cannot truncate a directory");
-            }
-            ctx.chunks().dropBlocksFrom(w, ino, ctx.geometry().firstBlockAtOrAfter(size));
-            // a size that does not change moves no times (POSIX, ext4); under the writeback cache the kernel
-            // would not show them moved, and a remount would (SyscallOracleIT found it)
-            return keepTimes || size == inode.size() ? inode.withSizeOnly(size) : inode.withSize(size, ctx.now());
-        });
+        long firstGone = ctx.geometry().firstBlockAtOrAfter(size);
+        long[] sizeBefore = {-1};
+        Inode result = null;
+        while (result == null) {
+            // the blocks past the end go from the last, a batch per transaction, and the size steps down with
+            // them: a crash in between leaves the file cut at a block between its old and new size, never
+            // with holes inside it
+            result = ctx.meta().write(w -> {
+                Inode inode = existing(w);
+                if (inode.isDirectory()) {
+                    throw new FsException(FsError.IS_DIRECTORY, "cannot truncate a directory");
+                }
+                if (sizeBefore[0] < 0) {
+                    sizeBefore[0] = inode.size();
+                }
+                long lowestDropped = ctx.chunks().dropTail(w, ino, firstGone);
+                if (lowestDropped >= 0) {
+                    w.putInode(inode.withSizeOnly(Math.max(size, Math.min(inode.size(), ctx.geometry().blockStart(lowestDropped)))));
+                    return null;
+                }
+                // a size that does not change moves no times (POSIX, ext4); under the writeback cache the kernel
+                // would not show them moved, and a remount would (SyscallOracleIT found it)
+                Inode changed = keepTimes || size == sizeBefore[0] ? inode.withSizeOnly(size) : inode.withSize(size, ctx.now());
+                w.putInode(changed);
+                return changed;
+            });
+        }
         if (partial && ctx.meta().read(r -> r.block(ino, boundary)).isPresent()) {
             // the bytes past the new end inside the last block must read as zeros if the file grows again
             byte[] block = ctx.chunks().loadBlock(ino, boundary);
@@ -113,14 +130,6 @@ public final class OpenInode extends AbstractBehavior<OpenInode.Command> {
     private void touch() {
         lastActivityNanos = ctx.nanoTime().getAsLong();
         passivationRequested = false;
-    }
-
-    private Inode update(java.util.function.Function<MetaWriter, Inode> change) {
-        return ctx.meta().write(w -> {
-            Inode changed = change.apply(w);
-            w.putInode(changed);
-            return changed;
-        });
     }
 
     private Inode existing(MetaWriter w) {

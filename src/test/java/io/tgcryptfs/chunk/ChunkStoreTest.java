@@ -185,14 +185,12 @@ class ChunkStoreTest {
     }
 
     @Test
-    void dropBlocksFrom_releasesTheTail() {
+    void dropTail_releasesTheBlocksFromTheGivenIndexUp() {
         for (int i = 0; i < 4; i++) {
             chunks.seal(10, i, randomBlock(20 + i));
         }
-        stores.meta.write(w -> {
-            chunks.dropBlocksFrom(w, 10, 2);
-            return null;
-        });
+        long more = stores.meta.write(w -> chunks.dropTail(w, 10, 2));
+        assertEquals(-1, more, "all of the tail in one batch");
         assertEquals(2, stores.meta.read(r -> r.blocks(10, 0, Long.MAX_VALUE)).size());
         assertEquals(2L * BS, stores.counter(ChunkStore.LOGICAL_BYTES));
         assertArrayEquals(new byte[BS], chunks.loadBlock(10, 3));

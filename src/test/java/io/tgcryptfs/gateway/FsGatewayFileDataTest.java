@@ -15,6 +15,7 @@ import org.junit.jupiter.api.function.Executable;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -148,6 +149,46 @@ class FsGatewayFileDataTest extends VolumeFixture {
         long again = gw.open("/far");
         assertArrayEquals(new byte[] {0, 42}, gw.read(again, Inode.MAX_SIZE - 2, 2));
         gw.release(again);
+    }
+
+    /**
+     * A file of more blocks than one transaction removes: a truncate steps its blocks down a batch per
+     * transaction, and a deletion, open or not, drains them the same way; nothing of the file is left.
+     */
+    @Test
+    void filesOfMoreBlocksThanOneTransactionRemoves_truncateAndDeleteCompletely() {
+        int blocks = ChunkStore.DROP_BATCH + 200;
+        byte[] block = new byte[BS];
+        java.util.Arrays.fill(block, (byte) 7); // one chunk, deduplicated: only the block records are many
+        for (String name : new String[] {"/huge", "/huge-open"}) {
+            long h = gw.create(name, 0644, Caller.ROOT);
+            for (int i = 0; i < blocks; i++) {
+                gw.write(h, (long) i * BS, block);
+            }
+            gw.release(h);
+        }
+        gw.syncAll();
+        long ino = gw.getattr("/huge").ino();
+        assertEquals(blocks, vol.stores.meta.read(r -> r.blocks(ino, 0, Long.MAX_VALUE)).size());
+
+        gw.truncate("/huge", 10L * BS + 5);
+        assertEquals(10L * BS + 5, gw.getattr("/huge").size());
+        assertEquals(11, vol.stores.meta.read(r -> r.blocks(ino, 0, Long.MAX_VALUE)).size(), "ten blocks and the cut one");
+        long h = gw.open("/huge");
+        assertArrayEquals(java.util.Arrays.copyOf(block, 5), gw.read(h, 10L * BS, 100));
+        gw.release(h);
+
+        long openIno = gw.getattr("/huge-open").ino();
+        long open = gw.open("/huge-open");
+        gw.unlink("/huge-open");
+        gw.unlink("/huge");
+        assertEquals(List.of(), vol.stores.meta.read(r -> r.blocks(ino, 0, Long.MAX_VALUE)), "a deleted file's blocks");
+        assertTrue(vol.stores.meta.read(r -> r.inode(ino)).isEmpty());
+        gw.release(open);
+        assertEquals(List.of(), vol.stores.meta.read(r -> r.blocks(openIno, 0, Long.MAX_VALUE)), "dropped at its last close");
+        assertTrue(vol.stores.meta.read(r -> r.inode(openIno)).isEmpty());
+        assertEquals(List.of(), vol.stores.meta.read(r -> r.orphans()));
+        assertEquals(0L, (long) vol.stores.meta.read(r -> r.counter(ChunkStore.LOGICAL_BYTES)), "every chunk reference released");
     }
 
     @Test

@@ -307,6 +307,26 @@ public abstract class MetaStoreContract {
     // ---- blocks
 
     @Test
+    void lastBlocks_returnTheHighestFirst_fromTheGivenIndexUp_withoutLeakingIntoAnotherInodeOrTable() {
+        store.write(w -> {
+            for (long i : new long[] {9, 0, 3, 4, 5, 1L << 40}) {
+                w.putBlock(2, i, chunkId(i));
+            }
+            w.putBlock(1, 7, chunkId(100));
+            w.putBlock(3, 0, chunkId(200));
+            return null;
+        });
+        assertEquals(List.of(1L << 40, 9L, 5L, 4L, 3L, 0L), indexes(store.read(r -> r.lastBlocks(2, 0, 100))));
+        assertEquals(List.of(1L << 40, 9L), indexes(store.read(r -> r.lastBlocks(2, 0, 2))));
+        assertEquals(List.of(1L << 40, 9L, 5L), indexes(store.read(r -> r.lastBlocks(2, 5, 100))));
+        assertEquals(List.of(new BlockRef(0, chunkId(200))), store.read(r -> r.lastBlocks(3, 0, 10)),
+                "the table's last inode: no key past it to start from");
+        assertEquals(List.of(new BlockRef(7, chunkId(100))), store.read(r -> r.lastBlocks(1, 0, 10)));
+        assertEquals(List.of(), store.read(r -> r.lastBlocks(4, 0, 10)));
+        assertEquals(List.of(), store.read(r -> r.lastBlocks(2, (1L << 40) + 1, 10)));
+    }
+
+    @Test
     void blockRangeScans_returnBlocksInIndexOrder_withoutLeakingIntoAnotherInode() {
         store.write(w -> {
             for (long i : new long[] {9, 0, 3, 4, 5, 1L << 40}) {

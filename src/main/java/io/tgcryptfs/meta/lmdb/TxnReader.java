@@ -127,6 +127,31 @@ class TxnReader implements MetaReader {
     }
 
     @Override
+    public List<BlockRef> lastBlocks(long ino, long fromIndex, int limit) {
+        List<BlockRef> out = new ArrayList<>();
+        byte[] prefix = Keys.blockPrefix(ino);
+        try (Cursor<ByteBuffer> cursor = dbi.openCursor(txn)) {
+            // the first key past the file's last block, then backwards; no key past it: the table's last
+            boolean at = cursor.get(direct(Keys.block(ino, Long.MAX_VALUE)), GetOp.MDB_SET_RANGE) ? cursor.prev() : cursor.last();
+            while (at && out.size() < limit) {
+                byte[] key = copy(cursor.key());
+                if (!Keys.startsWith(key, prefix)) {
+                    break;
+                }
+                long index = Keys.longAt(key, Keys.AFTER_INO);
+                if (index < fromIndex) {
+                    break;
+                }
+                out.add(new BlockRef(index, Codecs.decodeBlock(copy(cursor.val()))));
+                at = cursor.prev();
+            }
+        } catch (LmdbException e) {
+            throw LmdbErrors.translate(e);
+        }
+        return out;
+    }
+
+    @Override
     public Optional<ChunkRecord> chunk(ChunkId id) {
         byte[] v = get(Keys.chunk(id));
         return v == null ? Optional.empty() : Optional.of(Codecs.decodeChunk(id, v));
