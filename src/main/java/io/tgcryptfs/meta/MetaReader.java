@@ -44,6 +44,9 @@ public interface MetaReader {
 
     List<PackRecord> packs(PackState state);
 
+    /** Packs in {@code state} in id order, strictly after {@code after} (null: from the first), at most {@code limit}. */
+    List<PackRecord> packs(PackState state, PackId after, int limit);
+
     /** A named 64-bit counter (next inode number, statistics); 0 when never set. */
     long counter(String name);
 

@@ -66,6 +66,30 @@ class PackCompactorTest {
         assertArrayEquals(block(0), stores.newChunkStore(1 << 20).loadBlock(10, 8));
     }
 
+    /** A pass reads the uploaded packs a page at a time: a mostly dead pack past the first page is reached. */
+    @Test
+    void aMostlyDeadPackPastTheFirstPageOfUploadedPacks_isRetired() {
+        stores.meta.write(w -> {
+            for (int i = 0; i < 1100; i++) {
+                byte[] id = new byte[16];
+                id[0] = (byte) (i >> 8);
+                id[1] = (byte) i;
+                w.putPack(new PackRecord(PackId.of(id), PackState.SEALED, 1000, 1000, null).uploaded("ref" + i));
+            }
+            byte[] last = new byte[16];
+            java.util.Arrays.fill(last, (byte) 0xff);
+            w.putPack(new PackRecord(PackId.of(last), PackState.SEALED, 1000, 0, null).uploaded("dead"));
+            return null;
+        });
+
+        PackCompactor.Result result = compactor.compact(0.5, Long.MAX_VALUE, line -> { });
+
+        byte[] last = new byte[16];
+        java.util.Arrays.fill(last, (byte) 0xff);
+        assertEquals(1, result.packsRetired());
+        assertEquals(List.of(PackId.of(last)), compactor.retired());
+    }
+
     @Test
     void aMostlyLivePack_isLeftAlone() {
         for (int i = 0; i < 4; i++) {

@@ -425,6 +425,31 @@ public abstract class MetaStoreContract {
     }
 
     @Test
+    void packsByState_pageInIdOrder_afterTheLastOneSeen() {
+        store.write(w -> {
+            for (int i = 1; i <= 5; i++) {
+                w.putPack(new PackRecord(packId(i), PackState.SEALED, 0, 0, null).uploaded("ref" + i));
+            }
+            w.putPack(new PackRecord(packId(6), PackState.SEALED, 0, 0, null));
+            return null;
+        });
+        List<PackId> seen = new java.util.ArrayList<>();
+        PackId after = null;
+        while (true) {
+            PackId from = after;
+            List<PackRecord> page = store.read(r -> r.packs(PackState.UPLOADED, from, 2));
+            page.forEach(p -> seen.add(p.id()));
+            if (page.size() < 2) {
+                break;
+            }
+            after = page.get(1).id();
+        }
+        assertEquals(List.of(packId(1), packId(2), packId(3), packId(4), packId(5)), seen);
+        assertEquals(List.of(), store.read(r -> r.packs(PackState.UPLOADED, packId(5), 2)));
+        assertEquals(1, store.read(r -> r.packs(PackState.SEALED, null, 10)).size());
+    }
+
+    @Test
     void packRecords_roundTrip_andPacksByStateFollowStateChanges() {
         PackRecord p1 = new PackRecord(packId(1), PackState.OPEN, 0, 0, null);
         PackRecord p2 = new PackRecord(packId(2), PackState.OPEN, 10, 10, null);

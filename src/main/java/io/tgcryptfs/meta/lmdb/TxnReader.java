@@ -180,11 +180,20 @@ class TxnReader implements MetaReader {
 
     @Override
     public List<PackRecord> packs(PackState state) {
+        return packs(state, null, Integer.MAX_VALUE);
+    }
+
+    @Override
+    public List<PackRecord> packs(PackState state, PackId after, int limit) {
         List<PackId> ids = new ArrayList<>();
+        if (limit <= 0) {
+            return List.of();
+        }
         byte[] prefix = Keys.packByStatePrefix(state);
-        scanKeys(prefix, prefix, (key, value) -> {
+        byte[] start = after == null ? prefix : Keys.successor(Keys.packByState(state, after));
+        scanKeys(prefix, start, (key, value) -> {
             ids.add(Keys.packOfPackByState(key));
-            return true;
+            return ids.size() < limit;
         });
         List<PackRecord> out = new ArrayList<>(ids.size());
         for (PackId id : ids) {
