@@ -4,6 +4,7 @@ import io.tgcryptfs.backend.BackendException;
 import io.tgcryptfs.fs.PackId;
 import io.tgcryptfs.meta.ChunkRecord;
 import io.tgcryptfs.meta.MetaStore;
+import io.tgcryptfs.meta.PackPages;
 import io.tgcryptfs.meta.PackRecord;
 import io.tgcryptfs.meta.PackState;
 
@@ -23,8 +24,6 @@ import java.util.function.Consumer;
  * </ol>
  */
 public final class PackCompactor {
-    private static final int PAGE = 1024;
-
     private final MetaStore meta;
     private final Outbox outbox;
     private final PackCache cache;
@@ -48,7 +47,7 @@ public final class PackCompactor {
         int moved = 0;
         long bytesMoved = 0;
         long bytesFreed = 0;
-        for (PackRecord pack : uploadedPacks()) {
+        for (PackRecord pack : PackPages.of(meta, PackState.UPLOADED)) {
             if (pack.size() == 0 || pack.liveBytes() >= minLiveRatio * pack.size()) {
                 continue;
             }
@@ -78,35 +77,6 @@ public final class PackCompactor {
             }
         }
         return new Result(retired, moved, bytesMoved, bytesFreed);
-    }
-
-    /**
-     * The uploaded packs, read {@link #PAGE} at a time in id order: a volume of terabytes has hundreds of
-     * thousands, a few hundred bytes each in the heap, and a pass looks at every one.
-     */
-    private Iterable<PackRecord> uploadedPacks() {
-        return () -> new java.util.Iterator<>() {
-            private List<PackRecord> page = meta.read(r -> r.packs(PackState.UPLOADED, null, PAGE));
-            private int next;
-
-            @Override
-            public boolean hasNext() {
-                if (next == page.size() && page.size() == PAGE) {
-                    PackId after = page.get(PAGE - 1).id();
-                    page = meta.read(r -> r.packs(PackState.UPLOADED, after, PAGE));
-                    next = 0;
-                }
-                return next < page.size();
-            }
-
-            @Override
-            public PackRecord next() {
-                if (!hasNext()) {
-                    throw new java.util.NoSuchElementException();
-                }
-                return page.get(next++);
-            }
-        };
     }
 
     /** Points the chunk at its copy, unless it changed meanwhile (then the copy is dead bytes). */

@@ -6,6 +6,7 @@ import io.tgcryptfs.chunk.ChunkStore;
 import io.tgcryptfs.fs.FsException;
 import io.tgcryptfs.meta.ChunkRecord;
 import io.tgcryptfs.meta.MetaStore;
+import io.tgcryptfs.meta.PackPages;
 import io.tgcryptfs.meta.PackRecord;
 import io.tgcryptfs.meta.PackState;
 
@@ -42,7 +43,7 @@ final class Verifier {
         long damaged = 0;
         int packsDone = 0;
         for (PackState state : PackState.values()) {
-            for (PackRecord pack : meta.read(r -> r.packs(state))) {
+            for (PackRecord pack : PackPages.of(meta, state)) {
                 boolean remote = fromBackend && state == PackState.UPLOADED;
                 List<ChunkRecord> records = meta.read(r -> r.chunksInPack(pack.id()));
                 try {
