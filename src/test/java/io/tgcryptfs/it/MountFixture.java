@@ -335,6 +335,26 @@ public final class MountFixture implements AutoCloseable, BeforeAllCallback, Aft
         java.nio.file.Files.deleteIfExists(p);
     }
 
+    /**
+     * Writes back and evicts every unused dentry and inode of the machine (/proc/sys/vm/drop_caches, root):
+     * what is read next comes from the file system, not the kernel's attribute cache.
+     *
+     * @return false when this process may not (not root)
+     */
+    public boolean dropKernelCaches() {
+        Path knob = Path.of("/proc/sys/vm/drop_caches");
+        if (!Files.isWritable(knob)) {
+            return false;
+        }
+        run("sync").assertOk();
+        try {
+            Files.writeString(knob, "2");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return true;
+    }
+
     /** Skips the calling test when running against a plain directory ({@code tgcryptfs.it.baseline}). */
     public static void assumeNotBaseline() {
         Assumptions.assumeFalse(BASELINE, "needs the real product, not the plain-directory baseline");

@@ -92,13 +92,6 @@ class NodeIdIT {
 
     private static void dropCaches() {
         MountFixture.assumeNotBaseline();
-        Path knob = Path.of("/proc/sys/vm/drop_caches");
-        Assumptions.assumeTrue(Files.isWritable(knob), "dropping the kernel's caches needs root");
-        fs.run("sync").assertOk();
-        try {
-            Files.writeString(knob, "2");
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        Assumptions.assumeTrue(fs.dropKernelCaches(), "dropping the kernel's caches needs root");
     }
 }
