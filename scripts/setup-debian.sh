@@ -9,7 +9,8 @@ command -v mvn >/dev/null 2>&1 || packages+=(maven)
 # samba (smbd, testparm), its vfs modules (fruit, streams_xattr), smbclient and samba-testsuite
 # (smbtorture): the Time Machine share and its integration test, SambaTimeMachineIT
 # prometheus: PrometheusIT scrapes a mount with it (its own process on loopback; the service is not used)
-for p in fuse3 libfuse2 attr python3 samba samba-vfs-modules smbclient samba-testsuite prometheus; do
+# acl (setfacl, getfacl): AclIT compares ACLs on a mount with those on ext4
+for p in fuse3 libfuse2 attr acl python3 samba samba-vfs-modules smbclient samba-testsuite prometheus; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || packages+=("$p")
 done
 

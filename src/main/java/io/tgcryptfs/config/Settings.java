@@ -62,7 +62,7 @@ public record Settings(
     /** libfuse options. */
     public record Fuse(boolean allowOther, boolean defaultPermissions, double entryTimeout, double attrTimeout,
                        long readAheadBytes, int maxRequestBytes, boolean writebackCache, boolean debug,
-                       List<String> extraOptions, Duration warmUp) {
+                       List<String> extraOptions, Duration warmUp, boolean posixAcls) {
     }
 
     public static Settings from(Config config, Map<String, String> environment) {
@@ -127,7 +127,7 @@ public record Settings(
                         f.getDouble("entry-timeout"), f.getDouble("attr-timeout"), f.getBytes("read-ahead"),
                         maxRequest(f), f.getBoolean("writeback-cache"), f.getBoolean("debug"),
                         f.getStringList("extra-options"),
-                        f.getDuration("warm-up")),
+                        f.getDuration("warm-up"), f.getBoolean("posix-acls")),
                 c.getBoolean("metrics.enabled"),
                 c.getInt("metrics.port"));
     }

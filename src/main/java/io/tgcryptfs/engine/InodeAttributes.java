@@ -27,9 +27,11 @@ public final class InodeAttributes {
     public static final int MAX_XATTR_LIST = 65536;
 
     private final EngineContext ctx;
+    private final PosixAcls acls;
 
-    public InodeAttributes(EngineContext ctx) {
+    public InodeAttributes(EngineContext ctx, PosixAcls acls) {
         this.ctx = ctx;
+        this.acls = acls;
     }
 
     /**
@@ -47,6 +49,16 @@ public final class InodeAttributes {
 
     /** @param ctime {@link TimeChange.Now}, or the ctime the kernel set (see {@link #setTimes}) */
     public Inode chmod(long ino, int mode, TimeChange ctime) {
+        if (acls.enforced() && ctx.meta().read(r -> r.xattr(ino, PosixAcls.ACCESS)).isPresent()) {
+            // the kernel leaves the access ACL to us: its owner, mask and other entries follow the mode
+            return ctx.meta().write(w -> {
+                Inode inode = existing(w, ino);
+                Inode changed = inode.withMode(mode, resolve(ctime, inode.ctime(), ctx.now()));
+                w.xattr(ino, PosixAcls.ACCESS).ifPresent(acl -> w.putXattr(ino, PosixAcls.ACCESS, PosixAcls.chmod(acl, mode)));
+                w.putInode(changed);
+                return changed;
+            });
+        }
         return update(ino, inode -> inode.withMode(mode, resolve(ctime, inode.ctime(), ctx.now())));
     }
 
@@ -127,6 +139,17 @@ public final class InodeAttributes {
             if (!exists && listedBytes(w.xattrNames(ino)) + listedBytes(List.of(name)) > MAX_XATTR_LIST) {
                 throw new FsException(FsError.NO_SPACE, "the xattr names of inode " + ino + " would not fit in the "
                         + MAX_XATTR_LIST + " bytes a listxattr returns");
+            }
+            if (acls.enforced() && name.equals(PosixAcls.ACCESS)) {
+                // as ext4: the mode follows the ACL, and an ACL that names no one is only that mode
+                PosixAcls.ModeOf implied = PosixAcls.modeOf(value, inode.mode());
+                if (implied.extended()) {
+                    w.putXattr(ino, name, value);
+                } else {
+                    w.deleteXattr(ino, name);
+                }
+                w.putInode(inode.withMode(implied.mode(), ctx.now()));
+                return Done.INSTANCE;
             }
             w.putXattr(ino, name, value);
             w.putInode(inode.withChanged(ctx.now()));

@@ -37,13 +37,15 @@ public final class Namespace {
     public static final String INODES = "inodes";
 
     /** A file, directory, symlink or special file named {@code name} to be created in {@code parent}. */
+    /** @param umask applied unless the directory has a default ACL ({@link PosixAcls}) */
     public record MakeNode(Lookup parent, String name, FileKind kind, int mode, int uid, int gid, long rdev,
-                           String symlinkTarget) {
+                           String symlinkTarget, int umask) {
     }
 
     private final EngineContext ctx;
     private final OpenFiles openFiles;
     private final HiddenFiles hiddenFiles = new HiddenFiles();
+    private final PosixAcls acls = new PosixAcls();
     private final LongConsumer fileDeleted;
 
     /** @param fileDeleted told of each file (not directory) a change deleted, once the change committed */
@@ -51,6 +53,11 @@ public final class Namespace {
         this.ctx = ctx;
         this.openFiles = openFiles;
         this.fileDeleted = fileDeleted;
+    }
+
+    /** Whether POSIX ACLs are enforced, and their rules. */
+    public PosixAcls acls() {
+        return acls;
     }
 
     /** The names of files libfuse hid while open, which path lookups must find too. */
@@ -81,7 +88,8 @@ public final class Namespace {
             }
             Timestamp now = ctx.now();
             long ino = w.addToCounter(NEXT_INODE, 1) - 1;
-            int mode = m.mode() & Inode.PERMISSION_MASK;
+            PosixAcls.NewNode acl = acls.forNewNode(w, parentIno, m.kind(), m.mode() & Inode.PERMISSION_MASK, m.umask());
+            int mode = acl.mode();
             int gid = m.gid();
             if ((parent.mode() & Inode.SET_GID) != 0) {
                 // BSD group semantics on a set-group-ID directory: inherit its group, and its bit for subdirectories
@@ -96,6 +104,7 @@ public final class Namespace {
                     m.symlinkTarget());
             w.putInode(inode);
             w.putEntry(parentIno, m.name(), ino);
+            acl.xattrs().forEach((name, value) -> w.putXattr(ino, name, value));
             if (dir) {
                 w.putEntry(ino, PARENT, parentIno);
             }

@@ -25,6 +25,9 @@ import jnr.ffi.Runtime;
  *       7.23 so that those SETATTRs carry the kernel's ctime too ({@link KernelCtime}); nothing else
  *       libfuse 2 parses changed between 7.19 and 7.23 (RENAME2 is new, and libfuse answers ENOSYS,
  *       which the kernel turns into EINVAL as it does for 7.19). Times are asked for to the nanosecond.</li>
+ *   <li>{@code FUSE_POSIX_ACL} with {@code FUSE_DONT_MASK} (7.26 and 7.12), when wanted: the kernel checks
+ *       POSIX ACLs itself and leaves the rest to us ({@code engine.PosixAcls}): the umask among it, since
+ *       a directory's default ACL replaces it.</li>
  * </ul>
  * The kernel reads these flags (and {@code max_pages}) whenever they are set in the reply, whatever
  * minor version the reply names, so the reply keeps libfuse's version unless the writeback cache is
@@ -37,6 +40,8 @@ final class InitReply {
     static final int KILLPRIV_V2_FLAG = 1 << 28;
     /** fuse_kernel.h: FUSE_WRITEBACK_CACHE. */
     static final int WRITEBACK_CACHE_FLAG = 1 << 16;
+    /** fuse_kernel.h: FUSE_POSIX_ACL and FUSE_DONT_MASK, granted together or not at all. */
+    static final int POSIX_ACL_FLAGS = 1 << 20 | 1 << 6;
     static final int PAGE = 4096;
     /** sizeof(struct fuse_init_out) since 7.23. */
     private static final int OUT_SIZE = 64;
@@ -56,22 +61,33 @@ final class InitReply {
      * @param writebackCache whether to ask for the kernel's writeback cache
      * @param writebackCacheGranted runs when a reply grants it (the kernel then keeps file times, see
      *                              {@code gateway.WriteTimes})
+     * @param posixAcls whether to ask the kernel to enforce POSIX ACLs
+     * @param posixAclsGranted runs when a reply grants it
      */
-    record Wanted(int maxRequestBytes, boolean writebackCache, Runnable writebackCacheGranted) {
+    record Wanted(int maxRequestBytes, boolean writebackCache, Runnable writebackCacheGranted, boolean posixAcls,
+                  Runnable posixAclsGranted) {
         Wanted(int maxRequestBytes, boolean writebackCache) {
-            this(maxRequestBytes, writebackCache, () -> { });
+            this(maxRequestBytes, writebackCache, () -> { }, false, () -> { });
+        }
+
+        Wanted(int maxRequestBytes, boolean writebackCache, Runnable writebackCacheGranted) {
+            this(maxRequestBytes, writebackCache, writebackCacheGranted, false, () -> { });
         }
     }
 
     private final int maxBytes;
     private final boolean writebackCache;
     private final Runnable writebackCacheGranted;
+    private final boolean posixAcls;
+    private final Runnable posixAclsGranted;
     private final Pointer patched;
 
     InitReply(Runtime runtime, Wanted wanted) {
         this.maxBytes = wanted.maxRequestBytes();
         this.writebackCache = wanted.writebackCache();
         this.writebackCacheGranted = wanted.writebackCacheGranted();
+        this.posixAcls = wanted.posixAcls();
+        this.posixAclsGranted = wanted.posixAclsGranted();
         this.patched = Memory.allocateDirect(runtime, OUT_SIZE);
     }
 
@@ -82,7 +98,8 @@ final class InitReply {
         }
         int offered = request.getInt(Wire.IN_HEADER + FLAGS);
         int wanted = KILLPRIV_V2_FLAG | (maxBytes > 128 * 1024 ? MAX_PAGES_FLAG : 0)
-                | (writebackCache ? WRITEBACK_CACHE_FLAG : 0);
+                | (writebackCache ? WRITEBACK_CACHE_FLAG : 0)
+                | (posixAcls && (offered & POSIX_ACL_FLAGS) == POSIX_ACL_FLAGS ? POSIX_ACL_FLAGS : 0);
         return offered & wanted;
     }
 
@@ -107,6 +124,9 @@ final class InitReply {
             patched.putInt(MINOR, Math.max(patched.getInt(MINOR), CTIME_MINOR));
             patched.putInt(TIME_GRAN, 1);
             writebackCacheGranted.run();
+        }
+        if ((flags & POSIX_ACL_FLAGS) == POSIX_ACL_FLAGS) {
+            posixAclsGranted.run();
         }
         iov.putPointer(Wire.IOVEC, patched);
         iov.putLong(Wire.IOVEC + runtime.addressSize(), OUT_SIZE);

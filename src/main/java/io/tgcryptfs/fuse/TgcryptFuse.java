@@ -68,6 +68,7 @@ public final class TgcryptFuse extends FuseStubFS {
     private final long readAheadBytes;
     private final int maxRequestBytes;
     private final boolean writebackCache;
+    private final boolean posixAcls;
     /** Who moves a file's times on a write: the kernel once it granted the writeback cache. */
     private volatile WriteTimes writeTimes = WriteTimes.MOVED_BY_WRITE;
     /** Where fuse_file_info holds the handle: read and write take it from there (see the constructor). */
@@ -90,6 +91,8 @@ public final class TgcryptFuse extends FuseStubFS {
         this.readAheadBytes = options.readAheadBytes();
         this.maxRequestBytes = options.maxRequestBytes();
         this.writebackCache = options.writebackCache();
+        // the kernel turns default_permissions on with ACLs: only asked for where it is on anyway
+        this.posixAcls = options.posixAcls() && options.defaultPermissions();
         JnrFuseStructs.allowNullPathsAndUtimeOmit(fuseOperations);
         this.handleOffset = JnrFuseStructs.handleOffset();
         this.readByHandle = (path, buf, size, offset, fi) -> readHandle(fi.getLong(handleOffset), buf, size, offset);
@@ -124,7 +127,7 @@ public final class TgcryptFuse extends FuseStubFS {
         try {
             if (FuseLoop.run(args.toArray(String[]::new), fuseOperations, WORKERS, attrValidity,
                     new InitReply.Wanted(maxRequestBytes, writebackCache,
-                    () -> writeTimes = WriteTimes.SENT_BY_KERNEL), byInode,
+                    () -> writeTimes = WriteTimes.SENT_BY_KERNEL, posixAcls, gateway::enforcePosixAcls), byInode,
                     () -> ReadAhead.apply(mountPoint, readAheadBytes)) != 0) {
                 throw new ru.serce.jnrfuse.FuseException("Unable to mount FS");
             }
@@ -536,7 +539,7 @@ public final class TgcryptFuse extends FuseStubFS {
 
     private Caller caller() {
         FuseContext context = getContext();
-        return new Caller(context.uid.intValue(), context.gid.intValue(), context.pid.intValue());
+        return new Caller(context.uid.intValue(), context.gid.intValue(), context.pid.intValue(), context.umask.intValue());
     }
 
     private static String requirePath(String path) {

@@ -65,7 +65,7 @@ public final class FsGateway {
                      ActorRef<EntityRegistry.Command> inodes, ActorRef<EntityRegistry.Command> bands, OpenFiles openFiles,
                      Duration timeout, Duration dataTimeout, long capacityBytes, Executor prefetcher) {
         this.asker = new Asker(system);
-        this.attributes = new InodeAttributes(ctx);
+        this.attributes = new InodeAttributes(ctx, namespace.acls());
         this.data = new FileData(asker, ctx, localSync, attributes, bands, dataTimeout, prefetcher);
         this.meta = ctx.meta();
         this.paths = new PathResolver(meta, namespace.hiddenFiles());
@@ -143,12 +143,14 @@ public final class FsGateway {
 
     public Inode mknod(String path, FileKind kind, int mode, long rdev, Caller caller) {
         String[] pn = PathNames.split(path);
-        return namespace.makeNode(new Namespace.MakeNode(paths.directory(pn[0]), pn[1], kind, mode, caller.uid(), caller.gid(), rdev, null));
+        return namespace.makeNode(new Namespace.MakeNode(paths.directory(pn[0]), pn[1], kind, mode, caller.uid(), caller.gid(), rdev, null,
+                caller.umask()));
     }
 
     public Inode symlink(String target, String path, Caller caller) {
         String[] pn = PathNames.split(path);
-        return namespace.makeNode(new Namespace.MakeNode(paths.directory(pn[0]), pn[1], FileKind.SYMLINK, 0777, caller.uid(), caller.gid(), 0, target));
+        return namespace.makeNode(new Namespace.MakeNode(paths.directory(pn[0]), pn[1], FileKind.SYMLINK, 0777, caller.uid(), caller.gid(), 0, target,
+                0));
     }
 
     public Inode link(String existing, String newPath) {
@@ -436,6 +438,11 @@ public final class FsGateway {
         if (openFiles.released(ino)) {
             namespace.released(ino);
         }
+    }
+
+    /** The kernel enforces POSIX ACLs from now on; the file system keeps modes and ACLs in step ({@code PosixAcls}). */
+    public void enforcePosixAcls() {
+        namespace.acls().enforce();
     }
 
     public FsStats statfs() {

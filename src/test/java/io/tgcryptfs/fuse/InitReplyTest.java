@@ -43,6 +43,23 @@ class InitReplyTest {
     }
 
     @Test
+    void asksForPosixAclsAndDontMask_together_onlyWhenWantedAndBothOffered_andSaysWhenGranted() {
+        java.util.concurrent.atomic.AtomicInteger granted = new java.util.concurrent.atomic.AtomicInteger();
+        InitReply wanting = new InitReply(runtime, new InitReply.Wanted(128 * 1024, false, () -> { }, true, granted::incrementAndGet));
+        int offered = InitReply.KILLPRIV_V2_FLAG | InitReply.POSIX_ACL_FLAGS;
+        assertEquals(offered, wanting.flagsToAdd(request(offered), 104));
+        assertEquals(InitReply.KILLPRIV_V2_FLAG, wanting.flagsToAdd(request(InitReply.KILLPRIV_V2_FLAG | 1 << 20), 104),
+                "ACLs without DONT_MASK: the umask would be applied under default ACLs");
+        assertEquals(InitReply.KILLPRIV_V2_FLAG, new InitReply(runtime, new InitReply.Wanted(128 * 1024, false))
+                .flagsToAdd(request(offered), 104), "not wanted");
+
+        wanting.patch(runtime, libfusesReply(), InitReply.KILLPRIV_V2_FLAG);
+        assertEquals(0, granted.get());
+        wanting.patch(runtime, libfusesReply(), offered);
+        assertEquals(1, granted.get());
+    }
+
+    @Test
     void patch_keepsLibfusesAnswer_andRaisesTheLargestRequest() {
         Pointer iov = libfusesReply();
 

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class LookupWarmupTest extends VolumeFixture {
     private static final int BS = 4096;
     private static final Settings.Fuse OPTIONS = new Settings.Fuse(true, true, 1.0, 1.0, 0, 1 << 20, true, false, List.of(),
-            Duration.ofSeconds(1));
+            Duration.ofSeconds(1), false);
 
     @BeforeEach
     void open() {

@@ -1,5 +1,6 @@
 package io.tgcryptfs.gateway;
 
+import io.tgcryptfs.engine.PosixAcls;
 import io.tgcryptfs.engine.TimeChange;
 import io.tgcryptfs.chunk.ChunkStore;
 import io.tgcryptfs.engine.XattrMode;
@@ -104,6 +105,40 @@ class FsGatewayNamespaceTest extends VolumeFixture {
         List<String> stopped = new java.util.ArrayList<>();
         gw.readdir("/big", entry -> stopped.add(entry.name()) && stopped.size() < 1500);
         assertEquals(1500, stopped.size(), "a full sink stops the listing");
+    }
+
+    /** Once the kernel enforces POSIX ACLs, the file system keeps mode and ACL in step and applies the umask. */
+    @Test
+    void withPosixAclsEnforced_modeFollowsTheAcl_aclFollowsChmod_andNewNodesInheritTheDefaultAcl() {
+        gw.enforcePosixAcls();
+        java.util.HexFormat hex = java.util.HexFormat.of();
+        // user::rw- user:65534:rw- group::r-- mask::rw- other::---
+        byte[] named = hex.parseHex("0200000001000600ffffffff02000600feff000004000400ffffffff10000600ffffffff20000000ffffffff");
+        vol.writeFile("/f", new byte[0]);
+        gw.chmod("/f", 0640, io.tgcryptfs.engine.TimeChange.Now.INSTANCE);
+        gw.setxattr("/f", PosixAcls.ACCESS, named, XattrMode.UPSERT);
+        assertEquals(0660, gw.getattr("/f").mode(), "group bits are the mask");
+        gw.chmod("/f", 0604, io.tgcryptfs.engine.TimeChange.Now.INSTANCE);
+        // user::rw- user:65534:rw- group::r-- mask::--- other::r--
+        assertEquals("0200000001000600ffffffff02000600feff000004000400ffffffff10000000ffffffff20000400ffffffff",
+                hex.formatHex(gw.getxattr("/f", PosixAcls.ACCESS)), "mask and other follow the chmod");
+
+        // user::rwx group::r-x other::r-- names no one: it is only a mode, and no xattr is kept
+        gw.setxattr("/f", PosixAcls.ACCESS, hex.parseHex("0200000001000700ffffffff04000500ffffffff20000400ffffffff"),
+                XattrMode.UPSERT);
+        assertEquals(0754, gw.getattr("/f").mode());
+        assertFsError(FsError.NO_ATTRIBUTE, () -> gw.getxattr("/f", PosixAcls.ACCESS));
+
+        mkdir("/d");
+        gw.setxattr("/d", PosixAcls.DEFAULT, named, XattrMode.UPSERT);
+        Caller strict = new Caller(0, 0, 1, 077);
+        gw.create("/d/new", 0666, strict);
+        assertEquals(0660, gw.getattr("/d/new").mode(), "the default ACL, not the umask");
+        assertArrayEquals(named, gw.getxattr("/d/new", PosixAcls.ACCESS));
+        gw.mknod("/d/sub", FileKind.DIRECTORY, 0777, 0, strict);
+        assertArrayEquals(named, gw.getxattr("/d/sub", PosixAcls.DEFAULT), "a directory inherits the default ACL too");
+        gw.create("/plain", 0666, strict);
+        assertEquals(0600, gw.getattr("/plain").mode(), "without a default ACL the umask applies");
     }
 
     @Test
