@@ -8,11 +8,9 @@ import io.tgcryptfs.fs.Timestamp;
 import io.tgcryptfs.meta.MetaReader;
 import io.tgcryptfs.meta.MetaWriter;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.function.BiFunction;
 import java.util.function.LongConsumer;
 
 /**
@@ -46,13 +44,13 @@ public final class Namespace {
     private final OpenFiles openFiles;
     private final HiddenFiles hiddenFiles = new HiddenFiles();
     private final PosixAcls acls = new PosixAcls();
-    private final LongConsumer fileDeleted;
+    private final Deletions deletions;
 
     /** @param fileDeleted told of each file (not directory) a change deleted, once the change committed */
     public Namespace(EngineContext ctx, OpenFiles openFiles, LongConsumer fileDeleted) {
         this.ctx = ctx;
         this.openFiles = openFiles;
-        this.fileDeleted = fileDeleted;
+        this.deletions = new Deletions(ctx, fileDeleted);
     }
 
     /** Whether POSIX ACLs are enforced, and their rules. */
@@ -142,7 +140,7 @@ public final class Namespace {
     /** Removes the name of a non-directory; the inode goes with its last link, or at its last close if open. */
     public void unlink(Lookup parentDir, String name) {
         long[] hiddenIn = {-1};
-        deleting((w, deleted) -> {
+        deletions.deleting((w, deleted) -> {
             long parentIno = parentDir.in(w);
             OptionalLong hidden = hiddenFiles.find(parentIno, name);
             if (hidden.isPresent()) {
@@ -151,7 +149,7 @@ public final class Namespace {
                 hiddenIn[0] = parentIno;
                 w.inode(hidden.getAsLong())
                         .filter(i -> i.nlink() == 0 && !openFiles.keepUnlinked(i.ino()))
-                        .ifPresent(i -> purge(w, i, deleted));
+                        .ifPresent(i -> deletions.purge(w, i, deleted));
                 return Done.INSTANCE;
             }
             Inode parent = directory(w, parentIno);
@@ -170,7 +168,7 @@ public final class Namespace {
             if (inode.nlink() == 0) {
                 // a hidden name an earlier version kept in the metadata (HiddenNames.isHiddenEntry)
                 if (!openFiles.keepUnlinked(ino)) {
-                    purge(w, inode, deleted);
+                    deletions.purge(w, inode, deleted);
                 }
                 return Done.INSTANCE;
             }
@@ -219,7 +217,7 @@ public final class Namespace {
 
     /** As above; with {@code noReplace}, fails with EXISTS instead of replacing (renameat2's RENAME_NOREPLACE). */
     public boolean rename(Lookup oldParentDir, String oldName, Lookup newParentDir, String newName, boolean noReplace) {
-        return deleting((w, deleted) -> {
+        return deletions.deleting((w, deleted) -> {
             long oldParent = oldParentDir.in(w);
             long newParent = newParentDir.in(w);
             return rename(w, new Rename(oldParent, oldName, newParent, newName, noReplace), deleted);
@@ -229,7 +227,7 @@ public final class Namespace {
     private record Rename(long oldParent, String oldName, long newParent, String newName, boolean noReplace) {
     }
 
-    private boolean rename(MetaWriter w, Rename m, Deletions deleted) {
+    private boolean rename(MetaWriter w, Rename m, Deletions.Batch deleted) {
         Inode oldParent = directory(w, m.oldParent());
         Inode newParent = directory(w, m.newParent());
         long ino = w.lookup(m.oldParent(), m.oldName()).orElseThrow(() -> notFound(m.oldName()));
@@ -291,7 +289,7 @@ public final class Namespace {
      * keep its directory from being removed. The hidden name lives in {@link HiddenFiles} only (a
      * transaction that fails after this leaves a name there that libfuse never uses).
      */
-    private void hide(MetaWriter w, Inode oldParent, Rename m, Inode moving, Deletions deleted) {
+    private void hide(MetaWriter w, Inode oldParent, Rename m, Inode moving, Deletions.Batch deleted) {
         Timestamp now = ctx.now();
         w.deleteEntry(m.oldParent(), m.oldName());
         hiddenFiles.hide(m.newParent(), m.newName(), moving.ino());
@@ -318,40 +316,19 @@ public final class Namespace {
         if (openFiles.isOpen(ino)) {
             return;
         }
-        deleting((w, deleted) -> {
+        deletions.deleting((w, deleted) -> {
             w.inode(ino).filter(i -> i.nlink() == 0).ifPresent(i -> {
                 if (i.isDirectory()) {
-                    purgeInode(ctx, w, i); // no bands to tell
+                    Deletions.purgeInode(ctx, w, i); // no bands to tell
                 } else {
-                    purge(w, i, deleted);
+                    deletions.purge(w, i, deleted);
                 }
             });
             return null;
         });
     }
 
-    /**
-     * Deletes every inode left unlinked-but-open when the volume last stopped (nothing is open now), and
-     * every deleted file whose blocks were still being dropped: each in transactions of its own.
-     */
-    public static int purgeOrphans(EngineContext ctx) {
-        List<Long> orphans = ctx.meta().read(MetaReader::orphans);
-        orphans.forEach(ino -> drain(ctx, ino));
-        return orphans.size();
-    }
-
-    /** Deletes orphan {@code ino}, a batch of its blocks per transaction. */
-    private static void drain(EngineContext ctx, long ino) {
-        boolean gone = false;
-        while (!gone) {
-            gone = ctx.meta().write(w -> w.inode(ino).map(i -> purgeInode(ctx, w, i)).orElseGet(() -> {
-                w.removeOrphan(ino);
-                return true;
-            }));
-        }
-    }
-
-    private void dropLink(MetaWriter w, Inode inode, Timestamp now, Deletions deleted) {
+    private void dropLink(MetaWriter w, Inode inode, Timestamp now, Deletions.Batch deleted) {
         Inode dropped = inode.withNlink(inode.nlink() - 1, now);
         if (dropped.nlink() > 0) {
             w.putInode(dropped);
@@ -359,7 +336,7 @@ public final class Namespace {
             w.putInode(dropped);
             w.addOrphan(inode.ino());
         } else {
-            purge(w, dropped, deleted);
+            deletions.purge(w, dropped, deleted);
         }
     }
 
@@ -369,57 +346,8 @@ public final class Namespace {
             w.putInode(dir.withNlink(0, now));
             w.addOrphan(dir.ino());
         } else {
-            purgeInode(ctx, w, dir); // no bands to tell
+            Deletions.purgeInode(ctx, w, dir); // no bands to tell
         }
-    }
-
-    private void purge(MetaWriter w, Inode inode, Deletions deleted) {
-        (purgeInode(ctx, w, inode) ? deleted.gone : deleted.draining).add(inode.ino());
-    }
-
-    /** The files a transaction deleted, and those it left orphans because their blocks take more transactions. */
-    private record Deletions(List<Long> gone, List<Long> draining) {
-        void clear() {
-            gone.clear();
-            draining.clear();
-        }
-    }
-
-    /**
-     * One write transaction that may delete files: they are reported once it committed, so a band never
-     * drops the bytes of a file whose deletion could still be rolled back.
-     */
-    private <T> T deleting(BiFunction<MetaWriter, Deletions, T> change) {
-        Deletions deleted = new Deletions(new ArrayList<>(1), new ArrayList<>(0));
-        T result = ctx.meta().write(w -> {
-            deleted.clear();
-            return change.apply(w, deleted);
-        });
-        deleted.gone().forEach(fileDeleted::accept);
-        for (long ino : deleted.draining()) {
-            fileDeleted.accept(ino); // its size is 0 now: a seal still under way commits nothing
-            drain(ctx, ino);
-        }
-        return result;
-    }
-
-    /**
-     * Deletes {@code inode} and its blocks, or, when it has more blocks than one transaction removes
-     * ({@link io.tgcryptfs.chunk.ChunkStore#DROP_BATCH}), removes a batch and leaves it an orphan of size
-     * 0 for the next transaction (and, after a crash, the next start) to go on with.
-     *
-     * @return whether the inode is gone
-     */
-    private static boolean purgeInode(EngineContext ctx, MetaWriter w, Inode inode) {
-        if (ctx.chunks().dropTail(w, inode.ino(), 0) >= 0) {
-            w.putInode(inode.withNlink(0, inode.ctime()).withSizeOnly(0));
-            w.addOrphan(inode.ino());
-            return false;
-        }
-        w.deleteInode(inode.ino());
-        w.removeOrphan(inode.ino());
-        w.addToCounter(INODES, -1);
-        return true;
     }
 
     /**

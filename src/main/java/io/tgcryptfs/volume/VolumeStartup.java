@@ -25,6 +25,7 @@ import io.tgcryptfs.crypto.VolumeKeys;
 import io.tgcryptfs.crypto.WrongPasswordException;
 import io.tgcryptfs.engine.Band;
 import io.tgcryptfs.engine.BandKey;
+import io.tgcryptfs.engine.Deletions;
 import io.tgcryptfs.engine.DirtyBudget;
 import io.tgcryptfs.engine.DirtyRegions;
 import io.tgcryptfs.engine.EngineContext;
@@ -146,7 +147,7 @@ final class VolumeStartup {
             DirtyBudget budget = new DirtyBudget(settings.dirtyBudget(), header.blockSize());
             EngineContext ctx = new EngineContext(meta, chunks, geometry, budget, new DirtyRegions(), blocking, clock, nanoTime,
                     new SealPolicy(settings.dirtyExpiry(), settings.dirtyMaxAge()), settings.passivateAfter(), journal);
-            int purged = Namespace.purgeOrphans(ctx);
+            int purged = Deletions.purgeOrphans(ctx);
             if (purged > 0) {
                 log.info("deleted {} files that were unlinked while open when the volume last stopped", purged);
             }

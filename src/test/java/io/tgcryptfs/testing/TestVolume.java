@@ -12,6 +12,7 @@ import io.tgcryptfs.journal.Replay;
 import io.tgcryptfs.journal.JournalFiles;
 import io.tgcryptfs.journal.WriteJournal;
 import io.tgcryptfs.engine.EntityRegistry;
+import io.tgcryptfs.engine.Deletions;
 import io.tgcryptfs.engine.Namespace;
 import io.tgcryptfs.engine.OpenFiles;
 import io.tgcryptfs.engine.OpenInode;
@@ -124,7 +125,7 @@ public final class TestVolume implements AutoCloseable {
         DirtyBudget budget = new DirtyBudget(options.dirtyBudgetBytes, options.blockSize);
         EngineContext ctx = new EngineContext(stores.meta, stores.chunks, geometry, budget, new DirtyRegions(), blocking, options.clock,
                 options.nanoTime, new SealPolicy(options.dirtyExpiry, options.dirtyMaxAge), options.passivateAfter, journal);
-        Namespace.purgeOrphans(ctx);
+        Deletions.purgeOrphans(ctx);
         Namespace.ensureRoot(ctx, 0, 0);
 
         Props onBlocking = DispatcherSelector.fromConfig(BLOCKING_DISPATCHER);
