@@ -445,10 +445,15 @@ public final class FsGateway {
         namespace.acls().enforce();
     }
 
+    /**
+     * The configured capacity, or twice what is used once that is more: the backend has no fixed size,
+     * and a volume shown full (as it was once it held the capacity) makes Time Machine and other
+     * programs that look at free space refuse to write.
+     */
     public FsStats statfs() {
         long[] counts = meta.read(r -> new long[] {r.counter(ChunkStore.STORED_BYTES), r.counter(Namespace.INODES)});
         long used = counts[0] + meta.usedBytes();
-        return new FsStats(Math.max(capacityBytes, used), used, counts[1], Math.max(1L << 32, counts[1] * 2), PathNames.MAX_NAME_BYTES);
+        return new FsStats(Math.max(capacityBytes, 2 * used), used, counts[1], Math.max(1L << 32, counts[1] * 2), PathNames.MAX_NAME_BYTES);
     }
 
     public ChunkStore chunks() {

@@ -503,6 +503,20 @@ class FsGatewayNamespaceTest extends VolumeFixture {
         assertEquals(1, gw.statfs().inodes());
     }
 
+    /** The backend has no fixed size: past the configured capacity the volume was shown full, and Time Machine stops. */
+    @Test
+    void statfs_pastTheCapacity_stillShowsAsMuchFreeAsIsUsed() {
+        closeVolume();
+        FixtureOptions small = FixtureOptions.defaults().blockSize(BS).bandSize(4 * BS).uploads(false);
+        small.statfsCapacity = 4 * BS;
+        openVolume(small);
+        vol.writeFile("/f", bytes(16 * BS));
+        gw.syncAll();
+        FsStats past = gw.statfs();
+        assertTrue(past.usedBytes() > 4 * BS);
+        assertEquals(2 * past.usedBytes(), past.capacityBytes(), "as much free as used");
+    }
+
     @Test
     void renameWithoutReplacing_failsOverAnyTarget_evenAnotherNameOfTheSameFile() {
         vol.writeFile("/a", bytes(10));
