@@ -15,6 +15,9 @@ import io.tgcryptfs.meta.MetaStore;
 import io.tgcryptfs.meta.MetaWriter;
 import io.tgcryptfs.metrics.Metrics;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -29,6 +32,7 @@ import java.util.Optional;
  * Thread-safe; blocking, so callers run it on the blocking dispatcher.
  */
 public final class ChunkStore {
+    private static final Logger log = LoggerFactory.getLogger(ChunkStore.class);
     /** Counter names kept in LMDB for statfs and status. */
     public static final String STORED_BYTES = "stored-bytes";
     public static final String LOGICAL_BYTES = "logical-bytes";
@@ -140,7 +144,10 @@ public final class ChunkStore {
         try {
             readChunk(record.get(), inBlock, out, outOffset, length);
         } catch (IntegrityException first) {
-            // a damaged cached copy: drop it and fetch the pack again before declaring corruption
+            // a damaged cached copy: drop it and fetch the pack again before declaring corruption; said
+            // aloud, since a disk that damages files will damage one the backend cannot give back
+            log.warn("the local copy of pack {} failed verification ({}); fetching it again", record.get().pack(),
+                    first.getMessage());
             packs.discard(record.get().pack());
             frames.forget(record.get().id());
             try {
