@@ -16,16 +16,12 @@ public enum FsError {
     BUFFER_TOO_SMALL,
     INVALID,
     NOT_PERMITTED,
-    ACCESS_DENIED,
     IO,
     INTEGRITY,
-    BUSY,
     TIMED_OUT,
     BAD_HANDLE,
     TOO_BIG,
     FILE_TOO_LARGE,
-    TOO_MANY_LINKS,
     NOT_SUPPORTED,
-    CROSS_DEVICE,
     LOOP
 }

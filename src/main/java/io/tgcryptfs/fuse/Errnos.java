@@ -21,15 +21,11 @@ final class Errnos {
             case BUFFER_TOO_SMALL -> ErrorCodes.ERANGE();
             case INVALID -> ErrorCodes.EINVAL();
             case NOT_PERMITTED -> ErrorCodes.EPERM();
-            case ACCESS_DENIED -> ErrorCodes.EACCES();
             case IO, INTEGRITY, TIMED_OUT -> ErrorCodes.EIO();
-            case BUSY -> ErrorCodes.EBUSY();
             case BAD_HANDLE -> ErrorCodes.EBADF();
             case TOO_BIG -> ErrorCodes.E2BIG();
             case FILE_TOO_LARGE -> ErrorCodes.EFBIG();
-            case TOO_MANY_LINKS -> ErrorCodes.EMLINK();
             case NOT_SUPPORTED -> ErrorCodes.EOPNOTSUPP();
-            case CROSS_DEVICE -> ErrorCodes.EXDEV();
             case LOOP -> ErrorCodes.ELOOP();
         };
     }
