@@ -3,6 +3,7 @@ package io.tgcryptfs.cli;
 import io.tgcryptfs.backend.BlobStore;
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.control.ControlServer;
+import io.tgcryptfs.fuse.DeadMount;
 import io.tgcryptfs.fuse.FuseOptions;
 import io.tgcryptfs.fuse.LookupWarmup;
 import io.tgcryptfs.fuse.MountInfo;
@@ -53,11 +54,14 @@ final class MountCommand implements Callable<Integer> {
     int mount(MountCompanion companion) throws Exception {
         Settings settings = options.settings();
         Path target = mountpoint.toAbsolutePath().normalize();
+        if (MountInfo.isMounted(target)) {
+            if (!DeadMount.isDead(target)) {
+                throw new CliException(target + " is already mounted");
+            }
+            clearDeadMount(target);
+        }
         if (!Files.isDirectory(target)) {
             throw new CliException("mountpoint " + target + " is not a directory");
-        }
-        if (MountInfo.isMounted(target)) {
-            throw new CliException(target + " is already mounted");
         }
         if (!isEmpty(target)) {
             // libfuse refuses it too, but only after a fresh volume was created or restored for nothing
@@ -180,6 +184,27 @@ final class MountCommand implements Callable<Integer> {
             System.out.printf("  %d packs (%d MiB) left to upload%s%n", s.pendingPacks(), s.pendingBytes() >> 20,
                     s.blockedReason() == null ? "" : " - blocked: " + s.blockedReason());
         }
+    }
+
+    /**
+     * Unmounts what a file system that stopped left at {@code target} (it answers "Transport endpoint is
+     * not connected"), which the user would otherwise have to find and unmount by hand after a crash.
+     */
+    private static void clearDeadMount(Path target) throws InterruptedException {
+        for (List<String> command : List.of(List.of("fusermount", "-u", "-z", target.toString()),
+                List.of("umount", "-l", target.toString()))) {
+            try {
+                if (new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start().waitFor() == 0) {
+                    System.out.println("unmounted what a stopped mount left at " + target + " (its file system no longer answered)");
+                    return;
+                }
+            } catch (IOException e) {
+                // not installed: try the next one
+            }
+        }
+        throw new CliException(target + " is a mount whose file system stopped (Transport endpoint is not connected), and "
+                + "it could not be unmounted: run `fusermount -u " + target + "` (or `umount -l` as root), then mount again");
     }
 
     /** Whether {@code dir} holds nothing; a directory this process cannot list is left to libfuse to judge. */

@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -129,6 +130,35 @@ class CliIT {
             assertTrue(fs.logTail().contains("is not empty"), fs.logTail());
             assertFalse(Files.exists(fs.stateDir()), "a refused mount creates no volume");
             assertEquals("kept", Files.readString(fs.root().resolve("already-here")));
+        }
+    }
+
+    /**
+     * After a kill -9 the kernel keeps a dead mount ("Transport endpoint is not connected"), and mounting
+     * again said the mount point was not a directory. Now the mount clears it, says so, and serves the
+     * volume with everything fsync'd before the kill.
+     */
+    @Test
+    void aMountAfterAKill_clearsTheDeadMountTheKillLeft_andServesTheVolume() throws IOException {
+        try (MountFixture fs = new MountFixture()) {
+            fs.start();
+            fs.python("""
+                    with open(args[0], "w") as f:
+                        f.write("kept")
+                        f.flush()
+                        os.fsync(f.fileno())
+                    """, fs.root().resolve("kept").toString()).assertOk();
+            fs.killLeavingADeadMount();
+            ToolResult dead = MountFixture.run(List.of("stat", fs.root().toString()), Duration.ofSeconds(30), Map.of("LC_ALL", "C"),
+                    fs.workDir());
+            assertTrue(dead.stderr().contains("Transport endpoint is not connected"), "the kill left a dead mount\n" + dead.describe());
+
+            Process again = fs.launchMount(fs.password());
+            fs.awaitOutput(again, "mounted at");
+            assertTrue(fs.logTail().contains("unmounted what a stopped mount left at " + fs.root()), fs.logTail());
+            assertEquals("kept", Files.readString(fs.root().resolve("kept")));
+            fs.cli("unmount", fs.root().toString()).assertOk();
+            assertEquals(0, MountFixture.awaitExit(again, Duration.ofSeconds(60)), fs.logTail());
         }
     }
 

@@ -167,6 +167,31 @@ public final class MountFixture implements AutoCloseable, BeforeAllCallback, Aft
         }
     }
 
+    /**
+     * SIGKILL without unmounting: the kernel keeps the dead mount, answering ENOTCONN, as it does after a
+     * crash of the process or the OOM killer.
+     */
+    public void killLeavingADeadMount() {
+        assumeNotBaseline();
+        requireRunning();
+        process.destroyForcibly();
+        awaitExit(process, UNMOUNT_DEADLINE);
+    }
+
+    /** Waits until the output of {@code mount} (from {@link #launchMount}) holds {@code text}; fails if it exits first. */
+    public void awaitOutput(Process mount, String text) {
+        long deadline = System.nanoTime() + MOUNT_DEADLINE.toNanos();
+        while (!log().contains(text)) {
+            if (!mount.isAlive()) {
+                fail("mount process exited with " + mount.exitValue() + " before saying \"" + text + "\"\n" + logTail());
+            }
+            if (System.nanoTime() > deadline) {
+                fail("the mount did not say \"" + text + "\" within " + MOUNT_DEADLINE + "\n" + logTail());
+            }
+            pause();
+        }
+    }
+
     /** Unmounts cleanly if still mounted (asserting it), then forces any leftovers away and deletes the temp dirs. */
     @Override
     public void close() {
