@@ -34,8 +34,11 @@ public final class Namespace {
     public static final String NEXT_INODE = "next-inode";
     public static final String INODES = "inodes";
 
-    /** A file, directory, symlink or special file named {@code name} to be created in {@code parent}. */
-    /** @param umask applied unless the directory has a default ACL ({@link PosixAcls}) */
+    /**
+     * A file, directory, symlink or special file named {@code name} to be created in {@code parent}.
+     *
+     * @param umask applied unless the directory has a default ACL ({@link PosixAcls})
+     */
     public record MakeNode(Lookup parent, String name, FileKind kind, int mode, int uid, int gid, long rdev,
                            String symlinkTarget, int umask) {
     }

@@ -66,6 +66,7 @@ public final class DirectoryListing {
 
     /** The next page's visible entries; {@code names} receives every name read, for the cursor. */
     private static List<Listing> entries(MetaReader r, long dir, String after, List<DirEntry> names) {
+        names.clear(); // a read view run again starts the page again
         names.addAll(r.entries(dir, after, PAGE));
         List<Listing> out = new ArrayList<>(names.size());
         for (DirEntry e : names) {
