@@ -63,9 +63,10 @@ final class MountCommand implements Callable<Integer> {
         if (!Files.isDirectory(target)) {
             throw new CliException("mountpoint " + target + " is not a directory");
         }
-        if (!isEmpty(target)) {
+        if (!settings.fuse().extraOptions().contains("nonempty") && !isEmpty(target)) {
             // libfuse refuses it too, but only after a fresh volume was created or restored for nothing
-            throw new CliException("mountpoint " + target + " is not empty: the mount would hide what it holds");
+            throw new CliException("mountpoint " + target + " is not empty: the mount would hide what it holds"
+                    + " (fuse.extra-options = [nonempty] mounts over it anyway)");
         }
         BlobStore backend = options.backend(settings);
         SecureRandom random = new SecureRandom();
