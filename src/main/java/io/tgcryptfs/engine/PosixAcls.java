@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.IntBinaryOperator;
 
 /**
  * POSIX ACLs as the kernel's {@code FUSE_POSIX_ACL} leaves them to the file system. Once the kernel
@@ -122,19 +123,26 @@ public final class PosixAcls {
 
     /** The access ACL after a chmod to {@code mode}: owner, mask (or owning group) and other follow it. */
     static byte[] chmod(byte[] xattr, int mode) {
-        List<Entry> entries = parse(xattr);
+        return format(classes(parse(xattr), mode, (perm, bits) -> bits));
+    }
+
+    /**
+     * The entries with the owner, the mask (the owning group's entry without one) and other each set to
+     * {@code op} of its permissions and the bits {@code mode} has for it; the named entries as they are.
+     */
+    private static List<Entry> classes(List<Entry> entries, int mode, IntBinaryOperator op) {
         boolean masked = entries.stream().anyMatch(e -> e.tag() == MASK);
         List<Entry> out = new ArrayList<>(entries.size());
         for (Entry e : entries) {
             out.add(switch (e.tag()) {
-                case USER_OBJ -> e.withPerm(mode >> 6 & RWX);
-                case MASK -> e.withPerm(mode >> 3 & RWX);
-                case GROUP_OBJ -> masked ? e : e.withPerm(mode >> 3 & RWX);
-                case OTHER -> e.withPerm(mode & RWX);
+                case USER_OBJ -> e.withPerm(op.applyAsInt(e.perm(), mode >> 6 & RWX));
+                case MASK -> e.withPerm(op.applyAsInt(e.perm(), mode >> 3 & RWX));
+                case GROUP_OBJ -> masked ? e : e.withPerm(op.applyAsInt(e.perm(), mode >> 3 & RWX));
+                case OTHER -> e.withPerm(op.applyAsInt(e.perm(), mode & RWX));
                 default -> e;
             });
         }
-        return format(out);
+        return out;
     }
 
     /** What a new inode gets: its permission bits, and the ACL xattrs to store with it. */
@@ -174,22 +182,8 @@ public final class PosixAcls {
      */
     static Inherited inherit(byte[] defaultAcl, int mode) {
         List<Entry> entries = parse(defaultAcl);
-        boolean masked = entries.stream().anyMatch(e -> e.tag() == MASK);
-        int bits = mode & 0777;
-        List<Entry> out = new ArrayList<>(entries.size());
-        boolean extended = false;
-        for (Entry e : entries) {
-            Entry cut = switch (e.tag()) {
-                case USER_OBJ -> e.withPerm(e.perm() & (bits >> 6));
-                case MASK -> e.withPerm(e.perm() & (bits >> 3));
-                case GROUP_OBJ -> masked ? e : e.withPerm(e.perm() & (bits >> 3));
-                case OTHER -> e.withPerm(e.perm() & bits);
-                default -> e;
-            };
-            extended |= e.tag() == USER || e.tag() == GROUP || e.tag() == MASK;
-            out.add(cut);
-        }
-        byte[] access = format(out);
+        boolean extended = entries.stream().anyMatch(e -> e.tag() == USER || e.tag() == GROUP || e.tag() == MASK);
+        byte[] access = format(classes(entries, mode, (perm, bits) -> perm & bits));
         return new Inherited((mode & ~0777) | modeOf(access, 0).mode(), extended ? access : null);
     }
 }
