@@ -118,7 +118,8 @@ public final class FsGateway {
             return new Stat(inode, inode.size());
         }
         long stored = ChunkStore.storedBlocks(r, ino) * geometry.blockSize();
-        long unsealed = dirtyRegions.unsealedBlocks(ino) * geometry.blockSize();
+        // a look over the dirty bands, only for a file its stored blocks do not cover (stat is hot)
+        long unsealed = stored >= inode.size() ? 0 : dirtyRegions.unsealedBlocks(ino) * geometry.blockSize();
         long allocated = Math.min(inode.size(), stored + unsealed);
         return new Stat(inode, allocated == 0 && openFiles.isOpen(ino) ? 1 : allocated);
     }
