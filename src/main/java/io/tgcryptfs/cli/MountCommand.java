@@ -63,8 +63,9 @@ final class MountCommand implements Callable<Integer> {
         if (!Files.isDirectory(target)) {
             throw new CliException("mountpoint " + target + " is not a directory");
         }
-        if (!settings.fuse().extraOptions().contains("nonempty") && !isEmpty(target)) {
-            // libfuse refuses it too, but only after a fresh volume was created or restored for nothing
+        if (snapshot == null && !settings.fuse().extraOptions().contains("nonempty") && !isEmpty(target)) {
+            // libfuse refuses it too, but only after a fresh volume was created or restored for nothing (a
+            // restore point is checked first: it creates nothing)
             throw new CliException("mountpoint " + target + " is not empty: the mount would hide what it holds"
                     + " (fuse.extra-options = [nonempty] mounts over it anyway)");
         }
