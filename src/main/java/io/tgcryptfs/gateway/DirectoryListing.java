@@ -36,31 +36,29 @@ public final class DirectoryListing {
     }
 
     void list(String path, Sink sink) {
+        List<DirEntry> names = new ArrayList<>(PAGE);
         List<Listing> page = paths.read(path, (r, dir) -> {
             Inode self = inode(r, dir);
             if (!self.isDirectory()) {
                 throw new FsException(FsError.NOT_DIRECTORY, path + " is not a directory");
             }
             long parent = r.lookup(dir, Namespace.PARENT).orElse(Namespace.ROOT);
-            return List.of(new Listing(".", self), new Listing("..", inode(r, parent)));
+            List<Listing> first = new ArrayList<>(List.of(new Listing(".", self), new Listing("..", inode(r, parent))));
+            first.addAll(entries(r, dir, null, names)); // a directory of one page: one read view, as before paging
+            return first;
         });
         long dir = page.get(0).inode().ino();
-        String after = null;
-        boolean more = true;
         while (true) {
             for (Listing entry : page) {
                 if (!sink.accept(entry)) {
                     return;
                 }
             }
-            if (!more) {
+            if (names.size() < PAGE) {
                 return;
             }
-            String from = after;
-            List<DirEntry> names = new ArrayList<>(PAGE);
-            page = meta.read(r -> entries(r, dir, from, names));
-            more = names.size() == PAGE;
-            after = more ? names.get(PAGE - 1).name() : null;
+            String after = names.get(PAGE - 1).name();
+            page = meta.read(r -> entries(r, dir, after, names));
         }
     }
 
