@@ -46,9 +46,10 @@ public final class DirtyRegions {
         return blocks;
     }
 
-    /** Whether any band of {@code ino} may hold unsealed data. */
+    /** Whether any band of {@code ino} may hold unsealed data: asked at every delete, so it stops at the first. */
     public boolean mayHoldUnsealed(long ino) {
-        return unsealedBlocks(ino) > 0;
+        return handedOver.keySet().stream().anyMatch(b -> b.ino() == ino)
+                || unsealed.keySet().stream().anyMatch(b -> b.ino() == ino);
     }
 
     public boolean isClean(BandKey band) {
