@@ -10,7 +10,8 @@ command -v mvn >/dev/null 2>&1 || packages+=(maven)
 # (smbtorture): the Time Machine share and its integration test, SambaTimeMachineIT
 # prometheus: PrometheusIT scrapes a mount with it (its own process on loopback; the service is not used)
 # acl (setfacl, getfacl): AclIT compares ACLs on a mount with those on ext4
-for p in fuse3 libfuse2 attr acl python3 samba samba-vfs-modules smbclient samba-testsuite prometheus; do
+# rsync: UnsyncedCopyCrashIT copies again, after a crash, what a crash took
+for p in fuse3 libfuse2 attr acl rsync python3 samba samba-vfs-modules smbclient samba-testsuite prometheus; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || packages+=("$p")
 done
 

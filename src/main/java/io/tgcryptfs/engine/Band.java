@@ -287,6 +287,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
     private Behavior<Command> onJournal(Journal j) {
         BandFsync fsync = blocks.journal(key.ino(), ctx.journal());
         fsync.toSeal().forEach(this::seal); // after the walk: a seal moves its block out of the dirty map
+        publishUnsealed(); // the journaled ranges are backed once this fsync forces them
         awaitSeals(result -> j.reply().accept(new Journaled(fsync.records(),
                 result instanceof FsResult.Failed<Done> f ? f : null)), fsync.sealedInstead());
         return this;
@@ -412,7 +413,7 @@ public final class Band extends AbstractBehavior<Band.Command> {
     }
 
     private void publishUnsealed() {
-        ctx.dirtyRegions().publish(key, blocks.unsealed());
+        ctx.dirtyRegions().publish(key, blocks.unsealed(), blocks.unbacked());
     }
 
     private boolean idle() {

@@ -182,6 +182,18 @@ final class BandBlocks {
         return dirty.size() + sealing.size();
     }
 
+    /** Versions, dirty or being sealed, holding bytes no fsync journaled: a crash would lose them. */
+    int unbacked() {
+        int n = 0;
+        for (DirtyBlock block : dirty.values()) {
+            n += block.unjournaledBytes() > 0 ? 1 : 0;
+        }
+        for (DirtyBlock block : sealing.values()) {
+            n += block.unjournaledBytes() > 0 ? 1 : 0;
+        }
+        return n;
+    }
+
     boolean noneSealing() {
         return sealing.isEmpty();
     }

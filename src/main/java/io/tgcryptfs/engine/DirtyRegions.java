@@ -12,6 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class DirtyRegions {
     private final ConcurrentHashMap<BandKey, Integer> handedOver = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<BandKey, Integer> unsealed = new ConcurrentHashMap<>();
+    /** Unsealed blocks holding bytes no fsync journaled: what a crash now would lose. */
+    private final ConcurrentHashMap<BandKey, Integer> unbacked = new ConcurrentHashMap<>();
 
     /** A write is on its way to the band (called before it is sent). */
     public void handedOver(BandKey band) {
@@ -23,11 +25,16 @@ public final class DirtyRegions {
         handedOver.computeIfPresent(band, (k, n) -> n == 1 ? null : n - 1);
     }
 
-    void publish(BandKey band, int unsealedBlocks) {
-        if (unsealedBlocks == 0) {
-            unsealed.remove(band);
+    void publish(BandKey band, int unsealedBlocks, int unbackedBlocks) {
+        put(unsealed, band, unsealedBlocks);
+        put(unbacked, band, unbackedBlocks);
+    }
+
+    private static void put(ConcurrentHashMap<BandKey, Integer> blocks, BandKey band, int count) {
+        if (count == 0) {
+            blocks.remove(band);
         } else {
-            unsealed.put(band, unsealedBlocks);
+            blocks.put(band, count);
         }
     }
 
@@ -50,6 +57,17 @@ public final class DirtyRegions {
     public boolean mayHoldUnsealed(long ino) {
         return handedOver.keySet().stream().anyMatch(b -> b.ino() == ino)
                 || unsealed.keySet().stream().anyMatch(b -> b.ino() == ino);
+    }
+
+    /**
+     * Whether {@code ino} may hold written bytes that neither a committed seal nor an fsync's journal
+     * record holds: a write on its way counts from before it is sent, and stays counted until its band has
+     * published it.
+     */
+    public boolean mayHoldUnbacked(long ino) {
+        // hand-overs first, as in isClean
+        return handedOver.keySet().stream().anyMatch(b -> b.ino() == ino)
+                || unbacked.keySet().stream().anyMatch(b -> b.ino() == ino);
     }
 
     public boolean isClean(BandKey band) {

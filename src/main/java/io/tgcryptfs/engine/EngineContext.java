@@ -12,7 +12,9 @@ import java.util.function.LongSupplier;
 
 /**
  * What the actors share: stores, the blocking executor for LMDB and chunk work, the dirty budget and
- * the injected clocks ({@code clock} for file times, {@code nanoTime} for ages and idleness).
+ * the injected clocks ({@code clock} for file times, {@code nanoTime} for ages and idleness), and the
+ * marks of files whose size or times vouch for bytes not yet backed ({@code unbacked}, over
+ * {@code dirtyRegions}).
  */
 public record EngineContext(
         MetaStore meta,
@@ -25,7 +27,8 @@ public record EngineContext(
         LongSupplier nanoTime,
         SealPolicy sealPolicy,
         Duration passivateAfter,
-        io.tgcryptfs.journal.WriteJournal journal) {
+        io.tgcryptfs.journal.WriteJournal journal,
+        UnbackedFiles unbacked) {
 
     public Timestamp now() {
         return Timestamp.of(clock.instant());

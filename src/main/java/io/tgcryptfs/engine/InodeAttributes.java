@@ -8,6 +8,7 @@ import io.tgcryptfs.fs.Timestamp;
 import io.tgcryptfs.meta.MetaWriter;
 
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -43,6 +44,7 @@ public final class InodeAttributes {
             Inode inode = existing(w, ino);
             long size = Math.max(inode.size(), end);
             w.putInode(moveTimes ? inode.withSize(size, ctx.now()) : inode.withSizeOnly(size));
+            ctx.unbacked().mark(w, ino); // the write's bytes are on their way, not yet backed
             return Done.INSTANCE;
         });
     }
@@ -116,11 +118,12 @@ public final class InodeAttributes {
      *              remount as before
      */
     public Inode setTimes(long ino, TimeChange atime, TimeChange mtime, TimeChange ctime) {
+        // times set after a write vouch for its bytes (rsync, tar, cp -p)
         return update(ino, inode -> {
             Timestamp now = ctx.now();
             return inode.withTimes(resolve(atime, inode.atime(), now), resolve(mtime, inode.mtime(), now),
                     resolve(ctime, inode.ctime(), now));
-        });
+        }, w -> ctx.unbacked().markIfUnbacked(w, ino));
     }
 
     public void setXattr(long ino, String name, byte[] value, XattrMode mode) {
@@ -184,6 +187,11 @@ public final class InodeAttributes {
      * before any that commits meanwhile, which is as good an order as any for concurrent changes.
      */
     private Inode update(long ino, Function<Inode, Inode> change) {
+        return update(ino, change, w -> { });
+    }
+
+    /** ...with {@code alongside} in the transaction that commits the change. */
+    private Inode update(long ino, Function<Inode, Inode> change, Consumer<MetaWriter> alongside) {
         Inode current = ctx.meta().read(r -> r.inode(ino)).orElse(null);
         if (current != null && change.apply(current).equals(current)) {
             return current;
@@ -191,6 +199,7 @@ public final class InodeAttributes {
         return ctx.meta().write(w -> {
             Inode changed = change.apply(existing(w, ino));
             w.putInode(changed);
+            alongside.accept(w);
             return changed;
         });
     }

@@ -106,6 +106,7 @@ public final class OpenInode extends AbstractBehavior<OpenInode.Command> {
                 // would not show them moved, and a remount would (SyscallOracleIT found it)
                 Inode changed = keepTimes || size == sizeBefore[0] ? inode.withSizeOnly(size) : inode.withSize(size, ctx.now());
                 w.putInode(changed);
+                ctx.unbacked().markIfUnbacked(w, ino);
                 return changed;
             });
         }

@@ -12,6 +12,7 @@ import io.tgcryptfs.engine.EntityRegistry;
 import io.tgcryptfs.engine.FsResult;
 import io.tgcryptfs.engine.InodeAttributes;
 import io.tgcryptfs.engine.TimeStep;
+import io.tgcryptfs.engine.UnbackedFiles;
 import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
 import io.tgcryptfs.fs.Inode;
@@ -59,6 +60,7 @@ final class FileData {
     private final Clock clock;
     private final Object[] fsyncLocks = new Object[64];
     private final WriteGate writeGate;
+    private final UnbackedFiles unbacked;
 
     FileData(Asker asker, EngineContext ctx, LocalSync localSync, InodeAttributes attributes,
              ActorRef<EntityRegistry.Command> bands, Duration dataTimeout, Executor prefetcher) {
@@ -77,6 +79,7 @@ final class FileData {
         this.clock = ctx.clock();
         java.util.Arrays.setAll(fsyncLocks, i -> new Object());
         this.writeGate = new WriteGate(ctx.nanoTime());
+        this.unbacked = ctx.unbacked();
         this.writeBehind = new WriteBehind(bands, dirtyRegions, asker, dataTimeout, writeWindow(ctx.budget()));
     }
 
@@ -149,19 +152,34 @@ final class FileData {
         }
     }
 
-    /** The size, then the bytes on their way to the bands: both inside the write gate. */
+    /**
+     * The size, then the bytes on their way to the bands: both inside the write gate. The bands count the
+     * write as theirs before the size moves, so that a file whose size vouches for bytes not yet backed
+     * is marked ({@code UnbackedFiles}) until they are.
+     */
     private void sendWrite(long ino, long offset, byte[] data, WriteTimes times) {
-        if (changesMetadata(ino, offset + data.length, times)) {
-            // size first: a block sealed before the size moved would look like it lies past the end
-            attributes.extend(ino, offset + data.length, times == WriteTimes.MOVED_BY_WRITE);
-        }
-        boolean diskFull = budget.isStorageFull();
         List<long[]> pieces = splitByBand(offset, data.length);
+        List<BandKey> keys = new ArrayList<>(pieces.size());
         for (long[] p : pieces) {
-            BandKey key = new BandKey(ino, geometry.bandIndex(p[0]));
-            byte[] slice = pieces.size() == 1 ? data
-                    : java.util.Arrays.copyOfRange(data, (int) (p[0] - offset), (int) (p[0] - offset + p[1]));
-            writeBehind.send(ino, key, p[0], slice, diskFull);
+            keys.add(new BandKey(ino, geometry.bandIndex(p[0])));
+            dirtyRegions.handedOver(keys.get(keys.size() - 1));
+        }
+        int sent = 0;
+        try {
+            if (changesMetadata(ino, offset + data.length, times)) {
+                // size first: a block sealed before the size moved would look like it lies past the end
+                attributes.extend(ino, offset + data.length, times == WriteTimes.MOVED_BY_WRITE);
+            }
+            boolean diskFull = budget.isStorageFull();
+            for (long[] p : pieces) {
+                byte[] slice = pieces.size() == 1 ? data
+                        : java.util.Arrays.copyOfRange(data, (int) (p[0] - offset), (int) (p[0] - offset + p[1]));
+                writeBehind.send(ino, keys.get(sent++), p[0], slice, diskFull);
+            }
+        } finally {
+            for (int i = sent; i < keys.size(); i++) {
+                dirtyRegions.applied(keys.get(i)); // never handed to writeBehind, which takes off the others
+            }
         }
     }
 
@@ -225,6 +243,8 @@ final class FileData {
             throw failed;
         }
         writeBehind.reportFailure(ino);
+        // after the sync: a mark that outlived a crash only moves a file's times, a lost one hides lost bytes
+        unbacked.settle(meta, ino);
     }
 
     private void unreserve(List<JournalRecord> records) {
@@ -243,7 +263,13 @@ final class FileData {
     /** Seals every dirty block of every file and makes it durable (sync, unmount). */
     void syncAll() {
         sealAll();
+        unbacked.sweep(meta);
         localSync.sync();
+    }
+
+    /** Drops the marks of files whose every byte is sealed or journaled by now (every second or so). */
+    void sweepUnbacked() {
+        unbacked.sweep(meta);
     }
 
     /**

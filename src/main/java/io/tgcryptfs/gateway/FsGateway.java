@@ -404,6 +404,11 @@ public final class FsGateway {
         data.syncAll();
     }
 
+    /** Drops the marks of files whose every byte is sealed or journaled by now (UnbackedFiles). */
+    public void sweepUnbacked() {
+        data.sweepUnbacked();
+    }
+
     /**
      * Seals everything written so far and holds writes off until the returned release runs, so a
      * restore point's view of the metadata sees every written byte (see {@code backup.WriteBarrier}).

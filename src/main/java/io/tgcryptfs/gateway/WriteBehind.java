@@ -49,13 +49,21 @@ final class WriteBehind {
         this.window = new Semaphore(windowBytes);
     }
 
-    /** Sends {@code bytes} at {@code offset} (within one band) to the band; waits for it only if asked to. */
+    /**
+     * Sends {@code bytes} at {@code offset} (within one band) to the band; waits for it only if asked to.
+     * The caller has {@linkplain DirtyRegions#handedOver announced} it; the band takes it off once it has
+     * applied it, or this does if it never gets there.
+     */
     void send(long ino, BandKey band, long offset, byte[] bytes, boolean waitForBand) {
         int cost = Math.min(bytes.length, windowBytes);
-        acquire(cost);
+        try {
+            acquire(cost);
+        } catch (RuntimeException e) {
+            dirtyRegions.applied(band);
+            throw e;
+        }
         java.util.concurrent.CompletableFuture<FsResult<Done>> answer =
                 waitForBand ? new java.util.concurrent.CompletableFuture<>() : null;
-        dirtyRegions.handedOver(band);
         bands.tell(new EntityRegistry.Deliver<>(band, new Band.Write(offset, bytes, result -> {
             if (answer != null) {
                 answer.complete(result);

@@ -28,6 +28,7 @@ import io.tgcryptfs.engine.BandKey;
 import io.tgcryptfs.engine.Deletions;
 import io.tgcryptfs.engine.DirtyBudget;
 import io.tgcryptfs.engine.DirtyRegions;
+import io.tgcryptfs.engine.UnbackedFiles;
 import io.tgcryptfs.engine.EngineContext;
 import io.tgcryptfs.engine.EntityRegistry;
 import io.tgcryptfs.engine.Namespace;
@@ -61,6 +62,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -85,6 +87,8 @@ final class VolumeStartup {
     private static final int DOWNLOAD_ATTEMPTS = 6;
     /** Write-journal segments rotate at this size. */
     private static final long JOURNAL_SEGMENT_BYTES = 64L << 20;
+    /** How often files whose bytes got sealed lose their mark (UnbackedFiles): one small commit at most. */
+    private static final Duration UNBACKED_SWEEP = Duration.ofSeconds(1);
 
     private VolumeStartup() {
     }
@@ -145,8 +149,10 @@ final class VolumeStartup {
             system = ActorSystem.create(Behaviors.empty(), "tgcryptfs", settings.raw());
             Executor blocking = system.dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
             DirtyBudget budget = new DirtyBudget(settings.dirtyBudget(), header.blockSize());
-            EngineContext ctx = new EngineContext(meta, chunks, geometry, budget, new DirtyRegions(), blocking, clock, nanoTime,
-                    new SealPolicy(settings.dirtyExpiry(), settings.dirtyMaxAge()), settings.passivateAfter(), journal);
+            DirtyRegions regions = new DirtyRegions();
+            EngineContext ctx = new EngineContext(meta, chunks, geometry, budget, regions, blocking, clock, nanoTime,
+                    new SealPolicy(settings.dirtyExpiry(), settings.dirtyMaxAge()), settings.passivateAfter(), journal,
+                    new UnbackedFiles(regions));
             int purged = Deletions.purgeOrphans(ctx);
             if (purged > 0) {
                 log.info("deleted {} files that were unlinked while open when the volume last stopped", purged);
@@ -180,6 +186,8 @@ final class VolumeStartup {
                 opened.sync();
             });
             JournalFiles.replayed(replayDir);
+            // after the replay (it backs what fsyncs journaled), before anything is served
+            UnbackedFiles.recover(meta, io.tgcryptfs.fs.Timestamp.of(clock.instant()));
 
             FsGateway gateway = new FsGateway(system, ctx, new LocalSync(outbox, journal, meta), namespace, inodes, bands,
                     openFiles, settings.askTimeout(), settings.writeTimeout(), settings.statfsCapacity(), blocking);
@@ -214,6 +222,13 @@ final class VolumeStartup {
             }
             publisher.checkRootAtOpen();
             backendSync.start();
+            system.scheduler().scheduleWithFixedDelay(UNBACKED_SWEEP, UNBACKED_SWEEP, () -> {
+                try {
+                    gateway.sweepUnbacked();
+                } catch (RuntimeException e) {
+                    log.warn("cannot drop the marks of files whose bytes are backed by now (retried): {}", e.toString());
+                }
+            }, system.dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER)));
             if (settings.gcEnabled()) {
                 long every = settings.gcInterval().toMillis();
                 parts.gcThread().scheduleWithFixedDelay(garbage::backgroundPass, every, every, TimeUnit.MILLISECONDS);

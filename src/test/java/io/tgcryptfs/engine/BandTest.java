@@ -441,7 +441,7 @@ class BandTest extends VolumeFixture {
     private org.apache.pekko.actor.typed.ActorRef<Band.Command> gatedBand(BandKey key, GatedExecutor gate) {
         EngineContext ctx = new EngineContext(vol.ctx.meta(), vol.ctx.chunks(), vol.ctx.geometry(), vol.ctx.budget(), vol.ctx.dirtyRegions(), gate,
                 vol.ctx.clock(), vol.ctx.nanoTime(), new SealPolicy(Duration.ofMinutes(10), Duration.ofMinutes(10)),
-                Duration.ofMinutes(10), vol.ctx.journal());
+                Duration.ofMinutes(10), vol.ctx.journal(), vol.ctx.unbacked());
         TestProbe<EntityRegistry.Command> registry = vol.testKit.createTestProbe();
         return vol.testKit.spawn(Band.create(key, ctx, registry.getRef()));
     }

@@ -35,7 +35,17 @@ class WriteBehindTest {
     }
 
     private WriteBehind writeBehind(int windowBytes) {
-        return new WriteBehind(bands.getRef(), regions, new Asker(testKit.system()), Duration.ofSeconds(5), windowBytes);
+        return writeBehind(windowBytes, Duration.ofSeconds(5));
+    }
+
+    private WriteBehind writeBehind(int windowBytes, Duration timeout) {
+        return new WriteBehind(bands.getRef(), regions, new Asker(testKit.system()), timeout, windowBytes);
+    }
+
+    /** As FileData: announced to the regions, then sent. */
+    private void send(WriteBehind writes, long offset, byte[] bytes, boolean waitForBand) {
+        regions.handedOver(band);
+        writes.send(7, band, offset, bytes, waitForBand);
     }
 
     @SuppressWarnings("unchecked")
@@ -48,7 +58,7 @@ class WriteBehindTest {
     @Test
     void aBandIsNotClean_fromTheHandOverUntilTheBandAppliedTheWrite() {
         WriteBehind writes = writeBehind(1 << 20);
-        writes.send(7, band, 100, new byte[] {1, 2, 3}, false);
+        send(writes, 100, new byte[] {1, 2, 3}, false);
         Band.Write w = received();
         assertEquals(100, w.offset());
         assertFalse(regions.isClean(band), "a reader must ask the band, not the stored chunks");
@@ -59,7 +69,7 @@ class WriteBehindTest {
     @Test
     void aRefusedWrite_failsTheFilesNextCall_once() {
         WriteBehind writes = writeBehind(1 << 20);
-        writes.send(7, band, 0, new byte[10], false);
+        send(writes, 0, new byte[10], false);
         received().applied().accept(FsResult.failed(FsError.NO_SPACE, "disk full"));
         writes.reportFailure(8); // another file: nothing to report
         FsException e = assertThrows(FsException.class, () -> writes.reportFailure(7));
@@ -70,9 +80,9 @@ class WriteBehindTest {
     @Test
     void pastTheWindow_aWriterWaitsForTheBands() throws Exception {
         WriteBehind writes = writeBehind(8);
-        writes.send(7, band, 0, new byte[8], false);
+        send(writes, 0, new byte[8], false);
         Band.Write first = received();
-        CompletableFuture<Void> second = CompletableFuture.runAsync(() -> writes.send(7, band, 8, new byte[8], false));
+        CompletableFuture<Void> second = CompletableFuture.runAsync(() -> send(writes, 8, new byte[8], false));
         bands.expectNoMessage(Duration.ofMillis(200)); // no bytes left in the window: not sent yet
         assertFalse(second.isDone());
         first.applied().accept(FsResult.ok(Done.INSTANCE));
@@ -83,10 +93,23 @@ class WriteBehindTest {
     @Test
     void waitingForTheBand_reportsItsRefusalOnTheWriteItself() {
         WriteBehind writes = writeBehind(1 << 20);
-        CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> writes.send(7, band, 0, new byte[4], true));
+        CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> send(writes, 0, new byte[4], true));
         received().applied().accept(FsResult.failed(FsError.NO_SPACE, "disk full"));
         Exception e = assertThrows(Exception.class, () -> sent.get(5, TimeUnit.SECONDS));
         assertEquals(FsError.NO_SPACE, ((FsException) e.getCause()).error());
         writes.reportFailure(7); // already reported by the write
+    }
+
+    @Test
+    void aWriteThatNeverGetsToItsBand_takesItsHandOverBack() {
+        WriteBehind writes = writeBehind(8, Duration.ofMillis(100));
+        send(writes, 0, new byte[8], false);
+        Band.Write first = received();
+        FsException e = assertThrows(FsException.class, () -> send(writes, 8, new byte[8], false));
+        assertEquals(FsError.TIMED_OUT, e.error());
+        assertFalse(regions.isClean(band), "the first write is still on its way");
+        first.applied().accept(FsResult.ok(Done.INSTANCE));
+        assertTrue(regions.isClean(band), "nothing of the second is counted");
+        assertFalse(regions.mayHoldUnbacked(7));
     }
 }

@@ -7,6 +7,8 @@ import io.tgcryptfs.engine.DirtyBudget;
 import io.tgcryptfs.engine.DirtyRegions;
 import io.tgcryptfs.engine.EngineContext;
 import io.tgcryptfs.engine.SealPolicy;
+import io.tgcryptfs.fs.Timestamp;
+import io.tgcryptfs.engine.UnbackedFiles;
 import io.tgcryptfs.journal.LocalSync;
 import io.tgcryptfs.journal.Replay;
 import io.tgcryptfs.journal.JournalFiles;
@@ -123,8 +125,10 @@ public final class TestVolume implements AutoCloseable {
         Executor blocking = testKit.system().dispatchers().lookup(DispatcherSelector.fromConfig(BLOCKING_DISPATCHER));
         BlockGeometry geometry = new BlockGeometry(options.blockSize, options.bandSize);
         DirtyBudget budget = new DirtyBudget(options.dirtyBudgetBytes, options.blockSize);
-        EngineContext ctx = new EngineContext(stores.meta, stores.chunks, geometry, budget, new DirtyRegions(), blocking, options.clock,
-                options.nanoTime, new SealPolicy(options.dirtyExpiry, options.dirtyMaxAge), options.passivateAfter, journal);
+        DirtyRegions regions = new DirtyRegions();
+        EngineContext ctx = new EngineContext(stores.meta, stores.chunks, geometry, budget, regions, blocking, options.clock,
+                options.nanoTime, new SealPolicy(options.dirtyExpiry, options.dirtyMaxAge), options.passivateAfter, journal,
+                new UnbackedFiles(regions));
         Deletions.purgeOrphans(ctx);
         Namespace.ensureRoot(ctx, 0, 0);
 
@@ -168,6 +172,7 @@ public final class TestVolume implements AutoCloseable {
                 stores.meta.sync();
             });
             JournalFiles.replayed(replayDir);
+            UnbackedFiles.recover(stores.meta, Timestamp.of(options.clock.instant()));
         } catch (IOException e) {
             testKit.shutdownTestKit();
             stores.close();
