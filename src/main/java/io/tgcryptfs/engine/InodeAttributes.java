@@ -26,6 +26,8 @@ public final class InodeAttributes {
      * as ext4 refuses one its xattr space cannot hold.
      */
     public static final int MAX_XATTR_LIST = 65536;
+    /** An mtime set this close to now is the kernel's (or as good as): see {@link #vouchesForThePast}. */
+    private static final java.time.Duration RECENT = java.time.Duration.ofSeconds(1);
 
     private final EngineContext ctx;
     private final PosixAcls acls;
@@ -118,12 +120,27 @@ public final class InodeAttributes {
      *              remount as before
      */
     public Inode setTimes(long ino, TimeChange atime, TimeChange mtime, TimeChange ctime) {
-        // times set after a write vouch for its bytes (rsync, tar, cp -p)
         return update(ino, inode -> {
             Timestamp now = ctx.now();
             return inode.withTimes(resolve(atime, inode.atime(), now), resolve(mtime, inode.mtime(), now),
                     resolve(ctime, inode.ctime(), now));
-        }, w -> ctx.unbacked().markIfUnbacked(w, ino));
+        }, w -> {
+            if (vouchesForThePast(mtime)) {
+                ctx.unbacked().markIfUnbacked(w, ino);
+            }
+        });
+    }
+
+    /**
+     * Whether an mtime being set claims the content is older than now: a source's time copied by rsync,
+     * tar or cp -p, which makes the file look unchanged to the next backup run. The kernel's own times
+     * (the writeback cache sends them before each fsync and close) are those of its last write, and a
+     * file lost with a recent mtime only looks changed, which is safe: those need no mark, and an fsync
+     * cycle of random writes then commits nothing more than before (a mark would cost a commit per fsync).
+     */
+    private boolean vouchesForThePast(TimeChange mtime) {
+        return mtime instanceof TimeChange.At at
+                && at.time().compareTo(Timestamp.of(ctx.clock().instant().minus(RECENT))) < 0;
     }
 
     public void setXattr(long ino, String name, byte[] value, XattrMode mode) {
