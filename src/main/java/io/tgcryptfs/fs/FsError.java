@@ -23,5 +23,7 @@ public enum FsError {
     TOO_BIG,
     FILE_TOO_LARGE,
     NOT_SUPPORTED,
-    LOOP
+    LOOP,
+    /** No data (SEEK_DATA) or no hole (SEEK_HOLE) at or past the offset: it lies at or past the end. */
+    PAST_THE_END
 }

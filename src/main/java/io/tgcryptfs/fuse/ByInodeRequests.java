@@ -10,7 +10,8 @@ import java.util.concurrent.Callable;
 /**
  * What the workers ask the file system by inode number, past libfuse: the attribute and xattr requests
  * of an open file or directory libfuse has no path for ({@link PathlessAttributes}, {@link PathlessXattrs}),
- * and whether a RENAME2's target exists ({@link RenameFlags}).
+ * whether a RENAME2's target exists ({@link RenameFlags}), and SEEK_DATA / SEEK_HOLE, which libfuse 2
+ * has no operation for.
  */
 final class ByInodeRequests implements ReplyChannel.ByInode {
     /** Runs a request as the adapter runs each: measured, and its failure turned into an errno. */
@@ -39,6 +40,16 @@ final class ByInodeRequests implements ReplyChannel.ByInode {
             return PathlessXattrs.handles(opcode) ? xattrs.serve(opcode, ino, request, length, out)
                     : attributes.serve(opcode, ino, request, length, out);
         });
+    }
+
+    @Override
+    public long seek(long ino, long offset, boolean data) {
+        long[] found = new long[1];
+        int result = runner.run("lseek", () -> {
+            found[0] = gateway.seek(ino, offset, data);
+            return 0;
+        });
+        return result < 0 ? result : found[0];
     }
 
     @Override

@@ -27,6 +27,7 @@ final class Errnos {
             case FILE_TOO_LARGE -> ErrorCodes.EFBIG();
             case NOT_SUPPORTED -> ErrorCodes.EOPNOTSUPP();
             case LOOP -> ErrorCodes.ELOOP();
+            case PAST_THE_END -> ErrorCodes.ENXIO();
         };
     }
 

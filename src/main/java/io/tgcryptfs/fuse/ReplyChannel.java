@@ -43,6 +43,13 @@ final class ReplyChannel {
          */
         int serve(int opcode, long ino, Pointer request, int length, Pointer out);
 
+        /**
+         * SEEK_DATA ({@code data}) or SEEK_HOLE from {@code offset} in file {@code ino}.
+         *
+         * @return the offset found, or the negative errno to answer
+         */
+        long seek(long ino, long offset, boolean data);
+
         /** Whether directory {@code dir} (an inode number) holds {@code name}: a RENAME2 must not replace it ({@link RenameFlags}). */
         boolean named(long dir, String name);
     }
@@ -108,6 +115,11 @@ final class ReplyChannel {
             return;
         }
         opcode = request.getInt(Wire.IN_OPCODE);
+        if (opcode == Wire.LSEEK && length >= Wire.IN_HEADER + Wire.LSEEK_IN) {
+            // libfuse 2 would answer ENOSYS, and the kernel then never asks again: every file all data
+            seek(request);
+            return;
+        }
         RenameFlags.note(false);
         if (opcode == Wire.RENAME2) {
             int errno = renameWithoutReplacing(request, length);
@@ -181,6 +193,28 @@ final class ReplyChannel {
             return -LastError.getLastError(runtime); // interrupted: the kernel forgot the request
         }
         return 0;
+    }
+
+    /** fuse_lseek_in: fh, offset, whence; its node id is the kernel's, the inode number. */
+    private void seek(Pointer request) {
+        long unique = NodeIdRewriter.unique(request);
+        int whence = request.getInt(Wire.IN_HEADER + 16);
+        if (whence != Wire.SEEK_DATA && whence != Wire.SEEK_HOLE) {
+            answer(unique, EINVAL);
+            return;
+        }
+        long found = byInode.seek(request.getLong(Wire.IN_NODE_ID), request.getLong(Wire.IN_HEADER + 8),
+                whence == Wire.SEEK_DATA);
+        if (found < 0) {
+            answer(unique, (int) -found);
+            return;
+        }
+        pathlessReply.putInt(0, Wire.OUT_HEADER + 8);
+        pathlessReply.putInt(Wire.OUT_ERROR, 0);
+        pathlessReply.putLong(Wire.OUT_UNIQUE, unique);
+        pathlessReply.putLong(Wire.OUT_HEADER, found);
+        // a failure means the request was interrupted and the kernel forgot it
+        libc.write(fd, pathlessReply, Wire.OUT_HEADER + 8);
     }
 
     /** Answers a request libfuse never sees with {@code errno}. */

@@ -43,6 +43,9 @@ public final class TgcryptFuse extends FuseStubFS {
     private static final long UTIME_OMIT = (1L << 30) - 2;
     private static final int XATTR_CREATE = 1;
     private static final int XATTR_REPLACE = 2;
+    /** open(2)'s access mode bits, and the mode of a handle that cannot write. */
+    private static final int O_ACCMODE = 3;
+    private static final int O_RDONLY = 0;
     private static final int FALLOC_FL_KEEP_SIZE = 1;
     private static final int FALLOC_FL_PUNCH_HOLE = 2;
     private static final int FALLOC_FL_ZERO_RANGE = 0x10;
@@ -323,7 +326,7 @@ public final class TgcryptFuse extends FuseStubFS {
     @Override
     public int open(String path, FuseFileInfo fi) {
         return run("open", () -> {
-            fi.fh.set(gateway.open(path));
+            fi.fh.set(gateway.open(path, (fi.flags.get() & O_ACCMODE) != O_RDONLY));
             return 0;
         });
     }

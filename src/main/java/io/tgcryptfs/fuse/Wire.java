@@ -35,6 +35,10 @@ final class Wire {
     static final int FALLOCATE = 43;
     static final int RENAME2 = 45;
     static final int LSEEK = 46;
+    /** fuse_lseek_in: fh, offset at 8, whence at 16, padding. */
+    static final int LSEEK_IN = 24;
+    static final int SEEK_DATA = 3;
+    static final int SEEK_HOLE = 4;
 
     /** fuse_getattr_in.getattr_flags: the request carries a file handle (an fstat). */
     static final int GETATTR_FH = 1;

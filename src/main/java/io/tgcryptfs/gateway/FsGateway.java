@@ -50,6 +50,7 @@ public final class FsGateway {
     private final BlockGeometry geometry;
     private final PathResolver paths;
     private final DirectoryListing listing;
+    private final SparseSeek sparse;
     private final Namespace namespace;
     private final InodeAttributes attributes;
     private final ActorRef<EntityRegistry.Command> inodes;
@@ -77,6 +78,7 @@ public final class FsGateway {
         this.bands = bands;
         this.openFiles = openFiles;
         this.dirtyRegions = ctx.dirtyRegions();
+        this.sparse = new SparseSeek(meta, geometry, openFiles, dirtyRegions);
         this.timeout = timeout;
         this.capacityBytes = capacityBytes;
     }
@@ -335,9 +337,14 @@ public final class FsGateway {
 
     // ---- file data -----------------------------------------------------------------------------
 
+    /** Opens a file for reading and writing. */
     public long open(String path) {
-        long ino = ino(path);
-        return newHandle(ino);
+        return open(path, true);
+    }
+
+    /** @param writable whether the handle may write (the kernel's writeback cache may then hold writes) */
+    public long open(String path, boolean writable) {
+        return newHandle(ino(path), writable);
     }
 
     /**
@@ -350,19 +357,19 @@ public final class FsGateway {
                 throw new FsException(FsError.NOT_DIRECTORY, path + " is not a directory");
             }
             return ino;
-        }));
+        }), false);
     }
 
     /** Creates a regular file and opens it. */
     public long create(String path, int mode, Caller caller) {
         Inode inode = mknod(path, FileKind.REGULAR, mode, 0, caller);
-        return newHandle(inode.ino());
+        return newHandle(inode.ino(), true);
     }
 
-    private long newHandle(long ino) {
+    private long newHandle(long ino, boolean writable) {
         long handle = nextHandle.getAndIncrement();
-        openFiles.opened(ino);
-        handles.put(handle, new OpenHandle(ino));
+        openFiles.opened(ino, writable);
+        handles.put(handle, new OpenHandle(ino, writable));
         return handle;
     }
 
@@ -389,6 +396,14 @@ public final class FsGateway {
         OpenHandle open = handleOf(handle);
         open.wrote(); // before the bands hold the data: a close racing this write must seal it
         data.write(open.ino, offset, bytes, times);
+    }
+
+    /**
+     * lseek's SEEK_DATA ({@code data}) or SEEK_HOLE from {@code offset} in open file {@code ino}
+     * ({@link SparseSeek}).
+     */
+    public long seek(long ino, long offset, boolean data) {
+        return sparse.seek(ino, offset, data);
     }
 
     /**
@@ -441,7 +456,7 @@ public final class FsGateway {
         if (open.hasWritten()) {
             bands.tell(new EntityRegistry.GroupBroadcast<Band.Command>(ino, Band.Closed.INSTANCE));
         }
-        if (openFiles.released(ino)) {
+        if (openFiles.released(ino, open.writable)) {
             namespace.released(ino);
         }
     }

@@ -7,11 +7,14 @@ package io.tgcryptfs.gateway;
  */
 final class OpenHandle {
     final long ino;
+    /** Opened for writing: the kernel may hold writes to the file until this handle's release. */
+    final boolean writable;
     /** Set by the writing thread, read by the closing one (FUSE may use two threads). */
     private volatile boolean wrote;
 
-    OpenHandle(long ino) {
+    OpenHandle(long ino, boolean writable) {
         this.ino = ino;
+        this.writable = writable;
     }
 
     void wrote() {

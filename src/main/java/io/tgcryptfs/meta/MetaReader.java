@@ -32,6 +32,9 @@ public interface MetaReader {
     /** Blocks of {@code ino} with fromIndex <= index < toIndex, in index order. */
     List<BlockRef> blocks(long ino, long fromIndex, long toIndex);
 
+    /** The lowest blocks of {@code ino} with index >= fromIndex, at most {@code limit}, in index order. */
+    List<BlockRef> firstBlocks(long ino, long fromIndex, int limit);
+
     /** The highest blocks of {@code ino} with index >= fromIndex, at most {@code limit}, highest first. */
     List<BlockRef> lastBlocks(long ino, long fromIndex, int limit);
 

@@ -127,6 +127,19 @@ class TxnReader implements MetaReader {
     }
 
     @Override
+    public List<BlockRef> firstBlocks(long ino, long fromIndex, int limit) {
+        List<BlockRef> out = new ArrayList<>();
+        if (limit <= 0) {
+            return out;
+        }
+        scan(Keys.blockPrefix(ino), Keys.block(ino, Math.max(fromIndex, 0)), (key, value) -> {
+            out.add(new BlockRef(Keys.longAt(key, Keys.AFTER_INO), Codecs.decodeBlock(value)));
+            return out.size() < limit;
+        });
+        return out;
+    }
+
+    @Override
     public List<BlockRef> lastBlocks(long ino, long fromIndex, int limit) {
         List<BlockRef> out = new ArrayList<>();
         byte[] prefix = Keys.blockPrefix(ino);
