@@ -24,10 +24,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * vouch for, and the file's times move to the time of recovery, so tools comparing size and time copy it
  * again ({@link #recover}).
  *
- * <p>Sound because every decision is taken inside a write transaction (LMDB serializes them) and a write
+ * <p>Sound because every decision is taken inside a write transaction (LMDB serializes them), a write
  * counts as unbacked in {@link DirtyRegions} from before the transaction that moves its size until its
- * band has published it. The one window: an fsync's journal records count as backed from when its bands
- * took them, a moment before the fsync forces them, so a crash inside that fsync may leave no mark.
+ * band has published it, and a file stays unbacked while an fsync of it runs: its bands count the
+ * records it took as backed before the journal is forced.
  */
 public final class UnbackedFiles {
     private static final Logger log = LoggerFactory.getLogger(UnbackedFiles.class);
@@ -39,6 +39,8 @@ public final class UnbackedFiles {
     private final DirtyRegions dirtyRegions;
     /** Inodes that may hold a mark: the ones a sweep looks at. Changed inside write transactions only. */
     private final Set<Long> marked = ConcurrentHashMap.newKeySet();
+    /** Fsyncs running, by inode. */
+    private final ConcurrentHashMap<Long, Integer> syncing = new ConcurrentHashMap<>();
 
     public UnbackedFiles(DirtyRegions dirtyRegions) {
         this.dirtyRegions = dirtyRegions;
@@ -55,9 +57,24 @@ public final class UnbackedFiles {
 
     /** In a transaction committing a size or times of {@code ino}: marks it if it holds unbacked bytes. */
     public void markIfUnbacked(MetaWriter w, long ino) {
-        if (dirtyRegions.mayHoldUnbacked(ino)) {
+        if (!backed(ino)) {
             mark(w, ino);
         }
+    }
+
+    /** An fsync of {@code ino} starts: until {@link #synced}, what its bands journal is not forced yet. */
+    public void syncing(long ino) {
+        syncing.merge(ino, 1, Integer::sum);
+    }
+
+    /** ...and ended, forced or failed. */
+    public void synced(long ino) {
+        syncing.computeIfPresent(ino, (k, n) -> n == 1 ? null : n - 1);
+    }
+
+    private boolean backed(long ino) {
+        // the bands first: once they say backed, an fsync that made them so is still counted, or forced
+        return !dirtyRegions.mayHoldUnbacked(ino) && !syncing.containsKey(ino);
     }
 
     /** After an fsync of {@code ino}: drops its mark if every byte is now sealed or journaled. */
@@ -76,7 +93,7 @@ public final class UnbackedFiles {
 
     private void drop(MetaStore meta, List<Long> marks) {
         // a first look outside the transaction: most of the time no mark can go, and then nothing commits
-        List<Long> candidates = marks.stream().filter(ino -> !dirtyRegions.mayHoldUnbacked(ino)).toList();
+        List<Long> candidates = marks.stream().filter(this::backed).toList();
         if (candidates.isEmpty()) {
             return;
         }
@@ -84,7 +101,7 @@ public final class UnbackedFiles {
         try {
             meta.write(w -> {
                 for (long ino : candidates) {
-                    if (!dirtyRegions.mayHoldUnbacked(ino)) {
+                    if (backed(ino)) {
                         w.deleteLocal(name(ino));
                         marked.remove(ino);
                         dropped.add(ino);

@@ -211,8 +211,15 @@ final class FileData {
         // block's records in that order (replay applies them in file order; each holds only what changed
         // since the previous one)
         synchronized (fsyncLocks[Math.floorMod(Long.hashCode(ino), fsyncLocks.length)]) {
-            journalAndSync(ino);
+            unbacked.syncing(ino);
+            try {
+                journalAndSync(ino);
+            } finally {
+                unbacked.synced(ino);
+            }
         }
+        // after the sync: a mark that outlived a crash only moves a file's times, a lost one hides lost bytes
+        unbacked.settle(meta, ino);
     }
 
     private void journalAndSync(long ino) {
@@ -243,8 +250,6 @@ final class FileData {
             throw failed;
         }
         writeBehind.reportFailure(ino);
-        // after the sync: a mark that outlived a crash only moves a file's times, a lost one hides lost bytes
-        unbacked.settle(meta, ino);
     }
 
     private void unreserve(List<JournalRecord> records) {

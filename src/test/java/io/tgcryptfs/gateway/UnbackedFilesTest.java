@@ -100,6 +100,20 @@ class UnbackedFilesTest extends VolumeFixture {
     }
 
     @Test
+    void aFileStaysMarked_whileAnFsyncOfItRuns() {
+        long h = copyWithoutFsync("/f", bytes(3 * BS));
+        long ino = gw.getattr("/f").ino();
+        gw.release(h);
+        Await.until(() -> !vol.ctx.dirtyRegions().mayHoldUnbacked(ino), "the closed file sealed");
+        vol.ctx.unbacked().syncing(ino); // its bands have handed their records over, the journal is not forced yet
+        gw.sweepUnbacked();
+        assertEquals(1, marks().size());
+        vol.ctx.unbacked().synced(ino);
+        gw.sweepUnbacked();
+        assertEquals(List.of(), marks());
+    }
+
+    @Test
     void timesSetAfterAnFsync_markTheFileOnlyIfItWasWrittenSince() {
         byte[] data = bytes(2 * BS);
         long h = gw.create("/f", 0644, Caller.ROOT);
