@@ -17,10 +17,12 @@ import java.util.List;
  * stores nothing for (never written, or sealed as zeros), so they are found at block granularity; a hole
  * may be reported as data, as POSIX allows, never the other way round.
  *
- * <p>Exact only where every written byte is in a stored block: while a handle may write the file, the
- * kernel's writeback cache can hold writes no request has brought yet (it sends LSEEK without writing
- * them back first; it does at the release), and unsealed bytes are in the bands rather than the block
- * map. Such a file is all data up to its size, what the kernel answers for a file system without LSEEK.
+ * <p>While a handle may write the file, the kernel's writeback cache can hold writes no request has
+ * brought yet, past the size known here too (it sends LSEEK without writing them back first; it does at
+ * the release): no answer is safe then, and the call fails with EINVAL, what a file system without
+ * SEEK_DATA answers, on which cp, tar, qemu-img and Samba read the file whole. Once the last such handle
+ * is released the size here is the file's, and a file whose bands still hold unsealed bytes is all data
+ * up to it.
  */
 final class SparseSeek {
     /** Blocks looked at per read transaction while walking over data for a hole. */
@@ -48,12 +50,15 @@ final class SparseSeek {
         if (offset < 0) {
             throw new FsException(FsError.INVALID, "negative offset");
         }
+        if (openFiles.hasWriters(ino)) {
+            throw new FsException(FsError.INVALID, "inode " + ino + " is open for writing: its data and size are the kernel's");
+        }
         Inode inode = meta.read(r -> r.inode(ino)).orElseThrow(() -> new FsException(FsError.NOT_FOUND, "no inode " + ino));
         long size = inode.size();
         if (offset >= size) {
             throw new FsException(FsError.PAST_THE_END, "offset " + offset + " is at or past the end (" + size + ")");
         }
-        if (openFiles.hasWriters(ino) || dirtyRegions.mayHoldUnsealed(ino)) {
+        if (dirtyRegions.mayHoldUnsealed(ino)) {
             return data ? offset : size;
         }
         long first = offset / geometry.blockSize();

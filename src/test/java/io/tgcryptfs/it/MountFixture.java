@@ -525,6 +525,11 @@ public final class MountFixture implements AutoCloseable, BeforeAllCallback, Aft
         return cmd;
     }
 
+    /** A command's output: names that are not UTF-8 (the oracles print them) show as U+FFFD instead of failing the read. */
+    private static String text(Path output) throws IOException {
+        return new String(Files.readAllBytes(output), StandardCharsets.UTF_8);
+    }
+
     /** Runs a command with a deadline; on timeout kills it and fails. */
     public static ToolResult run(List<String> cmd, Duration deadline, Map<String, String> env, Path cwd) {
         Path out = null;
@@ -541,10 +546,10 @@ public final class MountFixture implements AutoCloseable, BeforeAllCallback, Aft
             if (exit == Integer.MIN_VALUE) {
                 p.destroyForcibly();
                 awaitExit(p, Duration.ofSeconds(10));
-                fail("command did not finish within " + deadline + ": " + cmd + "\nstdout: " + Files.readString(out)
-                        + "\nstderr: " + Files.readString(err));
+                fail("command did not finish within " + deadline + ": " + cmd + "\nstdout: " + text(out)
+                        + "\nstderr: " + text(err));
             }
-            return new ToolResult(cmd, exit, Files.readString(out), Files.readString(err));
+            return new ToolResult(cmd, exit, text(out), text(err));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + cmd, e);
         } finally {

@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Seeded random system calls on a plain directory and on the mount at once ({@code syscall_oracle.py}):
  * the calls {@link OracleOps} cannot make from Java, on file descriptors (fsetxattr and the like,
  * fchmod, fchown, fallocate, O_APPEND, lseek), renameat2's flags, utimensat with exact times, chown
- * dropping set-id bits, fifos, copy_file_range. Each must end as on the plain directory, and the trees
+ * dropping set-id bits, fifos, copy_file_range. Each must end as on the plain directory (SEEK_DATA and
+ * SEEK_HOLE, whose offsets differ by design, must each skip only zeros), and the trees
  * must match every 50 calls; then a remount, and fsyncs and a kill -9, must keep the tree, times
  * included, and more calls go on from there. Other seeds:
  * {@code -Dtgcryptfs.it.syscall-oracle.seeds=3,4}; longer runs: {@code -Dtgcryptfs.it.syscall-oracle.steps=5000}.

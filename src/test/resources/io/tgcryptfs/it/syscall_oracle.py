@@ -12,6 +12,7 @@ copy_file_range, and descriptors of directories removed while open. Prints the h
 import ctypes
 import ctypes.util
 import errno
+import fcntl
 import hashlib
 import os
 import random
@@ -127,7 +128,7 @@ class Oracle:
     def call(self):
         dice = self.rnd.randrange(100)
         fd_ops = [self.pwrite, self.append, self.pread, self.lseek, self.ftruncate, self.fallocate, self.fxattr,
-                  self.fchmod, self.fchown, self.fsync, self.copy_range, self.close]
+                  self.fchmod, self.fchown, self.fsync, self.copy_range, self.close, self.seek_data_hole]
         if dice < 15 or not self.fds:
             self.open()
         elif dice < 55:
@@ -199,6 +200,46 @@ class Oracle:
             return  # a directory's offsets are each file system's own cookies
         at, whence = self.offset(), self.rnd.choice([os.SEEK_SET, os.SEEK_END, os.SEEK_CUR])
         self.both("lseek fd%d %d whence %d" % (i, at, whence), lambda root, side: os.lseek(f[side], at, whence))
+
+    def seek_data_hole(self):
+        """SEEK_DATA / SEEK_HOLE: the offsets differ (ext4's holes are 4 KiB, the mount's whole blocks, and
+        the mount declines with EINVAL while a handle may write the file, on which callers read it whole),
+        so each side checks what it answered: no byte it skips as a hole may be other than zero."""
+        i, f = self.fd()
+        if stat.S_ISDIR(os.fstat(f[0]).st_mode):
+            return
+        at, data = self.offset(), self.rnd.random() < 0.5
+
+        def zeros(fd, start, end):
+            if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
+                return True  # nothing to read it with; the contents are compared on their own
+            return os.pread(fd, end - start, start) == bytes(end - start)
+
+        def probe(root, side):
+            fd = f[side]
+            position = os.lseek(fd, 0, os.SEEK_CUR)  # what it finds moves it, and the sides find differently
+            try:
+                return check_seek(fd, side)
+            finally:
+                os.lseek(fd, position, os.SEEK_SET)
+
+        def check_seek(fd, side):
+            size = os.fstat(fd).st_size
+            try:
+                found = os.lseek(fd, at, os.SEEK_DATA if data else os.SEEK_HOLE)
+            except OSError as e:
+                if e.errno == errno.EINVAL and side == 1:
+                    return "past the end" if at >= size else "ok"  # declined: nothing skipped
+                if e.errno != errno.ENXIO:
+                    raise
+                if at >= size:
+                    return "past the end"
+                return "ok" if data and zeros(fd, at, size) else "ENXIO inside the file at %d" % at
+            if data:
+                return "ok" if at <= found < size and zeros(fd, at, found) else "data skipped: %d -> %d" % (at, found)
+            return "ok" if at <= found <= size and zeros(fd, found, min(size, found + 1)) else "not a hole: %d" % found
+
+        self.both("lseek fd%d %d %s" % (i, at, "SEEK_DATA" if data else "SEEK_HOLE"), probe)
 
     def ftruncate(self):
         i, f = self.fd()
