@@ -46,6 +46,12 @@ public final class JitWarmup {
         void run(ChunkCipher cipher, ChunkIdHasher hasher, byte[] block) throws IntegrityException;
     }
 
+    /** No warm-up in this JVM: neither start runs ({@code tgcryptfs.engine.jit-warm-up = false}). */
+    public static void skip() {
+        STARTED.set(true);
+        LARGE_STARTED.set(true);
+    }
+
     /** Runs the warm-up on a daemon thread, once per JVM (compiled code stays), and returns at once. */
     public static void startInBackground(RoundTrip roundTrip) {
         if (!STARTED.compareAndSet(false, true)) {

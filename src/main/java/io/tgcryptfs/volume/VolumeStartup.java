@@ -125,7 +125,11 @@ final class VolumeStartup {
             }
             VolumeHeader header = VolumeHeader.decode(Files.readAllBytes(settings.headerFile()));
             keys = VolumeKeys.unlock(header, password, random);
-            JitWarmup.startInBackground(new SealRoundTrip());
+            if (settings.jitWarmUp()) {
+                JitWarmup.startInBackground(new SealRoundTrip());
+            } else {
+                JitWarmup.skip();
+            }
             meta = LmdbMetaStore.open(settings.metaDir(), settings.metadataMapSize(), settings.metadataSyncEveryCommit());
             MetadataRestore.adoptLegacyCounter(meta, LEGACY_ROOT_SEQUENCE);
             Outbox outbox = new Outbox(settings.outboxDir(), meta, keys.metadataCipher(), random,

@@ -568,6 +568,9 @@ public final class MountFixture implements AutoCloseable, BeforeAllCallback, Aft
         // the mount's lookup warm-up still runs, for a tenth of its time: the suite starts about 150
         // mounts, and up to a second each would add minutes for speed no test measures
         cmd.add("-Dtgcryptfs.fuse.warm-up=100ms");
+        // and the JIT warm-up of the seal path not at all: one to two seconds of CPU per mount, on 2 cores
+        // shared with the test and, in CI, another test class
+        cmd.add("-Dtgcryptfs.engine.jit-warm-up=false");
         properties.forEach((k, v) -> cmd.add("-Dtgcryptfs." + k + "=" + v));
         cmd.add("-jar");
         cmd.add(jar.toString());
