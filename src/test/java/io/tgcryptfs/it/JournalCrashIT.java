@@ -112,7 +112,7 @@ class JournalCrashIT {
     }
 
     /** The file system under the descriptor died with the process; its close can only fail. */
-    private static void closeQuietly(FileChannel ch) {
+    static void closeQuietly(FileChannel ch) {
         try {
             ch.close();
         } catch (java.io.IOException ignored) {

@@ -61,8 +61,8 @@ class UnsyncedCopyCrashIT {
 
         Instant beforeCrash = Instant.now();
         fs.crash();
-        closeQuietly(cut);
-        closeQuietly(kept);
+        JournalCrashIT.closeQuietly(cut);
+        JournalCrashIT.closeQuietly(kept);
         fs.start();
 
         assertEquals(cutOff.length, Files.size(target.resolve("cut-off")), "the size commits with the write");
@@ -92,15 +92,6 @@ class UnsyncedCopyCrashIT {
         ByteBuffer buffer = ByteBuffer.wrap(data);
         while (buffer.hasRemaining()) {
             ch.write(buffer);
-        }
-    }
-
-    /** The file system under the descriptor died with the process; its close can only fail. */
-    private static void closeQuietly(FileChannel ch) {
-        try {
-            ch.close();
-        } catch (java.io.IOException ignored) {
-            // ENOTCONN from the dead mount
         }
     }
 }
