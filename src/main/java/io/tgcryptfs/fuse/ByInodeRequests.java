@@ -2,7 +2,7 @@ package io.tgcryptfs.fuse;
 
 import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
-import io.tgcryptfs.gateway.FsGateway;
+import io.tgcryptfs.gateway.InodeGateway;
 import jnr.ffi.Pointer;
 
 import java.util.concurrent.Callable;
@@ -19,12 +19,12 @@ final class ByInodeRequests implements ReplyChannel.ByInode {
         int run(String op, Callable<Integer> call);
     }
 
-    private final FsGateway gateway;
+    private final InodeGateway gateway;
     private final Runner runner;
     private final PathlessAttributes attributes;
     private final PathlessXattrs xattrs;
 
-    ByInodeRequests(FsGateway gateway, int blockSize, Runner runner) {
+    ByInodeRequests(InodeGateway gateway, int blockSize, Runner runner) {
         this.gateway = gateway;
         this.runner = runner;
         this.attributes = new PathlessAttributes(gateway, blockSize);

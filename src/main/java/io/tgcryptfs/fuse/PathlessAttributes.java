@@ -6,7 +6,7 @@ import io.tgcryptfs.fs.FsException;
 import io.tgcryptfs.fs.Inode;
 import io.tgcryptfs.fs.Timestamp;
 import io.tgcryptfs.gateway.Caller;
-import io.tgcryptfs.gateway.FsGateway;
+import io.tgcryptfs.gateway.InodeGateway;
 import io.tgcryptfs.gateway.Stat;
 import jnr.ffi.Pointer;
 
@@ -50,10 +50,10 @@ final class PathlessAttributes {
     /** fuse_in_header: the caller's uid, gid, pid. */
     private static final int CALLER_UID = 24;
 
-    private final FsGateway gateway;
+    private final InodeGateway gateway;
     private final int blockSize;
 
-    PathlessAttributes(FsGateway gateway, int blockSize) {
+    PathlessAttributes(InodeGateway gateway, int blockSize) {
         this.gateway = gateway;
         this.blockSize = blockSize;
     }
@@ -75,7 +75,7 @@ final class PathlessAttributes {
             }
             apply(ino, request);
         }
-        fill(gateway.statInode(ino), out);
+        fill(gateway.stat(ino), out);
         return ATTR_OUT;
     }
 
@@ -84,29 +84,29 @@ final class PathlessAttributes {
         TimeChange ctime = KernelCtime.current();
         SetIdRequest.Drop drop = SetIdRequest.take();
         if ((valid & FATTR_MODE) != 0) {
-            gateway.chmodInode(ino, request.getInt(Wire.IN_HEADER + MODE) & Inode.PERMISSION_MASK, ctime);
+            gateway.chmod(ino, request.getInt(Wire.IN_HEADER + MODE) & Inode.PERMISSION_MASK, ctime);
         }
         if ((valid & (FATTR_UID | FATTR_GID)) != 0) {
             int uid = (valid & FATTR_UID) != 0 ? request.getInt(Wire.IN_HEADER + UID) : -1;
             int gid = (valid & FATTR_GID) != 0 ? request.getInt(Wire.IN_HEADER + GID) : -1;
-            gateway.chownInode(ino, uid, gid, ctime);
+            gateway.chown(ino, uid, gid, ctime);
         } else if (drop == SetIdRequest.Drop.FOR_OWNERSHIP) {
-            gateway.chownInode(ino, -1, -1, ctime); // a chown naming neither id still drops set-id bits
+            gateway.chown(ino, -1, -1, ctime); // a chown naming neither id still drops set-id bits
         }
         if ((valid & FATTR_SIZE) != 0) {
             if (drop == SetIdRequest.Drop.FOR_DATA) {
-                gateway.dropSetIdInode(ino, new Caller(request.getInt(CALLER_UID), request.getInt(CALLER_UID + 4),
+                gateway.dropSetId(ino, new Caller(request.getInt(CALLER_UID), request.getInt(CALLER_UID + 4),
                         request.getInt(CALLER_UID + 8)));
             }
-            gateway.truncateInode(ino, request.getLong(Wire.IN_HEADER + SIZE));
+            gateway.truncate(ino, request.getLong(Wire.IN_HEADER + SIZE));
         }
         TimeChange atime = time(request, valid, FATTR_ATIME, FATTR_ATIME_NOW, ATIME, ATIME_NANOS);
         TimeChange mtime = time(request, valid, FATTR_MTIME, FATTR_MTIME_NOW, MTIME, MTIME_NANOS);
         Timestamp kernelCtime = KernelCtime.take();
         if (atime != TimeChange.Omit.INSTANCE || mtime != TimeChange.Omit.INSTANCE) {
-            gateway.setTimesInode(ino, atime, mtime, ctime);
+            gateway.setTimes(ino, atime, mtime, ctime);
         } else if (kernelCtime != null) {
-            gateway.setTimesInode(ino, TimeChange.Omit.INSTANCE, TimeChange.Omit.INSTANCE, new TimeChange.At(kernelCtime));
+            gateway.setTimes(ino, TimeChange.Omit.INSTANCE, TimeChange.Omit.INSTANCE, new TimeChange.At(kernelCtime));
         }
     }
 

@@ -4,7 +4,7 @@ import io.tgcryptfs.engine.XattrMode;
 import io.tgcryptfs.fs.FileNames;
 import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
-import io.tgcryptfs.gateway.FsGateway;
+import io.tgcryptfs.gateway.InodeGateway;
 import jnr.ffi.Pointer;
 
 
@@ -24,9 +24,9 @@ final class PathlessXattrs {
     private static final int XATTR_CREATE = 1;
     private static final int XATTR_REPLACE = 2;
 
-    private final FsGateway gateway;
+    private final InodeGateway gateway;
 
-    PathlessXattrs(FsGateway gateway) {
+    PathlessXattrs(InodeGateway gateway) {
         this.gateway = gateway;
     }
 
@@ -43,19 +43,19 @@ final class PathlessXattrs {
     int serve(int opcode, long ino, Pointer request, int length, Pointer out) {
         Body body = new Body(request, length);
         return switch (opcode) {
-            case Wire.GETXATTR -> reply(gateway.getxattrInode(ino, body.name(XATTR_IN)), body.int32(0), out);
-            case Wire.LISTXATTR -> reply(TgcryptFuse.joinNames(gateway.listxattrInode(ino)), body.int32(0), out);
+            case Wire.GETXATTR -> reply(gateway.getxattr(ino, body.name(XATTR_IN)), body.int32(0), out);
+            case Wire.LISTXATTR -> reply(TgcryptFuse.joinNames(gateway.listxattr(ino)), body.int32(0), out);
             case Wire.SETXATTR -> {
                 int size = body.int32(0);
                 int flags = body.int32(4);
                 int nameEnd = body.nameEnd(XATTR_IN);
                 byte[] value = body.bytes(nameEnd + 1, size);
-                gateway.setxattrInode(ino, body.name(XATTR_IN), value, (flags & XATTR_CREATE) != 0 ? XattrMode.CREATE_ONLY
+                gateway.setxattr(ino, body.name(XATTR_IN), value, (flags & XATTR_CREATE) != 0 ? XattrMode.CREATE_ONLY
                         : (flags & XATTR_REPLACE) != 0 ? XattrMode.REPLACE_ONLY : XattrMode.UPSERT);
                 yield 0;
             }
             case Wire.REMOVEXATTR -> {
-                gateway.removexattrInode(ino, body.name(0));
+                gateway.removexattr(ino, body.name(0));
                 yield 0;
             }
             default -> throw new IllegalArgumentException("not an xattr request: opcode " + opcode);

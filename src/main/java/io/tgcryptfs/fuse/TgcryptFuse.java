@@ -88,7 +88,7 @@ public final class TgcryptFuse extends FuseStubFS {
         this.gateway = gateway;
         this.metrics = metrics;
         this.blockSize = blockSize;
-        this.byInode = new ByInodeRequests(gateway, blockSize, this::run);
+        this.byInode = new ByInodeRequests(gateway.byInode(), blockSize, this::run);
         this.onMounted = onMounted;
         this.attrValidity = new AttrValidity(options.attrTimeout());
         this.readAheadBytes = options.readAheadBytes();

@@ -1,17 +1,13 @@
 package io.tgcryptfs.gateway;
 
-import io.tgcryptfs.chunk.BlockGeometry;
 import io.tgcryptfs.chunk.ChunkStore;
 import io.tgcryptfs.journal.LocalSync;
 import io.tgcryptfs.engine.Band;
-import io.tgcryptfs.engine.DirtyRegions;
 import io.tgcryptfs.engine.EngineContext;
 import io.tgcryptfs.engine.EntityRegistry;
-import io.tgcryptfs.engine.FsResult;
 import io.tgcryptfs.engine.InodeAttributes;
 import io.tgcryptfs.engine.Namespace;
 import io.tgcryptfs.engine.OpenFiles;
-import io.tgcryptfs.engine.OpenInode;
 import io.tgcryptfs.engine.TimeChange;
 import io.tgcryptfs.engine.XattrMode;
 import io.tgcryptfs.fs.FileKind;
@@ -22,19 +18,15 @@ import io.tgcryptfs.meta.MetaReader;
 import io.tgcryptfs.meta.MetaStore;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.RecipientRef;
-import org.apache.pekko.japi.function.Function;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The synchronous facade FUSE calls: resolves paths, asks the actors and waits for their answers with
- * a timeout. The only place that blocks on actors. Reads of committed metadata (getattr, readdir,
+ * The synchronous facade FUSE calls: resolves paths and handles, asks the actors and waits for their
+ * answers with a timeout (this package is the only place that blocks on actors; what it does by inode
+ * number is {@link InodeGateway}). Reads of committed metadata (getattr, readdir,
  * getxattr) go straight to LMDB: every change is committed in one transaction, so a read transaction
  * always sees a consistent state. Name changes (create, link, unlink, rename, rmdir) run their one
  * write transaction right here on the FUSE thread, through {@link Namespace}: asking an actor to run
@@ -43,87 +35,63 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class FsGateway {
     /** The zeros of a zeroed range go to the bands a mebibyte at a time. */
     private static final int ZERO_PIECE = 1 << 20;
-    private final Asker asker;
     private final FileData data;
     private final MetaStore meta;
     private final ChunkStore chunks;
-    private final BlockGeometry geometry;
     private final PathResolver paths;
     private final DirectoryListing listing;
-    private final SparseSeek sparse;
+    private final FileStats stats;
+    private final InodeGateway byInode;
+    private final Truncation truncation;
     private final Namespace namespace;
-    private final InodeAttributes attributes;
-    private final ActorRef<EntityRegistry.Command> inodes;
     private final ActorRef<EntityRegistry.Command> bands;
     private final OpenFiles openFiles;
-    private final DirtyRegions dirtyRegions;
-    private final Duration timeout;
+    private final OpenHandles handles = new OpenHandles();
     private final long capacityBytes;
-    private final AtomicLong nextHandle = new AtomicLong(1);
-    private final ConcurrentHashMap<Long, OpenHandle> handles = new ConcurrentHashMap<>();
 
     public FsGateway(ActorSystem<?> system, EngineContext ctx, LocalSync localSync, Namespace namespace,
                      ActorRef<EntityRegistry.Command> inodes, ActorRef<EntityRegistry.Command> bands, OpenFiles openFiles,
                      Duration timeout, Duration dataTimeout, long capacityBytes, Executor prefetcher) {
-        this.asker = new Asker(system);
-        this.attributes = new InodeAttributes(ctx, namespace.acls());
+        Asker asker = new Asker(system);
+        InodeAttributes attributes = new InodeAttributes(ctx, namespace.acls());
         this.data = new FileData(asker, ctx, localSync, attributes, bands, dataTimeout, prefetcher);
         this.meta = ctx.meta();
         this.paths = new PathResolver(meta, namespace.hiddenFiles());
         this.listing = new DirectoryListing(meta, paths);
         this.chunks = ctx.chunks();
-        this.geometry = ctx.geometry();
         this.namespace = namespace;
-        this.inodes = inodes;
         this.bands = bands;
         this.openFiles = openFiles;
-        this.dirtyRegions = ctx.dirtyRegions();
-        this.sparse = new SparseSeek(meta, geometry, openFiles, dirtyRegions);
-        this.timeout = timeout;
+        this.stats = new FileStats(ctx.geometry(), ctx.dirtyRegions(), openFiles);
+        this.truncation = new Truncation(data, asker, inodes, timeout);
+        this.byInode = new InodeGateway(meta, attributes, stats, openFiles,
+                new SparseSeek(meta, ctx.geometry(), openFiles, ctx.dirtyRegions()), truncation);
         this.capacityBytes = capacityBytes;
+    }
+
+    /** The same file system by inode number: for open files whose path libfuse lost, and what it has no operation for. */
+    public InodeGateway byInode() {
+        return byInode;
     }
 
     // ---- lookups -------------------------------------------------------------------------------
 
     public Inode getattr(String path) {
-        return paths.read(path, FsGateway::inode);
+        return paths.read(path, FileStats::inode);
     }
 
     public Inode getattr(long handle) {
-        long ino = inoOf(handle);
-        return meta.read(r -> inode(r, ino));
+        long ino = handles.ino(handle);
+        return meta.read(r -> FileStats.inode(r, ino));
     }
 
     /** getattr plus the bytes the file's stored blocks cover (st_blocks), in one snapshot. */
     public Stat stat(String path) {
-        return paths.read(path, this::stat);
+        return paths.read(path, stats::stat);
     }
 
     public Stat stat(long handle) {
-        long ino = inoOf(handle);
-        return meta.read(r -> stat(r, ino));
-    }
-
-    /**
-     * The stored bytes count as allocated (holes do not, as du expects), and so do the blocks the file's
-     * bands hold unsealed: a sparse file being written shows the blocks written, not its size (cp and
-     * rsync take a file whose blocks cover its size for a full one and fill the copy's holes). A file that
-     * may hold data not stored yet never shows none: GNU tar --sparse archives a file of zero blocks as
-     * all holes without reading it, and did here. While the file is open, that data may be in the
-     * kernel's page cache, where the writeback cache keeps it without a word to us and serves stat from
-     * attributes it was sent earlier: so an open file shows at least one byte in every reply, from its
-     * CREATE on.
-     */
-    private Stat stat(MetaReader r, long ino) {
-        Inode inode = inode(r, ino);
-        if (!inode.isRegular()) {
-            return new Stat(inode, inode.size());
-        }
-        long stored = ChunkStore.storedBlocks(r, ino) * geometry.blockSize();
-        // a look over the dirty bands, only for a file its stored blocks do not cover (stat is hot)
-        long unsealed = stored >= inode.size() ? 0 : dirtyRegions.unsealedBlocks(ino) * geometry.blockSize();
-        long allocated = Math.min(inode.size(), stored + unsealed);
-        return new Stat(inode, allocated == 0 && openFiles.isOpen(ino) ? 1 : allocated);
+        return byInode.stat(handles.ino(handle));
     }
 
     /** Hands {@code path}'s entries to {@code sink} a page at a time ({@link DirectoryListing}). */
@@ -185,47 +153,42 @@ public final class FsGateway {
         }
     }
 
-    /** Whether directory {@code dir} holds {@code name}. */
-    public boolean named(long dir, String name) {
-        return meta.read(r -> r.lookup(dir, name).isPresent());
-    }
-
     // ---- attributes ----------------------------------------------------------------------------
 
     /** @param ctime as for {@link #setTimes(String, TimeChange, TimeChange, TimeChange)} */
     public Inode chmod(String path, int mode, TimeChange ctime) {
-        return attributes.chmod(ino(path), mode, ctime);
+        return byInode.chmod(ino(path), mode, ctime);
     }
 
     /** @param ctime as for {@link #setTimes(String, TimeChange, TimeChange, TimeChange)} */
     public Inode chown(String path, int uid, int gid, TimeChange ctime) {
-        return attributes.chown(ino(path), uid, gid, ctime);
+        return byInode.chown(ino(path), uid, gid, ctime);
     }
 
     /** A write or truncate the kernel says its caller may not keep set-id bits through (see InodeAttributes). */
     public void dropSetId(String path, Caller caller) {
-        attributes.dropSetId(ino(path), caller.gid());
+        byInode.dropSetId(ino(path), caller);
     }
 
     public void dropSetId(long handle, Caller caller) {
-        attributes.dropSetId(inoOf(handle), caller.gid());
+        byInode.dropSetId(handles.ino(handle), caller);
     }
 
     /** As utimensat when {@code ctime} is {@link TimeChange.Now}; see {@code InodeAttributes.setTimes}. */
     public Inode setTimes(String path, TimeChange atime, TimeChange mtime, TimeChange ctime) {
-        return attributes.setTimes(ino(path), atime, mtime, ctime);
+        return byInode.setTimes(ino(path), atime, mtime, ctime);
     }
 
     public Inode setTimes(long handle, TimeChange atime, TimeChange mtime, TimeChange ctime) {
-        return attributes.setTimes(inoOf(handle), atime, mtime, ctime);
+        return byInode.setTimes(handles.ino(handle), atime, mtime, ctime);
     }
 
     public Inode truncate(String path, long size) {
-        return truncateInode(ino(path), size);
+        return byInode.truncate(ino(path), size);
     }
 
     public Inode ftruncate(long handle, long size) {
-        return truncateInode(inoOf(handle), size);
+        return byInode.truncate(handles.ino(handle), size);
     }
 
     /**
@@ -234,7 +197,7 @@ public final class FsGateway {
      * Set here, they would differ from what the kernel shows until a remount (SyscallOracleIT found it).
      */
     public void allocate(long handle, long size, WriteTimes times) {
-        truncateInode(inoOf(handle), size, times == WriteTimes.SENT_BY_KERNEL);
+        truncation.truncate(handles.ino(handle), size, times == WriteTimes.SENT_BY_KERNEL);
     }
 
     /**
@@ -242,7 +205,7 @@ public final class FsGateway {
      * moved as by a write: written as zeros, which seal to holes that store nothing.
      */
     public void zeroRange(long handle, long from, long to, WriteTimes times) {
-        OpenHandle open = handleOf(handle);
+        OpenHandle open = handles.get(handle);
         for (long at = from; at < to; ) {
             int n = (int) Math.min(ZERO_PIECE, to - at);
             open.wrote();
@@ -251,75 +214,15 @@ public final class FsGateway {
         }
     }
 
-    // ---- an open file by its inode number -------------------------------------------------------
-    // libfuse 2 reaches files by path, and loses the path of an open file whose names are gone once its
-    // directory is removed or replaced; the adapter then serves fstat and the attribute changes the
-    // kernel sends for it (a chmod, the times it flushes at fsync and close, xattrs) by inode number.
-
-    /** Whether {@code ino} is open: only then does it outlive its names. */
-    public boolean isOpen(long ino) {
-        return openFiles.isOpen(ino);
-    }
-
-    public Stat statInode(long ino) {
-        return meta.read(r -> stat(r, ino));
-    }
-
-    public Inode chmodInode(long ino, int mode, TimeChange ctime) {
-        return attributes.chmod(ino, mode, ctime);
-    }
-
-    public Inode chownInode(long ino, int uid, int gid, TimeChange ctime) {
-        return attributes.chown(ino, uid, gid, ctime);
-    }
-
-    public void dropSetIdInode(long ino, Caller caller) {
-        attributes.dropSetId(ino, caller.gid());
-    }
-
-    public Inode setTimesInode(long ino, TimeChange atime, TimeChange mtime, TimeChange ctime) {
-        return attributes.setTimes(ino, atime, mtime, ctime);
-    }
-
-    public void setxattrInode(long ino, String name, byte[] value, XattrMode mode) {
-        PathNames.checked(name);
-        attributes.setXattr(ino, name, value, mode);
-    }
-
-    public byte[] getxattrInode(long ino, String name) {
-        PathNames.checked(name);
-        return meta.read(r -> xattr(r, ino, name));
-    }
-
-    public List<String> listxattrInode(long ino) {
-        return meta.read(r -> r.xattrNames(ino));
-    }
-
-    public void removexattrInode(long ino, String name) {
-        PathNames.checked(name);
-        attributes.removeXattr(ino, name);
-    }
-
-    public Inode truncateInode(long ino, long size) {
-        return truncateInode(ino, size, false);
-    }
-
-    private Inode truncateInode(long ino, long size, boolean keepTimes) {
-        Inode.checkSize(size);
-        data.flushBands(ino);
-        return askInode(ino, r -> new OpenInode.Truncate(size, keepTimes, r));
-    }
-
     // ---- xattrs --------------------------------------------------------------------------------
 
     public void setxattr(String path, String name, byte[] value, XattrMode mode) {
-        PathNames.checked(name);
-        setxattrInode(ino(path), name, value, mode);
+        byInode.setxattr(ino(path), name, value, mode);
     }
 
     public byte[] getxattr(String path, String name) {
         PathNames.checked(name);
-        return paths.read(path, (r, ino) -> xattr(r, ino, name));
+        return paths.read(path, (r, ino) -> InodeGateway.xattr(r, ino, name));
     }
 
     public List<String> listxattr(String path) {
@@ -327,12 +230,7 @@ public final class FsGateway {
     }
 
     public void removexattr(String path, String name) {
-        PathNames.checked(name);
-        removexattrInode(ino(path), name);
-    }
-
-    private static byte[] xattr(MetaReader r, long ino, String name) {
-        return r.xattr(ino, name).orElseThrow(() -> new FsException(FsError.NO_ATTRIBUTE, "no xattr " + name));
+        byInode.removexattr(ino(path), name);
     }
 
     // ---- file data -----------------------------------------------------------------------------
@@ -353,7 +251,7 @@ public final class FsGateway {
      */
     public long opendir(String path) {
         return newHandle(paths.read(path, (r, ino) -> {
-            if (!inode(r, ino).isDirectory()) {
+            if (!FileStats.inode(r, ino).isDirectory()) {
                 throw new FsException(FsError.NOT_DIRECTORY, path + " is not a directory");
             }
             return ino;
@@ -367,10 +265,8 @@ public final class FsGateway {
     }
 
     private long newHandle(long ino, boolean writable) {
-        long handle = nextHandle.getAndIncrement();
         openFiles.opened(ino, writable);
-        handles.put(handle, new OpenHandle(ino, writable));
-        return handle;
+        return handles.add(ino, writable);
     }
 
     /**
@@ -378,7 +274,7 @@ public final class FsGateway {
      * less than {@code length} only at the end of the file.
      */
     public int read(long handle, long offset, byte[] out, int length) {
-        return data.read(inoOf(handle), offset, out, length);
+        return data.read(handles.ino(handle), offset, out, length);
     }
 
     /** As above, into a new array of the bytes read. */
@@ -393,17 +289,9 @@ public final class FsGateway {
     }
 
     public void write(long handle, long offset, byte[] bytes, WriteTimes times) {
-        OpenHandle open = handleOf(handle);
+        OpenHandle open = handles.get(handle);
         open.wrote(); // before the bands hold the data: a close racing this write must seal it
         data.write(open.ino, offset, bytes, times);
-    }
-
-    /**
-     * lseek's SEEK_DATA ({@code data}) or SEEK_HOLE from {@code offset} in open file {@code ino}
-     * ({@link SparseSeek}).
-     */
-    public long seek(long ino, long offset, boolean data) {
-        return sparse.seek(ino, offset, data);
     }
 
     /**
@@ -411,7 +299,7 @@ public final class FsGateway {
      * file's changed blocks go to the write journal, which is forced. Upload follows asynchronously.
      */
     public void fsync(long handle) {
-        data.fsync(inoOf(handle));
+        data.fsync(handles.ino(handle));
     }
 
     /** Seals every dirty block of every file and makes it durable (sync, unmount). */
@@ -439,7 +327,7 @@ public final class FsGateway {
 
     /** close(2): reports a write of the file that failed after it returned (see {@link WriteBehind}). */
     public void flush(long handle) {
-        data.flush(inoOf(handle));
+        data.flush(handles.ino(handle));
     }
 
     /**
@@ -449,9 +337,6 @@ public final class FsGateway {
      */
     public void release(long handle) {
         OpenHandle open = handles.remove(handle);
-        if (open == null) {
-            throw new FsException(FsError.BAD_HANDLE, "unknown handle " + handle);
-        }
         long ino = open.ino;
         if (open.hasWritten()) {
             bands.tell(new EntityRegistry.GroupBroadcast<Band.Command>(ino, Band.Closed.INSTANCE));
@@ -486,34 +371,4 @@ public final class FsGateway {
     private long ino(String path) {
         return paths.read(path, (r, ino) -> ino);
     }
-
-    private long inoOf(long handle) {
-        return handleOf(handle).ino;
-    }
-
-    private OpenHandle handleOf(long handle) {
-        OpenHandle open = handles.get(handle);
-        if (open == null) {
-            throw new FsException(FsError.BAD_HANDLE, "unknown handle " + handle);
-        }
-        return open;
-    }
-
-    private static Inode inode(MetaReader r, long ino) {
-        return r.inode(ino).orElseThrow(() -> new FsException(FsError.NOT_FOUND, "inode " + ino + " is gone"));
-    }
-
-    private <T> T askInode(long ino, Function<ActorRef<FsResult<T>>, OpenInode.Command> question) {
-        CompletableFuture<FsResult<T>> answer = askFuture(inodes, r -> new EntityRegistry.Deliver<>(ino, question.apply(r)));
-        return await(answer).orThrow();
-    }
-
-    private <Q, R> CompletableFuture<R> askFuture(RecipientRef<Q> target, Function<ActorRef<R>, Q> question) {
-        return asker.ask(target, question, timeout);
-    }
-
-    private <R> R await(CompletableFuture<R> future) {
-        return asker.await(future, timeout);
-    }
-
 }

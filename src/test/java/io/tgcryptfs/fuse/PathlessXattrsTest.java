@@ -29,7 +29,7 @@ class PathlessXattrsTest extends VolumeFixture {
         openVolume(FixtureOptions.defaults().uploads(false));
         vol.writeFile("/f", bytes(10));
         ino = gw.getattr("/f").ino();
-        xattrs = new PathlessXattrs(gw);
+        xattrs = new PathlessXattrs(gw.byInode());
     }
 
     /** A request: the 40-byte header (left zero: the worker read what it needs from it), then {@code body}. */

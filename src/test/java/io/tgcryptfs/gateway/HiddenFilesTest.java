@@ -102,27 +102,27 @@ class HiddenFilesTest extends VolumeFixture {
                 "libfuse has no path to unlink the hidden name by: it went with its directory");
 
         // what the fuse adapter serves by inode number once libfuse has no path (fuse/PathlessAttributes)
-        assertTrue(gw.isOpen(ino));
-        assertEquals(5_000, gw.statInode(ino).inode().size());
-        gw.truncateInode(ino, 10);
-        gw.chmodInode(ino, 0600, io.tgcryptfs.engine.TimeChange.Now.INSTANCE);
+        assertTrue(gw.byInode().isOpen(ino));
+        assertEquals(5_000, gw.byInode().stat(ino).inode().size());
+        gw.byInode().truncate(ino, 10);
+        gw.byInode().chmod(ino, 0600, io.tgcryptfs.engine.TimeChange.Now.INSTANCE);
         var at = new io.tgcryptfs.engine.TimeChange.At(new io.tgcryptfs.fs.Timestamp(1_000_000, 5));
-        gw.setTimesInode(ino, at, at, io.tgcryptfs.engine.TimeChange.Now.INSTANCE);
-        var after = gw.statInode(ino).inode();
+        gw.byInode().setTimes(ino, at, at, io.tgcryptfs.engine.TimeChange.Now.INSTANCE);
+        var after = gw.byInode().stat(ino).inode();
         assertEquals(10, after.size());
         assertEquals(0600, after.mode());
         assertEquals(new io.tgcryptfs.fs.Timestamp(1_000_000, 5), after.mtime());
         assertEquals(0, after.nlink());
-        gw.setxattrInode(ino, "user.k", new byte[] {1, 2}, io.tgcryptfs.engine.XattrMode.UPSERT);
-        gw.setxattrInode(ino, "user.j", new byte[0], io.tgcryptfs.engine.XattrMode.CREATE_ONLY);
-        gw.removexattrInode(ino, "user.j");
-        assertArrayEquals(new byte[] {1, 2}, gw.getxattrInode(ino, "user.k"));
-        assertEquals(List.of("user.k"), gw.listxattrInode(ino));
-        assertFsError(FsError.NO_ATTRIBUTE, () -> gw.getxattrInode(ino, "user.j"));
+        gw.byInode().setxattr(ino, "user.k", new byte[] {1, 2}, io.tgcryptfs.engine.XattrMode.UPSERT);
+        gw.byInode().setxattr(ino, "user.j", new byte[0], io.tgcryptfs.engine.XattrMode.CREATE_ONLY);
+        gw.byInode().removexattr(ino, "user.j");
+        assertArrayEquals(new byte[] {1, 2}, gw.byInode().getxattr(ino, "user.k"));
+        assertEquals(List.of("user.k"), gw.byInode().listxattr(ino));
+        assertFsError(FsError.NO_ATTRIBUTE, () -> gw.byInode().getxattr(ino, "user.j"));
 
         gw.release(h); // libfuse, without a path, unlinks no hidden name after it
         assertTrue(vol.stores.meta.read(r -> r.inode(ino)).isEmpty(), "deleted at its last close");
-        assertTrue(!gw.isOpen(ino));
+        assertTrue(!gw.byInode().isOpen(ino));
     }
 
     @Test
@@ -159,9 +159,9 @@ class HiddenFilesTest extends VolumeFixture {
         gw.rename("/x", "/e"); // an empty directory over the open one
 
         assertEquals(List.of(".", "..", "e"), names("/"));
-        assertEquals(0, gw.statInode(dIno).inode().nlink(), "unnamed, still there");
-        gw.chmodInode(dIno, 0700, io.tgcryptfs.engine.TimeChange.Now.INSTANCE);
-        assertEquals(0700, gw.statInode(dIno).inode().mode());
+        assertEquals(0, gw.byInode().stat(dIno).inode().nlink(), "unnamed, still there");
+        gw.byInode().chmod(dIno, 0700, io.tgcryptfs.engine.TimeChange.Now.INSTANCE);
+        assertEquals(0700, gw.byInode().stat(dIno).inode().mode());
         gw.release(d);
         assertTrue(vol.stores.meta.read(r -> r.inode(dIno)).isEmpty(), "deleted at its last close");
 

@@ -41,14 +41,14 @@ class SparseSeekTest extends VolumeFixture {
     void aClosedFile_showsItsStoredBlocksAsData_andTheRestAsHoles() {
         long ino = sparseFile();
         long h = gw.open("/img", false);
-        assertEquals(0, gw.seek(ino, 0, true));
-        assertEquals(100, gw.seek(ino, 100, true), "inside data: the offset itself");
-        assertEquals(2 * BS, gw.seek(ino, 0, false), "the hole after blocks 0 and 1");
-        assertEquals(40L * BS, gw.seek(ino, 2 * BS, true));
-        assertEquals(3L * BS, gw.seek(ino, 3 * BS, false), "inside a hole: the offset itself");
-        assertEquals(41L * BS, gw.seek(ino, 40L * BS + 5, false));
-        assertFsError(FsError.PAST_THE_END, () -> gw.seek(ino, 41L * BS, true));
-        assertFsError(FsError.PAST_THE_END, () -> gw.seek(ino, SIZE, false));
+        assertEquals(0, gw.byInode().seek(ino, 0, true));
+        assertEquals(100, gw.byInode().seek(ino, 100, true), "inside data: the offset itself");
+        assertEquals(2 * BS, gw.byInode().seek(ino, 0, false), "the hole after blocks 0 and 1");
+        assertEquals(40L * BS, gw.byInode().seek(ino, 2 * BS, true));
+        assertEquals(3L * BS, gw.byInode().seek(ino, 3 * BS, false), "inside a hole: the offset itself");
+        assertEquals(41L * BS, gw.byInode().seek(ino, 40L * BS + 5, false));
+        assertFsError(FsError.PAST_THE_END, () -> gw.byInode().seek(ino, 41L * BS, true));
+        assertFsError(FsError.PAST_THE_END, () -> gw.byInode().seek(ino, SIZE, false));
         gw.release(h);
     }
 
@@ -57,10 +57,10 @@ class SparseSeekTest extends VolumeFixture {
         long ino = sparseFile();
         long writer = gw.open("/img", true);
         // the kernel may hold writes past the size known here: EINVAL, and callers read the file whole
-        assertFsError(FsError.INVALID, () -> gw.seek(ino, 10L * BS, true));
-        assertFsError(FsError.INVALID, () -> gw.seek(ino, SIZE + BS, false));
+        assertFsError(FsError.INVALID, () -> gw.byInode().seek(ino, 10L * BS, true));
+        assertFsError(FsError.INVALID, () -> gw.byInode().seek(ino, SIZE + BS, false));
         gw.release(writer);
-        assertEquals(40L * BS, gw.seek(ino, 10L * BS, true), "exact again once it is released");
+        assertEquals(40L * BS, gw.byInode().seek(ino, 10L * BS, true), "exact again once it is released");
     }
 
     @Test
@@ -68,9 +68,9 @@ class SparseSeekTest extends VolumeFixture {
         long ino = sparseFile();
         BandKey band = new BandKey(ino, 5); // a write on its way there: the block map does not show it yet
         vol.ctx.dirtyRegions().handedOver(band);
-        assertEquals(10L * BS, gw.seek(ino, 10L * BS, true));
-        assertEquals(SIZE, gw.seek(ino, 0, false));
+        assertEquals(10L * BS, gw.byInode().seek(ino, 10L * BS, true));
+        assertEquals(SIZE, gw.byInode().seek(ino, 0, false));
         vol.ctx.dirtyRegions().applied(band);
-        assertEquals(40L * BS, gw.seek(ino, 10L * BS, true));
+        assertEquals(40L * BS, gw.byInode().seek(ino, 10L * BS, true));
     }
 }
