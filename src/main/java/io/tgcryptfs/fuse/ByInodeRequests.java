@@ -8,8 +8,9 @@ import jnr.ffi.Pointer;
 import java.util.concurrent.Callable;
 
 /**
- * What the workers ask the file system by inode number, past libfuse: the attribute and xattr requests
- * of an open file or directory libfuse has no path for ({@link PathlessAttributes}, {@link PathlessXattrs}),
+ * What the workers ask the file system by inode number, past libfuse: every GETATTR, the attribute and
+ * xattr changes of an open file or directory libfuse has no path for ({@link PathlessAttributes},
+ * {@link PathlessXattrs}),
  * whether a RENAME2's target exists ({@link RenameFlags}), and SEEK_DATA / SEEK_HOLE, which libfuse 2
  * has no operation for.
  */
@@ -38,8 +39,13 @@ final class ByInodeRequests implements ReplyChannel.ByInode {
                 throw new FsException(FsError.NOT_FOUND, "inode " + ino + " has no path and is not open");
             }
             return PathlessXattrs.handles(opcode) ? xattrs.serve(opcode, ino, request, length, out)
-                    : attributes.serve(opcode, ino, request, length, out);
+                    : attributes.setattr(ino, request, length, out);
         });
+    }
+
+    @Override
+    public int getattr(long ino, Pointer out) {
+        return runner.run("getattr", () -> attributes.getattr(ino, out));
     }
 
     @Override

@@ -11,19 +11,23 @@ import io.tgcryptfs.gateway.Stat;
 import jnr.ffi.Pointer;
 
 /**
- * GETATTR and SETATTR of an open file libfuse 2 has no path for, served by inode number. libfuse reaches
- * files by path. A file unlinked while open keeps a hidden name, and once its directory goes (an rmdir,
- * a rename over it) it has no path at all: reads and writes go on (they carry the handle, and libfuse
- * passes a null path, {@code nullpath_ok}), but libfuse answered ENOENT to an fstat, an fchmod, and the
- * times the kernel writes back at fsync and close under the writeback cache, so fsync and close failed
- * too, where ext4 succeeds (ConcurrentOracleIT found it). The kernel's node id is the file's inode number
- * ({@link NodeIds}), so when libfuse answers one of these ENOENT for a file that is open, the worker
- * asks here instead ({@link PathlessXattrs} serves the xattr requests); a file that is not open keeps
- * libfuse's answer.
+ * GETATTR of any inode, and SETATTR of an open file libfuse 2 has no path for, served by inode number
+ * (the kernel's node id is the file's inode number, {@link NodeIds}).
  *
- * <p>A SETATTR is applied as libfuse applies it through the path callbacks (mode, owner, size, times, in
- * that order, each with the ctime the kernel sent), and answered with the attributes after it, valid for
- * no time: the kernel asks again.
+ * <p>GETATTR needs no path, so every one is answered here, without libfuse: its walk of the node tree
+ * to build a path (under its lock), the callback, and the path's resolution again here took a tenth of
+ * an fstat's round trip.
+ *
+ * <p>SETATTR goes through libfuse and its path callbacks. A file unlinked while open keeps a hidden name,
+ * and once its directory goes (an rmdir, a rename over it) it has no path at all: reads and writes go on
+ * (they carry the handle, and libfuse passes a null path, {@code nullpath_ok}), but libfuse answered
+ * ENOENT to an fchmod and to the times the kernel writes back at fsync and close under the writeback
+ * cache, so fsync and close failed too, where ext4 succeeds (ConcurrentOracleIT found it). When libfuse
+ * answers one of these ENOENT for a file that is open, the worker asks here instead ({@link
+ * PathlessXattrs} serves the xattr requests); a file that is not open keeps libfuse's answer. It is
+ * applied as libfuse applies it through the path callbacks (mode, owner, size, times, in that order,
+ * each with the ctime the kernel sent), and answered with the attributes after it, valid for no time:
+ * the kernel asks again.
  */
 final class PathlessAttributes {
     /** fuse_attr_out: attr_valid, attr_valid_nsec, dummy, then the 88-byte fuse_attr. */
@@ -58,25 +62,33 @@ final class PathlessAttributes {
         this.blockSize = blockSize;
     }
 
+    /** The requests libfuse may answer ENOENT for want of a path that are served here then. */
     static boolean handles(int opcode) {
-        return opcode == Wire.GETATTR || opcode == Wire.SETATTR;
+        return opcode == Wire.SETATTR;
     }
 
     /**
-     * Serves the request of {@code length} bytes at {@code request} for inode {@code ino}, which is open,
-     * and writes its fuse_attr_out to {@code out}.
+     * Writes the fuse_attr_out of inode {@code ino} to {@code out}.
      *
      * @return the reply body's length, {@value #ATTR_OUT}
      */
-    int serve(int opcode, long ino, Pointer request, int length, Pointer out) {
-        if (opcode == Wire.SETATTR) {
-            if (length < Wire.IN_HEADER + SETATTR_IN) {
-                throw new FsException(FsError.INVALID, "a SETATTR of " + length + " bytes");
-            }
-            apply(ino, request);
-        }
+    int getattr(long ino, Pointer out) {
         fill(gateway.stat(ino), out);
         return ATTR_OUT;
+    }
+
+    /**
+     * Applies the SETATTR of {@code length} bytes at {@code request} to inode {@code ino}, which is open,
+     * and writes the fuse_attr_out after it to {@code out}.
+     *
+     * @return the reply body's length, {@value #ATTR_OUT}
+     */
+    int setattr(long ino, Pointer request, int length, Pointer out) {
+        if (length < Wire.IN_HEADER + SETATTR_IN) {
+            throw new FsException(FsError.INVALID, "a SETATTR of " + length + " bytes");
+        }
+        apply(ino, request);
+        return getattr(ino, out);
     }
 
     private void apply(long ino, Pointer request) {
@@ -120,7 +132,7 @@ final class PathlessAttributes {
         return new TimeChange.At(new Timestamp(request.getLong(Wire.IN_HEADER + seconds), request.getInt(Wire.IN_HEADER + nanos)));
     }
 
-    /** fuse_attr_out as libfuse fills it from a struct stat (StatFiller), valid for no time. */
+    /** fuse_attr_out as libfuse fills it from a struct stat (StatFiller), valid for no time ({@link AttrValidity} may extend it). */
     private void fill(Stat s, Pointer out) {
         Inode inode = s.inode();
         out.putLong(0, 0);  // attr_valid

@@ -10,8 +10,9 @@ import jnr.ffi.annotations.SaveError;
 
 /**
  * One worker's libfuse channel on the mount's device. Each request passes through here on its way to
- * libfuse, with its node ids rewritten to libfuse's ({@link NodeIdRewriter}), and libfuse writes every
- * reply through {@link #send}, which rewrites them back and lets {@link AttrValidity} adjust the reply
+ * libfuse, with its node ids rewritten to libfuse's ({@link NodeIdRewriter}), but for those that need no
+ * path, answered here by inode number ({@link ByInode}: GETATTR, LSEEK); libfuse writes every reply
+ * through {@link #send}, which rewrites them back and lets {@link AttrValidity} adjust the reply
  * first. The reply to INIT may raise the largest request, ask for the writeback cache and take over
  * dropping set-id bits ({@link InitReply}, {@link SetIdRequest}, {@link KernelCtime}).
  * Used by one thread at a time: the worker that calls libfuse, which calls back on the same thread.
@@ -42,6 +43,13 @@ final class ReplyChannel {
          * @return the length of the reply body written to {@code out}, or the negative errno to answer
          */
         int serve(int opcode, long ino, Pointer request, int length, Pointer out);
+
+        /**
+         * GETATTR of inode {@code ino} (the kernel's node id), writing its fuse_attr_out to {@code out}.
+         *
+         * @return the length of the reply body written, or the negative errno to answer
+         */
+        int getattr(long ino, Pointer out);
 
         /**
          * SEEK_DATA ({@code data}) or SEEK_HOLE from {@code offset} in file {@code ino}.
@@ -120,6 +128,12 @@ final class ReplyChannel {
             seek(request);
             return;
         }
+        if (opcode == Wire.GETATTR) {
+            // the kernel's node id is the inode number: no path needed, so libfuse's walk of its node
+            // tree (under its lock) and the path callback's resolution are skipped for the commonest request
+            getattr(request);
+            return;
+        }
         RenameFlags.note(false);
         if (opcode == Wire.RENAME2) {
             int errno = renameWithoutReplacing(request, length);
@@ -193,6 +207,23 @@ final class ReplyChannel {
             return -LastError.getLastError(runtime); // interrupted: the kernel forgot the request
         }
         return 0;
+    }
+
+    private void getattr(Pointer request) {
+        long unique = NodeIdRewriter.unique(request);
+        Pointer body = pathlessReply.slice(Wire.OUT_HEADER);
+        int result = byInode.getattr(request.getLong(Wire.IN_NODE_ID), body);
+        if (result < 0) {
+            answer(unique, -result);
+            return;
+        }
+        validity.extend(Wire.GETATTR, body, result);
+        int length = Wire.OUT_HEADER + result;
+        pathlessReply.putInt(0, length);
+        pathlessReply.putInt(Wire.OUT_ERROR, 0);
+        pathlessReply.putLong(Wire.OUT_UNIQUE, unique);
+        // a failure means the request was interrupted and the kernel forgot it
+        libc.write(fd, pathlessReply, length);
     }
 
     /** fuse_lseek_in: fh, offset, whence; its node id is the kernel's, the inode number. */
