@@ -1,5 +1,9 @@
 package io.tgcryptfs.engine;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -43,12 +47,24 @@ public final class DirtyRegions {
      * blocks, and one for each band a write is on its way to (a look over the dirty bands only).
      */
     public long unsealedBlocks(long ino) {
-        long blocks = 0;
-        for (var band : unsealed.entrySet()) {
-            blocks += band.getKey().ino() == ino ? band.getValue() : 0;
-        }
+        // hand-overs first, as in isClean: a band that publishes and takes its write off between the two
+        // looks is then counted by the second, where looking the other way round counted it by neither
+        List<BandKey> onTheirWay = new ArrayList<>(1);
         for (BandKey band : handedOver.keySet()) {
-            blocks += band.ino() == ino && !unsealed.containsKey(band) ? 1 : 0;
+            if (band.ino() == ino) {
+                onTheirWay.add(band);
+            }
+        }
+        long blocks = 0;
+        Set<BandKey> published = new HashSet<>();
+        for (var band : unsealed.entrySet()) {
+            if (band.getKey().ino() == ino) {
+                blocks += band.getValue();
+                published.add(band.getKey());
+            }
+        }
+        for (BandKey band : onTheirWay) {
+            blocks += published.contains(band) ? 0 : 1;
         }
         return blocks;
     }
