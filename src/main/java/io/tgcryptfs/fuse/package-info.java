@@ -13,7 +13,8 @@
  * name), {@code AttrValidity} decides, reply by reply, how long the kernel may keep attributes,
  * {@code InitReply} raises the largest request libfuse 2 negotiates and asks for the writeback cache
  * ({@code KernelCtime} keeps the ctime the kernel then sends; {@code Wire} holds the protocol's numbers
- * these share), and {@code ReadAhead} sets the mount's readahead
+ * these share), {@code ByInodeRequests} answers by inode number what needs no path (every GETATTR,
+ * LSEEK) or has lost it (an open file's SETATTR and xattrs when libfuse answers ENOENT), and {@code ReadAhead} sets the mount's readahead
  * window once the kernel has the INIT reply ({@code MountInfo} finds the mount's device).
  *
  * <p><b>May import:</b> {@code ru.serce.jnrfuse}, {@code jnr.ffi}, {@code io.tgcryptfs.gateway},

@@ -15,7 +15,10 @@
  * waiting ({@link io.tgcryptfs.gateway.WriteBehind}; a range is split at band boundaries), after the size
  * is extended; reads of bands with unsealed data ask the Band; truncate flushes the inode's bands, then
  * asks its OpenInode; fsync collects the bands' journal records, appends them at once and forces the
- * journal, the outbox and LMDB. Also owns the open-handle table.
+ * journal, the outbox and LMDB. Also owns the open-handle table ({@code OpenHandles}).
+ * {@link io.tgcryptfs.gateway.FsGateway} takes paths and handles; {@link io.tgcryptfs.gateway.InodeGateway}
+ * serves the same file system by inode number, for the FUSE workers' requests that need no path, and
+ * the path operations end there once they have the inode.
  *
  * <p><b>May import:</b> {@code java.*}, Pekko's ask pattern, {@code io.tgcryptfs.engine},
  * {@code io.tgcryptfs.meta}, {@code io.tgcryptfs.chunk} and {@code io.tgcryptfs.fs}.
