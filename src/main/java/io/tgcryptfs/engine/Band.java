@@ -33,7 +33,8 @@ public final class Band extends AbstractBehavior<Band.Command> {
     /**
      * Write {@code data} at file offset {@code offset}; the range lies within this band. {@code applied}
      * runs on the actor once the bytes are in the band (readable, journaled by the next fsync): writers
-     * hand writes over without waiting for the actor (see {@code gateway.WriteBehind}).
+     * hand writes over without waiting for the actor (see {@code gateway.WriteBehind}). {@code data} is
+     * handed over with the message: the band may keep the array itself as a block's bytes.
      */
     public record Write(long offset, byte[] data, Consumer<FsResult<Done>> applied) implements Command {
     }

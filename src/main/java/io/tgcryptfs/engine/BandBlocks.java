@@ -38,7 +38,8 @@ final class BandBlocks {
 
     /**
      * Lays {@code data} at file offset {@code offset} into the blocks it touches, if the budget has room
-     * for what they grow by; nothing is written otherwise.
+     * for what they grow by; nothing is written otherwise. {@code data} is handed over: a whole block of
+     * it may be kept as that block's bytes.
      */
     Applied write(long offset, byte[] data, long nowNanos, DirtyBudget budget, Runnable whenFreed) {
         long first = offset / blockSize;
@@ -63,7 +64,11 @@ final class BandBlocks {
             int len = (int) Math.min(blockSize - at, data.length - consumed);
             DirtyBlock block = blocks.get((int) (b - first));
             dirty.putIfAbsent(b, block);
-            block.write(at, data, consumed, len);
+            if (len == blockSize && data.length == blockSize && block.isEmpty()) {
+                block.adoptWhole(data); // a stream's aligned piece: the write's array becomes the block's
+            } else {
+                block.write(at, data, consumed, len);
+            }
             block.lastWriteNanos = nowNanos;
             consumed += len;
         }

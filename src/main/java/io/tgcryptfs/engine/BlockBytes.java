@@ -95,6 +95,23 @@ final class BlockBytes {
         }
     }
 
+    /** Whether nothing was written yet: no memory held. */
+    boolean isEmpty() {
+        return whole == null && pageCount == 0;
+    }
+
+    /**
+     * Takes {@code block} (a whole block's bytes, which the caller hands over and never touches again) as
+     * this empty block's array: a stream's full-block writes are held without a second copy.
+     */
+    void adopt(byte[] block) {
+        if (!isEmpty() || block.length != blockSize) {
+            throw new IllegalStateException("only an empty block adopts a whole block's array");
+        }
+        whole = block;
+        pages = null;
+    }
+
     /** The whole block's array when it is held whole; null while paged. */
     byte[] wholeArray() {
         return whole;

@@ -55,6 +55,18 @@ final class DirtyBlock {
         sinceJournal.add(at, at + length);
     }
 
+    /** Whether nothing was written to this version yet. */
+    boolean isEmpty() {
+        return bytes.isEmpty();
+    }
+
+    /** Writes the whole block by keeping {@code block} itself, which the caller hands over ({@link BlockBytes#adopt}). */
+    void adoptWhole(byte[] block) {
+        bytes.adopt(block);
+        written.add(0, blockSize);
+        sinceJournal.add(0, blockSize);
+    }
+
     /** Bytes the next journal record of this version would hold. */
     long unjournaledBytes() {
         return sinceJournal.bytes();

@@ -373,7 +373,10 @@ public final class TgcryptFuse extends FuseStubFS {
                 gateway.dropSetId(handle, caller());
             }
             for (int done = 0; done < size; ) {
-                byte[] data = new byte[(int) Math.min(PIECE, size - done)];
+                // pieces end at multiples of PIECE in the file: a stream's pieces are then whole blocks,
+                // which the bands keep as they are instead of copying (the default block is one piece)
+                long room = PIECE - Math.floorMod(offset + done, (long) PIECE);
+                byte[] data = new byte[(int) Math.min(room, size - done)];
                 buf.get(done, data, 0, data.length);
                 gateway.write(handle, offset + done, data, writeTimes);
                 done += data.length;

@@ -284,10 +284,15 @@ public final class FsGateway {
         return n == out.length ? out : java.util.Arrays.copyOf(out, n);
     }
 
+    /** As below, with a copy of {@code bytes}: the caller keeps its array. */
     public void write(long handle, long offset, byte[] bytes) {
-        write(handle, offset, bytes, WriteTimes.MOVED_BY_WRITE);
+        write(handle, offset, bytes.clone(), WriteTimes.MOVED_BY_WRITE);
     }
 
+    /**
+     * Writes {@code bytes}, which are handed over: the bands may keep the array itself (a whole block of
+     * a stream), so the caller never touches it again.
+     */
     public void write(long handle, long offset, byte[] bytes, WriteTimes times) {
         OpenHandle open = handles.get(handle);
         open.wrote(); // before the bands hold the data: a close racing this write must seal it

@@ -34,6 +34,32 @@ class BandBlocksTest {
     }
 
     @Test
+    void aWholeAlignedBlockIsKeptAsWritten_withoutACopy_andCostsTheBudgetOneBlock() {
+        byte[] piece = new byte[BLOCK];
+        java.util.Arrays.fill(piece, (byte) 7);
+        long before = budget.dirtyBytes();
+        assertEquals(BandBlocks.Applied.APPLIED, blocks.write(3L * BLOCK, piece, 0, budget, () -> { }));
+        assertEquals(BLOCK, budget.dirtyBytes() - before);
+        DirtyBlock sealing = blocks.startSeal(3);
+        assertSame(piece, sealing.wholeIfFull(), "the write's array is the block's");
+    }
+
+    @Test
+    void aBlockSizedWriteOffItsBoundaryOrOntoWrittenBytes_isCopied() {
+        write(0, 16, (byte) 1);
+        byte[] onto = new byte[BLOCK];
+        blocks.write(0, onto, 0, budget, () -> { });
+        byte[] across = new byte[BLOCK];
+        blocks.write(BLOCK + BLOCK / 2, across, 0, budget, () -> { });
+        onto[0] = 9;
+        across[0] = 9;
+        assertEquals(0, blocks.startSeal(0).wholeIfFull()[0], "written onto bytes already there: copied");
+        byte[] out = new byte[BLOCK];
+        blocks.startSeal(1).applyTo(out);
+        assertEquals(0, out[BLOCK / 2], "across two blocks: copied");
+    }
+
+    @Test
     void aWriteTheBudgetHasNoRoomForChangesNothing() {
         DirtyBudget tiny = new DirtyBudget(4 * BLOCK, BLOCK);
         assertEquals(BandBlocks.Applied.APPLIED, blocks.write(0, new byte[4 * BLOCK], 0, tiny, () -> { }));

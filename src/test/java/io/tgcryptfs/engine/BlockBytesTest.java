@@ -98,4 +98,17 @@ class BlockBytesTest {
         assertTrue(merged.memoryBytes() <= a.memoryBytes() + b.memoryBytes());
         assertNull(merged.wholeArray(), "20 pages stay paged while merging");
     }
+
+    @Test
+    void onlyAnEmptyBlockAdoptsAWholeArray() {
+        BlockBytes block = new BlockBytes(BS);
+        byte[] whole = bytes(BS);
+        block.adopt(whole);
+        assertEquals(BS, block.memoryBytes());
+        org.junit.jupiter.api.Assertions.assertSame(whole, block.wholeArray());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> block.adopt(bytes(BS)));
+        BlockBytes paged = new BlockBytes(BS);
+        paged.write(0, bytes(10), 0, 10);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> paged.adopt(bytes(BS)));
+    }
 }
