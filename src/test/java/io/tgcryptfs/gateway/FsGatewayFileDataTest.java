@@ -66,6 +66,23 @@ class FsGatewayFileDataTest extends VolumeFixture {
     }
 
     @Test
+    void wholeBlocksWrittenWithTheCopyingOverload_doNotChangeWithTheCallersArray() throws Exception {
+        long h = gw.create("/kept", 0644, Caller.ROOT);
+        byte[] block = bytes(BS);
+        byte[] expected = block.clone();
+        gw.write(h, 0, block);  // a whole aligned block: the bands may keep the array they are given
+        gw.write(h, BS, block);
+        Arrays.fill(block, (byte) 0x5a);
+        byte[] twice = new byte[2 * BS];
+        System.arraycopy(expected, 0, twice, 0, BS);
+        System.arraycopy(expected, 0, twice, BS, BS);
+        assertArrayEquals(twice, gw.read(h, 0, 2 * BS));
+        gw.fsync(h);
+        gw.release(h);
+        assertArrayEquals(twice, vol.readFile("/kept"));
+    }
+
+    @Test
     void aWriteWhileWritesAreHeld_waitsForTheRelease() throws Exception {
         long h = gw.create("/held", 0644, Caller.ROOT);
         byte[] data = bytes(100);
