@@ -5,7 +5,6 @@ import io.tgcryptfs.fs.FsException;
 import io.tgcryptfs.gateway.InodeGateway;
 import jnr.ffi.Pointer;
 
-import java.util.concurrent.Callable;
 
 /**
  * What the workers ask the file system by inode number, past libfuse: every GETATTR, the attribute and
@@ -15,17 +14,12 @@ import java.util.concurrent.Callable;
  * has no operation for.
  */
 final class ByInodeRequests implements ReplyChannel.ByInode {
-    /** Runs a request as the adapter runs each: measured, and its failure turned into an errno. */
-    interface Runner {
-        int run(String op, Callable<Integer> call);
-    }
-
     private final InodeGateway gateway;
-    private final Runner runner;
+    private final FuseCalls runner;
     private final PathlessAttributes attributes;
     private final PathlessXattrs xattrs;
 
-    ByInodeRequests(InodeGateway gateway, int blockSize, Runner runner) {
+    ByInodeRequests(InodeGateway gateway, int blockSize, FuseCalls runner) {
         this.gateway = gateway;
         this.runner = runner;
         this.attributes = new PathlessAttributes(gateway, blockSize);

@@ -1,6 +1,5 @@
 package io.tgcryptfs.fuse;
 
-import io.tgcryptfs.engine.XattrMode;
 import io.tgcryptfs.fs.FileNames;
 import io.tgcryptfs.fs.FsError;
 import io.tgcryptfs.fs.FsException;
@@ -21,8 +20,6 @@ final class PathlessXattrs {
     private static final int XATTR_IN = 8;
     /** fuse_getxattr_out: the size a caller asking with size 0 needs, then padding. */
     private static final int XATTR_OUT = 8;
-    private static final int XATTR_CREATE = 1;
-    private static final int XATTR_REPLACE = 2;
 
     private final InodeGateway gateway;
 
@@ -44,14 +41,13 @@ final class PathlessXattrs {
         Body body = new Body(request, length);
         return switch (opcode) {
             case Wire.GETXATTR -> reply(gateway.getxattr(ino, body.name(XATTR_IN)), body.int32(0), out);
-            case Wire.LISTXATTR -> reply(TgcryptFuse.joinNames(gateway.listxattr(ino)), body.int32(0), out);
+            case Wire.LISTXATTR -> reply(XattrWire.joinNames(gateway.listxattr(ino)), body.int32(0), out);
             case Wire.SETXATTR -> {
                 int size = body.int32(0);
                 int flags = body.int32(4);
                 int nameEnd = body.nameEnd(XATTR_IN);
                 byte[] value = body.bytes(nameEnd + 1, size);
-                gateway.setxattr(ino, body.name(XATTR_IN), value, (flags & XATTR_CREATE) != 0 ? XattrMode.CREATE_ONLY
-                        : (flags & XATTR_REPLACE) != 0 ? XattrMode.REPLACE_ONLY : XattrMode.UPSERT);
+                gateway.setxattr(ino, body.name(XATTR_IN), value, XattrWire.mode(flags));
                 yield 0;
             }
             case Wire.REMOVEXATTR -> {

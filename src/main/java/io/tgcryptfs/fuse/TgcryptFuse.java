@@ -2,7 +2,6 @@ package io.tgcryptfs.fuse;
 
 import io.tgcryptfs.config.Settings;
 import io.tgcryptfs.engine.TimeChange;
-import io.tgcryptfs.engine.XattrMode;
 import io.tgcryptfs.fs.FileKind;
 import io.tgcryptfs.fs.FileNames;
 import io.tgcryptfs.fs.FsError;
@@ -14,12 +13,8 @@ import io.tgcryptfs.gateway.FsGateway;
 import io.tgcryptfs.gateway.FsStats;
 import io.tgcryptfs.gateway.WriteTimes;
 import io.tgcryptfs.metrics.Metrics;
-import jnr.constants.platform.Errno;
 import jnr.ffi.Pointer;
 import jnr.ffi.Struct;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import ru.serce.jnrfuse.ErrorCodes;
 import ru.serce.jnrfuse.FuseCallbacks;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
@@ -34,15 +29,12 @@ import java.util.concurrent.Callable;
 
 /**
  * The jnr-fuse adapter: every callback parses its arguments, makes one gateway call, fills the struct
- * and returns 0 or the errno of the error's meaning. Expected errors are not logged; unexpected ones
- * are logged once, here at the edge.
+ * and returns 0 or the errno of the error's meaning, each run through {@link FuseCalls} (measured, and
+ * logged once here at the edge when unexpected).
  */
 public final class TgcryptFuse extends FuseStubFS {
-    private static final Logger log = LoggerFactory.getLogger(TgcryptFuse.class);
     private static final long UTIME_NOW = (1L << 30) - 1;
     private static final long UTIME_OMIT = (1L << 30) - 2;
-    private static final int XATTR_CREATE = 1;
-    private static final int XATTR_REPLACE = 2;
     /** open(2)'s access mode bits, and the mode of a handle that cannot write. */
     private static final int O_ACCMODE = 3;
     private static final int O_RDONLY = 0;
@@ -64,7 +56,7 @@ public final class TgcryptFuse extends FuseStubFS {
     private static final ThreadLocal<byte[]> READ_PIECE = ThreadLocal.withInitial(() -> new byte[PIECE]);
 
     private final FsGateway gateway;
-    private final Metrics metrics;
+    private final FuseCalls calls;
     private final int blockSize;
     private final Runnable onMounted;
     private final AttrValidity attrValidity;
@@ -86,9 +78,9 @@ public final class TgcryptFuse extends FuseStubFS {
     /** @param options the attribute timeout and readahead come from here (the rest are mount options) */
     public TgcryptFuse(FsGateway gateway, Metrics metrics, int blockSize, Settings.Fuse options, Runnable onMounted) {
         this.gateway = gateway;
-        this.metrics = metrics;
         this.blockSize = blockSize;
-        this.byInode = new ByInodeRequests(gateway.byInode(), blockSize, this::run);
+        this.calls = new FuseCalls(metrics);
+        this.byInode = new ByInodeRequests(gateway.byInode(), blockSize, calls);
         this.onMounted = onMounted;
         this.attrValidity = new AttrValidity(options.attrTimeout());
         this.readAheadBytes = options.readAheadBytes();
@@ -461,9 +453,7 @@ public final class TgcryptFuse extends FuseStubFS {
         return run("setxattr", () -> {
             byte[] bytes = new byte[(int) size];
             value.get(0, bytes, 0, bytes.length);
-            XattrMode mode = (flags & XATTR_CREATE) != 0 ? XattrMode.CREATE_ONLY
-                    : (flags & XATTR_REPLACE) != 0 ? XattrMode.REPLACE_ONLY : XattrMode.UPSERT;
-            gateway.setxattr(requirePath(path), name, bytes, mode);
+            gateway.setxattr(requirePath(path), name, bytes, XattrWire.mode(flags));
             return 0;
         });
     }
@@ -471,30 +461,14 @@ public final class TgcryptFuse extends FuseStubFS {
     @Override
     public int getxattr(String path, String name, Pointer value, long size) {
         return run("getxattr", () -> {
-            byte[] bytes = gateway.getxattr(requirePath(path), name);
-            if (size == 0) {
-                return bytes.length;
-            }
-            if (size < bytes.length) {
-                throw new FsException(FsError.BUFFER_TOO_SMALL, "xattr buffer too small");
-            }
-            value.put(0, bytes, 0, bytes.length);
-            return bytes.length;
+            return XattrWire.copyOut(gateway.getxattr(requirePath(path), name), value, size);
         });
     }
 
     @Override
     public int listxattr(String path, Pointer list, long size) {
         return run("listxattr", () -> {
-            byte[] joined = joinNames(gateway.listxattr(requirePath(path)));
-            if (size == 0) {
-                return joined.length;
-            }
-            if (size < joined.length) {
-                throw new FsException(FsError.BUFFER_TOO_SMALL, "xattr list buffer too small");
-            }
-            list.put(0, joined, 0, joined.length);
-            return joined.length;
+            return XattrWire.copyOut(XattrWire.joinNames(gateway.listxattr(requirePath(path))), list, size);
         });
     }
 
@@ -515,22 +489,7 @@ public final class TgcryptFuse extends FuseStubFS {
     }
 
     private int run(String op, Callable<Integer> call) {
-        long start = System.nanoTime();
-        int result = 0;
-        try {
-            return result = call.call();
-        } catch (FsException e) {
-            if (!Errnos.expected(e.error())) {
-                log.warn("{} failed: {} ({})", op, e.getMessage(), e.error());
-            }
-            return result = Errnos.of(e.error());
-        } catch (Throwable t) {
-            log.error("{} failed unexpectedly", op, t);
-            return result = -ErrorCodes.EIO();
-        } finally {
-            // metrics get the errno's name: numbers stay in this adapter
-            metrics.fuseCall(op, System.nanoTime() - start, result < 0 ? Errno.valueOf(-result).name() : null);
-        }
+        return calls.run(op, call);
     }
 
     /**
@@ -570,15 +529,5 @@ public final class TgcryptFuse extends FuseStubFS {
     private static java.nio.ByteBuffer cString(String name) {
         byte[] bytes = FileNames.encode(name);
         return java.nio.ByteBuffer.allocate(bytes.length + 1).put(bytes).put((byte) 0).flip();
-    }
-
-    static byte[] joinNames(List<String> names) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        for (String n : names) {
-            byte[] b = FileNames.encode(n);
-            out.write(b, 0, b.length);
-            out.write(0);
-        }
-        return out.toByteArray();
     }
 }

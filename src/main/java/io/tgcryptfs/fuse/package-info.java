@@ -5,9 +5,10 @@
  *
  * <p><b>What leaves:</b> exactly one gateway call per callback, filled structs ({@code stat},
  * {@code statvfs}) and a return code: 0, a byte count, or the errno of the error's meaning through
- * {@code Errnos} (one exhaustive switch over {@code FsError}). Expected errors are not logged; unexpected
- * ones are logged once here; anything else becomes {@code -EIO}. Each call's latency goes to
- * {@code Metrics.fuseCall}. {@link io.tgcryptfs.fuse.FuseOptions} builds the mount options ({@code use_ino},
+ * {@code Errnos} (one exhaustive switch over {@code FsError}), every call run by {@code FuseCalls}:
+ * expected errors are not logged, unexpected ones are logged once there, anything else becomes
+ * {@code -EIO}, and each call's latency goes to {@code Metrics.fuseCall}. {@code XattrWire} holds how
+ * xattr flags, name lists and replies cross FUSE. {@link io.tgcryptfs.fuse.FuseOptions} builds the mount options ({@code use_ino},
  * {@code big_writes}); {@code FuseLoop} serves libfuse's channel on Java threads, {@code NodeIds} and
  * {@code NodeIdRewriter} make each file one kernel inode whatever its names (libfuse 2 keeps a node per
  * name), {@code AttrValidity} decides, reply by reply, how long the kernel may keep attributes,
