@@ -13,11 +13,12 @@ import io.tgcryptfs.meta.MetaStore;
 import java.util.List;
 
 /**
- * The file system by inode number. libfuse 2 reaches files by path, and loses the path of an open file
- * whose names are gone once its directory is removed or replaced; the adapter then serves fstat and the
- * attribute changes the kernel sends for it (a chmod, the times it flushes at fsync and close, xattrs)
- * here, along with what libfuse 2 has no operation for (SEEK_DATA, RENAME_NOREPLACE's check). The path
- * operations of {@link FsGateway} end here too once they have found the inode.
+ * The file system by inode number. The FUSE workers answer every GETATTR here (the kernel's node id is
+ * the inode number, so no path is needed). libfuse 2 reaches files by path otherwise, and loses the path
+ * of an open file whose names are gone once its directory is removed or replaced; the adapter then
+ * serves the attribute changes the kernel sends for it (a chmod, the times it flushes at fsync and close,
+ * xattrs) here, along with what libfuse 2 has no operation for (SEEK_DATA, RENAME_NOREPLACE's check).
+ * The path operations of {@link FsGateway} end here too once they have found the inode.
  */
 public final class InodeGateway {
     private final MetaStore meta;
